@@ -1,0 +1,26 @@
+"""inspection: sampling, random spot checks, surveys, complaints and sanctions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from services.inspection import api, consumers, orm
+from shared.service import ServiceSpec
+from shared.web import create_service_app
+
+SPEC = ServiceSpec(
+    name="inspection",
+    title="govhall inspection",
+    description="Sampling, spot checks, surveys, complaints and sanctions.",
+    metadata=orm.metadata,
+    blueprints=api.blueprints,
+    subscriptions=consumers.SUBSCRIPTIONS,
+    migrations=Path(__file__).parent / "migrations",
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    return create_service_app(SPEC, config)

@@ -1,0 +1,1 @@
+"""Inspection's domain: sampling, spot checks, surveys, complaints and sanctions."""

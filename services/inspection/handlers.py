@@ -1,0 +1,19 @@
+"""Staffing's use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.inspection import orm
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+
+
+def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
+    with uow:
+        row = uow.session.execute(select(orm.units).where(orm.units.c.code == code)).first()
+    if row is None:
+        raise NotFound(f"no unit {code}")
+    return dict(row._mapping)

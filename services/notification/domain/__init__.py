@@ -1,0 +1,1 @@
+"""Notification's domain: who is told of what."""

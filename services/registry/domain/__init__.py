@@ -1,0 +1,1 @@
+"""Registry's domain: units, windows, matters and cases, in plain Python."""

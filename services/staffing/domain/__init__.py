@@ -1,0 +1,1 @@
+"""Staffing's domain: staff, chief representatives, A/B cover, rotation, seals, assessment."""

@@ -1,0 +1,151 @@
+"""The `govhall` command: up, serve, worker, migrate, token.
+
+Imports stay inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
+prometheus_client is first imported anywhere in the process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+SERVICE = click.Choice(["registry", "staffing", "inspection", "notification"])
+
+
+@click.group()
+def main() -> None:
+    """govhall: the software that runs a government administrative service hall."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--var-dir", default=lambda: os.environ.get("VAR_DIR", "var"), show_default="var")
+@click.option("--demo", is_flag=True, help="Load the demo hall (../shared/DEMO.md).")
+def up(host: str, port: int, var_dir: str, demo: bool) -> None:
+    """Run all four services in one process (SQLite, in-memory broker)."""
+    from werkzeug.serving import make_server
+
+    from shared import auth, embedded
+
+    os.environ.setdefault("VAR_DIR", var_dir)
+    hall = embedded.build(var_dir)
+    hall.start()
+    if demo:
+        from shared import demo as demo_data
+
+        demo_data.load(hall)
+    server = make_server(host, port, hall.wsgi(), threaded=True)
+    secret = hall.runtime("registry").settings.jwt_secret
+    token = auth.issue_token(secret, role="authority", sub="operator", ttl=timedelta(hours=12))
+    base = f"http://{host}:{server.port}"
+    click.echo(f"govhall is up at {base}/  (data in {Path(var_dir).resolve()})")
+    for name in hall.apps:
+        click.echo(f"  {name:<13} {base}/{name}/docs")
+    click.echo(f"operator token (authority, 12 h):\n  {token}")
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hall.stop()
+
+
+@main.command()
+@click.argument("name", type=SERVICE)
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(name: str, bind: str, workers: int) -> None:
+    """Run a service's web tier under gunicorn (Prometheus multiprocess mode)."""
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+        Path(os.environ.get("VAR_DIR", "var")) / "prometheus" / name
+    )
+    # Stale files from a previous run would add old counts to the new ones.
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    argv = [
+        sys.executable, "-m", "gunicorn",
+        "--config", "python:shared.gunicorn_conf",
+        "--bind", bind,
+        "--workers", str(workers),
+        f"services.{name}.wsgi:app",
+    ]
+    os.execv(sys.executable, argv)
+
+
+@main.command()
+@click.argument("name", type=SERVICE)
+@click.option("--metrics-port", type=int, default=None, help="Serve this worker's metrics.")
+def worker(name: str, metrics_port: int | None) -> None:
+    """Run a service's outbox relay, event consumer and periodic sweeps."""
+    import logging
+
+    from shared import config, embedded
+    from shared.service import ServiceRuntime, WorkerThreads
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
+    spec = embedded.service_module(name).SPEC
+    threads = WorkerThreads(ServiceRuntime(spec, config.load(name)))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threads.start()
+    click.echo(f"{name} worker running (pid {os.getpid()})")
+    stop.wait()
+    threads.shutdown()
+
+
+@main.command("migrate")
+@click.argument("name", type=click.Choice(["registry", "staffing", "inspection", "notification", "all"]))
+def migrate_command(name: str) -> None:
+    """Bring a service's database to the newest schema (Alembic)."""
+    from shared import config, embedded, migrate
+    from shared.service import ServiceRuntime
+
+    names = list(config.SERVICES) if name == "all" else [name]
+    for each in names:
+        spec = embedded.service_module(each).SPEC
+        migrate.upgrade(ServiceRuntime(spec, config.load(each)))
+        click.echo(f"{each}: migrated")
+
+
+def _parse_ttl(value: str) -> timedelta:
+    match = re.fullmatch(r"(\d+)([smhd])", value.strip())
+    if not match:
+        raise click.BadParameter("use a number and s, m, h or d, e.g. 12h")
+    amount, unit = int(match[1]), match[2]
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+@main.command()
+@click.option("--role", required=True, type=click.Choice(["authority", "center", "unit", "inspector", "integrator"]))
+@click.option("--unit", default=None, help="The unit's code (for --role unit).")
+@click.option("--sub", default=None, help="Who the token is for (default: generated).")
+@click.option("--ttl", default="12h", show_default=True, help="e.g. 30m, 12h, 7d")
+def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
+    """Print a bearer token signed with JWT_SECRET (or the embedded local key)."""
+    from shared import auth, config
+
+    secret = os.environ.get("JWT_SECRET") or config.local_secret(os.environ.get("VAR_DIR", "var"))
+    try:
+        click.echo(auth.issue_token(secret, role=role, unit=unit, sub=sub, ttl=_parse_ttl(ttl)))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Configuration from the environment, with the embedded defaults.
+
+One `Settings` per service: everything a process needs to reach its database and the broker.
+Variables (all optional; the defaults run the embedded mode with no servers):
+
+- ``<SERVICE>_DATABASE_URL`` or ``DATABASE_URL``: SQLAlchemy URL of the service's own database
+  (default ``sqlite:///<VAR_DIR>/<service>.db``).
+- ``BROKER_URL``: kombu URL (default ``memory://``, the in-process transport).
+- ``EVENTS_EXCHANGE`` (``govhall.events``), ``DEAD_EXCHANGE`` (``govhall.dead``),
+  ``QUEUE_PREFIX`` (empty): broker entity names; tests use their own to stay apart.
+- ``JWT_SECRET``: the HS256 key for bearer tokens. Without it a local key is generated under
+  ``VAR_DIR`` and a warning says so.
+- ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
+  ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from environs import Env
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("registry", "staffing", "inspection", "notification")
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str
+    broker_url: str = "memory://"
+    events_exchange: str = "govhall.events"
+    dead_exchange: str = "govhall.dead"
+    queue_prefix: str = ""
+    jwt_secret: str = ""
+    var_dir: str = "var"
+    calendar_file: str | None = None
+    outbox_poll_interval: float = 0.2
+    outbox_batch_size: int = 100
+    consumer_max_attempts: int = 5
+    retry_base_delay: float = 1.0
+    retry_max_delay: float = 300.0
+    broker_max_reconnect_delay: float = 2.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.queue_prefix}{self.service}.events"
+
+    @property
+    def dead_queue_name(self) -> str:
+        return f"{self.queue_prefix}{self.dead_exchange}"
+
+    @property
+    def is_memory_broker(self) -> bool:
+        return self.broker_url.startswith("memory://")
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
+    """Settings for `service` from the environment; `overrides` win (tests, embedded mode)."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    env = Env()
+    var_dir = env.str("VAR_DIR", "var")
+    values: dict[str, Any] = {
+        "service": service,
+        "database_url": env.str(
+            f"{service.upper()}_DATABASE_URL",
+            env.str("DATABASE_URL", f"sqlite:///{Path(var_dir) / service}.db"),
+        ),
+        "broker_url": env.str("BROKER_URL", "memory://"),
+        "events_exchange": env.str("EVENTS_EXCHANGE", "govhall.events"),
+        "dead_exchange": env.str("DEAD_EXCHANGE", "govhall.dead"),
+        "queue_prefix": env.str("QUEUE_PREFIX", ""),
+        "jwt_secret": env.str("JWT_SECRET", ""),
+        "var_dir": var_dir,
+        "calendar_file": env.str("HALL_CALENDAR_FILE", None),
+        "outbox_poll_interval": env.float("OUTBOX_POLL_INTERVAL", 0.2),
+        "consumer_max_attempts": env.int("CONSUMER_MAX_ATTEMPTS", 5),
+        "retry_base_delay": env.float("RETRY_BASE_DELAY", 1.0),
+        "retry_max_delay": env.float("RETRY_MAX_DELAY", 300.0),
+    }
+    values.update(overrides or {})
+    settings = Settings(**values)
+    if not settings.jwt_secret:
+        settings = replace(settings, jwt_secret=local_secret(settings.var_dir))
+    return settings
+
+
+def local_secret(var_dir: str) -> str:
+    """The embedded mode's signing key: generated once, kept under var/, never for production."""
+    path = Path(var_dir) / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret)
+    log.warning("JWT_SECRET is not set: generated a local signing key in %s (not for production)", path)
+    return secret

@@ -1,0 +1,97 @@
+"""The embedded default: all four services in one process on one port.
+
+SQLite files under the var directory, kombu's in-memory transport, each service's relay, consumer
+and sweeps on threads. The apps, handlers, outbox and inbox are the production ones; only the
+database and broker URLs differ (and the HTTP server: werkzeug's threaded one instead of
+gunicorn, since the in-memory broker lives inside one process).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.wrappers import Request, Response
+
+from shared import migrate
+from shared.config import SERVICES
+from shared.service import ServiceRuntime, WorkerThreads
+
+
+def service_module(name: str) -> Any:
+    if name not in SERVICES:
+        raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    return importlib.import_module(f"services.{name}")
+
+
+@dataclass
+class Hall:
+    """The running embedded system: its apps, their runtimes and worker threads."""
+
+    apps: dict[str, Flask]
+    workers: dict[str, WorkerThreads] = field(default_factory=dict)
+
+    def runtime(self, name: str) -> ServiceRuntime:
+        rt: ServiceRuntime = self.apps[name].extensions["govhall"]
+        return rt
+
+    def wsgi(self) -> DispatcherMiddleware:
+        return DispatcherMiddleware(_index, {f"/{name}": app for name, app in self.apps.items()})
+
+    def start(self) -> None:
+        # Consumers declare their queues before any relay publishes, or the first events
+        # would find no queue bound and be dropped by the broker.
+        for name in self.apps:
+            self.workers[name] = WorkerThreads(self.runtime(name))
+        for worker in self.workers.values():
+            worker.start()
+        for name, worker in self.workers.items():
+            if not worker.wait_ready(10):
+                raise RuntimeError(f"{name} consumer did not start")
+
+    def stop(self) -> None:
+        for worker in self.workers.values():
+            worker.shutdown()
+
+
+def build(var_dir: str | Path, overrides: dict[str, Any] | None = None) -> Hall:
+    var = Path(var_dir)
+    var.mkdir(parents=True, exist_ok=True)
+    apps: dict[str, Flask] = {}
+    for name in SERVICES:
+        config = {
+            "database_url": f"sqlite:///{(var / name).resolve()}.db",
+            "broker_url": "memory://",
+            "var_dir": str(var),
+            "outbox_poll_interval": 0.05,
+            **(overrides or {}),
+        }
+        apps[name] = service_module(name).create_app(config)
+        migrate.upgrade(apps[name].extensions["govhall"])
+    return Hall(apps)
+
+
+INDEX = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>govhall 政务服务大厅</title></head>
+<body><h1>govhall 政务服务大厅</h1>
+<p>The four services of this hall. Each has its API under <code>/api/v1</code>,
+interactive docs at <code>docs</code>, health at <code>livez</code>/<code>readyz</code> and
+Prometheus metrics at <code>metrics</code>.</p>
+<ul>{items}</ul></body></html>"""
+
+
+@Request.application  # type: ignore[arg-type]
+def _index(request: Request) -> Response:
+    if request.path not in ("/", ""):
+        return Response('{"type":"about:blank","title":"Not Found","status":404}', 404,
+                        mimetype="application/problem+json")
+    items = "".join(
+        f'<li><a href="/{n}/docs">{n}</a> · <a href="/{n}/readyz">readyz</a> · '
+        f'<a href="/{n}/metrics">metrics</a></li>'
+        for n in SERVICES
+    )
+    return Response(INDEX.format(items=items), mimetype="text/html")

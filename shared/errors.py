@@ -1,0 +1,60 @@
+"""Errors the domain raises, each carrying an HTTP status and, where one applies, a rule ID.
+
+Plain Python: domain code raises these without knowing about HTTP; the web adapter turns them
+into RFC 9457 problem documents (``shared.problems``).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        rule: str | None = None,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.rule = rule
+        self.errors = dict(errors or {})
+        if field:
+            self.errors.setdefault(field, []).append(detail)
+
+
+class NotFound(DomainError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class RuleViolation(DomainError):
+    """A request that is well formed but breaks a rule of the hall (RULES.md)."""
+
+    status = 422
+    slug = "rule-violation"
+    title = "Refused by a rule"
+
+
+class Invalid(DomainError):
+    status = 422
+    slug = "validation"
+    title = "Invalid request"
+
+
+class Forbidden(DomainError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"

@@ -1,0 +1,50 @@
+"""/livez, /readyz and /metrics: the same on every service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from shared import auth, metrics
+from shared.web import broker_reachable, runtime
+
+blp = Blueprint("health", __name__)
+
+
+@blp.get("/livez")
+@auth.public
+def livez() -> Response:
+    """Alive: the process answers. Checks no dependency, so a database outage restarts nothing."""
+    return jsonify(status="ok", service=runtime().spec.name)
+
+
+@blp.get("/readyz")
+@auth.public
+def readyz() -> tuple[Response, int]:
+    rt = runtime()
+    checks: dict[str, Any] = {}
+    for name, probe in (("database", rt.db.ping), ("broker", lambda: broker_reachable(rt))):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            checks[name] = f"unreachable: {type(exc).__name__}"
+    unknown = sorted(rt.calendar.unknown_years_used)
+    checks["calendar"] = (
+        {"status": "degraded", "detail": f"no calendar for {unknown}: counting Monday–Friday"}
+        if unknown
+        else "ok"
+    )
+    ready = checks["database"] == "ok" and checks["broker"] == "ok"
+    body = {"status": "ready" if ready else "unavailable", "service": rt.spec.name, "checks": checks}
+    return jsonify(body), 200 if ready else 503
+
+
+@blp.get("/metrics")
+@auth.public
+def metrics_endpoint() -> Response:
+    rt = runtime()
+    return Response(
+        metrics.exposition(rt.spec.name, rt.db), mimetype="text/plain; version=0.0.4"
+    )

@@ -1,0 +1,120 @@
+"""The Prometheus metrics every service exports.
+
+Under gunicorn the web workers and the worker process write to PROMETHEUS_MULTIPROC_DIR, which
+must be set before this module is imported (`govhall serve` does it). Gauges that describe the
+database (outbox backlog, dead letters) are read at scrape time by `DatabaseCollector`, so they
+are right whichever process answers the scrape.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from shared.db import Database
+from shared.outbox import backlog
+
+HTTP_REQUESTS = Counter(
+    "govhall_http_requests_total",
+    "HTTP requests answered, by endpoint rule and status",
+    ["service", "method", "endpoint", "status"],
+)
+HTTP_ERRORS = Counter(
+    "govhall_http_errors_total",
+    "HTTP requests answered with a 5xx status",
+    ["service", "method", "endpoint"],
+)
+HTTP_DURATION = Histogram(
+    "govhall_http_request_duration_seconds",
+    "Time to answer an HTTP request, by endpoint rule",
+    ["service", "method", "endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_PUBLISHED = Counter(
+    "govhall_events_published_total", "Events the relay published", ["service", "type"]
+)
+EVENTS_CONSUMED = Counter(
+    "govhall_events_consumed_total",
+    "Events a consumer took in, by outcome (applied, duplicate, ignored)",
+    ["service", "type", "outcome"],
+)
+EVENTS_RETRIED = Counter(
+    "govhall_events_retried_total", "Failed event handlings scheduled again", ["service", "type"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "govhall_events_dead_lettered_total",
+    "Events given up after the last attempt, or undecodable",
+    ["service", "type"],
+)
+RELAY_FAILURES = Counter(
+    "govhall_outbox_relay_failures_total", "Relay batches that failed to publish", ["service"]
+)
+CALENDAR_FALLBACK = Counter(
+    "govhall_calendar_unknown_year_days_total",
+    "Days judged Monday–Friday because no calendar knows their year",
+    ["year"],
+)
+
+
+class DatabaseCollector(Collector):
+    """Gauges read from the service's database at scrape time."""
+
+    def __init__(self, service: str, db: Database) -> None:
+        self.service = service
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        pending = GaugeMetricFamily(
+            "govhall_outbox_backlog", "Events written but not yet published", labels=["service"]
+        )
+        age = GaugeMetricFamily(
+            "govhall_outbox_oldest_age_seconds",
+            "Age of the oldest unpublished event (0 when none)",
+            labels=["service"],
+        )
+        dead = GaugeMetricFamily(
+            "govhall_dead_letters", "Events kept as dead letters or awaiting retry",
+            labels=["service", "status"],
+        )
+        failed = self.db.table("failed_events")
+        with self.db.session() as session:
+            count, oldest = backlog(session, self.db.table("outbox"))
+            by_status = dict(
+                session.execute(
+                    select(failed.c.status, func.count()).group_by(failed.c.status)
+                ).all()
+            )
+        pending.add_metric([self.service], count)
+        seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        age.add_metric([self.service], max(seconds, 0.0))
+        for status in ("retrying", "dead"):
+            dead.add_metric([self.service, status], by_status.get(status, 0))
+        yield pending
+        yield age
+        yield dead
+
+
+def exposition(service: str, db: Database) -> bytes:
+    """The text a scrape of this service gets."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        process_metrics = generate_latest(registry)
+    else:
+        process_metrics = generate_latest(REGISTRY)
+    own = CollectorRegistry(auto_describe=False)
+    own.register(DatabaseCollector(service, db))
+    return process_metrics + generate_latest(own)

@@ -1,0 +1,154 @@
+"""The transactional outbox and its relay.
+
+Handlers write events to the `outbox` table in their own transaction; the relay publishes them
+with publisher confirms and persistent delivery, then marks them sent. A broker outage delays
+events and never fails a request. Several relays may run at once: on PostgreSQL each claims its
+rows with FOR UPDATE SKIP LOCKED, so no row is published by two of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from kombu import Connection, Producer
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from shared import broker, metrics
+from shared.config import Settings
+from shared.db import Database, utcnow
+from shared.events import CloudEvent
+
+log = logging.getLogger(__name__)
+
+
+def add_to_outbox(session: Session, table: Table, event: CloudEvent) -> None:
+    session.execute(
+        insert(table).values(
+            id=event.id,
+            type=event.type,
+            subject=event.subject,
+            body=event.to_json(),
+            created_at=event.time,
+        )
+    )
+
+
+class Relay:
+    """Publishes pending outbox rows in creation order, one batch per transaction."""
+
+    def __init__(self, db: Database, table: Table, settings: Settings) -> None:
+        self.db = db
+        self.table = table
+        self.settings = settings
+        self.wakeup = threading.Event()
+        db.on_outbox_write.append(self.wakeup.set)
+        self._connection: Connection | None = None
+
+    def run_once(self) -> int:
+        """Publish one batch; returns how many rows were published."""
+        with self.db.session() as session, session.begin():
+            rows = session.execute(self._pending()).all()
+            if not rows:
+                return 0
+            producer = self._producer()
+            for row in rows:
+                self._publish(producer, row)
+            session.execute(
+                update(self.table)
+                .where(self.table.c.id.in_([row.id for row in rows]))
+                .values(published_at=utcnow())
+            )
+        for row in rows:
+            metrics.EVENTS_PUBLISHED.labels(self.settings.service, row.type).inc()
+        return len(rows)
+
+    def _pending(self) -> Any:
+        query = (
+            select(self.table.c.id, self.table.c.type, self.table.c.body)
+            .where(self.table.c.published_at.is_(None))
+            .order_by(self.table.c.created_at, self.table.c.id)
+            .limit(self.settings.outbox_batch_size)
+        )
+        if self.db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return query
+
+    def _producer(self) -> Producer:
+        if self._connection is None:
+            self._connection = broker.connect(self.settings)
+        return Producer(self._connection.default_channel, broker.events_exchange(self.settings))
+
+    def _publish(self, producer: Producer, row: Any) -> None:
+        producer.publish(
+            row.body,
+            routing_key=row.type,
+            content_type="application/cloudevents+json",
+            content_encoding="utf-8",
+            delivery_mode=2,
+            message_id=row.id,
+            declare=[broker.events_exchange(self.settings)],
+            retry=True,
+            retry_policy=broker.RETRY_POLICY,
+        )
+
+    def _reset_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001 - the connection is broken already
+                log.debug("closing a broken broker connection failed", exc_info=True)
+        self._connection = None
+
+    def record_failure(self, error: BaseException) -> None:
+        with self.db.session() as session, session.begin():
+            oldest = session.execute(self._pending().limit(1)).first()
+            if oldest is not None:
+                session.execute(
+                    update(self.table)
+                    .where(self.table.c.id == oldest.id)
+                    .values(attempts=self.table.c.attempts + 1, last_error=str(error)[:2000])
+                )
+
+    def run_forever(self, stop: threading.Event) -> None:
+        delay = self.settings.outbox_poll_interval
+        while not stop.is_set():
+            try:
+                published = self.run_once()
+                delay = self.settings.outbox_poll_interval
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
+                log.warning("outbox relay for %s failed: %s", self.settings.service, exc)
+                metrics.RELAY_FAILURES.labels(self.settings.service).inc()
+                self._reset_connection()
+                try:
+                    self.record_failure(exc)
+                except Exception:  # noqa: BLE001
+                    log.debug("could not record the relay failure", exc_info=True)
+                published = 0
+                delay = min(max(delay * 2, 0.2), 5.0)
+            if published:
+                continue
+            self.wakeup.wait(delay)
+            self.wakeup.clear()
+        self._reset_connection()
+
+
+def backlog(session: Session, table: Table) -> tuple[int, datetime | None]:
+    """How many events wait to be published, and when the oldest of them was written."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(table.c.created_at)).where(table.c.published_at.is_(None))
+    ).one()
+    return int(count), oldest
+
+
+def wait_until_drained(relay: Relay, timeout: float = 10.0) -> bool:
+    """For tests and shutdown: publish until nothing is pending or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if relay.run_once() == 0:
+            return True
+    return False

@@ -1,0 +1,126 @@
+"""What a service is made of (`ServiceSpec`) and what one process holds of it (`ServiceRuntime`).
+
+The web app, the worker, `govhall migrate` and the embedded mode all build on these two, so the
+four services stay the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import MetaData
+
+from shared import metrics
+from shared.config import Settings
+from shared.consumer import EventWorker, Inbox, Subscriptions
+from shared.db import Database, UnitOfWork
+from shared.outbox import Relay
+from shared.workdays import HallCalendar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A periodic job of the worker, e.g. deadlines; `run` returns how much it did."""
+
+    name: str
+    interval: float
+    run: Callable[[ServiceRuntime], int]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    metadata: MetaData
+    blueprints: Callable[[], Sequence[Any]]
+    subscriptions: Subscriptions
+    migrations: Path
+    sweeps: tuple[Sweep, ...] = field(default=())
+
+    @property
+    def source(self) -> str:
+        return f"/govhall/{self.name}"
+
+
+class ServiceRuntime:
+    """One process's handle on a service: settings, database, calendar, inbox and relay."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.db = Database(settings.database_url, spec.metadata)
+        self.calendar = HallCalendar.from_file(
+            settings.calendar_file, on_unknown_year=_count_fallback
+        )
+        self.inbox = Inbox(self.db, settings, spec.subscriptions)
+
+    def uow(self, **context: Any) -> UnitOfWork:
+        return UnitOfWork(self.db, source=self.spec.source, **context)
+
+    def relay(self) -> Relay:
+        return Relay(self.db, self.db.table("outbox"), self.settings)
+
+
+def _count_fallback(year: int) -> None:
+    metrics.CALENDAR_FALLBACK.labels(str(year)).inc()
+
+
+class WorkerThreads:
+    """The worker's three jobs (relay, consumer, sweeps) on threads of one process."""
+
+    def __init__(self, runtime: ServiceRuntime, *, relay: bool = True, consume: bool = True):
+        self.runtime = runtime
+        self.stop = threading.Event()
+        self.consumer = EventWorker(runtime.inbox, runtime.settings) if consume else None
+        self.relay = runtime.relay() if relay else None
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        name = self.runtime.spec.name
+        if self.consumer is not None:
+            self._spawn(f"{name}-consumer", self.consumer.run)
+        if self.relay is not None:
+            relay = self.relay
+            self._spawn(f"{name}-relay", lambda: relay.run_forever(self.stop))
+        self._spawn(f"{name}-sweeps", self._sweep_loop)
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """True once the consumer has declared its queue (so nothing published is unrouted)."""
+        return self.consumer is None or self.consumer.ready.wait(timeout)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _sweep_loop(self) -> None:
+        sweeps = [Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due())]
+        sweeps += list(self.runtime.spec.sweeps)
+        next_run = dict.fromkeys((sweep.name for sweep in sweeps), 0.0)
+        while not self.stop.wait(0.1):
+            for sweep in sweeps:
+                now = time.monotonic()
+                if now < next_run[sweep.name]:
+                    continue
+                next_run[sweep.name] = now + sweep.interval
+                try:
+                    sweep.run(self.runtime)
+                except Exception:  # noqa: BLE001 - a failing sweep must not stop the others
+                    log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self.stop.set()
+        if self.consumer is not None:
+            self.consumer.should_stop = True
+        for thread in self.threads:
+            thread.join(timeout)
+

@@ -1,0 +1,137 @@
+"""The Flask side every service shares: app factory, auth gate, RED metrics, health and docs."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from shared import auth, broker, config, metrics, problems
+from shared.db import UnitOfWork
+from shared.errors import Forbidden
+from shared.service import ServiceRuntime, ServiceSpec
+
+# Routes of the documentation blueprint flask-smorest adds: public by nature.
+PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
+
+
+class ProblemApi(Api):
+    """flask-smorest whose error bodies are RFC 9457 problem documents."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return problems.from_http_exception(error)
+
+
+def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = None) -> Flask:
+    settings = config.load(spec.name, overrides)
+    app = Flask(f"services.{spec.name}")
+    app.config.update(
+        API_TITLE=spec.title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "info": {"description": spec.description},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+        },
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["govhall"] = ServiceRuntime(spec, settings)
+    api = ProblemApi(app)
+    problems.install(app)
+    from shared.dead_letters_api import blp as dead_letters_blp
+    from shared.health import blp as health_blp
+
+    for blueprint in (*spec.blueprints(), dead_letters_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health_blp)
+    app.before_request(_before)
+    app.after_request(_after)
+    return app
+
+
+def runtime() -> ServiceRuntime:
+    rt: ServiceRuntime = current_app.extensions["govhall"]
+    return rt
+
+
+def principal() -> auth.Principal | None:
+    return g.get("principal")
+
+
+def require_principal() -> auth.Principal:
+    who = principal()
+    if who is None:
+        raise auth.Unauthorized("this endpoint needs a bearer token")
+    return who
+
+
+def unit_of_work() -> UnitOfWork:
+    """The request's unit of work, carrying who acts and the correlation id into its events."""
+    who = principal()
+    return runtime().uow(actor=who.actor if who else "public", correlation_id=g.correlation_id)
+
+
+def _access_of(endpoint: str) -> Any:
+    view = current_app.view_functions.get(endpoint)
+    access = getattr(view, auth.ACCESS_ATTR, None)
+    view_class = getattr(view, "view_class", None)
+    if access is None and view_class is not None:
+        method = getattr(view_class, request.method.lower(), None)
+        access = getattr(method, auth.ACCESS_ATTR, None)
+    return access
+
+
+def _before() -> None:
+    g.started = time.perf_counter()
+    g.correlation_id = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+    g.principal = auth.principal_from_header(
+        runtime().settings.jwt_secret, request.headers.get("Authorization")
+    )
+    if request.endpoint is None or request.method == "OPTIONS":
+        return  # routing will answer 404/405
+    if request.blueprint in PUBLIC_BLUEPRINTS:
+        return
+    access = _access_of(request.endpoint)
+    if access is None:
+        raise Forbidden("this endpoint declares no access rule")
+    auth.check(access, g.principal)
+
+
+def _after(response: Response) -> Response:
+    service = runtime().spec.name
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    status = response.status_code
+    metrics.HTTP_REQUESTS.labels(service, request.method, endpoint, str(status)).inc()
+    if status >= 500:
+        metrics.HTTP_ERRORS.labels(service, request.method, endpoint).inc()
+    started = g.get("started")
+    if started is not None:
+        metrics.HTTP_DURATION.labels(service, request.method, endpoint).observe(
+            time.perf_counter() - started
+        )
+    if "correlation_id" in g:
+        response.headers["X-Correlation-ID"] = g.correlation_id
+    return response
+
+
+def broker_reachable(rt: ServiceRuntime) -> None:
+    if rt.settings.is_memory_broker:
+        return
+    connection = broker.connect(rt.settings)
+    try:
+        connection.connect()
+    finally:
+        connection.release()
