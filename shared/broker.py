@@ -55,9 +55,8 @@ def dead_queue(settings: Settings) -> Queue:
     return Queue(settings.dead_queue_name, exchange=dead_exchange(settings), durable=True)
 
 
-def declare(connection: Connection, settings: Settings, event_types: Iterable[str]) -> None:
+def declare(channel: Any, settings: Settings, event_types: Iterable[str]) -> None:
     """Declare every entity this service needs; safe to repeat after each reconnect."""
-    channel = connection.default_channel
     events_exchange(settings)(channel).declare()
     dead_exchange(settings)(channel).declare()
     dead_queue(settings)(channel).declare()

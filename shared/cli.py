@@ -74,10 +74,15 @@ def serve(name: str, bind: str, workers: int) -> None:
     Path(metrics_dir).mkdir(parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     argv = [
-        sys.executable, "-m", "gunicorn",
-        "--config", "python:shared.gunicorn_conf",
-        "--bind", bind,
-        "--workers", str(workers),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:shared.gunicorn_conf",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
         f"services.{name}.wsgi:app",
     ]
     os.execv(sys.executable, argv)
@@ -110,7 +115,9 @@ def worker(name: str, metrics_port: int | None) -> None:
 
 
 @main.command("migrate")
-@click.argument("name", type=click.Choice(["registry", "staffing", "inspection", "notification", "all"]))
+@click.argument(
+    "name", type=click.Choice(["registry", "staffing", "inspection", "notification", "all"])
+)
 def migrate_command(name: str) -> None:
     """Bring a service's database to the newest schema (Alembic)."""
     from shared import config, embedded, migrate
@@ -132,7 +139,11 @@ def _parse_ttl(value: str) -> timedelta:
 
 
 @main.command()
-@click.option("--role", required=True, type=click.Choice(["authority", "center", "unit", "inspector", "integrator"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["authority", "center", "unit", "inspector", "integrator"]),
+)
 @click.option("--unit", default=None, help="The unit's code (for --role unit).")
 @click.option("--sub", default=None, help="Who the token is for (default: generated).")
 @click.option("--ttl", default="12h", show_default=True, help="e.g. 30m, 12h, 7d")

@@ -106,5 +106,7 @@ def local_secret(var_dir: str) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(secret)
-    log.warning("JWT_SECRET is not set: generated a local signing key in %s (not for production)", path)
+    log.warning(
+        "JWT_SECRET is not set: generated a local signing key in %s (not for production)", path
+    )
     return secret

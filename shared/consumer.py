@@ -8,6 +8,7 @@ kombu's in-memory transport. `EventWorker` is the kombu adapter around it.
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import logging
@@ -43,7 +44,8 @@ class Outcome(enum.Enum):
     IGNORED = "ignored"
     FAILED = "failed"  # kept in failed_events for a retry
     DEAD = "dead"  # kept as a dead letter
-    NOT_STORED = "not_stored"  # could not even be recorded: leave it on the broker
+    NOT_STORED = "not_stored"  # could not be recorded (database down): leave it on the broker
+    DEAD_NOT_STORED = "dead_not_stored"  # undecodable and not recorded: the broker's DLX keeps it
 
 
 @dataclass(frozen=True)
@@ -72,18 +74,18 @@ class Inbox:
 
     # -- taking a message in -------------------------------------------------------------------
     def receive(self, body: str | bytes) -> Outcome:
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         try:
             event = CloudEvent.from_json(body)
         except EnvelopeError as exc:
-            return self._keep_undecodable(text, exc)
+            return self._keep_undecodable(storable(body), exc)
+        text = body.decode() if isinstance(body, bytes) else body
         handler = self.subscriptions.get(event.type)
         if handler is None:
             metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, "ignored").inc()
             return Outcome.IGNORED
         try:
             outcome = self.apply(event, handler)
-        except Exception as exc:  # noqa: BLE001 - any handler failure is kept, never lost
+        except Exception as exc:
             log.warning("%s failed to handle %s %s: %s", self.consumer, event.type, event.id, exc)
             return self._record_failure(event, text, exc)
         metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, outcome.value).inc()
@@ -144,7 +146,7 @@ class Inbox:
                 session.execute(insert(self.failed).values(**values))
         except IntegrityError:
             return Outcome.FAILED  # a redelivery of an event already kept: it is on its way
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not keep the failed event %s", event.id)
             return Outcome.NOT_STORED
         counter = metrics.EVENTS_DEAD_LETTERED if dead else metrics.EVENTS_RETRIED
@@ -172,9 +174,9 @@ class Inbox:
                 )
         except IntegrityError:
             return Outcome.DEAD
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("could not keep an undecodable message")
-            return Outcome.NOT_STORED
+            return Outcome.DEAD_NOT_STORED
         metrics.EVENTS_DEAD_LETTERED.labels(self.consumer, UNDECODABLE).inc()
         return Outcome.DEAD
 
@@ -221,7 +223,7 @@ class Inbox:
                     return self.get(failed_id)
                 outcome = self._apply_in(uow, event, handler)
                 uow.commit()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._failed_again(kept, exc, replay=replay)
             return self.get(failed_id)
         metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, outcome.value).inc()
@@ -265,6 +267,18 @@ class Inbox:
         return [FailedEvent(**row._mapping) for row in rows]
 
 
+def storable(body: str | bytes) -> str:
+    """A message body as text a database keeps: base64 when it is not clean UTF-8."""
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        return "base64:" + base64.b64encode(raw).decode()
+    return text
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
@@ -278,9 +292,10 @@ class EventWorker(ConsumerMixin):
         self.connection: Connection = broker.connect(settings)
         self.ready = threading.Event()
 
-    def get_consumers(self, consumer_cls: type[Consumer], channel: Any) -> list[Consumer]:
+    def get_consumers(self, consumer_cls: Callable[..., Consumer], channel: Any) -> list[Consumer]:
+        # Re-run after every reconnect: the broker may have lost non-durable state.
         queue = broker.service_queue(self.settings, self.inbox.subscriptions)
-        broker.declare(self.connection, self.settings, self.inbox.subscriptions)
+        broker.declare(channel, self.settings, self.inbox.subscriptions)
         self.ready.set()
         return [consumer_cls(queues=[queue], on_message=self.on_message, prefetch_count=20)]
 
@@ -290,21 +305,21 @@ class EventWorker(ConsumerMixin):
 
     def on_message(self, message: Message) -> None:
         outcome = self.inbox.receive(message.body)
-        if outcome is Outcome.NOT_STORED:
-            if self.settings.is_memory_broker:
-                time.sleep(0.5)  # the database is down: wait before taking it again
-                message.requeue()
-            else:
-                time.sleep(0.5)
-                message.reject(requeue=True)
-            return
-        message.ack()
+        if outcome is Outcome.DEAD_NOT_STORED and not self.settings.is_memory_broker:
+            message.reject(requeue=False)  # to the dead-letter exchange, which keeps it
+        elif outcome in (Outcome.NOT_STORED, Outcome.DEAD_NOT_STORED):
+            time.sleep(0.5)  # the database is down: wait before taking the message again
+            message.requeue()
+        else:
+            message.ack()
 
     def on_connection_error(self, exc: Exception, interval: float) -> None:
-        log.warning("%s lost the broker (%s); retrying in %.1fs", self.settings.service, exc, interval)
+        log.warning(
+            "%s lost the broker (%s); retrying in %.1fs", self.settings.service, exc, interval
+        )
 
 
-class _capped_connection:  # noqa: N801 - used as a context manager like kombu's own
+class _capped_connection:
     def __init__(self, worker: EventWorker) -> None:
         self.worker = worker
         self.conn: Connection | None = None

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared import auth
+from shared.consumer import UNDECODABLE
 from shared.errors import Conflict, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.web import runtime
@@ -82,8 +83,11 @@ class Replay(MethodView):
     def post(self, failed_id: int) -> dict[str, Any]:
         """Apply the event again, now. Applied at most once, however often it is replayed."""
         inbox = runtime().inbox
-        if inbox.get(failed_id) is None:
+        kept = inbox.get(failed_id)
+        if kept is None:
             raise NotFound(f"no failed event {failed_id}")
+        if kept.event_type == UNDECODABLE:
+            raise Conflict("an undecodable message cannot be replayed; it is kept for inspection")
         still = inbox.retry(failed_id, replay=True)
         if still is not None:
             raise Conflict(f"the event failed again: {still.last_error}")

@@ -50,5 +50,7 @@ def load(hall: Hall) -> int:
         if response.status_code == 201:
             added += 1
         elif response.status_code != 409:
-            raise RuntimeError(f"demo unit {code}: {response.status_code} {response.get_data(True)}")
+            raise RuntimeError(
+                f"demo unit {code}: {response.status_code} {response.get_data(True)}"
+            )
     return added

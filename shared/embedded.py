@@ -55,6 +55,8 @@ class Hall:
 
     def stop(self) -> None:
         for worker in self.workers.values():
+            worker.signal_stop()  # all at once: each consumer takes up to a second to notice
+        for worker in self.workers.values():
             worker.shutdown()
 
 
@@ -84,11 +86,14 @@ Prometheus metrics at <code>metrics</code>.</p>
 <ul>{items}</ul></body></html>"""
 
 
-@Request.application  # type: ignore[arg-type]
+@Request.application
 def _index(request: Request) -> Response:
     if request.path not in ("/", ""):
-        return Response('{"type":"about:blank","title":"Not Found","status":404}', 404,
-                        mimetype="application/problem+json")
+        return Response(
+            '{"type":"about:blank","title":"Not Found","status":404}',
+            404,
+            mimetype="application/problem+json",
+        )
     items = "".join(
         f'<li><a href="/{n}/docs">{n}</a> · <a href="/{n}/readyz">readyz</a> · '
         f'<a href="/{n}/metrics">metrics</a></li>'

@@ -28,7 +28,7 @@ def readyz() -> tuple[Response, int]:
         try:
             probe()
             checks[name] = "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        except Exception as exc:
             checks[name] = f"unreachable: {type(exc).__name__}"
     unknown = sorted(rt.calendar.unknown_years_used)
     checks["calendar"] = (
@@ -37,7 +37,11 @@ def readyz() -> tuple[Response, int]:
         else "ok"
     )
     ready = checks["database"] == "ok" and checks["broker"] == "ok"
-    body = {"status": "ready" if ready else "unavailable", "service": rt.spec.name, "checks": checks}
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "service": rt.spec.name,
+        "checks": checks,
+    }
     return jsonify(body), 200 if ready else 503
 
 
@@ -45,6 +49,4 @@ def readyz() -> tuple[Response, int]:
 @auth.public
 def metrics_endpoint() -> Response:
     rt = runtime()
-    return Response(
-        metrics.exposition(rt.spec.name, rt.db), mimetype="text/plain; version=0.0.4"
-    )
+    return Response(metrics.exposition(rt.spec.name, rt.db), mimetype="text/plain; version=0.0.4")

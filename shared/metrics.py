@@ -86,13 +86,14 @@ class DatabaseCollector(Collector):
             labels=["service"],
         )
         dead = GaugeMetricFamily(
-            "govhall_dead_letters", "Events kept as dead letters or awaiting retry",
+            "govhall_dead_letters",
+            "Events kept as dead letters or awaiting retry",
             labels=["service", "status"],
         )
         failed = self.db.table("failed_events")
         with self.db.session() as session:
             count, oldest = backlog(session, self.db.table("outbox"))
-            by_status = dict(
+            by_status: dict[str, int] = dict(
                 session.execute(
                     select(failed.c.status, func.count()).group_by(failed.c.status)
                 ).all()
@@ -111,7 +112,7 @@ def exposition(service: str, db: Database) -> bytes:
     """The text a scrape of this service gets."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
         process_metrics = generate_latest(registry)
     else:
         process_metrics = generate_latest(REGISTRY)

@@ -100,7 +100,7 @@ class Relay:
         if self._connection is not None:
             try:
                 self._connection.release()
-            except Exception:  # noqa: BLE001 - the connection is broken already
+            except Exception:
                 log.debug("closing a broken broker connection failed", exc_info=True)
         self._connection = None
 
@@ -120,13 +120,13 @@ class Relay:
             try:
                 published = self.run_once()
                 delay = self.settings.outbox_poll_interval
-            except Exception as exc:  # noqa: BLE001 - the relay must outlive any outage
+            except Exception as exc:
                 log.warning("outbox relay for %s failed: %s", self.settings.service, exc)
                 metrics.RELAY_FAILURES.labels(self.settings.service).inc()
                 self._reset_connection()
                 try:
                     self.record_failure(exc)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.debug("could not record the relay failure", exc_info=True)
                 published = 0
                 delay = min(max(delay * 2, 0.2), 5.0)

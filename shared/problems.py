@@ -79,8 +79,10 @@ def flatten_messages(messages: Any) -> dict[str, list[str]]:
 
     if isinstance(messages, dict):
         for location, fields in messages.items():
-            walk("" if location in ("json", "query", "form", "files", "headers") else location,
-                 fields)
+            walk(
+                "" if location in ("json", "query", "form", "files", "headers") else location,
+                fields,
+            )
     else:
         walk("", messages)
     return flat

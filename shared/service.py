@@ -7,8 +7,8 @@ four services stay the same shape.
 from __future__ import annotations
 
 import logging
-import time
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,13 +114,15 @@ class WorkerThreads:
                 next_run[sweep.name] = now + sweep.interval
                 try:
                     sweep.run(self.runtime)
-                except Exception:  # noqa: BLE001 - a failing sweep must not stop the others
+                except Exception:
                     log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
 
-    def shutdown(self, timeout: float = 5.0) -> None:
+    def signal_stop(self) -> None:
         self.stop.set()
         if self.consumer is not None:
             self.consumer.should_stop = True
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self.signal_stop()
         for thread in self.threads:
             thread.join(timeout)
-

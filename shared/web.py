@@ -22,7 +22,7 @@ PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
 class ProblemApi(Api):
     """flask-smorest whose error bodies are RFC 9457 problem documents."""
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http_exception(error)
 
 

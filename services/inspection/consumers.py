@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import select, update
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from services.inspection import orm
 from shared.consumer import Handler
@@ -30,7 +29,9 @@ def unit_registered(uow: UnitOfWork, event: CloudEvent) -> None:
         select(orm.units.c.code).where(orm.units.c.code == unit["code"])
     ).first()
     if exists:
-        uow.session.execute(update(orm.units).where(orm.units.c.code == unit["code"]).values(values))
+        uow.session.execute(
+            update(orm.units).where(orm.units.c.code == unit["code"]).values(values)
+        )
     else:
         uow.session.execute(insert(orm.units).values(values))
 

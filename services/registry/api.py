@@ -32,7 +32,9 @@ class Units(MethodView):
     @units.response(200, UnitPage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Units in code order."""
-        rows = handlers.list_units(unit_of_work(), decode_cursor(query["cursor"]), query["limit"] + 1)
+        rows = handlers.list_units(
+            unit_of_work(), decode_cursor(query["cursor"]), query["limit"] + 1
+        )
         return page(rows, query["limit"], key=lambda unit: unit.code)
 
 

@@ -1,0 +1,185 @@
+"""Outbox, relay and inbox on the real PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+
+import pytest
+from kombu import Connection, Consumer, Producer, Queue
+from sqlalchemy import func, select
+
+from services.registry import handlers as registry
+from services.staffing import consumers as staffing_consumers
+from shared import broker
+from shared.consumer import Outcome
+from shared.service import ServiceRuntime, WorkerThreads
+from shared.testing import AMQP_URL, Namespace, unit_registered_body, wait_for
+
+pytestmark = pytest.mark.integration
+UNIT_REGISTERED = "govhall.registry.unit.registered.v1"
+
+
+def _count(rt: ServiceRuntime, table: str) -> int:
+    with rt.db.session() as session:
+        return int(
+            session.execute(select(func.count()).select_from(rt.db.table(table))).scalar_one()
+        )
+
+
+def _publish_raw(ns: Namespace, body: str, routing_key: str = UNIT_REGISTERED) -> None:
+    with Connection(AMQP_URL) as connection:
+        Producer(connection.default_channel).publish(
+            body,
+            exchange=ns.exchange,
+            routing_key=routing_key,
+            delivery_mode=2,
+        )
+
+
+def test_the_same_event_delivered_twice_has_one_effect(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staffing = runtime("staffing")
+    calls: list[str] = []
+
+    def counting(uow, event) -> None:  # type: ignore[no-untyped-def]
+        calls.append(event.id)
+        staffing_consumers.unit_registered(uow, event)
+
+    monkeypatch.setitem(staffing_consumers.SUBSCRIPTIONS, UNIT_REGISTERED, counting)
+    worker = WorkerThreads(staffing, relay=False)
+    worker.start()
+    try:
+        assert worker.wait_ready()
+        body = unit_registered_body("twice", "7d1f0f7e-1111-4c1e-9e55-000000000001")
+        _publish_raw(namespace, body)
+        _publish_raw(namespace, body)
+        wait_for(lambda: _count(staffing, "processed_events") == 1)
+        wait_for(lambda: _consumed(staffing, "duplicate") >= 1)
+    finally:
+        worker.shutdown()
+    assert calls == ["7d1f0f7e-1111-4c1e-9e55-000000000001"]
+    assert _count(staffing, "units") == 1
+
+
+def _consumed(rt: ServiceRuntime, outcome: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value(
+        "govhall_events_consumed_total",
+        {"service": rt.spec.name, "type": UNIT_REGISTERED, "outcome": outcome},
+    )
+    return value or 0.0
+
+
+def test_a_failing_handler_is_dead_lettered_then_replayed_once(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staffing = runtime("staffing", consumer_max_attempts=3, retry_base_delay=0.05)
+    attempts: list[str] = []
+
+    def broken(uow, event) -> None:  # type: ignore[no-untyped-def]
+        attempts.append(event.id)
+        raise RuntimeError("unit table locked")
+
+    monkeypatch.setitem(staffing_consumers.SUBSCRIPTIONS, UNIT_REGISTERED, broken)
+    worker = WorkerThreads(staffing, relay=False)
+    worker.start()
+    try:
+        assert worker.wait_ready()
+        _publish_raw(
+            namespace, unit_registered_body("doomed", "7d1f0f7e-2222-4c1e-9e55-000000000002")
+        )
+        dead = wait_for(lambda: staffing.inbox.list("dead", 0, 10), timeout=10)
+    finally:
+        worker.shutdown()
+    assert len(attempts) == 3 and dead[0].attempts == 3
+    assert _count(staffing, "units") == 0
+
+    monkeypatch.setitem(
+        staffing_consumers.SUBSCRIPTIONS, UNIT_REGISTERED, staffing_consumers.unit_registered
+    )
+    assert staffing.inbox.retry(dead[0].id, replay=True) is None
+    assert staffing.inbox.retry(dead[0].id, replay=True) is None  # gone: nothing to apply
+    assert _count(staffing, "units") == 1
+    assert _count(staffing, "processed_events") == 1
+    assert staffing.inbox.list(None, 0, 10) == []
+
+
+def test_an_undecodable_message_is_kept(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+) -> None:
+    staffing = runtime("staffing")
+    worker = WorkerThreads(staffing, relay=False)
+    worker.start()
+    try:
+        assert worker.wait_ready()
+        _publish_raw(namespace, "\x00\x01 garbage")
+        kept = wait_for(lambda: staffing.inbox.list("dead", 0, 10))
+    finally:
+        worker.shutdown()
+    assert kept[0].event_type == "undecodable"
+    assert kept[0].body == "base64:AAEgZ2FyYmFnZQ=="  # NUL bytes: kept exactly, as base64
+    assert staffing.inbox.receive("\x00\x01 garbage") is Outcome.DEAD  # a redelivery: kept once
+    assert len(staffing.inbox.list(None, 0, 10)) == 1
+
+
+def test_two_relays_in_parallel_publish_each_event_once(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+) -> None:
+    registry_rt = runtime("registry")
+    for i in range(300):
+        registry.register_unit(registry_rt.uow(actor="test"), f"unit-{i:03d}", f"Unit {i}", "d")
+    assert _count(registry_rt, "outbox") == 300
+
+    seen: list[str] = []
+    tap = Queue(
+        f"{namespace.queue_prefix}tap",
+        exchange=broker.events_exchange(registry_rt.settings),
+        routing_key=UNIT_REGISTERED,
+        auto_delete=True,
+    )
+    with Connection(AMQP_URL) as connection:
+        consumer = Consumer(
+            connection,
+            queues=[tap],
+            accept=None,
+            on_message=lambda message: (
+                seen.append(message.properties["message_id"]),
+                message.ack(),
+            ),
+        )
+        consumer.consume()
+        relays = [registry_rt.relay(), registry_rt.relay()]
+        # Small batches, so both relays are busy at once and compete for rows.
+        for relay in relays:
+            relay.settings = relay.settings.with_(outbox_batch_size=10)
+        published: list[int] = [0, 0]
+
+        def drain(index: int) -> None:
+            while (count := relays[index].run_once()) > 0:
+                published[index] += count
+
+        threads = [threading.Thread(target=drain, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+        def all_seen() -> bool:
+            with contextlib.suppress(TimeoutError):
+                connection.drain_events(timeout=0.2)
+            return len(seen) >= 300
+
+        wait_for(all_seen, timeout=20, interval=0)
+    assert sum(published) == 300
+    assert min(published) > 0, f"one relay did all the work: {published}"
+    assert len(seen) == 300 and len(set(seen)) == 300
+    with registry_rt.db.session() as session:
+        outbox = registry_rt.db.table("outbox")
+        pending = session.execute(
+            select(func.count()).where(outbox.c.published_at.is_(None))
+        ).scalar_one()
+    assert pending == 0

@@ -1,0 +1,49 @@
+"""Units as the authority registers them, and who is told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.notification.domain.routing import inbox_keys, notices_for
+from services.registry.domain.units import new_unit
+from shared.errors import Invalid
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def test_unit_codes_are_normalised() -> None:
+    unit = new_unit("  TJ-Hexi ", " 河西区政务服务中心 ", "河西区", NOW)
+    assert unit.code == "tj-hexi"
+    assert unit.name == "河西区政务服务中心"
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "district", "field"),
+    [
+        ("x", "n", "d", "code"),
+        ("has space", "n", "d", "code"),
+        ("ok-code", " ", "d", "name"),
+        ("ok-code", "n", "", "district"),
+    ],
+)
+def test_bad_units_name_the_field(code: str, name: str, district: str, field: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        new_unit(code, name, district, NOW)
+    assert list(refused.value.errors) == [field]
+
+
+def test_a_registered_unit_tells_the_authority_and_the_unit() -> None:
+    notices = notices_for(
+        "govhall.registry.unit.registered.v1",
+        {"code": "tj-hexi", "name": "河西区政务服务中心", "district": "河西区"},
+    )
+    assert [n.recipient for n in notices] == ["authority", "unit:tj-hexi"]
+    assert "河西区政务服务中心" in notices[0].title
+    assert notices_for("govhall.registry.unit.renamed.v9", {}) == []
+
+
+def test_a_unit_reads_only_its_own_inbox() -> None:
+    assert inbox_keys("unit", "tj-hexi") == ("unit:tj-hexi",)
+    assert inbox_keys("authority", None) == ("authority",)
