@@ -103,7 +103,10 @@ def local_secret(var_dir: str) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of the hall wrote it first: use theirs
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as f:
         f.write(secret)
     log.warning(

@@ -8,6 +8,7 @@ are right whichever process answers the scrape.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ from sqlalchemy import func, select
 
 from shared.db import Database
 from shared.outbox import backlog
+
+log = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter(
     "govhall_http_requests_total",
@@ -90,14 +93,27 @@ class DatabaseCollector(Collector):
             "Events kept as dead letters or awaiting retry",
             labels=["service", "status"],
         )
+        up = GaugeMetricFamily(
+            "govhall_database_up",
+            "1 when the service's database answered the scrape",
+            labels=["service"],
+        )
         failed = self.db.table("failed_events")
-        with self.db.session() as session:
-            count, oldest = backlog(session, self.db.table("outbox"))
-            by_status: dict[str, int] = dict(
-                session.execute(
-                    select(failed.c.status, func.count()).group_by(failed.c.status)
-                ).all()
-            )
+        try:
+            with self.db.session() as session:
+                count, oldest = backlog(session, self.db.table("outbox"))
+                by_status: dict[str, int] = dict(
+                    session.execute(
+                        select(failed.c.status, func.count()).group_by(failed.c.status)
+                    ).all()
+                )
+        except Exception:
+            log.warning("metrics: %s database unreachable", self.service, exc_info=True)
+            up.add_metric([self.service], 0)
+            yield up
+            return
+        up.add_metric([self.service], 1)
+        yield up
         pending.add_metric([self.service], count)
         seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         age.add_metric([self.service], max(seconds, 0.0))

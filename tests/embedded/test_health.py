@@ -1,0 +1,56 @@
+"""Readiness tells the truth about the database and the broker; liveness checks neither."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.registry import create_app
+from shared.testing import TEST_SECRET
+
+UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1//"
+
+
+def _app(tmp_path: Path, **config: str):  # type: ignore[no-untyped-def]
+    defaults = {"database_url": f"sqlite:///{tmp_path}/registry.db", "jwt_secret": TEST_SECRET}
+    return create_app({**defaults, **config, "var_dir": str(tmp_path)})
+
+
+def test_unreachable_broker_is_not_ready_but_alive(tmp_path: Path) -> None:
+    client = _app(tmp_path, broker_url=UNREACHABLE_BROKER).test_client()
+    assert client.get("/livez").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["database"] == "ok"
+    assert ready.json["checks"]["broker"].startswith("unreachable")
+
+
+def test_unreachable_database_is_not_ready_and_metrics_still_answer(tmp_path: Path) -> None:
+    client = _app(tmp_path, database_url=UNREACHABLE_DB).test_client()
+    assert client.get("/livez").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["database"].startswith("unreachable")
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'govhall_database_up{service="registry"} 0.0' in metrics.get_data(as_text=True)
+
+
+def test_a_year_without_calendar_is_reported_not_failed(tmp_path: Path) -> None:
+    from datetime import date
+
+    app = _app(tmp_path)
+    app.extensions["govhall"].calendar.add_workdays(date(2026, 12, 20), 20)
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["checks"]["calendar"]["status"] == "degraded"
+    assert "2027" in ready.json["checks"]["calendar"]["detail"]
+
+
+def test_unknown_routes_and_methods_are_problems(tmp_path: Path) -> None:
+    client = _app(tmp_path).test_client()
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    wrong = client.delete("/livez")
+    assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
+    assert "GET" in wrong.headers["Allow"]
