@@ -5,23 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from shared import config, embedded, migrate
 from shared.service import ServiceRuntime
-from shared.testing import Namespace, port_open, servers_required
+from shared.testing import AMQP_URL, PG_ADMIN_URL, Namespace, port_open, servers_required
 
 pytestmark = pytest.mark.integration
 
 
 def require_servers() -> None:
-    missing = [
-        name
-        for name, port in (("PostgreSQL", 5432), ("RabbitMQ", 5672))
-        if not port_open("127.0.0.1", port)
-    ]
+    servers = (("PostgreSQL", make_url(PG_ADMIN_URL)), ("RabbitMQ", make_url(AMQP_URL)))
+    missing = [name for name, url in servers if not port_open(url.host or "", url.port or 0)]
     if not missing:
         return
-    message = f"{' and '.join(missing)} not running on 127.0.0.1"
+    message = f"{' and '.join(missing)} not reachable (TEST_PG_ADMIN_URL, TEST_BROKER_URL)"
     if servers_required():
         pytest.fail(f"{message} (GOVHALL_REQUIRE_SERVERS=1)")
     pytest.skip(message)
