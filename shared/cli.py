@@ -158,5 +158,13 @@ def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
         raise click.UsageError(str(exc)) from exc
 
 
+@main.command()
+def asyncapi() -> None:
+    """Print the event catalog as an AsyncAPI document (committed as docs/asyncapi.json)."""
+    from shared import asyncapi as catalog
+
+    click.echo(catalog.render(), nl=False)
+
+
 if __name__ == "__main__":
     main()
