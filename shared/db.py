@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +63,21 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> None:
+    """Insert a row or update the one with the same keys, atomically (for local copies)."""
+    dialect = session.get_bind().dialect.name
+    insert_: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as insert_
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as insert_
+    else:  # pragma: no cover - the two databases govhall runs on
+        raise NotImplementedError(f"upsert on {dialect}")
+    changes = {name: value for name, value in values.items() if name not in keys}
+    statement = insert_(table).values(**values)
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 
 class Database:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import insert, select, update
 
 from services.inspection import orm
 from shared.consumer import Handler
-from shared.db import UnitOfWork, utcnow
+from shared.db import UnitOfWork, upsert, utcnow
 from shared.events import CloudEvent
 
 
@@ -25,15 +24,7 @@ class UnitSeen(Schema):
 def unit_registered(uow: UnitOfWork, event: CloudEvent) -> None:
     unit = UnitSeen().load(event.data)
     values = {**unit, "learned_at": utcnow(), "source_event_id": event.id}
-    exists = uow.session.execute(
-        select(orm.units.c.code).where(orm.units.c.code == unit["code"])
-    ).first()
-    if exists:
-        uow.session.execute(
-            update(orm.units).where(orm.units.c.code == unit["code"]).values(values)
-        )
-    else:
-        uow.session.execute(insert(orm.units).values(values))
+    upsert(uow.session, orm.units, ["code"], values)
 
 
 SUBSCRIPTIONS: dict[str, Handler] = {
