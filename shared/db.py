@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,6 +63,12 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_returning_id(session: Session, table: Table, values: dict[str, Any]) -> int:
+    """Insert one row and return its generated integer key."""
+    result: Any = session.execute(insert(table).values(values))
+    return int(result.inserted_primary_key[0])
 
 
 def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> None:

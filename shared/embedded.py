@@ -83,7 +83,9 @@ INDEX = """<!doctype html>
 <p>The four services of this hall. Each has its API under <code>/api/v1</code>,
 interactive docs at <code>docs</code>, health at <code>livez</code>/<code>readyz</code> and
 Prometheus metrics at <code>metrics</code>.</p>
-<ul>{items}</ul></body></html>"""
+<ul>{items}</ul>
+<p><a href="/registry/">公共服务目录 · Public directory of windows and matter guides</a></p>
+</body></html>"""
 
 
 @Request.application

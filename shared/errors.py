@@ -58,3 +58,11 @@ class Forbidden(DomainError):
     status = 403
     slug = "forbidden"
     title = "Forbidden"
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version that is no longer current: reload before changing."""
+
+    status = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"

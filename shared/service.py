@@ -45,6 +45,7 @@ class ServiceSpec:
     subscriptions: Subscriptions
     migrations: Path
     sweeps: tuple[Sweep, ...] = field(default=())
+    pages: Callable[[], Sequence[Any]] = field(default=lambda: ())  # plain Flask blueprints
 
     @property
     def source(self) -> str:

@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from shared import auth, broker, config, metrics, problems
 from shared.db import UnitOfWork
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid
 from shared.service import ServiceRuntime, ServiceSpec
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
 PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
+
+
+class JSONProvider(DefaultJSONProvider):
+    """ISO 8601 dates and times (Flask's default writes HTTP dates), UTF-8 unescaped."""
+
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime | date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 class ProblemApi(Api):
@@ -47,7 +61,7 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
         },
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = JSONProvider(app)
     app.extensions["govhall"] = ServiceRuntime(spec, settings)
     api = ProblemApi(app)
     problems.install(app)
@@ -57,6 +71,8 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     for blueprint in (*spec.blueprints(), dead_letters_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
+    for pages in spec.pages():
+        app.register_blueprint(pages)
     app.before_request(_before)
     app.after_request(_after)
     return app
@@ -76,6 +92,29 @@ def require_principal() -> auth.Principal:
     if who is None:
         raise auth.Unauthorized("this endpoint needs a bearer token")
     return who
+
+
+def unit_scope() -> str | None:
+    """The unit a `unit` token is confined to; None for roles that see every unit."""
+    who = principal()
+    return who.unit if who is not None and who.role == "unit" else None
+
+
+def if_match() -> int | None:
+    """The version an update was based on (`If-Match: "3"`), if the client sent one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    try:
+        return int(header.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise Invalid(
+            'If-Match carries the ETag this service gave out, e.g. "3"', field="If-Match"
+        ) from None
+
+
+def with_etag(body: Any, version: int, status: int = 200) -> tuple[Any, int, dict[str, str]]:
+    return body, status, {"ETag": f'"{version}"'}
 
 
 def unit_of_work() -> UnitOfWork:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
@@ -17,4 +30,152 @@ units = Table(
     Column("name", String(200), nullable=False),
     Column("district", String(100), nullable=False),
     Column("registered_at", UTCDateTime(), nullable=False),
+    Column("contacts", JSON, nullable=False, default=list),
+)
+
+halls = Table(
+    "halls",
+    metadata,
+    Column("code", String(63), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("hours", Text, nullable=False),
+    Column("phone", String(50), nullable=False),
+)
+
+hall_notices = Table(
+    "hall_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hall_code", String(63), ForeignKey("halls.code"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=True),
+    Column("new_address", Text, nullable=False),
+    Column("message_zh", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("announced_on", Date, nullable=False),
+)
+
+matters = Table(
+    "matters",
+    metadata,
+    Column("code", String(63), primary_key=True),
+    Column("current_version", Integer, nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("type", String(20), nullable=False, index=True),
+    Column("unit_code", String(63), nullable=True),
+)
+
+matter_versions = Table(
+    "matter_versions",
+    metadata,
+    Column("code", String(63), ForeignKey("matters.code"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("content", JSON, nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("published_by", String(200), nullable=False),
+)
+
+forms = Table(
+    "forms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("uploaded_at", UTCDateTime(), nullable=False),
+    Column("uploaded_by", String(200), nullable=False),
+)
+
+windows = Table(
+    "windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(63), ForeignKey("units.code"), nullable=False, index=True),
+    Column("hall_code", String(63), ForeignKey("halls.code"), nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("evidence", JSON, nullable=False),
+    Column("applied_at", UTCDateTime(), nullable=False),
+    Column("co_units", JSON, nullable=False),
+    Column("seasonal_months", JSON, nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("open_reason", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("records", JSON, nullable=False),
+    Column("revocation_request", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# Every unit a window serves (its own and, for a comprehensive window, the others): what a
+# unit token may see is looked up here.
+window_units = Table(
+    "window_units",
+    metadata,
+    Column("window_id", Integer, ForeignKey("windows.id"), primary_key=True),
+    Column("unit_code", String(63), primary_key=True),
+    Index("ix_window_units_unit", "unit_code", "window_id"),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("window_id", Integer, ForeignKey("windows.id"), nullable=False, index=True),
+    Column("matters", JSON, nullable=False),
+    Column("duties", Text, nullable=False),
+    Column("rights", Text, nullable=False),
+    Column("requirements", Text, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("assessment", JSON, nullable=True),
+    Column("previous_id", Integer, nullable=True),
+    Column("notices_sent", JSON, nullable=False),
+)
+
+# TJ-4.3: violations recorded against a unit's windows, learned from inspection events.
+violations = Table(
+    "violations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(63), nullable=False, index=True),
+    Column("window_id", Integer, nullable=True),
+    Column("kind", String(20), nullable=False),
+    Column("rule", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("source_event_id", String(36), nullable=False, unique=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+# Staff on duty at each window, learned from staffing events (TJ-5.6 publishes them).
+window_staff = Table(
+    "window_staff",
+    metadata,
+    Column("window_id", Integer, primary_key=True),
+    Column("staff_id", String(63), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("post", String(100), nullable=False),
+    Column("role", String(1), nullable=False),
+)
+
+# EQ-2.2b: materials an agent of a comprehensive window received for one of its units.
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("window_id", Integer, ForeignKey("windows.id"), nullable=False, index=True),
+    Column("unit_code", String(63), nullable=False),
+    Column("matter_code", String(63), nullable=False),
+    Column("applicant", String(200), nullable=False),
+    Column("materials", JSON, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("received_by", String(200), nullable=False),
 )

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from services.registry import SPEC, handlers, orm
+from services.registry import SPEC, orm
+from services.registry.handlers import units as handlers
 from shared import config, migrate
 from shared.db import utcnow
 from shared.errors import Conflict

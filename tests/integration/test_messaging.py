@@ -10,7 +10,7 @@ import pytest
 from kombu import Connection, Consumer, Producer, Queue
 from sqlalchemy import func, select
 
-from services.registry import handlers as registry
+from services.registry.handlers import units as registry
 from services.staffing import consumers as staffing_consumers
 from shared import broker
 from shared.consumer import Outcome

@@ -1,0 +1,19 @@
+"""Registry's HTTP adapter: one blueprint per resource."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    from services.registry.api import agreements, directory, halls, matters, units, windows
+
+    return [
+        units.blp,
+        halls.blp,
+        matters.blp,
+        matters.forms_blp,
+        windows.blp,
+        agreements.blp,
+        directory.blp,
+    ]

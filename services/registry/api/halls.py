@@ -1,0 +1,49 @@
+"""Halls and their announced closures and moves (EQ-4.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.registry.handlers import halls
+from services.registry.schemas import HallIn, HallNoticeIn, HallNoticeOut, HallOut
+from shared import auth
+from shared.web import unit_of_work
+
+blp = Blueprint("halls", __name__, url_prefix="/api/v1/halls", description="Halls (EQ-1.1, EQ-4.5)")
+
+
+@blp.route("")
+class Halls(MethodView):
+    @auth.roles("authority", "center")
+    @blp.arguments(HallIn)
+    @blp.response(201, HallOut)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Register a hall."""
+        return {**halls.register_hall(unit_of_work(), body), "notices": []}
+
+    @auth.public
+    @blp.response(200, HallOut(many=True))
+    def get(self) -> Any:
+        """Every hall with its announced closures and moves (public)."""
+        return halls.list_halls(unit_of_work())
+
+
+@blp.route("/<code>")
+class HallByCode(MethodView):
+    @auth.public
+    @blp.response(200, HallOut)
+    def get(self, code: str) -> Any:
+        return halls.get_hall(unit_of_work(), code)
+
+
+@blp.route("/<code>/notices")
+class HallNotices(MethodView):
+    @auth.roles("center", "authority")
+    @blp.arguments(HallNoticeIn)
+    @blp.response(201, HallNoticeOut)
+    def post(self, body: dict[str, Any], code: str) -> Any:
+        """Announce a closure or move, in advance (EQ-4.5)."""
+        return halls.announce(unit_of_work(), code, body)

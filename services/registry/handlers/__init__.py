@@ -1,0 +1,1 @@
+"""Registry's use cases: command in, load, domain, events to the outbox, commit."""

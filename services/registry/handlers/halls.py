@@ -1,0 +1,79 @@
+"""Halls and their announced closures and moves (EQ-4.5)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from services.registry import contracts, orm
+from services.registry.domain import halls
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id
+from shared.errors import Conflict, NotFound
+
+
+def register_hall(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
+    hall = halls.new_hall(**body)
+    with uow:
+        if _find(uow, hall.code):
+            raise Conflict(f"hall {hall.code} exists already", field="code")
+        uow.session.execute(insert(orm.halls).values(asdict(hall)))
+        uow.emit(contracts.HALL_REGISTERED.name, subject=hall.code, data=asdict(hall))
+        uow.commit()
+    return asdict(hall)
+
+
+def announce(
+    uow: UnitOfWork, hall_code: str, body: dict[str, Any], today: date | None = None
+) -> dict[str, Any]:
+    notice = halls.announce(
+        hall_code, halls.NoticeKind(body.pop("kind")), **body, today=today or clock.today()
+    )
+    with uow:
+        if not _find(uow, hall_code):
+            raise NotFound(f"no hall {hall_code}")
+        values = {k: v for k, v in asdict(notice).items() if k != "id"}
+        values["kind"] = notice.kind.value
+        notice_id = insert_returning_id(uow.session, orm.hall_notices, values)
+        data = {**values, "id": notice_id}
+        uow.emit(contracts.HALL_NOTICE_ANNOUNCED.name, subject=hall_code, data=data)
+        uow.commit()
+    return data
+
+
+def get_hall(uow: UnitOfWork, code: str) -> dict[str, Any]:
+    with uow:
+        hall = _find(uow, code)
+        if hall is None:
+            raise NotFound(f"no hall {code}")
+        hall["notices"] = upcoming_notices(uow, code)
+    return hall
+
+
+def list_halls(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.execute(select(orm.halls).order_by(orm.halls.c.code)).all()
+        return [{**row._mapping, "notices": upcoming_notices(uow, row.code)} for row in rows]
+
+
+def upcoming_notices(uow: UnitOfWork, hall_code: str) -> list[dict[str, Any]]:
+    """Notices not yet over: the directory shows them until the closure or move has passed."""
+    today = clock.today()
+    rows = uow.session.execute(
+        select(orm.hall_notices)
+        .where(orm.hall_notices.c.hall_code == hall_code)
+        .order_by(orm.hall_notices.c.starts_on)
+    ).all()
+    return [dict(row._mapping) for row in rows if (row.ends_on or row.starts_on) >= today]
+
+
+def _find(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    row = uow.session.execute(select(orm.halls).where(orm.halls.c.code == code)).first()
+    return dict(row._mapping) if row else None
+
+
+def exists(uow: UnitOfWork, code: str) -> bool:
+    return _find(uow, code) is not None

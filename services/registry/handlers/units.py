@@ -1,0 +1,70 @@
+"""Units (TJ-1): registered by the authority; their contacts kept by themselves or it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from services.registry import contracts, orm
+from services.registry.domain.units import Unit, new_unit
+from shared.db import UnitOfWork, utcnow
+from shared.errors import Conflict, NotFound
+
+
+def register_unit(
+    uow: UnitOfWork,
+    code: str,
+    name: str,
+    district: str,
+    contacts: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    unit = new_unit(code, name, district, utcnow())
+    with uow:
+        if _find(uow, unit.code) is not None:
+            raise Conflict(f"unit {unit.code} is registered already", field="code")
+        values = {**unit.__dict__, "contacts": contacts or []}
+        uow.session.execute(insert(orm.units).values(**values))
+        uow.emit(contracts.UNIT_REGISTERED.name, subject=unit.code, data=values)
+        uow.commit()
+    return values
+
+
+def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+    with uow:
+        current = _find(uow, code)
+        if current is None:
+            raise NotFound(f"no unit {code}")
+        values = {**current, **changes}
+        uow.session.execute(update(orm.units).where(orm.units.c.code == code).values(changes))
+        uow.emit(contracts.UNIT_UPDATED.name, subject=code, data=values)
+        uow.commit()
+    return values
+
+
+def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
+    with uow:
+        unit = _find(uow, code)
+    if unit is None:
+        raise NotFound(f"no unit {code}")
+    return unit
+
+
+def list_units(uow: UnitOfWork, after: str | None, limit: int) -> list[dict[str, Any]]:
+    query = select(orm.units).order_by(orm.units.c.code).limit(limit)
+    if after:
+        query = query.where(orm.units.c.code > after)
+    with uow:
+        return [dict(row._mapping) for row in uow.session.execute(query)]
+
+
+def _find(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    row = uow.session.execute(select(orm.units).where(orm.units.c.code == code)).first()
+    return dict(row._mapping) if row else None
+
+
+def exists(uow: UnitOfWork, code: str) -> bool:
+    return _find(uow, code) is not None
+
+
+__all__ = ["Unit", "exists", "get_unit", "list_units", "register_unit", "update_unit"]
