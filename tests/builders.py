@@ -152,3 +152,32 @@ def published_window(
     window = application(client, unit_code, **changes)
     procedure(client, window["id"], matter_codes)
     return ok(client.get(f"/registry/api/v1/windows/{window['id']}", headers=AUTHORITY))
+
+
+def stub_event(event_type: str, data: dict[str, Any]) -> str:
+    """An event as its producer would publish it: for services not built yet (stub publisher)."""
+    import services.inspection.contracts
+    import services.staffing.contracts  # noqa: F401
+    from shared.events import lookup, new_event
+
+    source = f"/govhall/{lookup(event_type).service}"
+    return new_event(
+        source=source, type=event_type, subject=str(data.get("window_id", "")), data=data
+    ).to_json()
+
+
+def sanction(
+    window: dict[str, Any], kind: str, sanction_id: int = 1, lifted: bool = False
+) -> tuple[str, str]:
+    verb = "lifted" if lifted else "imposed"
+    event_type = f"govhall.inspection.sanction.{verb}.v1"
+    data = {
+        "sanction_id": sanction_id,
+        "kind": kind,
+        "window_id": window["id"],
+        "unit_code": window["unit_code"],
+        "basis": "TJ-8.2",
+        "reason": "concentrated complaints",
+        "at": "2026-11-20T08:00:00+00:00",
+    }
+    return event_type, stub_event(event_type, data)

@@ -40,6 +40,7 @@ class HallNoticeV1(Schema):
     new_address = fields.String(load_default="")
     message_zh = fields.String(required=True)
     message_en = fields.String(load_default="")
+    announced_on = fields.Date(required=True)
 
 
 class MatterV1(Schema):

@@ -1,28 +1,238 @@
-"""The window setup procedure through the API, in the embedded mode (TJ-5.1 … TJ-5.6)."""
+"""The window setup procedure and a window's life through the API (embedded mode)."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from typing import Any
+
 from werkzeug.test import Client
 
-from shared.embedded import Hall
+from shared.testing import bearer, wait_for
 from tests import builders
-from tests.builders import ok
+from tests.builders import AUTHORITY, CENTER, ok
+
+HEXI = bearer("unit", "tj-hexi")
+NANKAI = bearer("unit", "tj-nankai")
 
 
-@pytest.fixture
-def client(hall: Hall) -> Client:
-    client = Client(hall.wsgi())
-    builders.hall(client)
-    builders.unit(client, "tj-hexi")
-    builders.matter(client, "work-permit-long")
-    return client
+def window_url(window: dict[str, Any], tail: str = "") -> str:
+    return f"/registry/api/v1/windows/{window['id']}{tail}"
 
 
 def test_a_window_walks_from_application_to_publication(client: Client) -> None:
     window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
     assert window["state"] == "active" and window["is_open"] is True
+    assert set(window["records"]) == {"inspection", "review", "letter", "agreement", "publication"}
     entry = ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
     assert [m["code"] for m in entry["matters"]] == ["work-permit-long"]
-    assert entry["unit"]["code"] == "tj-hexi"
+    assert entry["unit"]["code"] == "tj-hexi" and entry["hall"]["code"] == "tj-hall"
     assert entry["complaint_channel"].startswith("12345")
+    agreements = ok(client.get(window_url(window, "/agreement"), headers=HEXI))
+    assert agreements[0]["ends_on"] == "2029-10-31"  # TJ-5.5: three years
+
+
+def test_each_step_belongs_to_its_role(client: Client) -> None:
+    apply = {
+        "hall_code": "tj-hall",
+        "name_zh": "窗",
+        "name_en": "W",
+        "type": "permanent",
+        "evidence": builders.EVIDENCE,
+    }
+    assert client.post("/registry/api/v1/windows", json=apply, headers=AUTHORITY).status_code == 403
+    window = builders.application(client, "tj-hexi")
+    inspection = {
+        "inspected_on": "2026-10-10",
+        "inspectors": ["a", "b"],
+        "findings": "ok",
+        "passed": True,
+    }
+    for token in (HEXI, CENTER, bearer("inspector")):  # TJ-1: the authority inspects
+        response = client.post(window_url(window, "/inspection"), json=inspection, headers=token)
+        assert response.status_code == 403
+    assert ok(client.get(window_url(window), headers=AUTHORITY))["state"] == "applied"
+
+
+def test_a_step_cannot_be_skipped_or_repeated(client: Client) -> None:
+    window = builders.application(client, "tj-hexi")
+    response = client.post(window_url(window, "/publication"), headers=AUTHORITY)
+    assert response.status_code == 422 and response.json["rule"] == "TJ-5.6"
+    builders.procedure(client, window["id"], ["work-permit-long"], until="inspection")
+    again = client.post(
+        window_url(window, "/inspection"),
+        headers=AUTHORITY,
+        json={
+            "inspected_on": "2026-10-10",
+            "inspectors": ["a", "b"],
+            "findings": "x",
+            "passed": True,
+        },
+    )
+    assert again.status_code == 422 and again.json["rule"] == "TJ-5.2"
+    assert again.mimetype == "application/problem+json" and again.json["errors"]["state"]
+
+
+def test_a_unit_sees_only_its_own_windows(client: Client) -> None:
+    window = builders.application(client, "tj-hexi")
+    assert client.get(window_url(window), headers=NANKAI).status_code == 404
+    assert client.patch(window_url(window), json={"phone": "1"}, headers=NANKAI).status_code == 404
+    assert ok(client.get("/registry/api/v1/windows", headers=NANKAI))["items"] == []
+    assert [w["id"] for w in ok(client.get("/registry/api/v1/windows", headers=HEXI))["items"]] == [
+        window["id"]
+    ]
+    assert client.get("/registry/api/v1/units/tj-hexi", headers=NANKAI).status_code == 404
+    assert client.get(window_url(window), headers=bearer("center")).status_code == 200
+
+
+def test_the_public_sees_only_published_windows(client: Client) -> None:
+    draft = builders.application(client, "tj-hexi")
+    assert client.get(window_url(draft)).status_code == 401
+    assert client.get(f"/registry/api/v1/directory/windows/{draft['id']}").status_code == 404
+    assert ok(client.get("/registry/api/v1/directory"))["items"] == []
+
+
+def test_a_window_is_inside_a_hall(client: Client) -> None:
+    response = client.post(
+        "/registry/api/v1/windows",
+        headers=HEXI,
+        json={
+            "hall_code": "nowhere",
+            "name_zh": "窗",
+            "name_en": "W",
+            "type": "permanent",
+            "evidence": builders.EVIDENCE,
+        },
+    )
+    assert response.status_code == 422 and response.json["rule"] == "EQ-1.1"
+
+
+def test_a_violation_learned_from_inspection_bars_a_new_window(
+    client: Client, publish: Callable[[str, str], None]
+) -> None:
+    event = builders.stub_event(
+        "govhall.inspection.finding.recorded.v1",
+        {
+            "finding_id": 4,
+            "window_id": 99,
+            "unit_code": "tj-nankai",
+            "severity": "minor",
+            "rule": "EQ-4.4b",
+            "summary": "materials asked for twice",
+            "recorded_at": "2026-11-01T08:00:00+00:00",
+        },
+    )
+    publish("govhall.inspection.finding.recorded.v1", event)
+
+    def refused() -> Any:
+        response = client.post(
+            "/registry/api/v1/windows",
+            headers=NANKAI,
+            json={
+                "hall_code": "tj-hall",
+                "name_zh": "窗",
+                "name_en": "W",
+                "type": "permanent",
+                "evidence": builders.EVIDENCE,
+            },
+        )
+        return response.json if response.status_code == 422 else None
+
+    assert wait_for(refused, timeout=3)["rule"] == "TJ-4.3"
+    assert builders.application(client, "tj-hexi")["state"] == "applied"  # other units unaffected
+
+
+def test_sanctions_suspend_reinstate_and_terminate_a_window(
+    client: Client, publish: Callable[[str, str], None]
+) -> None:
+    window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
+    publish(*builders.sanction(window, "suspension"))
+    state = lambda: ok(client.get(window_url(window), headers=AUTHORITY))["state"]  # noqa: E731
+    wait_for(lambda: state() == "suspended", timeout=3)
+    entry = ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
+    assert entry["suspended"] is True and entry["is_open"] is False
+    publish(*builders.sanction(window, "suspension", lifted=True))
+    wait_for(lambda: state() == "active", timeout=3)
+    publish(*builders.sanction(window, "termination", sanction_id=2))
+    wait_for(lambda: state() == "terminated", timeout=3)
+    assert client.get(f"/registry/api/v1/directory/windows/{window['id']}").status_code == 404
+    agreements = ok(client.get(window_url(window, "/agreement"), headers=AUTHORITY))
+    assert agreements[-1]["status"] == "ended"
+
+
+def test_revocation_on_the_units_application(client: Client) -> None:
+    window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
+    consent = {"consented_on": "2026-12-01"}
+    early = client.post(window_url(window, "/revocation"), json=consent, headers=AUTHORITY)
+    assert early.status_code == 422 and early.json["rule"] == "TJ-7.6"
+    asked = ok(
+        client.post(
+            window_url(window, "/revocation-request"),
+            json={"reason": "too little volume"},
+            headers=HEXI,
+        )
+    )
+    assert asked["revocation_request"] == "too little volume"
+    revoked = ok(client.post(window_url(window, "/revocation"), json=consent, headers=AUTHORITY))
+    assert revoked["state"] == "revoked"
+
+
+def test_stale_if_match_is_refused(client: Client) -> None:
+    window = builders.application(client, "tj-hexi")
+    response = client.get(window_url(window), headers=HEXI)
+    etag = response.headers["ETag"]
+    ok(
+        client.patch(
+            window_url(window), json={"phone": "022-1"}, headers={**HEXI, "If-Match": etag}
+        )
+    )
+    stale = client.patch(
+        window_url(window), json={"phone": "022-2"}, headers={**HEXI, "If-Match": etag}
+    )
+    assert stale.status_code == 412
+    assert ok(client.get(window_url(window), headers=HEXI))["details"]["phone"] == "022-1"
+
+
+def test_an_emergency_window_is_opened_by_the_center_with_a_reason(client: Client) -> None:
+    window = builders.published_window(client, "tj-hexi", ["work-permit-long"], type="emergency")
+    assert window["is_open"] is False
+    no_reason = client.post(window_url(window, "/opening"), json={}, headers=CENTER)
+    assert no_reason.status_code == 422 and no_reason.json["rule"] == "EQ-2.2c"
+    assert (
+        client.post(
+            window_url(window, "/opening"), json={"reason": "surge"}, headers=AUTHORITY
+        ).status_code
+        == 403
+    )
+    opened = ok(
+        client.post(window_url(window, "/opening"), json={"reason": "surge"}, headers=CENTER)
+    )
+    assert opened["is_open"] is True and opened["open_reason"] == "surge"
+
+
+def test_a_comprehensive_window_receives_for_its_units_who_are_told(client: Client) -> None:
+    builders.unit(client, "eq-weather", district="二七区 Erqi")
+    window = builders.published_window(
+        client, "tj-hexi", ["work-permit-long"], type="comprehensive", co_units=["eq-weather"]
+    )
+    receipt = {
+        "unit_code": "eq-weather",
+        "matter_code": "work-permit-long",
+        "applicant": "张三",
+        "materials": ["申请表", "护照复印件"],
+    }
+    ok(client.post(window_url(window, "/receipts"), json=receipt, headers=CENTER), 201)
+    stranger = client.post(
+        window_url(window, "/receipts"), headers=CENTER, json={**receipt, "unit_code": "tj-nankai"}
+    )
+    assert stranger.status_code == 422 and stranger.json["rule"] == "EQ-2.2b"
+    weather = bearer("unit", "eq-weather")
+    notices = wait_for(
+        lambda: [
+            n
+            for n in ok(client.get("/notification/api/v1/notices", headers=weather))["items"]
+            if n["event_type"].endswith("materials_received.v1")
+        ],
+        timeout=3,
+    )
+    assert "张三" in notices[0]["title"]
+    assert ok(client.get(window_url(window), headers=weather))["id"] == window["id"]

@@ -22,10 +22,58 @@ class Notice:
     title: str
 
 
+def _window(zh: str, en: str) -> Text:
+    return lambda d: f"{zh} {en}: {d['name_zh']} / {d['name_en']} (#{d['window_id']})"
+
+
+def _unit_and(*roles: str) -> Callable[[dict[str, Any]], tuple[str, ...]]:
+    return lambda d: (*roles, f"unit:{d['unit_code']}")
+
+
 ROUTES: dict[str, Route] = {
     "govhall.registry.unit.registered.v1": Route(
         recipients=lambda data: ("authority", f"unit:{data['code']}"),
         title=lambda data: f"新单位已登记 Unit registered: {data['name']} ({data['district']})",
+    ),
+    "govhall.registry.window.applied.v1": Route(
+        _unit_and("authority"), _window("窗口设立申请", "Window application received")
+    ),
+    "govhall.registry.window.published.v1": Route(
+        _unit_and("center"), _window("窗口已公布", "Window published")
+    ),
+    "govhall.registry.window.suspended.v1": Route(
+        _unit_and("center", "authority"), _window("窗口业务暂停", "Window suspended")
+    ),
+    "govhall.registry.window.reinstated.v1": Route(
+        _unit_and("center", "authority"), _window("窗口恢复业务", "Window reinstated")
+    ),
+    "govhall.registry.window.terminated.v1": Route(
+        _unit_and("center", "authority"), _window("窗口职能终止", "Window terminated")
+    ),
+    "govhall.registry.window.revocation_requested.v1": Route(
+        _unit_and("authority"), _window("窗口撤销申请", "Window revocation requested")
+    ),
+    "govhall.registry.window.revoked.v1": Route(
+        _unit_and("center"), _window("窗口已撤销", "Window revoked")
+    ),
+    # EQ-2.2b: the unit is told to come to the comprehensive window and accept the materials.
+    "govhall.registry.window.materials_received.v1": Route(
+        recipients=lambda d: (f"unit:{d['unit_code']}",),
+        title=lambda d: (
+            f"综合窗口代收材料，请到厅受理 Materials received for you at window "
+            f"#{d['window_id']}: {d['matter_code']} ({d['applicant']})"
+        ),
+    ),
+    "govhall.registry.agreement.renewal_due.v1": Route(
+        _unit_and("authority"),
+        lambda d: (
+            f"委托协议即将到期 Agreement #{d['agreement_id']} expires on {d['ends_on']} "
+            f"({d['days_left']} days)"
+        ),
+    ),
+    "govhall.registry.agreement.expired.v1": Route(
+        _unit_and("authority", "center"),
+        lambda d: f"委托协议已到期 Agreement #{d['agreement_id']} expired on {d['ends_on']}",
     ),
 }
 

@@ -319,3 +319,29 @@ def _load(
 
 def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in record.items()}
+
+
+def seasonal_sweep(uow: UnitOfWork, today: date) -> int:
+    """EQ-2.2d: open seasonal windows in their months and close them after."""
+    changed = 0
+    with uow:
+        rows = uow.session.execute(
+            select(orm.windows).where(
+                orm.windows.c.type == WindowType.SEASONAL.value,
+                orm.windows.c.state == windows.WindowState.ACTIVE.value,
+            )
+        ).all()
+        for row in rows:
+            window = repository.window_from_row(row)
+            opening = window_life.seasonal_change(window, today)
+            if opening is None:
+                continue
+            reason = f"seasonal: month {today.month} is {'in' if opening else 'out of'} season"
+            change = window_life.open_window if opening else window_life.close_window
+            updated = change(window, reason)
+            repository.save_window(uow.session, updated, window.version)
+            event = contracts.WINDOW_OPENED if opening else contracts.WINDOW_CLOSED
+            emit_window(uow, event, updated, reason=reason, rule="EQ-2.2d")
+            changed += 1
+        uow.commit()
+    return changed

@@ -1,0 +1,95 @@
+"""Agreements through their life: reminders, expiry, assessment and renewal (TJ-5.5)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from werkzeug.test import Client
+
+from services.registry.handlers import agreements, windows
+from shared.embedded import Hall
+from shared.testing import wait_for
+from tests import builders
+from tests.builders import AUTHORITY, ok
+
+
+def _events(hall: Hall, suffix: str) -> list[str]:
+    from sqlalchemy import select
+
+    rt = hall.runtime("registry")
+    outbox = rt.db.table("outbox")
+    with rt.db.session() as session:
+        return list(
+            session.execute(select(outbox.c.body).where(outbox.c.type.like(f"%{suffix}"))).scalars()
+        )
+
+
+def test_reminders_then_expiry_then_no_cases(client: Client, hall: Hall) -> None:
+    window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
+    rt = hall.runtime("registry")
+    sweep = lambda day: agreements.sweep(rt.uow(actor="system:sweep"), day)  # noqa: E731
+    assert sweep(date(2029, 7, 1)) == 0
+    assert sweep(date(2029, 8, 2)) == 1  # 90 days before 2029-10-31
+    assert sweep(date(2029, 8, 3)) == 0  # not twice
+    assert sweep(date(2029, 10, 1)) == 1  # 30 days
+    assert len(_events(hall, "agreement.renewal_due.v1")) == 2
+    assert sweep(date(2029, 11, 1)) == 1
+    agreement = ok(
+        client.get(f"/registry/api/v1/windows/{window['id']}/agreement", headers=AUTHORITY)
+    )[0]
+    assert agreement["status"] == "expired"
+    notices = wait_for(
+        lambda: [
+            n
+            for n in ok(client.get("/notification/api/v1/notices?limit=200", headers=AUTHORITY))[
+                "items"
+            ]
+            if "expired" in n["event_type"]
+        ],
+        timeout=3,
+    )
+    assert notices
+
+
+def test_renewal_after_a_passed_assessment(client: Client) -> None:
+    window = builders.application(client, "tj-hexi")
+    # An agreement that started three years ago ends within the renewal window now.
+    builders.procedure(client, window["id"], ["work-permit-long"], starts_on="2024-01-01")
+    agreement = ok(
+        client.get(f"/registry/api/v1/windows/{window['id']}/agreement", headers=AUTHORITY)
+    )[0]
+    url = f"/registry/api/v1/agreements/{agreement['id']}"
+    refused = client.post(f"{url}/renewal", headers=AUTHORITY)
+    assert refused.status_code == 422 and refused.json["rule"] == "TJ-5.5"
+    ok(
+        client.post(
+            f"{url}/assessment",
+            headers=AUTHORITY,
+            json={
+                "assessed_on": "2026-11-20",
+                "passed": True,
+                "summary": "satisfaction 98%, no complaints upheld",
+            },
+        )
+    )
+    renewed = ok(client.post(f"{url}/renewal", headers=AUTHORITY), 201)
+    assert renewed["starts_on"] == "2027-01-01" and renewed["ends_on"] == "2029-12-31"
+    assert renewed["previous_id"] == agreement["id"]
+    assert ok(client.get(url, headers=AUTHORITY))["status"] == "renewed"
+
+
+def test_seasonal_windows_open_in_season(client: Client, hall: Hall) -> None:
+    window = builders.published_window(
+        client, "tj-hexi", ["work-permit-long"], type="seasonal", seasonal_months=[7, 8]
+    )
+    assert window["is_open"] is False
+    rt = hall.runtime("registry")
+    sweep = lambda day: windows.seasonal_sweep(rt.uow(actor="system:sweep"), day)  # noqa: E731
+    assert sweep(date(2027, 6, 30)) == 0
+    assert sweep(date(2027, 7, 1)) == 1
+    assert ok(client.get(f"/registry/api/v1/windows/{window['id']}", headers=AUTHORITY))["is_open"]
+    assert sweep(date(2027, 7, 2)) == 0
+    assert sweep(date(2027, 9, 1)) == 1
+    assert not ok(client.get(f"/registry/api/v1/windows/{window['id']}", headers=AUTHORITY))[
+        "is_open"
+    ]
