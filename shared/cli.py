@@ -42,7 +42,8 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
     if demo:
         from shared import demo as demo_data
 
-        demo_data.load(hall)
+        if not demo_data.load(hall):
+            click.echo("demo data is there already; nothing added")
     server = make_server(host, port, hall.wsgi(), threaded=True)
     secret = hall.runtime("registry").settings.jwt_secret
     token = auth.issue_token(secret, role="authority", sub="operator", ttl=timedelta(hours=12))

@@ -30,7 +30,7 @@ class Cluster:
         return f"{self.urls[service]}{path}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     require_servers()
     ns = Namespace()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from werkzeug.test import Client
 
 from services.registry.handlers import agreements, windows
+from shared import clock
 from shared.embedded import Hall
 from shared.testing import wait_for
 from tests import builders
@@ -25,7 +26,8 @@ def _events(hall: Hall, suffix: str) -> list[str]:
 
 
 def test_reminders_then_expiry_then_no_cases(client: Client, hall: Hall) -> None:
-    window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
+    window = builders.application(client, "tj-hexi")
+    builders.procedure(client, window["id"], ["work-permit-long"], starts_on="2026-11-01")
     rt = hall.runtime("registry")
     sweep = lambda day: agreements.sweep(rt.uow(actor="system:sweep"), day)  # noqa: E731
     assert sweep(date(2029, 7, 1)) == 0
@@ -53,8 +55,9 @@ def test_reminders_then_expiry_then_no_cases(client: Client, hall: Hall) -> None
 
 def test_renewal_after_a_passed_assessment(client: Client) -> None:
     window = builders.application(client, "tj-hexi")
-    # An agreement that started three years ago ends within the renewal window now.
-    builders.procedure(client, window["id"], ["work-permit-long"], starts_on="2024-01-01")
+    # An agreement that started nearly three years ago ends within the renewal window now.
+    started = clock.today().replace(year=clock.today().year - 3) + timedelta(days=40)
+    builders.procedure(client, window["id"], ["work-permit-long"], starts_on=started.isoformat())
     agreement = ok(
         client.get(f"/registry/api/v1/windows/{window['id']}/agreement", headers=AUTHORITY)
     )[0]
@@ -73,7 +76,8 @@ def test_renewal_after_a_passed_assessment(client: Client) -> None:
         )
     )
     renewed = ok(client.post(f"{url}/renewal", headers=AUTHORITY), 201)
-    assert renewed["starts_on"] == "2027-01-01" and renewed["ends_on"] == "2029-12-31"
+    ends_on = started.replace(year=started.year + 3) - timedelta(days=1)
+    assert renewed["starts_on"] == (ends_on + timedelta(days=1)).isoformat()
     assert renewed["previous_id"] == agreement["id"]
     assert ok(client.get(url, headers=AUTHORITY))["status"] == "renewed"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from werkzeug.test import Client
@@ -28,7 +29,9 @@ def test_a_window_walks_from_application_to_publication(client: Client) -> None:
     assert entry["unit"]["code"] == "tj-hexi" and entry["hall"]["code"] == "tj-hall"
     assert entry["complaint_channel"].startswith("12345")
     agreements = ok(client.get(window_url(window, "/agreement"), headers=HEXI))
-    assert agreements[0]["ends_on"] == "2029-10-31"  # TJ-5.5: three years
+    starts_on = date.fromisoformat(agreements[0]["starts_on"])
+    ends_on = date.fromisoformat(agreements[0]["ends_on"])
+    assert ends_on == starts_on.replace(year=starts_on.year + 3) - timedelta(days=1)  # TJ-5.5
 
 
 def test_each_step_belongs_to_its_role(client: Client) -> None:

@@ -218,3 +218,22 @@ def test_revocation_needs_the_units_application_then_consent() -> None:
     assert revoked.state is WindowState.REVOKED and not revoked.takes_cases()
     with pytest.raises(RuleViolation):
         window_life.request_revocation(application(), "never published")
+
+
+def test_a_window_takes_cases_only_for_delegated_matters_while_open() -> None:
+    active = through("publication")
+    signed = agreement()
+    in_force = date(2027, 1, 4)
+    window_life.check_accepts(active, signed, "permit", in_force)
+    refusals = [
+        (active, signed, "household", in_force, "TJ-2.1"),
+        (active, None, "permit", in_force, "TJ-5.5"),
+        (active, signed, "permit", date(2029, 11, 1), "TJ-5.5"),  # expired
+        (replace(active, state=WindowState.SUSPENDED), signed, "permit", in_force, "TJ-8.2"),
+        (through("agreement"), signed, "permit", in_force, "TJ-5.6"),
+        (replace(active, is_open=False), signed, "permit", in_force, "EQ-2.2c"),
+    ]
+    for window, agreed, matter, day, rule in refusals:
+        with pytest.raises(RuleViolation) as refused:
+            window_life.check_accepts(window, agreed, matter, day)
+        assert refused.value.rule == rule

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from services.registry.domain.agreements import Agreement
 from services.registry.domain.windows import ENDED, Window, WindowState, WindowType
 from shared.errors import Invalid, RuleViolation
 
@@ -114,3 +115,29 @@ def _record(window: Window, state: WindowState, name: str, record: dict[str, Any
     return replace(
         window, state=state, records={**window.records, name: record}, version=window.version + 1
     )
+
+
+def check_accepts(window: Window, agreement: Agreement | None, matter_code: str, day: date) -> None:
+    """Whether the window may take a case for this matter today; raises naming the rule."""
+    if window.state is WindowState.SUSPENDED:
+        raise RuleViolation(
+            "the window's delegated business is suspended (TJ-8.2)", rule="TJ-8.2", field="window"
+        )
+    if window.state is not WindowState.ACTIVE:
+        raise RuleViolation(
+            f"the window is {window.state}, not published (TJ-5.6)", rule="TJ-5.6", field="window"
+        )
+    if not window.is_open:
+        raise RuleViolation(
+            "the reserved window is closed (EQ-2.2c, EQ-2.2d)", rule="EQ-2.2c", field="window"
+        )
+    if agreement is None or not agreement.in_force_on(day):
+        raise RuleViolation(
+            "the window has no delegation agreement in force (TJ-5.5)",
+            rule="TJ-5.5",
+            field="window",
+        )
+    if not agreement.delegates(matter_code, day):
+        raise RuleViolation(
+            f"the agreement does not delegate {matter_code} (TJ-2.1)", rule="TJ-2.1", field="matter"
+        )

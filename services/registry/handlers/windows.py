@@ -254,13 +254,9 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
                 rule="EQ-2.2b",
                 field="unit_code",
             )
-        if not window.takes_cases():
-            raise RuleViolation(
-                f"the window is {window.state} and not open",
-                rule="TJ-8.2" if window.state is windows.WindowState.SUSPENDED else "TJ-2.1",
-                field="window",
-            )
         repository.get_matter(uow.session, body["matter_code"])
+        agreement = repository.current_agreement(uow.session, window_id)
+        window_life.check_accepts(window, agreement, body["matter_code"], clock.today())
         values = {
             **body,
             "window_id": window_id,

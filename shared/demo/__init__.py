@@ -1,0 +1,71 @@
+"""Demo data (../shared/DEMO.md), loaded through the public HTTP API like any client would.
+
+Two halls, one from each seed: Tianjin's foreign-work-permit windows in every state of the
+TJ-5 procedure, and Zhengzhou Erqi's hall with every EQ-2.2 window type. Events from services
+not built yet (a sanction, staff postings) come from a stub publisher, as in the tests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.test import Client
+
+from shared import auth
+
+if TYPE_CHECKING:
+    from shared.embedded import Hall
+
+
+class DemoClient:
+    """The hall's HTTP API in-process, failing loudly on anything unexpected."""
+
+    def __init__(self, hall: Hall) -> None:
+        self.hall = hall
+        self.client = Client(hall.wsgi())
+        self.secret = hall.runtime("registry").settings.jwt_secret
+
+    def headers(self, role: str, unit: str | None = None) -> dict[str, str]:
+        token = auth.issue_token(self.secret, role=role, unit=unit, sub=f"demo-{role}")
+        return {"Authorization": f"Bearer {token}"}
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        role: str = "authority",
+        unit: str | None = None,
+        expect: tuple[int, ...] = (200, 201),
+    ) -> Any:
+        response = self.client.open(
+            path, method=method, json=body, headers=self.headers(role, unit)
+        )
+        if response.status_code not in expect:
+            raise RuntimeError(
+                f"demo {method} {path}: {response.status_code} {response.get_data(as_text=True)}"
+            )
+        return response.json
+
+    def publish(self, event_type: str, body: str) -> None:
+        from kombu import Producer
+
+        from shared import broker
+
+        settings = self.hall.runtime("registry").settings
+        with broker.connect(settings) as connection:
+            Producer(connection.default_channel).publish(
+                body, exchange=broker.events_exchange(settings), routing_key=event_type
+            )
+
+
+def load(hall: Hall) -> bool:
+    """Load the demo hall; False when the data is there already (a second run adds nothing)."""
+    from shared.demo import registry
+
+    client = DemoClient(hall)
+    if client.call("GET", "/registry/api/v1/halls", role="center"):
+        return False
+    registry.load(client)
+    return True
