@@ -38,7 +38,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return f"{self.role}:{self.sub}"
+        """Who acted, as events and audit records name them: role, unit if any, subject."""
+        return f"{self.role}:{self.unit}:{self.sub}" if self.unit else f"{self.role}:{self.sub}"
 
 
 def issue_token(

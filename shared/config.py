@@ -43,6 +43,7 @@ class Settings:
     calendar_file: str | None = None
     outbox_poll_interval: float = 0.2
     outbox_batch_size: int = 100
+    outbox_retention_days: int = 7
     consumer_max_attempts: int = 5
     retry_base_delay: float = 1.0
     retry_max_delay: float = 300.0
@@ -85,6 +86,7 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "var_dir": var_dir,
         "calendar_file": env.str("HALL_CALENDAR_FILE", None),
         "outbox_poll_interval": env.float("OUTBOX_POLL_INTERVAL", 0.2),
+        "outbox_retention_days": env.int("OUTBOX_RETENTION_DAYS", 7),
         "consumer_max_attempts": env.int("CONSUMER_MAX_ATTEMPTS", 5),
         "retry_base_delay": env.float("RETRY_BASE_DELAY", 1.0),
         "retry_max_delay": env.float("RETRY_MAX_DELAY", 300.0),

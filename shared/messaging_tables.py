@@ -12,6 +12,7 @@ from shared.db import UTCDateTime
 
 
 def add_messaging_tables(metadata: MetaData) -> None:
+    add_idempotency_table(metadata)
     Table(
         "outbox",
         metadata,
@@ -54,6 +55,21 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("updated_at", UTCDateTime(), nullable=False),
         Index("ux_failed_events_event", "consumer", "event_id", unique=True),
         Index("ix_failed_events_due", "status", "next_attempt_at"),
+    )
+
+
+def add_idempotency_table(metadata: MetaData) -> None:
+    # A write sent again with the same Idempotency-Key gets the first answer back (DESIGN.md).
+    Table(
+        "idempotency_keys",
+        metadata,
+        Column("actor", String(200), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status", Integer, nullable=True),  # NULL while the first request is running
+        Column("response", Text, nullable=True),
+        Column("content_type", String(100), nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
     )
 
 

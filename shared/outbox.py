@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kombu import Connection, Producer
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared import broker, metrics
@@ -135,6 +135,17 @@ class Relay:
             self.wakeup.wait(delay)
             self.wakeup.clear()
         self._reset_connection()
+
+
+def prune(db: Database, table: Table, older_than: timedelta) -> int:
+    """Forget published events after a while: the outbox is a buffer, not an archive."""
+    with db.session() as session, session.begin():
+        result: Any = session.execute(
+            delete(table).where(
+                table.c.published_at.is_not(None), table.c.published_at < utcnow() - older_than
+            )
+        )
+    return int(result.rowcount)
 
 
 def backlog(session: Session, table: Table) -> tuple[int, datetime | None]:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from shared import metrics
 from shared.config import Settings
 from shared.consumer import EventWorker, Inbox, Subscriptions
 from shared.db import Database, UnitOfWork
-from shared.outbox import Relay
+from shared.outbox import Relay, prune
 from shared.workdays import HallCalendar
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,11 @@ def _count_fallback(year: int) -> None:
     metrics.CALENDAR_FALLBACK.labels(str(year)).inc()
 
 
+def _prune_outbox(rt: ServiceRuntime) -> int:
+    retention = timedelta(days=rt.settings.outbox_retention_days)
+    return prune(rt.db, rt.db.table("outbox"), retention)
+
+
 class WorkerThreads:
     """The worker's three jobs (relay, consumer, sweeps) on threads of one process."""
 
@@ -104,7 +110,10 @@ class WorkerThreads:
         self.threads.append(thread)
 
     def _sweep_loop(self) -> None:
-        sweeps = [Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due())]
+        sweeps = [
+            Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due()),
+            Sweep("prune-outbox", 3600, _prune_outbox),
+        ]
         sweeps += list(self.runtime.spec.sweeps)
         next_run = dict.fromkeys((sweep.name for sweep in sweeps), 0.0)
         while not self.stop.wait(0.1):

@@ -12,7 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from shared import auth, broker, config, metrics, problems
+from shared import auth, broker, config, idempotency, metrics, problems
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, Invalid
 from shared.service import ServiceRuntime, ServiceSpec
@@ -133,23 +133,26 @@ def _access_of(endpoint: str) -> Any:
     return access
 
 
-def _before() -> None:
+def _before() -> Response | None:
     g.started = time.perf_counter()
     g.correlation_id = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
     g.principal = auth.principal_from_header(
         runtime().settings.jwt_secret, request.headers.get("Authorization")
     )
     if request.endpoint is None or request.method == "OPTIONS":
-        return  # routing will answer 404/405
+        return None  # routing will answer 404/405
     if request.blueprint in PUBLIC_BLUEPRINTS:
-        return
+        return None
     access = _access_of(request.endpoint)
     if access is None:
         raise Forbidden("this endpoint declares no access rule")
     auth.check(access, g.principal)
+    who = g.principal
+    return idempotency.claim(runtime().db, who.actor if who else "public")
 
 
 def _after(response: Response) -> Response:
+    idempotency.remember(runtime().db, response)
     service = runtime().spec.name
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"
     status = response.status_code

@@ -239,3 +239,25 @@ def test_a_comprehensive_window_receives_for_its_units_who_are_told(client: Clie
     )
     assert "张三" in notices[0]["title"]
     assert ok(client.get(window_url(window), headers=weather))["id"] == window["id"]
+
+
+def test_a_retried_application_with_the_same_key_applies_once(client: Client) -> None:
+    body = {
+        "hall_code": "tj-hall",
+        "name_zh": "窗",
+        "name_en": "W",
+        "type": "permanent",
+        "evidence": builders.EVIDENCE,
+    }
+    headers = {**HEXI, "Idempotency-Key": "apply-7f3a"}
+    first = client.post("/registry/api/v1/windows", json=body, headers=headers)
+    again = client.post("/registry/api/v1/windows", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert len(ok(client.get("/registry/api/v1/windows", headers=HEXI))["items"]) == 1
+    other = client.post("/registry/api/v1/windows", json={**body, "name_en": "X"}, headers=headers)
+    assert other.status_code == 422 and "Idempotency-Key" in other.json["errors"]
+    nankai = client.post(
+        "/registry/api/v1/windows", json=body, headers={**NANKAI, "Idempotency-Key": "apply-7f3a"}
+    )
+    assert nankai.status_code == 201 and nankai.json["unit_code"] == "tj-nankai"  # keys per caller
