@@ -42,7 +42,8 @@ class ProblemApi(Api):
 
 def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.load(spec.name, overrides)
-    app = Flask(f"services.{spec.name}")
+    # No implicit /static route: it would declare no access rule; pages serve their own assets.
+    app = Flask(f"services.{spec.name}", static_folder=None)
     app.config.update(
         API_TITLE=spec.title,
         API_VERSION="v1",

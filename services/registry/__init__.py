@@ -8,9 +8,20 @@ from typing import Any
 
 from flask import Flask
 
-from services.registry import api, consumers, orm
-from shared.service import ServiceSpec
+from services.registry import api, consumers, orm, pages
+from services.registry.handlers import agreements, windows
+from shared import clock
+from shared.service import ServiceRuntime, ServiceSpec, Sweep
 from shared.web import create_service_app
+
+
+def _agreements_sweep(rt: ServiceRuntime) -> int:
+    return agreements.sweep(rt.uow(actor="system:sweep"), clock.today())
+
+
+def _seasonal_sweep(rt: ServiceRuntime) -> int:
+    return windows.seasonal_sweep(rt.uow(actor="system:sweep"), clock.today())
+
 
 SPEC = ServiceSpec(
     name="registry",
@@ -20,6 +31,12 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    pages=pages.blueprints,
+    # Both are idempotent, so hourly runs cost nothing and a missed day is caught up.
+    sweeps=(
+        Sweep("agreements", 3600, _agreements_sweep),
+        Sweep("seasonal-windows", 3600, _seasonal_sweep),
+    ),
 )
 
 

@@ -44,6 +44,7 @@ def test_guides_are_public_and_versions_keep_what_applicants_saw(client: Client)
     found = ok(client.get("/registry/api/v1/matters?q=Work%20permit"))["items"]
     assert [m["code"] for m in found] == ["work-permit-long"]
     assert ok(client.get("/registry/api/v1/matters?type=confirmation"))["items"] == []
+    assert ok(client.get("/registry/api/v1/matters?q=%25"))["items"] == []  # `%` is literal
 
 
 def test_only_the_authority_publishes_guides(client: Client) -> None:

@@ -75,8 +75,9 @@ def _assemble(uow: UnitOfWork, windows: list[window_rules.Window]) -> list[dict[
             orm.agreements.c.status == AgreementStatus.IN_FORCE.value,
         )
     ):
-        if row.starts_on <= today <= row.ends_on:
-            delegated[row.window_id] = list(row.matters)
+        if row.starts_on <= today <= row.ends_on:  # a renewal may overlap: keep both's matters
+            known = delegated.setdefault(row.window_id, [])
+            known.extend(code for code in row.matters if code not in known)
     codes = sorted({code for matters in delegated.values() for code in matters})
     matters = {
         row.code: dict(row._mapping)
@@ -98,7 +99,11 @@ def _assemble(uow: UnitOfWork, windows: list[window_rules.Window]) -> list[dict[
         .order_by(orm.window_staff.c.post, orm.window_staff.c.role)
     ):
         staff[row.window_id].append({"name": row.name, "post": row.post, "role": row.role})
-    hall_rows = {row.code: dict(row._mapping) for row in uow.session.execute(select(orm.halls))}
+    hall_codes = sorted({w.hall_code for w in windows})
+    hall_rows = {
+        row.code: dict(row._mapping)
+        for row in uow.session.execute(select(orm.halls).where(orm.halls.c.code.in_(hall_codes)))
+    }
     return [
         _public(
             w,
@@ -150,10 +155,10 @@ def _public(
 def _matches(entry: dict[str, Any], filters: Filters) -> bool:
     if filters.window_type and entry["type"] != filters.window_type:
         return False
-    if filters.district and filters.district.lower() not in (
-        " ".join([entry["district"], *[u["district"] for u in entry["co_units"]]]).lower()
-    ):
-        return False
+    if filters.district:
+        served = {entry["district"], *(u["district"] for u in entry["co_units"])}
+        if filters.district not in served:
+            return False
     if filters.matter_type and not any(m["type"] == filters.matter_type for m in entry["matters"]):
         return False
     if filters.q:
@@ -170,5 +175,12 @@ def _matches(entry: dict[str, Any], filters: Filters) -> bool:
 
 
 def districts(uow: UnitOfWork) -> list[str]:
+    """Districts that have a published window: the ones a filter can find anything in."""
+    served = (
+        select(orm.units.c.district)
+        .join(orm.window_units, orm.window_units.c.unit_code == orm.units.c.code)
+        .join(orm.windows, orm.windows.c.id == orm.window_units.c.window_id)
+        .where(orm.windows.c.state.in_(PUBLIC_STATES))
+    )
     with uow:
-        return sorted(set(uow.session.execute(select(orm.units.c.district)).scalars()))
+        return sorted(set(uow.session.execute(served).scalars()))

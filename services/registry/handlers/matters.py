@@ -77,13 +77,20 @@ def list_matters(
     if type:
         query = query.where(orm.matters.c.type == type)
     if q:
-        pattern = f"%{q.strip()}%"
+        pattern = "%" + _escape_like(q.strip()) + "%"
         query = query.where(
-            or_(orm.matters.c.name_zh.ilike(pattern), orm.matters.c.name_en.ilike(pattern))
+            or_(
+                orm.matters.c.name_zh.ilike(pattern, escape="\\"),
+                orm.matters.c.name_en.ilike(pattern, escape="\\"),
+            )
         )
     with uow:
         codes = list(uow.session.execute(query).scalars())
         return [repository.get_matter(uow.session, code) for code in codes]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def upload_form(uow: UnitOfWork, filename: str, data: bytes) -> dict[str, Any]:
