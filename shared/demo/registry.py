@@ -408,7 +408,8 @@ def _tianjin(client: DemoClient) -> None:
         details=_details("河西区", "022-2301 0004"),
     )
     _steps(client, suspended, permits[:2], until="publication")
-    _sanction(client, suspended, "tj-hexi")
+    _sanction(client, suspended, "tj-hexi", "suspension", 1)
+    _more_states(client, hall, permits)
     revoked = _window(
         client,
         "tj-binhai",
@@ -430,6 +431,47 @@ def _tianjin(client: DemoClient) -> None:
         f"/registry/api/v1/windows/{revoked}/revocation",
         {"consented_on": clock.today().isoformat(), "note": "同意撤销 · consented"},
     )
+
+
+def _more_states(client: DemoClient, hall: str, permits: list[str]) -> None:
+    """An agreement signed but not yet published, a failed inspection, a terminated window."""
+    agreed = _window(
+        client,
+        "tj-xiqing",
+        hall,
+        "西青区外国人工作许可第二窗口",
+        "Xiqing work permit window 2",
+        details=_details("西青区", "022-2700 0006"),
+    )
+    _steps(client, agreed, permits[:1], until="agreement")
+    rejected = _window(
+        client,
+        "tj-nankai",
+        hall,
+        "南开区外国人工作许可第二窗口",
+        "Nankai work permit window 2",
+        details=_details("南开区", "022-2700 0007"),
+    )
+    client.call(
+        "POST",
+        f"/registry/api/v1/windows/{rejected}/inspection",
+        {
+            "inspected_on": clock.today().isoformat(),
+            "inspectors": ["市科技局 王强", "市人社局 李敏"],
+            "findings": "无专用设备、无网络 · no dedicated equipment or network",
+            "passed": False,
+        },
+    )
+    terminated = _window(
+        client,
+        "tj-heping",
+        hall,
+        "和平区外国人工作许可第二窗口",
+        "Heping work permit window 2",
+        details=_details("和平区", "022-2700 0008"),
+    )
+    _steps(client, terminated, permits[:1], until="publication")
+    _sanction(client, terminated, "tj-heping", "termination", 2)
 
 
 def _erqi(client: DemoClient) -> None:
@@ -541,13 +583,13 @@ def _staff(client: DemoClient, window_id: int, unit: str, people: list[tuple[str
         client.publish(event.type, event.to_json())
 
 
-def _sanction(client: DemoClient, window_id: int, unit: str) -> None:
+def _sanction(client: DemoClient, window_id: int, unit: str, kind: str, sanction_id: int) -> None:
     """Stub inspection event until inspection imposes sanctions itself (issue 8)."""
     import services.inspection.contracts  # noqa: F401
 
     data = {
-        "sanction_id": 1,
-        "kind": "suspension",
+        "sanction_id": sanction_id,
+        "kind": kind,
         "window_id": window_id,
         "unit_code": unit,
         "basis": "TJ-8.2",

@@ -136,3 +136,28 @@ def test_units_keep_their_contacts(client: Client) -> None:
     )
     assert bad.status_code == 422 and "contacts.0.phone" in bad.json["errors"]
     builders.unit(client, "tj-binhai")
+
+
+def test_the_hall_calendar_shows_holidays_make_up_days_and_closures(client: Client) -> None:
+    days = ok(client.get("/registry/api/v1/halls/tj-hall/calendar?from=2026-09-30&days=12"))
+    by_date = {d["date"]: d for d in days}
+    assert by_date["2026-09-30"]["workday"] is True
+    assert by_date["2026-10-01"]["workday"] is False  # National Day
+    assert by_date["2026-10-10"]["workday"] is True  # a Saturday worked in exchange
+    tomorrow = clock.today() + timedelta(days=1)
+    ok(
+        client.post(
+            "/registry/api/v1/halls/tj-hall/notices",
+            headers=CENTER,
+            json={"kind": "closure", "starts_on": tomorrow.isoformat(), "message_zh": "系统升级"},
+        ),
+        201,
+    )
+    shut = ok(client.get(f"/registry/api/v1/halls/tj-hall/calendar?from={tomorrow}&days=1"))[0]
+    assert shut == {
+        "date": tomorrow.isoformat(),
+        "workday": False,
+        "closed": True,
+        "reason": "系统升级",
+    }
+    assert client.get("/registry/api/v1/halls/tj-hall/calendar?days=400").status_code == 422

@@ -6,11 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
 from services.registry.handlers import halls
 from services.registry.schemas import HallIn, HallNoticeIn, HallNoticeOut, HallOut
-from shared import auth
-from shared.web import unit_of_work
+from shared import auth, clock
+from shared.web import runtime, unit_of_work
 
 blp = Blueprint("halls", __name__, url_prefix="/api/v1/halls", description="Halls (EQ-1.1, EQ-4.5)")
 
@@ -37,6 +38,31 @@ class HallByCode(MethodView):
     @blp.response(200, HallOut)
     def get(self, code: str) -> Any:
         return halls.get_hall(unit_of_work(), code)
+
+
+class CalendarQuery(Schema):
+    start = fields.Date(
+        load_default=None, data_key="from", metadata={"description": "first day (default: today)"}
+    )
+    days = fields.Integer(load_default=31, validate=validate.Range(min=1, max=366))
+
+
+class CalendarDay(Schema):
+    date = fields.Date()
+    workday = fields.Boolean()
+    closed = fields.Boolean()
+    reason = fields.String()
+
+
+@blp.route("/<code>/calendar")
+class HallCalendarView(MethodView):
+    @auth.public
+    @blp.arguments(CalendarQuery, location="query")
+    @blp.response(200, CalendarDay(many=True))
+    def get(self, query: dict[str, Any], code: str) -> Any:
+        """The hall's working days: holidays, make-up working days and announced closures."""
+        start = query["start"] or clock.today()
+        return halls.calendar(unit_of_work(), code, runtime().calendar, start, query["days"])
 
 
 @blp.route("/<code>/notices")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from shared.errors import Invalid, RuleViolation
@@ -87,3 +87,14 @@ def announce(
         message_en.strip(),
         today,
     )
+
+
+def closed_days(notices: list[HallNotice]) -> dict[date, HallNotice]:
+    """Days the hall is shut by an announced closure (a move closes it for its dates too)."""
+    closed: dict[date, HallNotice] = {}
+    for notice in notices:
+        day, last = notice.starts_on, notice.ends_on or notice.starts_on
+        while day <= last:
+            closed[day] = notice
+            day += timedelta(days=1)
+    return closed

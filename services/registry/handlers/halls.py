@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -13,6 +13,7 @@ from services.registry.domain import halls
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound
+from shared.workdays import HallCalendar
 
 
 def register_hall(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +69,36 @@ def upcoming_notices(uow: UnitOfWork, hall_code: str) -> list[dict[str, Any]]:
         .order_by(orm.hall_notices.c.starts_on)
     ).all()
     return [dict(row._mapping) for row in rows if (row.ends_on or row.starts_on) >= today]
+
+
+def calendar(
+    uow: UnitOfWork, code: str, workdays: HallCalendar, start: date, days: int
+) -> list[dict[str, Any]]:
+    """The hall's days: statutory working days (HALL_CALENDAR_FILE and chinese-calendar) less
+    the announced closures."""
+    with uow:
+        if not _find(uow, code):
+            raise NotFound(f"no hall {code}")
+        rows = uow.session.execute(
+            select(orm.hall_notices).where(orm.hall_notices.c.hall_code == code)
+        ).all()
+    notices = [
+        halls.HallNotice(**{**row._mapping, "kind": halls.NoticeKind(row.kind)}) for row in rows
+    ]
+    closed = halls.closed_days(notices)
+    result = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        notice = closed.get(day)
+        result.append(
+            {
+                "date": day,
+                "workday": workdays.is_workday(day) and notice is None,
+                "closed": notice is not None,
+                "reason": notice.message_zh if notice else "",
+            }
+        )
+    return result
 
 
 def _find(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
