@@ -48,6 +48,7 @@ class Settings:
     retry_base_delay: float = 1.0
     retry_max_delay: float = 300.0
     broker_max_reconnect_delay: float = 2.0
+    case_yellow_days: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -90,6 +91,7 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "consumer_max_attempts": env.int("CONSUMER_MAX_ATTEMPTS", 5),
         "retry_base_delay": env.float("RETRY_BASE_DELAY", 1.0),
         "retry_max_delay": env.float("RETRY_MAX_DELAY", 300.0),
+        "case_yellow_days": env.int("CASE_YELLOW_DAYS", 2),
     }
     values.update(overrides or {})
     settings = Settings(**values)

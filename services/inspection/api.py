@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from services.inspection import handlers
 from services.inspection.schemas import UnitOut
@@ -26,5 +27,31 @@ class UnitByCode(MethodView):
         return handlers.get_unit(unit_of_work(), code)
 
 
+cases = Blueprint(
+    "cases", __name__, url_prefix="/api/v1/cases", description="Cases as inspection knows them"
+)
+
+
+class CaseOut(Schema):
+    case_id = fields.Integer()
+    receipt_number = fields.String()
+    window_id = fields.Integer()
+    unit_code = fields.String()
+    matter_code = fields.String()
+    stage = fields.String()
+    accepted_on = fields.Date()
+    completed_on = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
+
+
+@cases.route("/<int:case_id>")
+class CaseById(MethodView):
+    @auth.roles("inspector", "authority", "center")
+    @cases.response(200, CaseOut)
+    def get(self, case_id: int) -> Any:
+        """A case, from inspection's copy of registry's case events (sampling population)."""
+        return handlers.get_case(unit_of_work(), case_id)
+
+
 def blueprints() -> list[Blueprint]:
-    return [units]
+    return [units, cases]

@@ -17,3 +17,11 @@ def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no unit {code}")
     return dict(row._mapping)
+
+
+def get_case(uow: UnitOfWork, case_id: int) -> dict[str, Any]:
+    with uow:
+        row = uow.session.execute(select(orm.cases).where(orm.cases.c.case_id == case_id)).first()
+    if row is None:
+        raise NotFound(f"no case {case_id}")
+    return dict(row._mapping)

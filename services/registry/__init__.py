@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from services.registry import api, consumers, orm, pages
-from services.registry.handlers import agreements, windows
+from services.registry.handlers import agreements, supervision, windows
 from shared import clock
 from shared.service import ServiceRuntime, ServiceSpec, Sweep
 from shared.web import create_service_app
@@ -17,6 +17,12 @@ from shared.web import create_service_app
 
 def _agreements_sweep(rt: ServiceRuntime) -> int:
     return agreements.sweep(rt.uow(actor="system:sweep"), clock.today())
+
+
+def _supervision_sweep(rt: ServiceRuntime) -> int:
+    return supervision.sweep(
+        rt.uow(actor="system:sweep"), rt.calendar, clock.today(), rt.settings.case_yellow_days
+    )
 
 
 def _seasonal_sweep(rt: ServiceRuntime) -> int:
@@ -36,6 +42,7 @@ SPEC = ServiceSpec(
     sweeps=(
         Sweep("agreements", 3600, _agreements_sweep),
         Sweep("seasonal-windows", 3600, _seasonal_sweep),
+        Sweep("case-supervision", 300, _supervision_sweep),
     ),
 )
 

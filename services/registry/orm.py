@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from shared.db import UTCDateTime
@@ -178,4 +179,71 @@ receipts = Table(
     Column("materials", JSON, nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
     Column("received_by", String(200), nullable=False),
+)
+
+# Cases (EQ-4.3). `open`, `paused`, `warning` and `stage_overrun` are kept as columns so the
+# supervision sweep and the center's lists read only the rows that can change, by index.
+_OPEN = text("open AND NOT paused")
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("receipt_number", String(32), nullable=False, unique=True),
+    Column("query_code_hash", String(64), nullable=False),
+    Column("window_id", Integer, ForeignKey("windows.id"), nullable=False),
+    Column("unit_code", String(63), nullable=False),
+    Column("matter_code", String(63), nullable=False),
+    Column("matter_version", Integer, nullable=False),
+    Column("applicant", String(200), nullable=False),
+    Column("accepted_on", Date, nullable=False),
+    Column("limit_days", Integer, nullable=False),
+    Column("extension_allowance", Integer, nullable=False),
+    Column("extension_days", Integer, nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("open", Boolean, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("stage_due_on", Date, nullable=True),
+    Column("warning", String(10), nullable=False),
+    Column("stage_overrun", Boolean, nullable=False),
+    Column("completed_on", Date, nullable=True),
+    Column("history", JSON, nullable=False),
+    Column("pauses", JSON, nullable=False),
+    Column("supplement", JSON, nullable=False),
+    Column("extension_reasons", JSON, nullable=False),
+    Column("refusal_reason", Text, nullable=False),
+    Column("assisted_by", String(63), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_cases_window_accepted", "window_id", "accepted_on"),
+    Index("ix_cases_matter_accepted", "matter_code", "accepted_on"),
+    Index("ix_cases_unit_id", "unit_code", "id"),
+    Index("ix_cases_open_due", "due_on", postgresql_where=_OPEN, sqlite_where=_OPEN),
+    Index(
+        "ix_cases_open_stage_due",
+        "stage_due_on",
+        postgresql_where=text("open AND NOT paused AND NOT stage_overrun"),
+        sqlite_where=text("open AND NOT paused AND NOT stage_overrun"),
+    ),
+    Index(
+        "ix_cases_warned",
+        "warning",
+        "id",
+        postgresql_where=text("warning <> 'none'"),
+        sqlite_where=text("warning <> 'none'"),
+    ),
+)
+
+# First-inquiry responsibility (EQ-4.4a).
+enquiries = Table(
+    "enquiries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("window_id", Integer, ForeignKey("windows.id"), nullable=False, index=True),
+    Column("unit_code", String(63), nullable=False, index=True),
+    Column("question", Text, nullable=False),
+    Column("owner", String(63), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("handovers", JSON, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
 )

@@ -27,6 +27,28 @@ def unit_registered(uow: UnitOfWork, event: CloudEvent) -> None:
     upsert(uow.session, orm.units, ["code"], values)
 
 
+class CaseStepSeen(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.Integer(required=True)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    stage = fields.String(required=True)
+    staff_id = fields.String(required=True)
+    on = fields.Date(required=True)
+    overdue = fields.Boolean(load_default=False)
+
+
+def case_step(uow: UnitOfWork, event: CloudEvent) -> None:
+    step = CaseStepSeen().load(event.data)
+    if step["staff_id"]:
+        upsert(uow.session, orm.case_work, ["event_id"], {**step, "event_id": event.id})
+
+
+CASE_EVENTS = ("accepted", "advanced", "refused")
+
 SUBSCRIPTIONS: dict[str, Handler] = {
     "govhall.registry.unit.registered.v1": unit_registered,
+    **{f"govhall.registry.case.{verb}.v1": case_step for verb in CASE_EVENTS},
 }

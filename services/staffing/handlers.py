@@ -17,3 +17,14 @@ def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no unit {code}")
     return dict(row._mapping)
+
+
+def case_work(uow: UnitOfWork, staff_id: str, limit: int) -> list[dict[str, Any]]:
+    query = (
+        select(orm.case_work)
+        .where(orm.case_work.c.staff_id == staff_id)
+        .order_by(orm.case_work.c.on.desc())
+        .limit(limit)
+    )
+    with uow:
+        return [dict(row._mapping) for row in uow.session.execute(query)]

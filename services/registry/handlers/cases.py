@@ -1,0 +1,324 @@
+"""Cases through the full chain (EQ-4.3): acceptance at a window that may take them, each step,
+one-time notification (EQ-4.4b), extensions (EQ-4.4c), agency assistance (EQ-4.4d), tracking."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.registry import contracts, orm, repository
+from services.registry import repository_cases as store
+from services.registry.domain import cases as rules
+from services.registry.domain import window_life
+from services.registry.domain.cases import Case, Stage
+from shared import clock
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+from shared.events import EventType
+from shared.workdays import HallCalendar
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+
+def emit_case(
+    uow: UnitOfWork,
+    event: EventType,
+    case: Case,
+    receipt: str,
+    today: date,
+    *,
+    staff_id: str = "",
+    level: str = "",
+    detail: str = "",
+) -> None:
+    uow.emit(
+        event.name,
+        subject=str(case.id),
+        data={
+            "case_id": case.id,
+            "receipt_number": receipt,
+            "window_id": case.window_id,
+            "unit_code": case.unit_code,
+            "matter_code": case.matter_code,
+            "stage": case.stage.value,
+            "staff_id": staff_id,
+            "accepted_on": case.accepted_on,
+            "due_on": case.due_on,
+            "paused": case.paused,
+            "on": today,
+            "level": level,
+            "detail": detail,
+            "overdue": case.done and case.history[-1].on > case.due_on,
+        },
+    )
+
+
+def _code_hash(receipt: str, code: str) -> str:
+    return hashlib.sha256(f"{receipt}:{code.upper()}".encode()).hexdigest()
+
+
+def accept(
+    uow: UnitOfWork,
+    calendar: HallCalendar,
+    unit: str,
+    body: dict[str, Any],
+    today: date | None = None,
+) -> dict[str, Any]:
+    """A case accepted at an active window for a matter its agreement delegates (TJ-2.1)."""
+    today = today or clock.today()
+    with uow:
+        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        matter = repository.get_matter(uow.session, body["matter_code"])
+        agreement = repository.current_agreement(uow.session, window.id or 0)
+        window_life.check_accepts(window, agreement, matter.code, today)
+        owner = (
+            matter.unit_code
+            if matter.unit_code and window.serves(matter.unit_code)
+            else (window.unit_code)
+        )
+        case = rules.accept(
+            window_id=window.id or 0,
+            unit_code=owner,
+            matter_code=matter.code,
+            matter_version=matter.version,
+            applicant=body["applicant"],
+            limit_days=matter.promised_limit_days,
+            extension_allowance=matter.extension_days,
+            staff_id=body["staff_id"],
+            now=clock.now(),
+            today=today,
+            calendar=calendar,
+        )
+        if body.get("assisted_by"):
+            case = rules.assist(case, body["assisted_by"])
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        case_id = store.add_case(uow.session, case, uuid.uuid4().hex[:32], "")
+        receipt = f"{today:%Y%m%d}{case_id:08d}"
+        uow.session.execute(
+            update(orm.cases)
+            .where(orm.cases.c.id == case_id)
+            .values(receipt_number=receipt, query_code_hash=_code_hash(receipt, code))
+        )
+        case = replace(case, id=case_id)
+        emit_case(uow, contracts.CASE_ACCEPTED, case, receipt, today, staff_id=body["staff_id"])
+        uow.commit()
+    return {**view(case, receipt), "query_code": code}
+
+
+Change = Callable[[Case], Case]
+
+
+def change(
+    uow: UnitOfWork,
+    case_id: int,
+    unit: str | None,
+    event: EventType,
+    apply: Change,
+    *,
+    staff_id: str = "",
+    detail: str = "",
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Load, apply one domain change, save optimistically, emit, commit."""
+    today = today or clock.today()
+    with uow:
+        case, row = store.get_case(uow.session, case_id, unit=unit)
+        changed = apply(case)
+        store.save_case(uow.session, changed, case.version)
+        emit_case(uow, event, changed, row.receipt_number, today, staff_id=staff_id, detail=detail)
+        uow.commit()
+    return view(changed, row.receipt_number)
+
+
+def advance(
+    uow: UnitOfWork,
+    calendar: HallCalendar,
+    case_id: int,
+    unit: str | None,
+    body: dict[str, Any],
+    today: date | None = None,
+) -> dict[str, Any]:
+    day = today or clock.today()
+    stage = Stage(body["stage"])
+    return change(
+        uow,
+        case_id,
+        unit,
+        contracts.CASE_ADVANCED,
+        lambda c: rules.advance(
+            c, stage, body["staff_id"], body.get("note", ""), clock.now(), day, calendar
+        ),
+        staff_id=body["staff_id"],
+        today=day,
+    )
+
+
+def refuse(
+    uow: UnitOfWork, case_id: int, unit: str | None, body: dict[str, Any], today: date | None = None
+) -> dict[str, Any]:
+    day = today or clock.today()
+    return change(
+        uow,
+        case_id,
+        unit,
+        contracts.CASE_REFUSED,
+        lambda c: rules.refuse(c, body["reason"], body["staff_id"], clock.now(), day),
+        staff_id=body["staff_id"],
+        detail=body["reason"],
+        today=day,
+    )
+
+
+def request_supplement(
+    uow: UnitOfWork, case_id: int, unit: str | None, body: dict[str, Any], today: date | None = None
+) -> dict[str, Any]:
+    day = today or clock.today()
+    return change(
+        uow,
+        case_id,
+        unit,
+        contracts.CASE_SUPPLEMENT_REQUESTED,
+        lambda c: rules.request_supplement(c, body["materials"], day),
+        staff_id=body["staff_id"],
+        detail="; ".join(body["materials"]),
+        today=day,
+    )
+
+
+def supplement_received(
+    uow: UnitOfWork,
+    calendar: HallCalendar,
+    case_id: int,
+    unit: str | None,
+    body: dict[str, Any],
+    today: date | None = None,
+) -> dict[str, Any]:
+    day = today or clock.today()
+    return change(
+        uow,
+        case_id,
+        unit,
+        contracts.CASE_SUPPLEMENT_RECEIVED,
+        lambda c: rules.supplement_received(c, day, calendar),
+        staff_id=body["staff_id"],
+        today=day,
+    )
+
+
+def extend(
+    uow: UnitOfWork,
+    calendar: HallCalendar,
+    case_id: int,
+    unit: str | None,
+    body: dict[str, Any],
+    today: date | None = None,
+) -> dict[str, Any]:
+    day = today or clock.today()
+    return change(
+        uow,
+        case_id,
+        unit,
+        contracts.CASE_EXTENDED,
+        lambda c: rules.extend(c, body["days"], body["reason"], day, calendar),
+        staff_id=body["staff_id"],
+        detail=body["reason"],
+        today=day,
+    )
+
+
+def assist(uow: UnitOfWork, case_id: int, unit: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    return change(
+        uow,
+        case_id,
+        unit,
+        contracts.CASE_ASSISTED,
+        lambda c: rules.assist(c, body["staff_id"]),
+        staff_id=body["staff_id"],
+    )
+
+
+def get(uow: UnitOfWork, case_id: int, unit: str | None) -> dict[str, Any]:
+    with uow:
+        case, row = store.get_case(uow.session, case_id, unit=unit)
+    return view(case, row.receipt_number)
+
+
+def list_cases(
+    uow: UnitOfWork, *, unit: str | None, filters: dict[str, Any], after: int, limit: int
+) -> list[dict[str, Any]]:
+    query = select(orm.cases).where(orm.cases.c.id > after).order_by(orm.cases.c.id).limit(limit)
+    if unit is not None:
+        query = query.where(orm.cases.c.unit_code == unit)
+    for name in ("window_id", "matter_code", "stage", "warning", "unit_code"):
+        if filters.get(name) is not None:
+            query = query.where(orm.cases.c[name] == filters[name])
+    if filters.get("open") is not None:
+        query = query.where(orm.cases.c.open.is_(filters["open"]))
+    with uow:
+        rows = uow.session.execute(query).all()
+    return [view(store.case_from_row(row), row.receipt_number) for row in rows]
+
+
+def track(uow: UnitOfWork, receipt: str, code: str) -> dict[str, Any]:
+    """The public's view of one case: only with its receipt number and query code."""
+    with uow:
+        row = uow.session.execute(
+            select(orm.cases).where(orm.cases.c.receipt_number == receipt)
+        ).first()
+        if row is None or not hmac.compare_digest(row.query_code_hash, _code_hash(receipt, code)):
+            raise NotFound("no case with that receipt number and query code")
+        matter = repository.get_matter(uow.session, row.matter_code, row.matter_version)
+    case = store.case_from_row(row)
+    return {
+        "receipt_number": receipt,
+        "matter_code": case.matter_code,
+        "matter_name_zh": matter.name_zh,
+        "matter_name_en": matter.name_en,
+        "stage": case.stage.value,
+        "accepted_on": case.accepted_on,
+        "due_on": case.due_on,
+        "paused": case.paused,
+        "supplement": list(case.supplement),
+        "refusal_reason": case.refusal_reason,
+        "history": [{"stage": h.stage.value, "on": h.on} for h in case.history],
+    }
+
+
+def view(case: Case, receipt: str) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "receipt_number": receipt,
+        "window_id": case.window_id,
+        "unit_code": case.unit_code,
+        "matter_code": case.matter_code,
+        "matter_version": case.matter_version,
+        "applicant": case.applicant,
+        "stage": case.stage.value,
+        "accepted_on": case.accepted_on,
+        "due_on": case.due_on,
+        "stage_due_on": case.stage_due_on,
+        "limit_days": case.limit_days,
+        "extension_days": case.extension_days,
+        "extension_allowance": case.extension_allowance,
+        "extension_reasons": list(case.extension_reasons),
+        "paused": case.paused,
+        "pauses": [{"started_on": p.started_on, "ended_on": p.ended_on} for p in case.pauses],
+        "supplement": list(case.supplement),
+        "refusal_reason": case.refusal_reason,
+        "assisted_by": case.assisted_by,
+        "warning": case.warning.value,
+        "stage_overrun": case.stage_overrun,
+        "version": case.version,
+        "history": [
+            {"stage": h.stage.value, "staff_id": h.staff_id, "at": h.at, "on": h.on, "note": h.note}
+            for h in case.history
+        ],
+    }

@@ -1,0 +1,78 @@
+"""First-inquiry responsibility (EQ-4.4a): enquiries owned by the first staff member asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.registry import orm, repository
+from services.registry import repository_cases as store
+from services.registry.domain import enquiries as rules
+from services.registry.domain.enquiries import Enquiry
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id
+from shared.errors import NotFound
+
+
+def open_enquiry(uow: UnitOfWork, unit: str, body: dict[str, Any]) -> Enquiry:
+    with uow:
+        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        enquiry = rules.open_enquiry(
+            window.id or 0, unit, body["question"], body["staff_id"], clock.now()
+        )
+        enquiry_id = insert_returning_id(uow.session, orm.enquiries, store.enquiry_values(enquiry))
+        uow.commit()
+    return _get(uow, enquiry_id, unit)
+
+
+def hand_over(uow: UnitOfWork, enquiry_id: int, unit: str | None, body: dict[str, Any]) -> Enquiry:
+    return _change(
+        uow,
+        enquiry_id,
+        unit,
+        lambda e: rules.hand_over(
+            e, body["by_staff_id"], body["to_staff_id"], body["reason"], clock.now()
+        ),
+    )
+
+
+def answer(uow: UnitOfWork, enquiry_id: int, unit: str | None, body: dict[str, Any]) -> Enquiry:
+    return _change(
+        uow,
+        enquiry_id,
+        unit,
+        lambda e: rules.answer(e, body["by_staff_id"], body["answer"], clock.now()),
+    )
+
+
+def get(uow: UnitOfWork, enquiry_id: int, unit: str | None) -> Enquiry:
+    return _get(uow, enquiry_id, unit)
+
+
+def _change(uow: UnitOfWork, enquiry_id: int, unit: str | None, apply: Any) -> Enquiry:
+    with uow:
+        enquiry = _load(uow, enquiry_id, unit)
+        changed = apply(enquiry)
+        uow.session.execute(
+            update(orm.enquiries)
+            .where(orm.enquiries.c.id == enquiry_id)
+            .values(store.enquiry_values(changed))
+        )
+        uow.commit()
+    return changed
+
+
+def _get(uow: UnitOfWork, enquiry_id: int, unit: str | None) -> Enquiry:
+    with uow:
+        return _load(uow, enquiry_id, unit)
+
+
+def _load(uow: UnitOfWork, enquiry_id: int, unit: str | None) -> Enquiry:
+    query = select(orm.enquiries).where(orm.enquiries.c.id == enquiry_id)
+    if unit is not None:
+        query = query.where(orm.enquiries.c.unit_code == unit)
+    row = uow.session.execute(query).first()
+    if row is None:
+        raise NotFound(f"no enquiry {enquiry_id}")
+    return store.enquiry_from_row(row)

@@ -1,0 +1,114 @@
+"""Electronic supervision (EQ-1.4): the sweep that warns of cases due soon, overdue, or stuck in
+a step, and the center's list of warned cases. It reads only open, running cases whose due
+date (or step deadline) is near, by index, so it stays fast with a million cases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from services.registry import contracts, orm
+from services.registry import repository_cases as store
+from services.registry.domain import cases as rules
+from services.registry.domain.cases import Warning
+from services.registry.handlers.cases import emit_case, view
+from shared.db import UnitOfWork
+from shared.workdays import HallCalendar
+
+BATCH = 500
+
+
+def sweep(uow: UnitOfWork, calendar: HallCalendar, today: date, yellow_days: int = 2) -> int:
+    """Raise the warnings that changed since the last sweep; returns how many cases changed.
+
+    Each query selects only cases whose warning would change, so a batch never fills up with
+    cases already warned, and each batch is its own transaction."""
+    horizon = calendar.add_workdays(today, yellow_days)
+    running = orm.cases.c.open & ~orm.cases.c.paused
+    c = orm.cases.c
+    candidates = (
+        (running & (c.warning == Warning.NONE.value) & (c.due_on <= horizon))
+        | (running & (c.warning == Warning.YELLOW.value) & (c.due_on < today)),
+        running & ~c.stage_overrun & (c.stage_due_on < today),
+    )
+    changed = 0
+    for condition in candidates:
+        while True:
+            with uow:
+                rows = uow.session.execute(
+                    select(orm.cases).where(condition).order_by(c.id).limit(BATCH)
+                ).all()
+                done = sum(_supervise(uow, row, calendar, today, yellow_days) for row in rows)
+                uow.commit()
+            changed += done
+            if len(rows) < BATCH or done == 0:
+                break
+    return changed
+
+
+def _supervise(
+    uow: UnitOfWork, row: Any, calendar: HallCalendar, today: date, yellow_days: int
+) -> int:
+    case = store.case_from_row(row)
+    level = rules.warning_level(case, today, calendar, yellow_days)
+    overran = rules.stage_overran(case, today)
+    if level == case.warning and not overran:
+        return 0
+    warned = replace(
+        case, warning=level, stage_overrun=case.stage_overrun or overran, version=case.version + 1
+    )
+    store.save_case(uow.session, warned, case.version)
+    if level != case.warning:
+        emit_case(
+            uow,
+            contracts.CASE_WARNED,
+            warned,
+            row.receipt_number,
+            today,
+            level=level.value,
+            detail=f"due {case.due_on}",
+        )
+    if overran:
+        emit_case(
+            uow,
+            contracts.CASE_STAGE_OVERRAN,
+            warned,
+            row.receipt_number,
+            today,
+            detail=f"{case.stage} since {case.history[-1].on}, step due {case.stage_due_on}",
+        )
+    return 1
+
+
+def warnings(
+    uow: UnitOfWork,
+    *,
+    level: str | None,
+    unit: str | None,
+    window_id: int | None,
+    after: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The center's list: open cases with a yellow or red warning, or a step overrun."""
+    query = (
+        select(orm.cases)
+        .where(
+            orm.cases.c.open,
+            or_(orm.cases.c.warning != Warning.NONE.value, orm.cases.c.stage_overrun),
+            orm.cases.c.id > after,
+        )
+        .order_by(orm.cases.c.id)
+        .limit(limit)
+    )
+    if level:
+        query = query.where(orm.cases.c.warning == level)
+    if unit:
+        query = query.where(orm.cases.c.unit_code == unit)
+    if window_id:
+        query = query.where(orm.cases.c.window_id == window_id)
+    with uow:
+        rows = uow.session.execute(query).all()
+    return [view(store.case_from_row(row), row.receipt_number) for row in rows]
