@@ -6,7 +6,17 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.registry.api import agreements, directory, halls, matters, units, windows
+    from services.registry.api import (
+        agreements,
+        cases,
+        directory,
+        enquiries,
+        halls,
+        matters,
+        units,
+        volume,
+        windows,
+    )
 
     return [
         units.blp,
@@ -16,4 +26,9 @@ def blueprints() -> list[Blueprint]:
         windows.blp,
         agreements.blp,
         directory.blp,
+        cases.blp,
+        cases.tracking_blp,
+        cases.warnings_blp,
+        enquiries.blp,
+        volume.blp,
     ]
