@@ -36,6 +36,14 @@ class Api:
         assert response.status_code == status, response.text
         return response.json()
 
+    def call_raw(self, method: str, path: str, headers: Any) -> Any:
+        """The JSON of a 200, or None for anything else (for polling)."""
+        service, _, rest = path.lstrip("/").partition("/")
+        response = requests.request(
+            method, self.cluster.url(service, f"/{rest}"), headers=headers, timeout=10
+        )
+        return response.json() if response.status_code == 200 else None
+
 
 def _publish(cluster: Cluster, event: tuple[str, str]) -> None:
     routing_key, body = event
