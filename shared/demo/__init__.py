@@ -62,10 +62,32 @@ class DemoClient:
 
 def load(hall: Hall) -> bool:
     """Load the demo hall; False when the data is there already (a second run adds nothing)."""
-    from shared.demo import registry
+    from shared.demo import cases, registry
 
     client = DemoClient(hall)
     if client.call("GET", "/registry/api/v1/halls", role="center"):
         return False
     registry.load(client)
+    _settle(hall)
+    cases.load(client)
     return True
+
+
+def _settle(hall: Hall, timeout: float = 10.0) -> None:
+    """Wait until every service has taken in the events so far (stub sanctions suspend
+    windows before cases are accepted at them)."""
+    import time
+
+    from shared.outbox import backlog
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = 0
+        for name in hall.apps:
+            rt = hall.runtime(name)
+            with rt.db.session() as session:
+                pending += backlog(session, rt.db.table("outbox"))[0]
+        if pending == 0:
+            time.sleep(0.3)  # let the consumers finish what the relays handed them
+            return
+        time.sleep(0.1)
