@@ -193,3 +193,7 @@ register(
     WINDOW_REVOKED, MATERIALS_RECEIVED, AGREEMENT_SIGNED, AGREEMENT_RENEWAL_DUE,
     AGREEMENT_RENEWED, AGREEMENT_EXPIRED,
 )  # fmt: skip
+
+# The appointment events (EQ-4.4d) live in their own module; importing it here registers them
+# wherever registry's contracts are known (the catalog, the app).
+import services.registry.contracts_appointments  # noqa: E402, F401

@@ -247,3 +247,6 @@ enquiries = Table(
     Column("answer", Text, nullable=False),
     Column("closed_at", UTCDateTime(), nullable=True),
 )
+
+# The appointment tables (EQ-4.4d) are defined beside their handlers, on this metadata.
+import services.registry.orm_appointments  # noqa: E402, F401

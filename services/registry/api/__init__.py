@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 def blueprints() -> list[Blueprint]:
     from services.registry.api import (
         agreements,
+        appointments,
         cases,
         directory,
         enquiries,
@@ -31,4 +32,5 @@ def blueprints() -> list[Blueprint]:
         cases.warnings_blp,
         enquiries.blp,
         volume.blp,
+        *appointments.blueprints,
     ]
