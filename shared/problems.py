@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import DomainError
@@ -113,8 +114,16 @@ def from_domain_error(error: DomainError) -> Response:
     )
 
 
+def from_integrity_error(error: IntegrityError) -> Response:
+    # A database constraint caught what a race (or an unchecked path) let through: the request
+    # conflicts with data that exists, and nothing was written.
+    log.info("constraint refused a write: %s", error.orig)
+    return problem(409, "Conflict", "the request conflicts with existing data", slug="conflict")
+
+
 def install(app: Flask) -> None:
     app.register_error_handler(DomainError, from_domain_error)
+    app.register_error_handler(IntegrityError, from_integrity_error)
     app.register_error_handler(HTTPException, from_http_exception)
 
     @app.errorhandler(Exception)

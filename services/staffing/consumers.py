@@ -46,9 +46,47 @@ def case_step(uow: UnitOfWork, event: CloudEvent) -> None:
         upsert(uow.session, orm.case_work, ["event_id"], {**step, "event_id": event.id})
 
 
+class WindowSeen(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    co_units = fields.List(fields.String(), required=True)
+    name_zh = fields.String(required=True)
+    name_en = fields.String(required=True)
+    type = fields.String(required=True)
+    state = fields.String(required=True)
+
+
+def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    seen = WindowSeen().load(event.data)
+    window_id = seen.pop("window_id")
+    values = {**seen, "id": window_id, "source_event_id": event.id}
+    upsert(uow.session, orm.windows, ["id"], values)
+
+
 CASE_EVENTS = ("accepted", "advanced", "refused")
+WINDOW_EVENTS = (
+    "applied",
+    "inspected",
+    "reviewed",
+    "rejected",
+    "approved",
+    "agreed",
+    "published",
+    "details_changed",
+    "opened",
+    "closed",
+    "suspended",
+    "reinstated",
+    "terminated",
+    "revocation_requested",
+    "revoked",
+)
 
 SUBSCRIPTIONS: dict[str, Handler] = {
     "govhall.registry.unit.registered.v1": unit_registered,
     **{f"govhall.registry.case.{verb}.v1": case_step for verb in CASE_EVENTS},
+    **{f"govhall.registry.window.{verb}.v1": window_changed for verb in WINDOW_EVENTS},
 }

@@ -1,8 +1,4 @@
-"""The events staffing publishes.
-
-Declared ahead of the staffing issue (contract first): registry publishes the staff on duty at
-each window (TJ-5.6) from these.
-"""
+"""The events staffing publishes. Names, never ID numbers or phone numbers."""
 
 from __future__ import annotations
 
@@ -21,15 +17,149 @@ class AssignmentV1(Schema):
     at = fields.AwareDateTime(required=True)
 
 
-ASSIGNMENT_MADE = EventType(
-    "govhall.staffing.assignment.made.v1",
-    AssignmentV1,
-    "A staff member was posted to a window as A or B (EQ-3.2.5).",
+class StaffV1(Schema):
+    staff_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    status = fields.String(required=True)
+    detail = fields.String(load_default="")
+    rule = fields.String(load_default="")
+
+
+class ChiefRepresentativeV1(Schema):
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(required=True)
+    name = fields.String(required=True)
+    deputy_staff_id = fields.String(allow_none=True, load_default=None)
+    starts_on = fields.Date(required=True)
+    previous_staff_id = fields.String(allow_none=True, load_default=None)
+    reason = fields.String(load_default="")
+
+
+class AbsenceV1(Schema):
+    absence_id = fields.Integer(required=True)
+    staff_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    window_id = fields.Integer(required=True)
+    post_id = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    late = fields.Boolean(required=True)
+    status = fields.String(required=True)
+    cover_staff_id = fields.String(allow_none=True, load_default=None)
+    cover_name = fields.String(allow_none=True, load_default=None)
+
+
+class PostAlertV1(Schema):
+    """A post with neither A nor B present (EQ-3.2.5), or a window's post not covered."""
+
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    post_id = fields.Integer(required=True)
+    post = fields.String(required=True)
+    on = fields.Date(required=True)
+    detail = fields.String(required=True)
+
+
+class RotationV1(Schema):
+    rotation_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    staff_id = fields.String(required=True)
+    other_staff_id = fields.String(allow_none=True, load_default=None)
+    unit_code = fields.String(required=True)
+    effective_on = fields.Date(required=True)
+    status = fields.String(required=True)
+
+
+class ReturnV1(Schema):
+    return_id = fields.Integer(required=True)
+    staff_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    reason = fields.String(required=True)
+    replacement_due_on = fields.Date(required=True)
+    replacement_staff_id = fields.String(allow_none=True, load_default=None)
+
+
+class SealUseV1(Schema):
+    seal_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    case_number = fields.String(required=True)
+    staff_id = fields.String(required=True)
+    allowed = fields.Boolean(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class TrainingV1(Schema):
+    training_id = fields.Integer(required=True)
+    staff_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    course = fields.String(required=True)
+    hours = fields.Integer(required=True)
+    held_on = fields.Date(required=True)
+
+
+class AttendanceV1(Schema):
+    staff_id = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    day = fields.Date(required=True)
+    status = fields.String(required=True)
+
+
+def _type(name: str, schema: type[Schema], description: str) -> EventType:
+    return EventType(f"govhall.staffing.{name}.v1", schema, description)
+
+
+ASSIGNMENT_MADE = _type(
+    "assignment.made", AssignmentV1, "A staff member was posted to a window as A or B (EQ-3.2.5)."
 )
-ASSIGNMENT_ENDED = EventType(
-    "govhall.staffing.assignment.ended.v1",
-    AssignmentV1,
-    "A staff member left a window's post.",
+ASSIGNMENT_ENDED = _type("assignment.ended", AssignmentV1, "A staff member left a window's post.")
+STAFF_REGISTERED = _type("staff.registered", StaffV1, "A unit sent a staff member (EQ-3.1a).")
+STAFF_AGE_EXCEPTION_APPROVED = _type(
+    "staff.age_exception_approved", StaffV1, "The center approved posting someone over 45."
+)
+STAFF_RETURNED = _type(
+    "staff.returned",
+    ReturnV1,
+    "The center returned a staff member (EQ-3.2.4); the unit owes a replacement by the deadline.",
+)
+REPLACEMENT_NAMED = _type("replacement.named", ReturnV1, "The unit named the replacement.")
+REPLACEMENT_OVERDUE = _type(
+    "replacement.overdue", ReturnV1, "The replacement deadline passed (EQ-3.2.4): escalated."
+)
+CHIEF_APPOINTED = _type(
+    "chief_representative.appointed",
+    ChiefRepresentativeV1,
+    "A unit's chief representative took office (EQ-3.1b).",
+)
+ABSENCE_REPORTED = _type(
+    "absence.reported", AbsenceV1, "A reported an absence to the chief representative (EQ-3.2.5)."
+)
+ABSENCE_APPROVED = _type(
+    "absence.approved", AbsenceV1, "An absence was approved: B is told to cover (EQ-3.2.5)."
+)
+ABSENCE_REJECTED = _type("absence.rejected", AbsenceV1, "An absence was not approved.")
+POST_UNCOVERED = _type(
+    "post.uncovered",
+    PostAlertV1,
+    "Neither A nor B is present at a post, or a post lacks A or B (EQ-3.2.5).",
+)
+ROTATION_APPLIED = _type("rotation.applied", RotationV1, "A rotation or swap was applied for.")
+ROTATION_DECIDED = _type(
+    "rotation.decided", RotationV1, "The center approved or refused a rotation or swap (EQ-3.2.3)."
+)
+SEAL_USED = _type("seal.used", SealUseV1, "A custodian used the approval seal (EQ-4.2).")
+SEAL_MISUSE_ATTEMPTED = _type(
+    "seal.misuse_attempted", SealUseV1, "Someone not a custodian tried to use the seal (EQ-4.2)."
+)
+TRAINING_RECORDED = _type("training.recorded", TrainingV1, "Training recorded (TJ-7.1).")
+ATTENDANCE_RECORDED = _type(
+    "attendance.recorded", AttendanceV1, "A day's attendance recorded (TJ-7.3)."
 )
 
-register(ASSIGNMENT_MADE, ASSIGNMENT_ENDED)
+register(
+    ASSIGNMENT_MADE, ASSIGNMENT_ENDED, STAFF_REGISTERED, STAFF_AGE_EXCEPTION_APPROVED,
+    STAFF_RETURNED, REPLACEMENT_NAMED, REPLACEMENT_OVERDUE, CHIEF_APPOINTED, ABSENCE_REPORTED,
+    ABSENCE_APPROVED, ABSENCE_REJECTED, POST_UNCOVERED, ROTATION_APPLIED, ROTATION_DECIDED,
+    SEAL_USED, SEAL_MISUSE_ATTEMPTED, TRAINING_RECORDED, ATTENDANCE_RECORDED,
+)  # fmt: skip

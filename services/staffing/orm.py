@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Index, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
@@ -35,4 +48,198 @@ case_work = Table(
     Column("unit_code", String(63), nullable=False),
     Column("overdue", Boolean, nullable=False),
     Index("ix_case_work_staff", "staff_id", "on"),
+)
+
+# Windows as staffing knows them, from registry's window events.
+windows = Table(
+    "windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("unit_code", String(63), nullable=False, index=True),
+    Column("co_units", JSON, nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("source_event_id", String(36), nullable=False),
+)
+
+# Staff records sent by units (EQ-3.1a). Personal data is kept here once; every response
+# masks it except to the staff member's own unit and the center.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("unit_code", String(63), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("id_number", String(18), nullable=False, unique=True),
+    Column("phone", String(20), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("employment", String(20), nullable=False),  # civil_servant | formal_staff
+    Column("law_enforcement_cert", String(50), nullable=False),
+    Column("work_started_on", Date, nullable=False),
+    Column("knows_approval_work", Boolean, nullable=False),
+    Column("age_exception_reason", Text, nullable=False),
+    Column("age_exception_approved_by", String(200), nullable=True),
+    Column("status", String(20), nullable=False),  # active | returned | left
+    Column("registered_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# A post of a window (e.g. acceptance), always staffed by an A and a B (EQ-3.2.5).
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("window_id", Integer, nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+_ACTIVE = text("ends_on IS NULL")
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False),
+    Column("window_id", Integer, nullable=False),
+    Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False),
+    Column("role", String(1), nullable=False),  # A | B
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=True),
+    Column("end_reason", Text, nullable=False),
+    # One A and one B per post, one post per person, at a time.
+    Index(
+        "ux_assignments_post_role",
+        "post_id",
+        "role",
+        unique=True,
+        postgresql_where=_ACTIVE,
+        sqlite_where=_ACTIVE,
+    ),
+    Index(
+        "ux_assignments_staff",
+        "staff_id",
+        unique=True,
+        postgresql_where=_ACTIVE,
+        sqlite_where=_ACTIVE,
+    ),
+    Index("ix_assignments_window", "window_id", "post_id"),
+)
+
+# Chief representatives (EQ-3.1b, EQ-3.2.6): one serving per unit.
+chief_representatives = Table(
+    "chief_representatives",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(63), nullable=False),
+    Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False),
+    Column("deputy_staff_id", String(63), ForeignKey("staff.id"), nullable=True),
+    Column("powers", JSON, nullable=False),
+    Column("full_time", Boolean, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=True),
+    Column("replacement_reason", Text, nullable=False),
+    Column("replacement_approved_by", String(200), nullable=True),
+    Index(
+        "ux_chief_per_unit",
+        "unit_code",
+        unique=True,
+        postgresql_where=_ACTIVE,
+        sqlite_where=_ACTIVE,
+    ),
+)
+
+# Absences and cover (EQ-3.2.5).
+absences = Table(
+    "absences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False, index=True),
+    Column("assignment_id", Integer, ForeignKey("assignments.id"), nullable=False),
+    Column("post_id", Integer, nullable=False),
+    Column("window_id", Integer, nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reported_on", Date, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),  # reported | approved | rejected
+    Column("decided_by", String(63), nullable=True),
+    Column("cover_staff_id", String(63), nullable=True),
+)
+
+# Rotations and swaps (EQ-3.2.3).
+rotations = Table(
+    "rotations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),  # rotation | swap
+    Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False),
+    Column("other_staff_id", String(63), nullable=True),
+    Column("to_post_id", Integer, nullable=True),
+    Column("applied_on", Date, nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # applied | approved | rejected
+    Column("decided_by", String(200), nullable=True),
+)
+
+# Forced returns (EQ-3.2.4) and the replacement the unit owes.
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False),
+    Column("unit_code", String(63), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("returned_on", Date, nullable=False),
+    Column("replacement_due_on", Date, nullable=False),
+    Column("replacement_staff_id", String(63), nullable=True),
+    Column("escalated", Boolean, nullable=False),
+)
+
+# Approval seals (EQ-4.2), their custodians and every use or attempted misuse.
+seals = Table(
+    "seals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(63), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("custodian_a", String(63), ForeignKey("staff.id"), nullable=False),
+    Column("custodian_b", String(63), ForeignKey("staff.id"), nullable=False),
+    Column("registered_at", UTCDateTime(), nullable=False),
+)
+seal_uses = Table(
+    "seal_uses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seal_id", Integer, ForeignKey("seals.id"), nullable=False),
+    Column("case_number", String(32), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("staff_id", String(63), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=False),
+    Column("allowed", Boolean, nullable=False),  # False: an attempted misuse, refused
+    Index("ix_seal_uses_seal", "seal_id", "id"),
+)
+
+# Training (TJ-7.1) and attendance (TJ-7.3).
+trainings = Table(
+    "trainings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False, index=True),
+    Column("course", String(200), nullable=False),
+    Column("hours", Integer, nullable=False),
+    Column("provider", String(20), nullable=False),  # authority | window | unit
+    Column("held_on", Date, nullable=False),
+)
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("staff_id", String(63), ForeignKey("staff.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    # present | absent_approved | absent_unapproved | late
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False),
 )

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.staffing import handlers
+from services.staffing.handlers import units as handlers
 from services.staffing.schemas import UnitOut
 from shared import auth
 from shared.web import unit_of_work
@@ -59,7 +59,3 @@ class CaseWork(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """A staff member's case steps, newest first, each with the event it came from."""
         return handlers.case_work(unit_of_work(), query["staff_id"], query["limit"])
-
-
-def blueprints() -> list[Blueprint]:
-    return [units, work]

@@ -1,4 +1,4 @@
-"""Staffing's use cases."""
+"""Units and the case work staffing learned from registry."""
 
 from __future__ import annotations
 

@@ -1,0 +1,110 @@
+"""Posts staffed by an A and a B (EQ-3.2.5), and the chief representative of each unit
+(EQ-3.1b, EQ-3.2.6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from services.staffing.domain.staff import years_between
+from shared.errors import Invalid, RuleViolation
+
+CHIEF_TENURE_YEARS = 2  # EQ-3.2.6
+CHIEF_POWERS = ("accept", "decide", "coordinate", "control_process", "final_approval")
+
+
+class Role(StrEnum):
+    A = "A"
+    B = "B"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Who holds a post as A or B (None when nobody does)."""
+
+    post_id: int
+    post: str
+    window_id: int
+    a: str | None
+    b: str | None
+
+    @property
+    def covered(self) -> bool:
+        return self.a is not None and self.b is not None
+
+
+def check_assignment(
+    window_state: str | None, staff_unit: str, window_units: tuple[str, ...], role: str
+) -> Role:
+    if window_state is None:
+        raise Invalid("staffing has not learned of that window", field="window_id")
+    if window_state in ("terminated", "revoked", "rejected"):
+        raise Invalid(f"the window is {window_state}", field="window_id")
+    if staff_unit not in window_units:
+        raise Invalid("a unit posts its own staff to windows that serve it", field="staff_id")
+    try:
+        return Role(role)
+    except ValueError:
+        raise Invalid("role is A or B (EQ-3.2.5)", field="role") from None
+
+
+def uncovered(seats: list[Seat]) -> list[Seat]:
+    """EQ-3.2.5: every post has both an A and a B."""
+    return [seat for seat in seats if not seat.covered]
+
+
+@dataclass(frozen=True)
+class Chief:
+    unit_code: str
+    staff_id: str
+    deputy_staff_id: str | None
+    powers: tuple[str, ...]
+    full_time: bool
+    starts_on: date
+
+
+def appoint(
+    unit_code: str,
+    staff_id: str,
+    deputy: str | None,
+    powers: list[str],
+    full_time: bool,
+    starts_on: date,
+) -> Chief:
+    missing = [p for p in CHIEF_POWERS if p not in powers]
+    if missing:
+        raise RuleViolation(
+            f"a chief representative is authorised to {', '.join(CHIEF_POWERS)};"
+            f" missing {', '.join(missing)} (EQ-3.1b)",
+            rule="EQ-3.1b",
+            field="powers",
+        )
+    if not full_time:
+        raise RuleViolation(
+            "the chief representative works full time in the hall (EQ-3.2.6)",
+            rule="EQ-3.2.6",
+            field="full_time",
+        )
+    if deputy == staff_id:
+        raise Invalid("the deputy (B) is someone else", field="deputy_staff_id")
+    return Chief(unit_code, staff_id, deputy, tuple(powers), full_time, starts_on)
+
+
+def check_replacement(
+    current: Chief | None, on: date, reason: str, approved_by: str | None
+) -> None:
+    """EQ-3.2.6: tenure of at least two years; earlier only with a reason the center approved."""
+    if current is None:
+        return
+    served = years_between(current.starts_on, on)
+    if served >= CHIEF_TENURE_YEARS:
+        return
+    if not reason.strip() or not approved_by:
+        raise RuleViolation(
+            f"the chief representative has served {served} year(s) of at least "
+            f"{CHIEF_TENURE_YEARS}; an earlier replacement needs a reason approved by the center "
+            "(EQ-3.2.6)",
+            rule="EQ-3.2.6",
+            field="reason",
+        )

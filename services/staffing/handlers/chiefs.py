@@ -1,0 +1,107 @@
+"""Chief representatives (EQ-3.1b, EQ-3.2.6): one serving per unit, two years at least."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.staffing import contracts, orm
+from services.staffing.domain import posts as rules
+from services.staffing.domain.posts import Chief
+from services.staffing.handlers import staff as staff_handlers
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id
+from shared.errors import NotFound
+
+
+def current(uow: UnitOfWork, unit_code: str) -> Any:
+    return uow.session.execute(
+        select(orm.chief_representatives).where(
+            orm.chief_representatives.c.unit_code == unit_code,
+            orm.chief_representatives.c.ends_on.is_(None),
+        )
+    ).first()
+
+
+def appoint(
+    uow: UnitOfWork,
+    unit_code: str,
+    body: dict[str, Any],
+    *,
+    by_center: bool,
+    today: date | None = None,
+) -> dict[str, Any]:
+    starts_on = body.get("starts_on") or today or clock.today()
+    with uow:
+        member = staff_handlers.load(uow, body["staff_id"], unit_code)
+        if body.get("deputy_staff_id"):
+            staff_handlers.load(uow, body["deputy_staff_id"], unit_code)
+        chief = rules.appoint(
+            unit_code,
+            member.id,
+            body.get("deputy_staff_id"),
+            body["powers"],
+            body["full_time"],
+            starts_on,
+        )
+        serving = current(uow, unit_code)
+        reason = body.get("reason", "")
+        approver = (uow.actor or "center") if by_center else None
+        rules.check_replacement(_chief(serving), starts_on, reason, approver)
+        if serving is not None:
+            uow.session.execute(
+                update(orm.chief_representatives)
+                .where(orm.chief_representatives.c.id == serving.id)
+                .values(ends_on=starts_on)
+            )
+        values = {
+            "unit_code": unit_code,
+            "staff_id": chief.staff_id,
+            "deputy_staff_id": chief.deputy_staff_id,
+            "powers": list(chief.powers),
+            "full_time": chief.full_time,
+            "starts_on": starts_on,
+            "ends_on": None,
+            "replacement_reason": reason,
+            "replacement_approved_by": approver,
+        }
+        chief_id = insert_returning_id(uow.session, orm.chief_representatives, values)
+        uow.flush()
+        uow.emit(
+            contracts.CHIEF_APPOINTED.name,
+            subject=unit_code,
+            data={
+                "unit_code": unit_code,
+                "staff_id": member.id,
+                "name": member.name,
+                "deputy_staff_id": chief.deputy_staff_id,
+                "starts_on": starts_on,
+                "previous_staff_id": serving.staff_id if serving else None,
+                "reason": reason,
+            },
+        )
+        uow.commit()
+    return {"id": chief_id, **values}
+
+
+def _chief(row: Any) -> Chief | None:
+    if row is None:
+        return None
+    return Chief(
+        row.unit_code,
+        row.staff_id,
+        row.deputy_staff_id,
+        tuple(row.powers),
+        row.full_time,
+        row.starts_on,
+    )
+
+
+def get(uow: UnitOfWork, unit_code: str) -> dict[str, Any]:
+    with uow:
+        row = current(uow, unit_code)
+    if row is None:
+        raise NotFound(f"{unit_code} has no chief representative")
+    return dict(row._mapping)

@@ -1,0 +1,146 @@
+"""Posts of windows, their A and B (EQ-3.2.5), and which posts are not covered."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.staffing import contracts, orm
+from services.staffing.domain import posts as rules
+from services.staffing.domain import staff as staff_rules
+from services.staffing.domain.posts import Seat
+from services.staffing.handlers import staff as staff_handlers
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id
+from shared.errors import NotFound
+
+
+def window(uow: UnitOfWork, window_id: int, unit: str | None = None) -> Any:
+    row = uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
+    if row is None or (unit is not None and unit not in (row.unit_code, *row.co_units)):
+        raise NotFound(f"no window {window_id}")
+    return row
+
+
+def create_post(uow: UnitOfWork, unit: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    with uow:
+        window(uow, body["window_id"], unit)
+        values = {
+            "window_id": body["window_id"],
+            "name": body["name"].strip(),
+            "created_at": clock.now(),
+        }
+        post_id = insert_returning_id(uow.session, orm.posts, values)
+        uow.commit()
+    return {"id": post_id, **values}
+
+
+def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
+    row = uow.session.execute(select(orm.posts).where(orm.posts.c.id == post_id)).first()
+    if row is None:
+        raise NotFound(f"no post {post_id}")
+    window(uow, row.window_id, unit)
+    return row
+
+
+def assign(
+    uow: UnitOfWork, post_id: int, unit: str | None, body: dict[str, Any], today: date | None = None
+) -> dict[str, Any]:
+    """Post a staff member as A or B; one A and one B per post (database-enforced)."""
+    starts_on = body.get("starts_on") or today or clock.today()
+    with uow:
+        post = _post(uow, post_id, unit)
+        win = window(uow, post.window_id)
+        member = staff_handlers.load(uow, body["staff_id"], unit)
+        role = rules.check_assignment(
+            win.state, member.unit_code, (win.unit_code, *win.co_units), body["role"]
+        )
+        staff_rules.check_eligible(member, starts_on)
+        values = {
+            "post_id": post_id,
+            "window_id": post.window_id,
+            "staff_id": member.id,
+            "role": role.value,
+            "starts_on": starts_on,
+            "ends_on": None,
+            "end_reason": "",
+        }
+        assignment_id = insert_returning_id(uow.session, orm.assignments, values)
+        uow.flush()  # the partial unique indexes answer here: seat taken or person posted
+        emit_assignment(uow, contracts.ASSIGNMENT_MADE, member, post, role.value)
+        uow.commit()
+    return {"id": assignment_id, **values}
+
+
+def emit_assignment(uow: UnitOfWork, event: Any, member: Any, post: Any, role: str) -> None:
+    uow.emit(
+        event.name,
+        subject=member.id,
+        data={
+            "staff_id": member.id,
+            "name": member.name,
+            "unit_code": member.unit_code,
+            "window_id": post.window_id,
+            "post": post.name,
+            "role": role,
+            "at": clock.now(),
+        },
+    )
+
+
+def end_assignment(
+    uow: UnitOfWork, assignment_id: int, unit: str | None, reason: str, today: date | None = None
+) -> dict[str, Any]:
+    with uow:
+        row = uow.session.execute(
+            select(orm.assignments).where(
+                orm.assignments.c.id == assignment_id, orm.assignments.c.ends_on.is_(None)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no current assignment {assignment_id}")
+        post = _post(uow, row.post_id, unit)
+        member = staff_handlers.load(uow, row.staff_id)
+        ended = today or clock.today()
+        uow.session.execute(
+            update(orm.assignments)
+            .where(orm.assignments.c.id == assignment_id)
+            .values(ends_on=ended, end_reason=reason)
+        )
+        emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, row.role)
+        uow.commit()
+    return {**row._mapping, "ends_on": ended, "end_reason": reason}
+
+
+def seats(uow: UnitOfWork, window_id: int | None = None, unit: str | None = None) -> list[Seat]:
+    query = select(orm.posts).order_by(orm.posts.c.window_id, orm.posts.c.id)
+    if window_id is not None:
+        query = query.where(orm.posts.c.window_id == window_id)
+    with uow:
+        posts = uow.session.execute(query).all()
+        active = uow.session.execute(
+            select(orm.assignments).where(orm.assignments.c.ends_on.is_(None))
+        ).all()
+        units = {
+            row.id: (row.unit_code, *row.co_units)
+            for row in uow.session.execute(select(orm.windows))
+        }
+    holders = {(a.post_id, a.role): a.staff_id for a in active}
+    return [
+        Seat(p.id, p.name, p.window_id, holders.get((p.id, "A")), holders.get((p.id, "B")))
+        for p in posts
+        if unit is None or unit in units.get(p.window_id, ())
+    ]
+
+
+def coverage(uow: UnitOfWork, unit: str | None = None) -> list[Seat]:
+    """Posts of published windows that lack an A or a B (EQ-3.2.5)."""
+    with uow:
+        published = set(
+            uow.session.execute(
+                select(orm.windows.c.id).where(orm.windows.c.state.in_(("active", "suspended")))
+            ).scalars()
+        )
+    return [s for s in rules.uncovered(seats(uow, unit=unit)) if s.window_id in published]

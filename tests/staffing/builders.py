@@ -1,0 +1,102 @@
+"""Builders for staffing tests, through the public APIs (registry's window, staffing's staff)."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from typing import Any
+
+from werkzeug.test import Client
+
+from shared.testing import bearer
+from tests import builders
+from tests.builders import ok
+
+_ids = count(100)
+
+
+def id_number(birth: date) -> str:
+    """A well-formed 18-character ID number with the birth date in it (never a real one)."""
+    serial = next(_ids)
+    return f"120103{birth:%Y%m%d}{serial:03d}{serial % 10}"
+
+
+def person(
+    client: Client,
+    unit: str,
+    name: str,
+    *,
+    birth: date = date(1990, 5, 1),
+    started: date = date(2015, 7, 1),
+    status: int = 201,
+    **changes: Any,
+) -> Any:
+    body = {
+        "name": name,
+        "id_number": id_number(birth),
+        "phone": "13812345678",
+        "birth_date": birth.isoformat(),
+        "employment": "civil_servant",
+        "law_enforcement_cert": "津执法 120000123",
+        "work_started_on": started.isoformat(),
+        "knows_approval_work": True,
+        **changes,
+    }
+    response = client.post("/staffing/api/v1/staff", json=body, headers=bearer("unit", unit))
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.json
+
+
+def window_known_to_staffing(client: Client, unit: str = "tj-hexi") -> dict[str, Any]:
+    """A published window at registry, waited for until staffing has learned it."""
+    from shared.testing import wait_for
+
+    window = builders.published_window(client, unit, ["work-permit-long"])
+    wait_for(
+        lambda: (
+            client.post(
+                "/staffing/api/v1/posts",
+                headers=bearer("center"),
+                json={"window_id": window["id"], "name": "probe"},
+            ).status_code
+            == 201
+        ),
+        timeout=5,
+    )
+    return window
+
+
+def post(
+    client: Client, window_id: int, name: str = "受理 Acceptance", unit: str = "tj-hexi"
+) -> dict[str, Any]:
+    return ok(
+        client.post(
+            "/staffing/api/v1/posts",
+            json={"window_id": window_id, "name": name},
+            headers=bearer("unit", unit),
+        ),
+        201,
+    )
+
+
+def assign(
+    client: Client, post_id: int, staff_id: str, role: str, unit: str = "tj-hexi", status: int = 201
+) -> Any:
+    response = client.post(
+        f"/staffing/api/v1/posts/{post_id}/assignments",
+        json={"staff_id": staff_id, "role": role},
+        headers=bearer("unit", unit),
+    )
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.json
+
+
+def staffed_post(client: Client, unit: str = "tj-hexi") -> tuple[dict, dict, dict, dict]:
+    """A published window with a post held by an A and a B: (window, post, a, b)."""
+    window = window_known_to_staffing(client, unit)
+    seat = post(client, window["id"], unit=unit)
+    a = person(client, unit, "张伟")
+    b = person(client, unit, "李娜")
+    assign(client, seat["id"], a["id"], "A", unit)
+    assign(client, seat["id"], b["id"], "B", unit)
+    return window, seat, a, b

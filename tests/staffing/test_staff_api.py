@@ -1,0 +1,110 @@
+"""Staff records (EQ-3.1a), posts with A and B (EQ-3.2.5), chief representatives (EQ-3.1b,
+EQ-3.2.6) through the API."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from werkzeug.test import Client
+
+from shared import clock
+from shared.testing import bearer, wait_for
+from tests.builders import ok
+from tests.staffing import builders as staffing
+
+HEXI = bearer("unit", "tj-hexi")
+NANKAI = bearer("unit", "tj-nankai")
+CENTER = bearer("center")
+
+
+def test_personal_data_is_masked_but_to_the_unit_and_the_center(client: Client) -> None:
+    member = staffing.person(client, "tj-hexi", "张伟")
+    assert member["phone"] == "13812345678"  # the unit that sent them
+    url = f"/staffing/api/v1/staff/{member['id']}"
+    assert ok(client.get(url, headers=CENTER))["id_number"] == member["id_number"]
+    inspector = ok(client.get(url, headers=bearer("inspector")))
+    assert inspector["phone"] == "138****5678" and "*" in inspector["id_number"]
+    assert inspector["birth_date"] is None
+    assert client.get(url, headers=NANKAI).status_code == 404
+
+
+def test_a_record_needs_the_qualification(client: Client) -> None:
+    refused = staffing.person(client, "tj-hexi", "王芳", law_enforcement_cert="", status=422)
+    assert refused["rule"] == "EQ-3.1a" and "law_enforcement_cert" in refused["errors"]
+    contract = staffing.person(client, "tj-hexi", "王芳", employment="contractor", status=422)
+    assert "employment" in contract["errors"]
+
+
+def test_posting_checks_experience_and_age_at_the_date_of_posting(client: Client) -> None:
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    novice = staffing.person(client, "tj-hexi", "新人", started=clock.today() - timedelta(days=200))
+    refused = staffing.assign(client, seat["id"], novice["id"], "A", status=422)
+    assert refused["rule"] == "EQ-3.1a" and "work_started_on" in refused["errors"]
+    born = date(clock.today().year - 50, 1, 1)
+    senior = staffing.person(client, "tj-hexi", "老王", birth=born)
+    assert staffing.assign(client, seat["id"], senior["id"], "A", status=422)["rule"] == "EQ-3.1a"
+    url = f"/staffing/api/v1/staff/{senior['id']}/age-exception"
+    early = client.post(f"{url}/approval", headers=CENTER)
+    assert early.status_code == 422 and early.json["rule"] == "EQ-3.1a"
+    ok(client.post(url, json={"reason": "the only Russian-speaking officer"}, headers=HEXI))
+    assert client.post(f"{url}/approval", headers=HEXI).status_code == 403
+    ok(client.post(f"{url}/approval", headers=CENTER))
+    assert staffing.assign(client, seat["id"], senior["id"], "A")["role"] == "A"
+
+
+def test_a_post_has_one_a_and_one_b_and_gaps_are_reported(client: Client) -> None:
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    a, b, c = (staffing.person(client, "tj-hexi", n) for n in ("张伟", "李娜", "赵磊"))
+    staffing.assign(client, seat["id"], a["id"], "A")
+    gaps = ok(client.get("/staffing/api/v1/coverage", headers=CENTER))
+    assert [(g["post_id"], g["a"], g["b"]) for g in gaps if g["post_id"] == seat["id"]] == [
+        (seat["id"], a["id"], None)
+    ]
+    assert staffing.assign(client, seat["id"], c["id"], "A", status=409)["status"] == 409
+    staffing.assign(client, seat["id"], b["id"], "B")
+    gaps = ok(client.get("/staffing/api/v1/coverage", headers=CENTER))
+    assert seat["id"] not in [g["post_id"] for g in gaps]
+    other = staffing.post(client, window["id"], name="发证 Issue")
+    assert staffing.assign(client, other["id"], a["id"], "B", status=409)  # one post a person
+    stranger = client.post(
+        f"/staffing/api/v1/posts/{seat['id']}/assignments",
+        headers=NANKAI,
+        json={"staff_id": c["id"], "role": "B"},
+    )
+    assert stranger.status_code == 404
+
+
+def test_registry_publishes_the_staff_on_duty(client: Client) -> None:
+    window, _, a, b = staffing.staffed_post(client)
+    entry = wait_for(
+        lambda: (
+            ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
+            if len(ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))["staff"])
+            == 2
+            else None
+        ),
+        timeout=3,
+    )
+    assert sorted((s["name"], s["role"]) for s in entry["staff"]) == [("张伟", "A"), ("李娜", "B")]
+
+
+def test_one_chief_representative_with_full_powers_for_two_years(client: Client) -> None:
+    first = staffing.person(client, "tj-hexi", "周主任")
+    second = staffing.person(client, "tj-hexi", "吴主任")
+    url = "/staffing/api/v1/chief-representatives/tj-hexi"
+    partial = client.put(url, json={"staff_id": first["id"], "powers": ["accept"]}, headers=HEXI)
+    assert partial.status_code == 422 and partial.json["rule"] == "EQ-3.1b"
+    part_time = client.put(url, json={"staff_id": first["id"], "full_time": False}, headers=HEXI)
+    assert part_time.json["rule"] == "EQ-3.2.6"
+    ok(client.put(url, json={"staff_id": first["id"]}, headers=HEXI), 201)
+    early = client.put(url, json={"staff_id": second["id"], "reason": "illness"}, headers=HEXI)
+    assert early.status_code == 422 and early.json["rule"] == "EQ-3.2.6"
+    replaced = ok(
+        client.put(url, json={"staff_id": second["id"], "reason": "long illness"}, headers=CENTER),
+        201,
+    )
+    assert replaced["replacement_approved_by"].startswith("center")
+    assert ok(client.get(url, headers=HEXI))["staff_id"] == second["id"]
+    assert client.get(url, headers=NANKAI).status_code == 404
