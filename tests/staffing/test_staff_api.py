@@ -77,7 +77,7 @@ def test_a_post_has_one_a_and_one_b_and_gaps_are_reported(client: Client) -> Non
 
 
 def test_registry_publishes_the_staff_on_duty(client: Client) -> None:
-    window, _, a, b = staffing.staffed_post(client)
+    window, _, _a, _b = staffing.staffed_post(client)
     entry = wait_for(
         lambda: (
             ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
