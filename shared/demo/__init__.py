@@ -62,13 +62,14 @@ class DemoClient:
 
 def load(hall: Hall) -> bool:
     """Load the demo hall; False when the data is there already (a second run adds nothing)."""
-    from shared.demo import cases, registry
+    from shared.demo import cases, registry, staffing
 
     client = DemoClient(hall)
     if client.call("GET", "/registry/api/v1/halls", role="center"):
         return False
     registry.load(client)
     _settle(hall)
+    staffing.load(client)
     cases.load(client)
     return True
 

@@ -158,7 +158,6 @@ def _tianjin(client: DemoClient) -> None:
         details=window_details("河西区友谊路 32 号 2 号窗 · window 2", "022-2301 0002"),
     )
     _steps(client, hexi, permits, until="publication")
-    _staff(client, hexi, "tj-hexi", [("张伟", "A"), ("李娜", "B")])
     expiring = (clock.today() - timedelta(days=3 * 365 - 60)).isoformat()
     teda = _window(
         client,
@@ -246,34 +245,30 @@ def _more_states(client: DemoClient, hall: str, permits: list[str]) -> None:
 
 def _erqi(client: DemoClient) -> None:
     hall = "eq-erqi"
-    for unit, matters, name_zh, name_en, staff in (
+    for unit, matters, name_zh, name_en in (
         (
             "eq-market",
             ["eq-company-registration", "eq-food-licence"],
             "市场监管窗口",
             "Market supervision window",
-            [("王芳", "A"), ("赵磊", "B")],
         ),
         (
             "eq-housing",
             ["eq-construction-permit"],
             "住建窗口",
             "Construction window",
-            [("刘洋", "A"), ("陈静", "B")],
         ),
         (
             "eq-hrss",
             ["eq-social-insurance"],
             "人社窗口",
             "Social insurance window",
-            [("杨帆", "A"), ("黄丽", "B")],
         ),
         (
             "eq-police",
             ["eq-household"],
             "公安户政窗口",
             "Household registration window",
-            [("周军", "A"), ("吴敏", "B")],
         ),
     ):
         window_id = _window(
@@ -285,7 +280,6 @@ def _erqi(client: DemoClient) -> None:
             details=window_details("二七区行政服务中心一楼 · 1F", "0371-6812 3400"),
         )
         _steps(client, window_id, matters, until="publication")
-        _staff(client, window_id, unit, staff)
     shared = _window(
         client,
         "eq-archives",
@@ -328,29 +322,6 @@ def _erqi(client: DemoClient) -> None:
             details=window_details("二七区行政服务中心三楼", "0371-6812 3430"),
         )
         _steps(client, seasonal, [matter], until="publication")
-
-
-def _staff(client: DemoClient, window_id: int, unit: str, people: list[tuple[str, str]]) -> None:
-    """Stub staffing events until staffing posts staff itself (issue 5)."""
-    import services.staffing.contracts  # noqa: F401  (registers the type)
-
-    for index, (name, role) in enumerate(people):
-        data = {
-            "staff_id": f"{unit}-{window_id}-{index}",
-            "name": name,
-            "unit_code": unit,
-            "window_id": window_id,
-            "post": "受理 Acceptance",
-            "role": role,
-            "at": clock.now(),
-        }
-        event = new_event(
-            source="/govhall/staffing",
-            type="govhall.staffing.assignment.made.v1",
-            subject=str(window_id),
-            data=data,
-        )
-        client.publish(event.type, event.to_json())
 
 
 def _sanction(client: DemoClient, window_id: int, unit: str, kind: str, sanction_id: int) -> None:

@@ -1,0 +1,114 @@
+"""Staffing's demo: staff at every published window as A and B, a chief representative per
+unit, and one staff member on the post for over two years (due for rotation)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import count
+from typing import Any
+
+from shared import clock
+from shared.demo import DemoClient
+
+NAMES = [
+    "张伟",
+    "李娜",
+    "王芳",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "黄丽",
+    "周军",
+    "吴敏",
+    "徐明",
+    "孙悦",
+    "马超",
+    "朱琳",
+    "胡斌",
+    "郭婷",
+    "何鹏",
+    "高洁",
+    "林峰",
+    "罗敏",
+    "郑凯",
+    "梁静",
+    "谢磊",
+    "宋佳",
+    "唐伟",
+    "许晴",
+    "韩冰",
+    "冯涛",
+    "邓丽",
+    "曹阳",
+    "彭辉",
+    "曾敏",
+]
+_serial = count(1)
+
+
+def _id_number(birth: date) -> str:
+    serial = next(_serial)
+    return f"410103{birth:%Y%m%d}{serial:03d}{serial % 10}"
+
+
+def _person(client: DemoClient, unit: str) -> dict[str, Any]:
+    serial = next(_serial)
+    birth = date(1983 + serial % 16, 1 + serial % 12, 1 + serial % 27)  # all 45 or younger
+    body = {
+        "name": NAMES[serial % len(NAMES)],
+        "id_number": _id_number(birth),
+        "phone": f"1380371{serial:04d}",
+        "birth_date": birth.isoformat(),
+        "employment": "civil_servant" if serial % 3 else "formal_staff",
+        "law_enforcement_cert": f"豫执法 {410000000 + serial}",
+        "work_started_on": (birth + timedelta(days=23 * 365)).isoformat(),
+        "knows_approval_work": True,
+    }
+    person: dict[str, Any] = client.call(
+        "POST", "/staffing/api/v1/staff", body, role="unit", unit=unit
+    )
+    return person
+
+
+def load(client: DemoClient) -> dict[str, Any]:
+    """Returns what later parts of the demo build on: units' chiefs and the posts."""
+    windows = client.call("GET", "/registry/api/v1/directory?limit=200", role="center")["items"]
+    chiefs: dict[str, dict[str, Any]] = {}
+    seats: list[dict[str, Any]] = []
+    for index, window in enumerate(windows):
+        unit = window["unit"]["code"]
+        if unit not in chiefs:
+            chief, deputy = _person(client, unit), _person(client, unit)
+            client.call(
+                "PUT",
+                f"/staffing/api/v1/chief-representatives/{unit}",
+                {
+                    "staff_id": chief["id"],
+                    "deputy_staff_id": deputy["id"],
+                    "starts_on": (clock.today() - timedelta(days=400)).isoformat(),
+                },
+                role="unit",
+                unit=unit,
+            )
+            chiefs[unit] = {"chief": chief, "deputy": deputy}
+        post = client.call(
+            "POST",
+            "/staffing/api/v1/posts",
+            {"window_id": window["id"], "name": "受理 Acceptance"},
+            role="unit",
+            unit=unit,
+        )
+        a, b = _person(client, unit), _person(client, unit)
+        # The first window's A has held the post for over two years: due for rotation.
+        a_since = clock.today() - timedelta(days=800 if index == 0 else 200)
+        for person, role, since in ((a, "A", a_since), (b, "B", clock.today())):
+            client.call(
+                "POST",
+                f"/staffing/api/v1/posts/{post['id']}/assignments",
+                {"staff_id": person["id"], "role": role, "starts_on": since.isoformat()},
+                role="unit",
+                unit=unit,
+            )
+        seats.append({"window": window, "post": post, "a": a, "b": b})
+    return {"chiefs": chiefs, "seats": seats}
