@@ -12,7 +12,7 @@ from tests.e2e.conftest import Cluster
 from tests.e2e.test_window_lifecycle import Api
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
-UNIT = bearer("unit", "e2e-hexi")
+UNIT = bearer("unit", "e2e-case-unit")
 INSPECTOR = bearer("inspector")
 
 
@@ -23,7 +23,7 @@ def test_a_case_from_acceptance_to_delivery_reaches_inspection_and_staffing(
     api.call(
         "POST",
         "/registry/api/v1/units",
-        {"code": "e2e-hexi", "name": "河西区政务服务中心", "district": "河西区"},
+        {"code": "e2e-case-unit", "name": "河西区政务服务中心", "district": "河西区"},
         status=201,
     )
     api.call(
