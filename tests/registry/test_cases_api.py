@@ -260,3 +260,43 @@ def test_enquiries_stay_with_their_first_owner(client: Client, window: dict[str,
     assert (
         client.get(f"/registry/api/v1/enquiries/{enquiry['id']}", headers=NANKAI).status_code == 404
     )
+
+
+def test_a_case_due_on_friday_is_not_red_on_sunday(client: Client, hall: Hall) -> None:
+    from services.registry.handlers import cases as case_handlers
+
+    window = builders.application(client, "tj-hexi")
+    builders.procedure(client, window["id"], ["work-permit-long"], starts_on="2026-01-05")
+    rt = hall.runtime("registry")
+    case = case_handlers.accept(
+        rt.uow(actor="t"),
+        rt.calendar,
+        "tj-hexi",
+        {
+            "window_id": window["id"],
+            "matter_code": "work-permit-long",
+            "applicant": "A",
+            "staff_id": "s",
+        },
+        today=date(2026, 2, 26),
+    )  # Thursday; 10 working days
+    # 2026-02-28 is a Saturday worked in exchange for the Spring Festival: due Wednesday 11th.
+    assert case["due_on"] == date(2026, 3, 11)
+    sweep = lambda day: supervision.sweep(rt.uow(actor="sweep"), rt.calendar, day)  # noqa: E731
+    assert sweep(date(2026, 3, 10)) == 1  # yellow
+    saturday, monday = date(2026, 3, 14), date(2026, 3, 16)
+    due_friday = case_handlers.extend(
+        rt.uow(actor="t"),
+        rt.calendar,
+        case["id"],
+        None,
+        {"days": 2, "reason": "r", "staff_id": "s"},
+        today=date(2026, 3, 10),
+    )
+    assert due_friday["due_on"] == date(2026, 3, 13) and due_friday["warning"] == "none"
+    assert sweep(date(2026, 3, 12)) == 1  # yellow again, judged afresh after the extension
+    assert sweep(saturday) == 0 and sweep(saturday + timedelta(days=1)) == 0  # Friday not over
+    assert sweep(monday) == 1
+    assert (
+        ok(client.get(f"/registry/api/v1/cases/{case['id']}", headers=CENTER))["warning"] == "red"
+    )

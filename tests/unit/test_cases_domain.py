@@ -138,3 +138,12 @@ def test_the_first_staff_member_asked_owns_the_enquiry() -> None:
     assert handed.owner == "s-li" and handed.handovers[0].from_staff == "s-zhang"
     closed = enquiries.answer(handed, "s-li", "passport and the old permit", NOW)
     assert closed.closed_at == NOW
+
+
+def test_a_new_due_date_clears_the_warning_for_the_next_sweep() -> None:
+    from dataclasses import replace
+
+    red = replace(accepted(), warning=Warning.RED)
+    assert cases.extend(red, 2, "expert opinion", MONDAY, CAL).warning is Warning.NONE
+    asked = cases.request_supplement(red, ["passport"], MONDAY)
+    assert cases.supplement_received(asked, date(2026, 3, 3), CAL).warning is Warning.NONE

@@ -293,7 +293,8 @@ def _reclock(case: Case, calendar: WorkingDays, today: date) -> Case:
         pauses=case.pauses,
         today=today,
     )
-    return _with_stage_due(replace(case, due_on=due), calendar, today)
+    # A new due date is judged afresh by the next sweep.
+    return _with_stage_due(replace(case, due_on=due, warning=Warning.NONE), calendar, today)
 
 
 def _with_stage_due(case: Case, calendar: WorkingDays, today: date) -> Case:

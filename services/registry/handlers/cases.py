@@ -261,7 +261,8 @@ def list_cases(
         if filters.get(name) is not None:
             query = query.where(orm.cases.c[name] == filters[name])
     if filters.get("open") is not None:
-        query = query.where(orm.cases.c.open.is_(filters["open"]))
+        # `open`, not `open IS true`: PostgreSQL matches only the former to a partial index.
+        query = query.where(orm.cases.c.open if filters["open"] else ~orm.cases.c.open)
     with uow:
         rows = uow.session.execute(query).all()
     return [view(store.case_from_row(row), row.receipt_number) for row in rows]

@@ -5,7 +5,7 @@ date (or step deadline) is near, by index, so it stays fast with a million cases
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -24,22 +24,29 @@ BATCH = 500
 def sweep(uow: UnitOfWork, calendar: HallCalendar, today: date, yellow_days: int = 2) -> int:
     """Raise the warnings that changed since the last sweep; returns how many cases changed.
 
-    Each query selects only cases whose warning would change, so a batch never fills up with
-    cases already warned, and each batch is its own transaction."""
-    horizon = calendar.add_workdays(today, yellow_days)
-    running = orm.cases.c.open & ~orm.cases.c.paused
+    Three queries, each selecting exactly the cases whose state the rules would change, walked
+    by index in due-date order, so a batch is never full of cases that stay as they are (at a
+    million cases the steady state reads nothing) and each batch is its own transaction."""
     c = orm.cases.c
+    running = c.open & ~c.paused
+    horizon = calendar.add_workdays(today, yellow_days)
+    # Red once a working day has passed since the due date: on a Sunday a case due on Friday
+    # still has that Friday, so compare with the last working day up to today.
+    last_workday = _last_workday(calendar, today)
     candidates = (
-        (running & (c.warning == Warning.NONE.value) & (c.due_on <= horizon))
-        | (running & (c.warning == Warning.YELLOW.value) & (c.due_on < today)),
-        running & ~c.stage_overrun & (c.stage_due_on < today),
+        (running & (c.warning == Warning.NONE.value) & (c.due_on <= horizon), (c.due_on, c.id)),
+        (
+            running & (c.warning == Warning.YELLOW.value) & (c.due_on < last_workday),
+            (c.due_on, c.id),
+        ),
+        (running & ~c.stage_overrun & (c.stage_due_on < today), (c.stage_due_on, c.id)),
     )
     changed = 0
-    for condition in candidates:
+    for condition, order in candidates:
         while True:
             with uow:
                 rows = uow.session.execute(
-                    select(orm.cases).where(condition).order_by(c.id).limit(BATCH)
+                    select(orm.cases).where(condition).order_by(*order).limit(BATCH)
                 ).all()
                 done = sum(_supervise(uow, row, calendar, today, yellow_days) for row in rows)
                 uow.commit()
@@ -47,6 +54,13 @@ def sweep(uow: UnitOfWork, calendar: HallCalendar, today: date, yellow_days: int
             if len(rows) < BATCH or done == 0:
                 break
     return changed
+
+
+def _last_workday(calendar: HallCalendar, today: date) -> date:
+    day = today
+    while not calendar.is_workday(day):
+        day -= timedelta(days=1)
+    return day
 
 
 def _supervise(
