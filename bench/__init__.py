@@ -1,0 +1,1 @@
+"""Benchmarks that need a real PostgreSQL; run with `make bench`."""
