@@ -7,6 +7,7 @@ module; `new_event` refuses data that does not match the contract.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -127,13 +128,19 @@ class EventType:
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         """The payload as it goes on the wire, or ValueError naming the fields that break it."""
-        schema = self.schema()
+        schema = _schema(self.schema)
         try:
             loaded = schema.load(data)
         except ValidationError as exc:
             raise ValueError(f"{self.name} payload breaks its contract: {exc.messages}") from exc
         dumped: dict[str, Any] = schema.dump(loaded)
         return dumped
+
+
+@functools.cache
+def _schema(schema_class: type[Schema]) -> Schema:
+    # One instance per contract: building a marshmallow schema costs more than using it.
+    return schema_class()
 
 
 _CATALOG: dict[str, EventType] = {}

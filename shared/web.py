@@ -61,6 +61,9 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
             },
         },
         JSON_AS_ASCII=False,
+        # The largest bodies are forms (5 MiB) and attendance sheets (2 MiB); anything beyond
+        # this is refused (413) before a view, or the idempotency fingerprint, reads it.
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.json = JSONProvider(app)
     app.extensions["govhall"] = ServiceRuntime(spec, settings)
