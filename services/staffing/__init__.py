@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask
 
 from services.staffing import api, consumers, orm
-from shared.service import ServiceSpec
+from services.staffing.handlers import absences, returns
+from shared.service import ServiceSpec, Sweep
 from shared.web import create_service_app
 
 SPEC = ServiceSpec(
@@ -20,6 +21,11 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    # Both are idempotent (an alert per post and day, an escalation per return): hourly is cheap.
+    sweeps=(
+        Sweep("uncovered-posts", 3600, absences.cover_sweep),
+        Sweep("replacement-deadlines", 3600, returns.replacement_sweep),
+    ),
 )
 
 

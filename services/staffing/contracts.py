@@ -75,6 +75,7 @@ class RotationV1(Schema):
 class ReturnV1(Schema):
     return_id = fields.Integer(required=True)
     staff_id = fields.String(required=True)
+    name = fields.String(load_default="", metadata={"description": "name as published"})
     unit_code = fields.String(required=True)
     reason = fields.String(required=True)
     replacement_due_on = fields.Date(required=True)
@@ -88,6 +89,13 @@ class SealUseV1(Schema):
     staff_id = fields.String(required=True)
     allowed = fields.Boolean(required=True)
     at = fields.AwareDateTime(required=True)
+    purpose = fields.String(load_default="", metadata={"description": "approval, or what else"})
+    refusal = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(["not_custodian", "not_approval"]),
+        metadata={"description": "why a misuse was refused; null for a use"},
+    )
 
 
 class TrainingV1(Schema):
@@ -97,6 +105,7 @@ class TrainingV1(Schema):
     course = fields.String(required=True)
     hours = fields.Integer(required=True)
     held_on = fields.Date(required=True)
+    provider = fields.String(load_default="", metadata={"description": "authority, window, unit"})
 
 
 class AttendanceV1(Schema):
@@ -150,7 +159,9 @@ ROTATION_DECIDED = _type(
 )
 SEAL_USED = _type("seal.used", SealUseV1, "A custodian used the approval seal (EQ-4.2).")
 SEAL_MISUSE_ATTEMPTED = _type(
-    "seal.misuse_attempted", SealUseV1, "Someone not a custodian tried to use the seal (EQ-4.2)."
+    "seal.misuse_attempted",
+    SealUseV1,
+    "A use of the seal was refused and recorded: not a custodian, or not an approval (EQ-4.2).",
 )
 TRAINING_RECORDED = _type("training.recorded", TrainingV1, "Training recorded (TJ-7.1).")
 ATTENDANCE_RECORDED = _type(

@@ -167,6 +167,8 @@ absences = Table(
     Column("status", String(20), nullable=False),  # reported | approved | rejected
     Column("decided_by", String(63), nullable=True),
     Column("cover_staff_id", String(63), nullable=True),
+    # The last day a post.uncovered alert named this absence: one alert per post and day.
+    Column("alerted_on", Date, nullable=True),
 )
 
 # Rotations and swaps (EQ-3.2.3).
@@ -178,11 +180,13 @@ rotations = Table(
     Column("staff_id", String(63), ForeignKey("staff.id"), nullable=False),
     Column("other_staff_id", String(63), nullable=True),
     Column("to_post_id", Integer, nullable=True),
+    Column("to_role", String(1), nullable=True),  # None: the role held now
     Column("applied_on", Date, nullable=False),
     Column("effective_on", Date, nullable=False),
     Column("reason", Text, nullable=False),
     Column("status", String(20), nullable=False),  # applied | approved | rejected
     Column("decided_by", String(200), nullable=True),
+    Column("decision_note", Text, nullable=False),
 )
 
 # Forced returns (EQ-3.2.4) and the replacement the unit owes.
@@ -216,10 +220,12 @@ seal_uses = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("seal_id", Integer, ForeignKey("seals.id"), nullable=False),
     Column("case_number", String(32), nullable=False),
-    Column("purpose", Text, nullable=False),
+    Column("purpose", String(50), nullable=False),  # approval; anything else is refused
+    Column("description", Text, nullable=False),
     Column("staff_id", String(63), nullable=False),
     Column("used_at", UTCDateTime(), nullable=False),
     Column("allowed", Boolean, nullable=False),  # False: an attempted misuse, refused
+    Column("refusal", String(20), nullable=True),  # not_custodian | not_approval
     Index("ix_seal_uses_seal", "seal_id", "id"),
 )
 
@@ -242,4 +248,7 @@ attendance = Table(
     # present | absent_approved | absent_unapproved | late
     Column("status", String(20), nullable=False),
     Column("note", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Index("ix_attendance_day", "day"),
 )

@@ -48,22 +48,35 @@ def person(
 
 
 def window_known_to_staffing(client: Client, unit: str = "tj-hexi") -> dict[str, Any]:
-    """A published window at registry, waited for until staffing has learned it."""
+    """A published window at registry, waited for until staffing has learned it is published
+    (a probe post shows up in the coverage report, which lists published windows only)."""
     from shared.testing import wait_for
 
     window = builders.published_window(client, unit, ["work-permit-long"])
-    wait_for(
-        lambda: (
+    center = bearer("center")
+    probe = wait_for(
+        lambda: _json_if(
             client.post(
                 "/staffing/api/v1/posts",
-                headers=bearer("center"),
+                headers=center,
                 json={"window_id": window["id"], "name": "probe"},
-            ).status_code
-            == 201
+            ),
+            201,
+        ),
+        timeout=5,
+    )
+    wait_for(
+        lambda: (
+            probe["id"]
+            in [s["post_id"] for s in ok(client.get("/staffing/api/v1/coverage", headers=center))]
         ),
         timeout=5,
     )
     return window
+
+
+def _json_if(response: Any, status: int) -> Any:
+    return response.json if response.status_code == status else None
 
 
 def post(

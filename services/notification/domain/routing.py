@@ -75,6 +75,36 @@ ROUTES: dict[str, Route] = {
         _unit_and("authority", "center"),
         lambda d: f"委托协议已到期 Agreement #{d['agreement_id']} expired on {d['ends_on']}",
     ),
+    # EQ-3.2.5: B is told to cover, through B's unit (staff have no inbox of their own).
+    "govhall.staffing.absence.approved.v1": Route(
+        recipients=lambda d: (f"unit:{d['unit_code']}",),
+        title=lambda d: (
+            f"{d.get('cover_name') or '无人'} 顶岗 {d['name']} {d['starts_on']}–{d['ends_on']} · "
+            f"{d.get('cover_name') or 'nobody'} covers for {d['name']} from {d['starts_on']} "
+            f"to {d['ends_on']} (post #{d['post_id']}, window #{d['window_id']})"
+        ),
+    ),
+    "govhall.staffing.post.uncovered.v1": Route(
+        _unit_and("center"),
+        lambda d: (
+            f"岗位无人在岗 Post uncovered: {d['post']} (window #{d['window_id']}) on {d['on']}: "
+            f"{d['detail']}"
+        ),
+    ),
+    "govhall.staffing.staff.returned.v1": Route(
+        recipients=lambda d: (f"unit:{d['unit_code']}",),
+        title=lambda d: (
+            f"工作人员被退回 Staff returned: {d.get('name') or d['staff_id']} ({d['reason']}); "
+            f"name a replacement by {d['replacement_due_on']}"
+        ),
+    ),
+    "govhall.staffing.replacement.overdue.v1": Route(
+        _unit_and("center"),
+        lambda d: (
+            f"未按期补派人员 Replacement overdue: for {d.get('name') or d['staff_id']}, "
+            f"due {d['replacement_due_on']}"
+        ),
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.staffing.api import posts, staff, units
+    from services.staffing.api import absences, posts, seals, staff, units
 
     return [
         units.units,
@@ -16,4 +16,6 @@ def blueprints() -> list[Blueprint]:
         posts.assignments_blp,
         posts.coverage_blp,
         posts.chiefs_blp,
+        *absences.blueprints,
+        *seals.blueprints,
     ]

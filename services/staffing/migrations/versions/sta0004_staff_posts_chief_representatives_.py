@@ -2,7 +2,7 @@
 
 Revision ID: sta0004
 Revises: sta0003
-Create Date: 2026-11-22 03:22:26.677062
+Create Date: 2026-11-22 03:45:17.045078
 """
 
 from collections.abc import Sequence
@@ -90,9 +90,14 @@ def upgrade() -> None:
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=200), nullable=False),
+    sa.Column('recorded_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
     sa.PrimaryKeyConstraint('staff_id', 'day')
     )
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.create_index('ix_attendance_day', ['day'], unique=False)
+
     op.create_table('chief_representatives',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('unit_code', sa.String(length=63), nullable=False),
@@ -132,11 +137,13 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.String(length=63), nullable=False),
     sa.Column('other_staff_id', sa.String(length=63), nullable=True),
     sa.Column('to_post_id', sa.Integer(), nullable=True),
+    sa.Column('to_role', sa.String(length=1), nullable=True),
     sa.Column('applied_on', sa.Date(), nullable=False),
     sa.Column('effective_on', sa.Date(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('decided_by', sa.String(length=200), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -179,6 +186,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('decided_by', sa.String(length=63), nullable=True),
     sa.Column('cover_staff_id', sa.String(length=63), nullable=True),
+    sa.Column('alerted_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], ),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -191,10 +199,12 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('seal_id', sa.Integer(), nullable=False),
     sa.Column('case_number', sa.String(length=32), nullable=False),
-    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('purpose', sa.String(length=50), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
     sa.Column('staff_id', sa.String(length=63), nullable=False),
     sa.Column('used_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('allowed', sa.Boolean(), nullable=False),
+    sa.Column('refusal', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['seal_id'], ['seals.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -229,6 +239,9 @@ def downgrade() -> None:
         batch_op.drop_index('ux_chief_per_unit', postgresql_where=sa.text('ends_on IS NULL'), sqlite_where=sa.text('ends_on IS NULL'))
 
     op.drop_table('chief_representatives')
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index('ix_attendance_day')
+
     op.drop_table('attendance')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('ux_assignments_staff', postgresql_where=sa.text('ends_on IS NULL'), sqlite_where=sa.text('ends_on IS NULL'))

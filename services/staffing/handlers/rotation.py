@@ -1,0 +1,239 @@
+"""Rotation and swaps (EQ-3.2.3): applied for by the unit, approved by the center, and carried
+out by ending the old assignments and making the new ones."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.staffing import contracts, orm
+from services.staffing.domain import posts as post_rules
+from services.staffing.domain import rotation as rules
+from services.staffing.domain import staff as staff_rules
+from services.staffing.domain.rotation import Application, Decision, Holding, Kind, Move
+from services.staffing.handlers import posts
+from services.staffing.handlers import staff as staff_handlers
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id
+from shared.errors import Invalid, NotFound
+
+
+def _holding(uow: UnitOfWork, staff_id: str | None) -> Holding | None:
+    if staff_id is None:
+        return None
+    row = uow.session.execute(
+        select(orm.assignments).where(
+            orm.assignments.c.staff_id == staff_id, orm.assignments.c.ends_on.is_(None)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Holding(row.id, row.staff_id, row.post_id, row.role, row.starts_on)
+
+
+def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
+    row = uow.session.execute(select(orm.posts).where(orm.posts.c.id == post_id)).first()
+    if row is None:
+        raise NotFound(f"no post {post_id}")
+    posts.window(uow, row.window_id, unit)
+    return row
+
+
+def _application(row: Any) -> Application:
+    return Application(
+        Kind(row.kind),
+        row.staff_id,
+        row.other_staff_id,
+        row.to_post_id,
+        row.to_role,
+        row.applied_on,
+        row.effective_on,
+        row.reason,
+        Decision(row.status),
+        row.decided_by,
+    )
+
+
+def _emit(uow: UnitOfWork, event: Any, rotation_id: int, values: dict[str, Any]) -> None:
+    member = staff_handlers.load(uow, values["staff_id"])
+    uow.emit(
+        event.name,
+        subject=str(rotation_id),
+        data={
+            "rotation_id": rotation_id,
+            "kind": values["kind"],
+            "staff_id": values["staff_id"],
+            "other_staff_id": values["other_staff_id"],
+            "unit_code": member.unit_code,
+            "effective_on": values["effective_on"],
+            "status": values["status"],
+        },
+    )
+
+
+def apply(
+    uow: UnitOfWork, unit: str | None, body: dict[str, Any], today: date | None = None
+) -> dict[str, Any]:
+    """A written application for a rotation or a swap (EQ-3.2.3)."""
+    applied_on = today or clock.today()
+    with uow:
+        member = staff_handlers.load(uow, body["staff_id"], unit)
+        mine = _holding(uow, member.id)
+        if mine is None:
+            raise Invalid(f"{member.name} holds no post to leave", field="staff_id")
+        other_id = body.get("other_staff_id")
+        if other_id:
+            staff_handlers.load(uow, other_id, unit)
+        other = _holding(uow, other_id)
+        if body["kind"] == Kind.SWAP and other_id and other is None:
+            raise Invalid(f"{other_id} holds no post to swap", field="other_staff_id")
+        if body.get("to_post_id") is not None:
+            _post(uow, body["to_post_id"], unit)
+        app = rules.apply(
+            Kind(body["kind"]),
+            mine,
+            other,
+            to_post_id=body.get("to_post_id"),
+            to_role=body.get("to_role"),
+            applied_on=applied_on,
+            effective_on=body["effective_on"],
+            reason=body.get("reason", ""),
+        )
+        values = _values(app)
+        rotation_id = insert_returning_id(uow.session, orm.rotations, values)
+        _emit(uow, contracts.ROTATION_APPLIED, rotation_id, values)
+        uow.commit()
+    return {"id": rotation_id, **values}
+
+
+def _values(app: Application, note: str = "") -> dict[str, Any]:
+    return {
+        "kind": app.kind.value,
+        "staff_id": app.staff_id,
+        "other_staff_id": app.other_staff_id,
+        "to_post_id": app.to_post_id,
+        "to_role": app.to_role,
+        "applied_on": app.applied_on,
+        "effective_on": app.effective_on,
+        "reason": app.reason,
+        "status": app.status.value,
+        "decided_by": app.decided_by,
+        "decision_note": note,
+    }
+
+
+def _row(uow: UnitOfWork, rotation_id: int) -> Any:
+    row = uow.session.execute(
+        select(orm.rotations).where(orm.rotations.c.id == rotation_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no rotation or swap {rotation_id}")
+    return row
+
+
+def decide(
+    uow: UnitOfWork, rotation_id: int, approved: bool, note: str, today: date | None = None
+) -> dict[str, Any]:
+    """The center's decision; an approval moves the staff on the effective date (or today,
+    when approved after it)."""
+    with uow:
+        app = _application(_row(uow, rotation_id))
+        decided = rules.decide(app, approved, uow.actor or "center")
+        if approved:
+            mine = _holding(uow, app.staff_id)
+            if mine is None:
+                raise Invalid(f"{app.staff_id} no longer holds a post", field="staff_id")
+            if app.kind is Kind.ROTATION:
+                rules.check_period(mine, app.effective_on)
+            moved_on = max(app.effective_on, today or clock.today())
+            _carry_out(uow, rules.moves(app, mine, _holding(uow, app.other_staff_id)), moved_on)
+        values = _values(decided, note)
+        uow.session.execute(
+            update(orm.rotations).where(orm.rotations.c.id == rotation_id).values(values)
+        )
+        _emit(uow, contracts.ROTATION_DECIDED, rotation_id, values)
+        uow.commit()
+    return {"id": rotation_id, **values}
+
+
+def _carry_out(uow: UnitOfWork, moves: list[Move], on: date) -> None:
+    # Every old seat is vacated before any new one is taken: in a swap each takes the other's.
+    for move in moves:
+        old = uow.session.execute(
+            select(orm.assignments).where(orm.assignments.c.id == move.leaves)
+        ).one()
+        uow.session.execute(
+            update(orm.assignments)
+            .where(orm.assignments.c.id == move.leaves)
+            .values(ends_on=on, end_reason="rotation (EQ-3.2.3)")
+        )
+        member = staff_handlers.load(uow, move.staff_id)
+        post = _post(uow, old.post_id, None)
+        posts.emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, old.role)
+    for move in moves:
+        _take_seat(uow, move, on)
+    uow.flush()  # the partial unique indexes answer here: the seat is taken
+
+
+def _take_seat(uow: UnitOfWork, move: Move, on: date) -> None:
+    post = _post(uow, move.post_id, None)
+    win = posts.window(uow, post.window_id)
+    member = staff_handlers.load(uow, move.staff_id)
+    role = post_rules.check_assignment(
+        win.state, member.unit_code, (win.unit_code, *win.co_units), move.role
+    )
+    staff_rules.check_eligible(member, on)
+    values = {
+        "post_id": post.id,
+        "window_id": post.window_id,
+        "staff_id": member.id,
+        "role": role.value,
+        "starts_on": on,
+        "ends_on": None,
+        "end_reason": "",
+    }
+    insert_returning_id(uow.session, orm.assignments, values)
+    posts.emit_assignment(uow, contracts.ASSIGNMENT_MADE, member, post, role.value)
+
+
+def list_rotations(uow: UnitOfWork, unit: str | None) -> list[dict[str, Any]]:
+    query = select(orm.rotations).order_by(orm.rotations.c.id)
+    if unit is not None:
+        query = query.join(orm.staff, orm.staff.c.id == orm.rotations.c.staff_id).where(
+            orm.staff.c.unit_code == unit
+        )
+    with uow:
+        return [dict(row._mapping) for row in uow.session.execute(query)]
+
+
+def due(
+    uow: UnitOfWork, unit: str | None, years: int, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Staff on their current post for `years` or more: due, or overdue a year later."""
+    on = today or clock.today()
+    a, s, p = orm.assignments, orm.staff, orm.posts
+    query = (
+        select(a, s.c.name, s.c.unit_code, p.c.name.label("post"))
+        .join(s, s.c.id == a.c.staff_id)
+        .join(p, p.c.id == a.c.post_id)
+        .where(a.c.ends_on.is_(None))
+        .order_by(a.c.starts_on, a.c.id)
+    )
+    if unit is not None:
+        query = query.where(s.c.unit_code == unit)
+    with uow:
+        rows = uow.session.execute(query).all()
+    listed = []
+    for row in rows:
+        status = rules.rotation_status(row.starts_on, on, years)
+        if status is not None:
+            held = staff_rules.years_between(row.starts_on, on)
+            listed.append({**_due_view(row), "years_on_post": held, "status": status})
+    return listed
+
+
+def _due_view(row: Any) -> dict[str, Any]:
+    keys = ("staff_id", "name", "unit_code", "window_id", "post_id", "post", "role", "starts_on")
+    return {key: getattr(row, key) for key in keys}

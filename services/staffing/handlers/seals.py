@@ -1,0 +1,147 @@
+"""The approval seal (EQ-4.2): registration, every use and every refused attempt, the log.
+
+A use is checked against the chief representative and deputy serving at that moment (see
+`serving`), never against the custodians written down at registration: when the chief changes,
+custody moves with the office and the old chief's attempts are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.staffing import contracts, orm
+from services.staffing.domain import seals as rules
+from services.staffing.domain.seals import Custodians, Refusal
+from services.staffing.handlers import chiefs
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id
+from shared.errors import Conflict, NotFound
+
+
+def serving(uow: UnitOfWork, unit_code: str) -> Custodians | None:
+    chief = chiefs.current(uow, unit_code)
+    return rules.custodians(chief.staff_id, chief.deputy_staff_id) if chief else None
+
+
+def _seal(uow: UnitOfWork, seal_id: int, unit: str | None) -> Any:
+    row = uow.session.execute(select(orm.seals).where(orm.seals.c.id == seal_id)).first()
+    if row is None or (unit is not None and row.unit_code != unit):
+        raise NotFound(f"no seal {seal_id}")
+    return row
+
+
+def _view(uow: UnitOfWork, row: Any) -> dict[str, Any]:
+    now = serving(uow, row.unit_code)
+    return {
+        "id": row.id,
+        "unit_code": row.unit_code,
+        "name": row.name,
+        "custodian_a": now.a if now else None,
+        "custodian_b": now.b if now else None,
+        "registered_custodian_a": row.custodian_a,
+        "registered_custodian_b": row.custodian_b,
+        "registered_at": row.registered_at,
+    }
+
+
+def register(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Register the unit's one approval seal into the keeping of its chief representative (A)
+    and deputy (B)."""
+    with uow:
+        taken = uow.session.execute(
+            select(orm.seals.c.id).where(orm.seals.c.unit_code == unit_code)
+        ).first()
+        if taken is not None:
+            raise Conflict(f"{unit_code} has registered its seal already", field="unit_code")
+        rules.check_registration(
+            serving(uow, unit_code), body["custodian_a"], body["custodian_b"], body["name"]
+        )
+        values = {
+            "unit_code": unit_code,
+            "name": body["name"].strip(),
+            "custodian_a": body["custodian_a"],
+            "custodian_b": body["custodian_b"],
+            "registered_at": clock.now(),
+        }
+        # A concurrent registration is answered by the unique unit_code: a 409 as well.
+        seal_id = insert_returning_id(uow.session, orm.seals, values)
+        shown = _view(uow, _seal(uow, seal_id, None))
+        uow.commit()
+    return shown
+
+
+def get(uow: UnitOfWork, seal_id: int, unit: str | None) -> dict[str, Any]:
+    with uow:
+        return _view(uow, _seal(uow, seal_id, unit))
+
+
+def list_seals(uow: UnitOfWork, unit: str | None) -> list[dict[str, Any]]:
+    query = select(orm.seals).order_by(orm.seals.c.unit_code)
+    if unit is not None:
+        query = query.where(orm.seals.c.unit_code == unit)
+    with uow:
+        return [_view(uow, row) for row in uow.session.execute(query).all()]
+
+
+def use(uow: UnitOfWork, seal_id: int, unit: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    """Log a use of the seal. A use the rule forbids is refused, but its record is committed
+    first: the chief representative answers for every attempt, not only for the good ones."""
+    with uow:
+        seal = _seal(uow, seal_id, unit)
+        refusal = rules.check_use(serving(uow, seal.unit_code), body["staff_id"], body["purpose"])
+        values = {
+            "seal_id": seal.id,
+            "case_number": body["case_number"].strip(),
+            "purpose": rules.normal_purpose(body["purpose"]),
+            "description": body.get("description", "").strip(),
+            "staff_id": body["staff_id"],
+            "used_at": clock.now(),
+            "allowed": refusal is None,
+            "refusal": refusal.value if refusal else None,
+        }
+        use_id = insert_returning_id(uow.session, orm.seal_uses, values)
+        _emit(uow, seal.unit_code, values, refusal)
+        uow.commit()
+    if refusal is not None:
+        raise rules.refused(refusal, body["staff_id"])
+    return {"id": use_id, **values}
+
+
+def _emit(uow: UnitOfWork, unit_code: str, values: dict[str, Any], refusal: Refusal | None) -> None:
+    event = contracts.SEAL_MISUSE_ATTEMPTED if refusal else contracts.SEAL_USED
+    uow.emit(
+        event.name,
+        subject=str(values["seal_id"]),
+        data={
+            "seal_id": values["seal_id"],
+            "unit_code": unit_code,
+            "case_number": values["case_number"],
+            "staff_id": values["staff_id"],
+            "allowed": values["allowed"],
+            "at": values["used_at"],
+            "purpose": values["purpose"],
+            "refusal": values["refusal"],
+        },
+    )
+
+
+def uses(
+    uow: UnitOfWork,
+    seal_id: int,
+    unit: str | None,
+    allowed: bool | None,
+    before: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The seal's log, newest first; `allowed=False` lists the refused attempts only."""
+    table = orm.seal_uses
+    query = select(table).where(table.c.seal_id == seal_id).order_by(table.c.id.desc())
+    if allowed is not None:
+        query = query.where(table.c.allowed == allowed)
+    if before is not None:
+        query = query.where(table.c.id < before)
+    with uow:
+        _seal(uow, seal_id, unit)
+        return [dict(row._mapping) for row in uow.session.execute(query.limit(limit))]
