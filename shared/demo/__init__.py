@@ -69,7 +69,8 @@ def load(hall: Hall) -> bool:
         return False
     registry.load(client)
     _settle(hall)
-    staffing.load(client)
+    people = staffing.load(client)
+    staffing.extras(client, people)
     cases.load(client)
     return True
 

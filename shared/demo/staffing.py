@@ -112,3 +112,54 @@ def load(client: DemoClient) -> dict[str, Any]:
             )
         seats.append({"window": window, "post": post, "a": a, "b": b})
     return {"chiefs": chiefs, "seats": seats}
+
+
+def extras(client: DemoClient, staffing: dict[str, Any]) -> None:
+    """An approved absence with B covering, and a unit's seal with its uses (DEMO.md)."""
+    rt = client.hall.runtime("staffing")
+    first = staffing["seats"][0]
+    unit = first["window"]["unit"]["code"]
+    chief = staffing["chiefs"][unit]
+    tomorrow = rt.calendar.add_workdays(clock.today(), 1)
+    absence = client.call(
+        "POST",
+        "/staffing/api/v1/absences",
+        {
+            "staff_id": first["a"]["id"],
+            "starts_on": tomorrow.isoformat(),
+            "ends_on": tomorrow.isoformat(),
+            "reason": "参加业务培训 · training course",
+        },
+        role="unit",
+        unit=unit,
+    )
+    client.call(
+        "POST",
+        f"/staffing/api/v1/absences/{absence['id']}/approval",
+        {"chief_staff_id": chief["chief"]["id"]},
+        role="unit",
+        unit=unit,
+    )
+    seal = client.call(
+        "POST",
+        "/staffing/api/v1/seals",
+        {
+            "name": f"{unit} 行政审批专用章 · approval seal",
+            "custodian_a": chief["chief"]["id"],
+            "custodian_b": chief["deputy"]["id"],
+        },
+        role="unit",
+        unit=unit,
+    )
+    for number, custodian in ((1, chief["chief"]), (2, chief["deputy"]), (3, chief["chief"])):
+        client.call(
+            "POST",
+            f"/staffing/api/v1/seals/{seal['id']}/uses",
+            {
+                "case_number": f"{clock.today():%Y%m%d}{number:08d}",
+                "purpose": "approval",
+                "staff_id": custodian["id"],
+            },
+            role="unit",
+            unit=unit,
+        )
