@@ -1,0 +1,97 @@
+"""Staff eligibility (EQ-3.1a), posts (EQ-3.2.5) and chief representatives (EQ-3.1b,
+EQ-3.2.6) as plain rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from services.staffing.domain import posts, staff
+from services.staffing.domain.posts import Seat
+from services.staffing.domain.staff import Employment, StaffMember
+from shared.errors import Invalid, RuleViolation
+
+MEMBER = StaffMember(
+    id="s-1",
+    unit_code="tj-hexi",
+    name="张伟",
+    id_number="12010319900501123X",
+    phone="13812345678",
+    birth_date=date(1990, 5, 1),
+    employment=Employment.CIVIL_SERVANT,
+    law_enforcement_cert="津执法 1",
+    work_started_on=date(2015, 7, 1),
+    knows_approval_work=True,
+)
+
+
+def test_eligible_at_the_date_of_posting() -> None:
+    staff.check_eligible(MEMBER, date(2026, 11, 23))
+    with pytest.raises(RuleViolation) as novice:
+        staff.check_eligible(replace(MEMBER, work_started_on=date(2026, 1, 1)), date(2026, 11, 23))
+    assert novice.value.rule == "EQ-3.1a" and "work_started_on" in novice.value.errors
+    assert staff.years_between(date(1980, 11, 24), date(2026, 11, 23)) == 45
+    staff.check_eligible(replace(MEMBER, birth_date=date(1980, 11, 24)), date(2026, 11, 23))
+    with pytest.raises(RuleViolation) as older:
+        staff.check_eligible(replace(MEMBER, birth_date=date(1980, 11, 22)), date(2026, 11, 23))
+    assert older.value.rule == "EQ-3.1a"
+
+
+def test_an_age_exception_needs_a_reason_and_the_center() -> None:
+    older = replace(MEMBER, birth_date=date(1975, 1, 1))
+    with pytest.raises(RuleViolation):
+        staff.approve_age_exception(older, "center:c")
+    with pytest.raises(RuleViolation):
+        staff.request_age_exception(older, " ")
+    asked = staff.request_age_exception(older, "the only Russian speaker")
+    with pytest.raises(RuleViolation):
+        staff.check_eligible(asked, date(2026, 11, 23))
+    staff.check_eligible(staff.approve_age_exception(asked, "center:c"), date(2026, 11, 23))
+
+
+def test_a_record_needs_qualification_and_approval_knowledge() -> None:
+    assert staff.register(MEMBER) == MEMBER
+    for change, field in (
+        ({"law_enforcement_cert": ""}, "law_enforcement_cert"),
+        ({"knows_approval_work": False}, "knows_approval_work"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            staff.register(replace(MEMBER, **change))
+        assert refused.value.rule == "EQ-3.1a" and field in refused.value.errors
+    with pytest.raises(Invalid):
+        staff.register(replace(MEMBER, id_number="123"))
+
+
+def test_personal_data_is_masked_for_others() -> None:
+    assert staff.mask_phone("13812345678") == "138****5678"
+    assert staff.mask_id_number(MEMBER.id_number) == "1201**********123X"
+    assert staff.sees_personal_data("center", None, "tj-hexi")
+    assert staff.sees_personal_data("unit", "tj-hexi", "tj-hexi")
+    assert not staff.sees_personal_data("unit", "tj-nankai", "tj-hexi")
+    assert not staff.sees_personal_data("authority", None, "tj-hexi")
+
+
+def test_a_post_is_covered_by_an_a_and_a_b() -> None:
+    seats = [Seat(1, "受理", 5, "s-1", "s-2"), Seat(2, "发证", 5, "s-3", None)]
+    assert [s.post_id for s in posts.uncovered(seats)] == [2]
+    with pytest.raises(Invalid):
+        posts.check_assignment("active", "tj-hexi", ("tj-hexi",), "C")
+    with pytest.raises(Invalid):
+        posts.check_assignment("active", "tj-nankai", ("tj-hexi",), "A")
+
+
+def test_a_chief_representative_has_every_power_full_time_for_two_years() -> None:
+    with pytest.raises(RuleViolation) as partial:
+        posts.appoint("tj-hexi", "s-1", "s-2", ["accept"], True, date(2026, 1, 1))
+    assert partial.value.rule == "EQ-3.1b"
+    with pytest.raises(RuleViolation) as part_time:
+        posts.appoint("tj-hexi", "s-1", "s-2", list(posts.CHIEF_POWERS), False, date(2026, 1, 1))
+    assert part_time.value.rule == "EQ-3.2.6"
+    chief = posts.appoint("tj-hexi", "s-1", "s-2", list(posts.CHIEF_POWERS), True, date(2025, 1, 1))
+    with pytest.raises(RuleViolation) as early:
+        posts.check_replacement(chief, date(2026, 6, 1), "", None)
+    assert early.value.rule == "EQ-3.2.6"
+    posts.check_replacement(chief, date(2026, 6, 1), "long illness", "center:c")
+    posts.check_replacement(chief, date(2027, 1, 1), "", None)  # two years served
