@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from services.staffing import api, consumers, orm
-from services.staffing.handlers import absences, returns
+from services.staffing.handlers import absences, returns, rotation
 from shared.service import ServiceSpec, Sweep
 from shared.web import create_service_app
 
@@ -21,10 +21,12 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
-    # Both are idempotent (an alert per post and day, an escalation per return): hourly is cheap.
+    # All idempotent (an alert per post and day, an escalation per return, a rotation carried
+    # out once): hourly is cheap.
     sweeps=(
         Sweep("uncovered-posts", 3600, absences.cover_sweep),
         Sweep("replacement-deadlines", 3600, returns.replacement_sweep),
+        Sweep("rotations-due", 3600, rotation.carry_out_due),
     ),
 )
 

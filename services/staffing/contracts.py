@@ -36,6 +36,17 @@ class ChiefRepresentativeV1(Schema):
     reason = fields.String(load_default="")
 
 
+class OfficeVacatedV1(Schema):
+    """The chief representative or the deputy left office before a successor was appointed."""
+
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(required=True)
+    name = fields.String(required=True)
+    office = fields.String(required=True, validate=validate.OneOf(["chief", "deputy"]))
+    on = fields.Date(required=True)
+    reason = fields.String(required=True)
+
+
 class AbsenceV1(Schema):
     absence_id = fields.Integer(required=True)
     staff_id = fields.String(required=True)
@@ -141,6 +152,12 @@ CHIEF_APPOINTED = _type(
     ChiefRepresentativeV1,
     "A unit's chief representative took office (EQ-3.1b).",
 )
+CHIEF_OFFICE_VACATED = _type(
+    "chief_representative.vacated",
+    OfficeVacatedV1,
+    "The chief representative or deputy was returned (EQ-3.2.4): the office, and the seal's "
+    "custody with it (EQ-4.2), is vacant until the unit appoints again.",
+)
 ABSENCE_REPORTED = _type(
     "absence.reported", AbsenceV1, "A reported an absence to the chief representative (EQ-3.2.5)."
 )
@@ -170,7 +187,8 @@ ATTENDANCE_RECORDED = _type(
 
 register(
     ASSIGNMENT_MADE, ASSIGNMENT_ENDED, STAFF_REGISTERED, STAFF_AGE_EXCEPTION_APPROVED,
-    STAFF_RETURNED, REPLACEMENT_NAMED, REPLACEMENT_OVERDUE, CHIEF_APPOINTED, ABSENCE_REPORTED,
+    STAFF_RETURNED, REPLACEMENT_NAMED, REPLACEMENT_OVERDUE, CHIEF_APPOINTED, CHIEF_OFFICE_VACATED,
+    ABSENCE_REPORTED,
     ABSENCE_APPROVED, ABSENCE_REJECTED, POST_UNCOVERED, ROTATION_APPLIED, ROTATION_DECIDED,
     SEAL_USED, SEAL_MISUSE_ATTEMPTED, TRAINING_RECORDED, ATTENDANCE_RECORDED,
 )  # fmt: skip

@@ -187,6 +187,8 @@ rotations = Table(
     Column("status", String(20), nullable=False),  # applied | approved | rejected
     Column("decided_by", String(200), nullable=True),
     Column("decision_note", Text, nullable=False),
+    # Set when the moves were made: on approval, or by the sweep on the effective date.
+    Column("carried_out_on", Date, nullable=True),
 )
 
 # Forced returns (EQ-3.2.4) and the replacement the unit owes.

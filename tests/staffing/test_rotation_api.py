@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from services.staffing.handlers import returns
+from services.staffing.handlers import returns, rotation
 from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
@@ -83,7 +83,9 @@ def test_rotation_after_two_years_with_the_center_s_approval(client: Client, hal
     assert (counts["rotation.applied"], counts["rotation.decided"]) == (1, 1)
 
 
-def test_a_swap_is_applied_for_in_writing_a_month_ahead(client: Client) -> None:
+def test_a_swap_is_applied_for_in_writing_a_month_ahead_and_made_on_its_date(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
     window = staffing.window_known_to_staffing(client)
     first, second = (staffing.post(client, window["id"], n) for n in ("受理", "发证"))
     a = posted(client, first["id"], "张伟", date(2026, 6, 1))
@@ -98,11 +100,22 @@ def test_a_swap_is_applied_for_in_writing_a_month_ahead(client: Client) -> None:
         f"/staffing/api/v1/rotations/{app['id']}/rejection", json={"note": ""}, headers=CENTER
     )
     assert refused.status_code == 422  # a refusal says why
-    ok(client.post(f"/staffing/api/v1/rotations/{app['id']}/approval", json={}, headers=CENTER))
+    url = f"/staffing/api/v1/rotations/{app['id']}/approval"
+    assert ok(client.post(url, json={}, headers=CENTER))["carried_out_on"] is None
+    before = holders(client, window["id"])
+    assert before[first["id"]] == (a["id"], None) and before[second["id"]] == (None, b["id"])
+    runtime = hall.runtime("staffing")
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 22))
+    assert rotation.carry_out_due(runtime) == 0  # the day before: nobody moves
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 23))
+    assert rotation.carry_out_due(runtime) == 1
+    assert rotation.carry_out_due(runtime) == 0
     seats = holders(client, window["id"])
     assert seats[first["id"]] == (b["id"], None) and seats[second["id"]] == (None, a["id"])
     listed = ok(client.get("/staffing/api/v1/rotations", headers=HEXI))
-    assert [(r["id"], r["status"]) for r in listed] == [(app["id"], "approved")]
+    assert [(r["id"], r["status"], r["carried_out_on"]) for r in listed] == [
+        (app["id"], "approved", "2026-12-23")
+    ]
     assert ok(client.get("/staffing/api/v1/rotations", headers=NANKAI)) == []
 
 
@@ -196,3 +209,23 @@ def test_a_unit_sees_only_its_own_returns(client: Client) -> None:
     )
     assert ok(client.get("/staffing/api/v1/returns", headers=NANKAI)) == []
     assert timedelta(0) < date.fromisoformat(returned["replacement_due_on"]) - MONDAY
+
+
+def test_an_approved_rotation_lapses_if_its_holder_is_returned_first(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = staffing.window_known_to_staffing(client)
+    old, new = (staffing.post(client, window["id"], n) for n in ("受理", "发证"))
+    veteran = posted(client, old["id"], "张伟", date(2024, 1, 5))
+    app = apply(
+        client, kind="rotation", staff_id=veteran["id"], to_post_id=new["id"],
+        effective_on="2027-01-04",
+    )  # fmt: skip
+    url = f"/staffing/api/v1/rotations/{app['id']}/approval"
+    ok(client.post(url, json={}, headers=CENTER))
+    ok(force_return(client, veteran["id"]), 201)
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 4))
+    assert rotation.carry_out_due(hall.runtime("staffing")) == 0
+    (lapsed,) = ok(client.get("/staffing/api/v1/rotations", headers=HEXI))
+    assert lapsed["status"] == "lapsed" and "no longer holds a post" in lapsed["decision_note"]
+    assert holders(client, window["id"])[new["id"]] == (None, None)

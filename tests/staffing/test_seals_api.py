@@ -162,3 +162,27 @@ def test_the_center_registers_a_seal_naming_the_unit(client: Client) -> None:
     body = {"unit_code": "tj-hexi", "name": "章", "custodian_a": chief["id"]}
     answer = client.post(SEALS, json={**body, "custodian_b": deputy["id"]}, headers=CENTER)
     assert answer.status_code == 201 and answer.json["unit_code"] == "tj-hexi"
+
+
+def test_a_returned_chief_or_deputy_leaves_office_and_the_seal(client: Client, hall: Hall) -> None:
+    seal, chief, deputy, _clerk = sealed_unit(client)
+    returns = "/staffing/api/v1/returns"
+    body = {"staff_id": deputy["id"], "reason": "repeated complaints (EQ-3.2.4)"}
+    ok(client.post(returns, json=body, headers=CENTER), 201)
+    office = ok(client.get("/staffing/api/v1/chief-representatives/tj-hexi", headers=HEXI))
+    assert (office["staff_id"], office["deputy_staff_id"]) == (chief["id"], None)
+    assert use(client, seal["id"], deputy["id"], status=422)["rule"] == "EQ-4.2"
+    assert use(client, seal["id"], chief["id"])["allowed"] is True
+
+    ok(client.post(returns, json={**body, "staff_id": chief["id"]}, headers=CENTER), 201)
+    gone = client.get("/staffing/api/v1/chief-representatives/tj-hexi", headers=HEXI)
+    assert gone.status_code == 404
+    assert use(client, seal["id"], chief["id"], status=422)["rule"] == "EQ-4.2"
+    vacated = outbox_types(hall, "govhall.staffing.chief_representative.vacated")
+    assert [(e["data"]["staff_id"], e["data"]["office"]) for e in vacated] == [
+        (deputy["id"], "deputy"),
+        (chief["id"], "chief"),
+    ]
+    # the unit appoints again without the two-year test: the center ended the last term
+    successor = staffing.person(client, "tj-hexi", "孙主任")
+    appoint(client, successor["id"], None)

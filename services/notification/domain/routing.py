@@ -98,6 +98,14 @@ ROUTES: dict[str, Route] = {
             f"name a replacement by {d['replacement_due_on']}"
         ),
     ),
+    # EQ-3.2.4 with EQ-4.2: the office and the seal's custody are vacant until the unit appoints.
+    "govhall.staffing.chief_representative.vacated.v1": Route(
+        _unit_and("center"),
+        lambda d: (
+            f"首席代表职位空缺 Office vacated: {d['name']} ({d['office']}) on {d['on']}: "
+            f"{d['reason']}; appoint again to keep the seal"
+        ),
+    ),
     "govhall.staffing.replacement.overdue.v1": Route(
         _unit_and("center"),
         lambda d: (

@@ -118,6 +118,9 @@ class RotationOut(RotationIn):
     status = fields.String()
     decided_by = fields.String(allow_none=True)
     decision_note = fields.String()
+    carried_out_on = fields.Date(
+        allow_none=True, metadata={"description": "when the staff moved; null until then"}
+    )
 
 
 class NoteIn(Schema):

@@ -33,6 +33,8 @@ class Decision(StrEnum):
     APPLIED = "applied"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # Approved, but by the effective date the staff no longer held the posts it would move.
+    LAPSED = "lapsed"
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,32 @@ def get(uow: UnitOfWork, unit_code: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"{unit_code} has no chief representative")
     return dict(row._mapping)
+
+
+def vacate(uow: UnitOfWork, staff_id: str, unit_code: str, on: date, reason: str) -> str | None:
+    """A returned chief representative or deputy leaves office at once (EQ-3.2.4); since the
+    seal's custody follows the office (EQ-4.2), the seal is out of their hands too. Returns the
+    office vacated, if any."""
+    serving = current(uow, unit_code)
+    if serving is None or staff_id not in (serving.staff_id, serving.deputy_staff_id):
+        return None
+    table = orm.chief_representatives
+    change: dict[str, Any]
+    if serving.staff_id == staff_id:
+        office, change = "chief", {"ends_on": on}
+    else:
+        office, change = "deputy", {"deputy_staff_id": None}
+    uow.session.execute(update(table).where(table.c.id == serving.id).values(change))
+    uow.emit(
+        contracts.CHIEF_OFFICE_VACATED.name,
+        subject=unit_code,
+        data={
+            "unit_code": unit_code,
+            "staff_id": staff_id,
+            "name": staff_handlers.load(uow, staff_id).name,
+            "office": office,
+            "on": on,
+            "reason": reason,
+        },
+    )
+    return office

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from services.staffing import contracts, orm
 from services.staffing.domain import rotation as rules
 from services.staffing.domain.absences import WorkingDays
-from services.staffing.handlers import posts
+from services.staffing.handlers import chiefs, posts
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
@@ -71,6 +71,7 @@ def force_return(
         returned = rules.force_return(member, body["reason"])
         staff_handlers.save(uow, returned, member.version)
         _end_assignment(uow, member.id, on)
+        chiefs.vacate(uow, member.id, member.unit_code, on, body["reason"].strip())
         values = {
             "staff_id": member.id,
             "unit_code": member.unit_code,

@@ -1,5 +1,5 @@
 """Rotation and swaps (EQ-3.2.3): applied for by the unit, approved by the center, and carried
-out by ending the old assignments and making the new ones."""
+out on the effective date by ending the old assignments and making the new ones."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from services.staffing.handlers import posts
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Invalid, NotFound
+from shared.errors import DomainError, Invalid, NotFound
+from shared.service import ServiceRuntime
 
 
 def _holding(uow: UnitOfWork, staff_id: str | None) -> Holding | None:
@@ -136,26 +137,71 @@ def _row(uow: UnitOfWork, rotation_id: int) -> Any:
 def decide(
     uow: UnitOfWork, rotation_id: int, approved: bool, note: str, today: date | None = None
 ) -> dict[str, Any]:
-    """The center's decision; an approval moves the staff on the effective date (or today,
-    when approved after it)."""
+    """The center's decision. An approval is checked against the posts held now; the staff move
+    on the effective date: at once when it has come, else by the `rotations-due` sweep."""
+    on = today or clock.today()
     with uow:
         app = _application(_row(uow, rotation_id))
         decided = rules.decide(app, approved, uow.actor or "center")
+        carried_out_on = None
         if approved:
-            mine = _holding(uow, app.staff_id)
-            if mine is None:
-                raise Invalid(f"{app.staff_id} no longer holds a post", field="staff_id")
-            if app.kind is Kind.ROTATION:
-                rules.check_period(mine, app.effective_on)
-            moved_on = max(app.effective_on, today or clock.today())
-            _carry_out(uow, rules.moves(app, mine, _holding(uow, app.other_staff_id)), moved_on)
-        values = _values(decided, note)
+            moves = _moves(uow, app)
+            if app.effective_on <= on:
+                _carry_out(uow, moves, on)
+                carried_out_on = on
+        values = {**_values(decided, note), "carried_out_on": carried_out_on}
         uow.session.execute(
             update(orm.rotations).where(orm.rotations.c.id == rotation_id).values(values)
         )
         _emit(uow, contracts.ROTATION_DECIDED, rotation_id, values)
         uow.commit()
     return {"id": rotation_id, **values}
+
+
+def _moves(uow: UnitOfWork, app: Application) -> list[Move]:
+    """Who goes where, as the posts are held now (EQ-3.2.3)."""
+    mine = _holding(uow, app.staff_id)
+    if mine is None:
+        raise Invalid(f"{app.staff_id} no longer holds a post", field="staff_id")
+    if app.kind is Kind.ROTATION:
+        rules.check_period(mine, app.effective_on)
+    return rules.moves(app, mine, _holding(uow, app.other_staff_id))
+
+
+def carry_out_due(rt: ServiceRuntime) -> int:
+    """Moves the staff of every approved rotation or swap whose effective date has come. One
+    whose staff no longer hold the posts (returned, rotated otherwise) lapses, with the reason,
+    rather than blocking the rest."""
+    today = clock.today()
+    done = 0
+    with rt.uow(actor="system:sweep") as uow:
+        due = uow.session.execute(
+            select(orm.rotations.c.id).where(
+                orm.rotations.c.status == Decision.APPROVED.value,
+                orm.rotations.c.carried_out_on.is_(None),
+                orm.rotations.c.effective_on <= today,
+            )
+        ).scalars()
+        for rotation_id in list(due):
+            done += _carry_out_one(uow, rotation_id, today)
+        uow.commit()
+    return done
+
+
+def _carry_out_one(uow: UnitOfWork, rotation_id: int, today: date) -> int:
+    row = _row(uow, rotation_id)
+    table = orm.rotations
+    try:
+        with uow.session.begin_nested():
+            _carry_out(uow, _moves(uow, _application(row)), today)
+    except DomainError as refused:
+        note = f"lapsed on {today}: {refused}"
+        values = {"status": Decision.LAPSED.value, "decision_note": note}
+        uow.session.execute(update(table).where(table.c.id == rotation_id).values(values))
+        _emit(uow, contracts.ROTATION_DECIDED, rotation_id, {**row._mapping, **values})
+        return 0
+    uow.session.execute(update(table).where(table.c.id == rotation_id).values(carried_out_on=today))
+    return 1
 
 
 def _carry_out(uow: UnitOfWork, moves: list[Move], on: date) -> None:
