@@ -19,3 +19,8 @@ def today() -> date:
     """Today in the hall: a case accepted at 07:30 in Zhengzhou is accepted that day, not the
     UTC day before."""
     return datetime.now(HALL_TIMEZONE).date()
+
+
+def hall_day(instant: datetime) -> date:
+    """The hall's calendar day of an instant: an evaluation at 23:30 UTC counts the next day."""
+    return instant.astimezone(HALL_TIMEZONE).date()

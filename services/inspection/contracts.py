@@ -1,8 +1,9 @@
 """The events inspection publishes.
 
 Declared ahead of the inspection issues (contract first), because registry and staffing already
-act on them: a sanction suspends or terminates a window (TJ-8.2), and any finding or sanction is
-a violation that bars the unit from setting up a window (TJ-4.3).
+act on them: a sanction suspends or terminates a window (TJ-8.2), any finding or sanction is a
+violation that bars the unit from setting up a window (TJ-4.3), and evaluations, upheld
+complaints, findings and sanctions are inputs to the annual assessment (EQ-3.2.2a).
 """
 
 from __future__ import annotations
@@ -36,6 +37,50 @@ class SanctionV1(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+EVALUATION_LEVELS = [
+    "very_satisfied",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "very_dissatisfied",
+]
+MISCONDUCT = ["buck_passing", "soliciting_favours", "abuse_of_power"]  # TJ-8.3
+
+
+class EvaluationV1(Schema):
+    """One 好差评 evaluation of a case (TJ-7.5); the two lowest levels are bad reviews."""
+
+    evaluation_id = fields.Integer(required=True)
+    case_id = fields.Integer(allow_none=True, load_default=None)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(
+        allow_none=True, load_default=None, metadata={"description": "who handled the case"}
+    )
+    level = fields.String(required=True, validate=validate.OneOf(EVALUATION_LEVELS))
+    score = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "5 very satisfied … 1 very dissatisfied"},
+    )
+    source = fields.String(required=True, validate=validate.OneOf(["public", "unit"]))
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class ComplaintV1(Schema):
+    """A complaint or report about a window or a staff member, verified and upheld."""
+
+    complaint_id = fields.Integer(required=True)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(allow_none=True, load_default=None)
+    misconduct = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(MISCONDUCT)
+    )
+    summary = fields.String(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
 FINDING_RECORDED = EventType(
     "govhall.inspection.finding.recorded.v1",
     FindingV1,
@@ -52,4 +97,27 @@ SANCTION_LIFTED = EventType(
     "A sanction was lifted after verified rectification.",
 )
 
-register(FINDING_RECORDED, SANCTION_IMPOSED, SANCTION_LIFTED)
+EVALUATION_SUBMITTED = EventType(
+    "govhall.inspection.evaluation.submitted.v1",
+    EvaluationV1,
+    "The public, or the unit, evaluated a case or a window (TJ-7.5).",
+)
+EVALUATION_VOIDED = EventType(
+    "govhall.inspection.evaluation.voided.v1",
+    EvaluationV1,
+    "A bad review the unit showed to be wrong or malicious was withdrawn on appeal (TJ-7.5).",
+)
+COMPLAINT_UPHELD = EventType(
+    "govhall.inspection.complaint.upheld.v1",
+    ComplaintV1,
+    "A complaint about a window or staff member was verified and upheld.",
+)
+
+register(
+    FINDING_RECORDED,
+    SANCTION_IMPOSED,
+    SANCTION_LIFTED,
+    EVALUATION_SUBMITTED,
+    EVALUATION_VOIDED,
+    COMPLAINT_UPHELD,
+)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields
+from sqlalchemy import update
 
 from services.staffing import orm
+from services.staffing.domain.assessment import InputKind
+from shared import clock
 from shared.consumer import Handler
 from shared.db import UnitOfWork, upsert, utcnow
 from shared.events import CloudEvent
@@ -66,6 +71,79 @@ def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     upsert(uow.session, orm.windows, ["id"], values)
 
 
+class InspectionFactSeen(Schema):
+    """What staffing reads of inspection's evaluations, complaints, findings and sanctions."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(allow_none=True, load_default=None)
+    evaluation_id = fields.Integer(load_default=None)
+    complaint_id = fields.Integer(load_default=None)
+    finding_id = fields.Integer(load_default=None)
+    sanction_id = fields.Integer(load_default=None)
+    score = fields.Integer(load_default=1)
+    level = fields.String(load_default="")
+    severity = fields.String(load_default="")
+    kind = fields.String(load_default="")
+    misconduct = fields.String(allow_none=True, load_default=None)
+    submitted_at = fields.AwareDateTime(load_default=None)
+    decided_at = fields.AwareDateTime(load_default=None)
+    recorded_at = fields.AwareDateTime(load_default=None)
+    at = fields.AwareDateTime(load_default=None)
+
+
+# Inspection event type → (the assessment input kind, the record it describes, its instant).
+FACTS = {
+    "evaluation.submitted": (InputKind.EVALUATION, "evaluation_id", "submitted_at"),
+    "complaint.upheld": (InputKind.COMPLAINT_UPHELD, "complaint_id", "decided_at"),
+    "finding.recorded": (InputKind.FINDING, "finding_id", "recorded_at"),
+    "sanction.imposed": (InputKind.SANCTION, "sanction_id", "at"),
+}
+
+
+def _fact_detail(kind: InputKind, fact: dict[str, Any]) -> str:
+    if kind is InputKind.FINDING:
+        return str(fact["severity"])  # the scheme's penalty depends on it
+    if kind is InputKind.EVALUATION:
+        return str(fact["level"])
+    if kind is InputKind.SANCTION:
+        return str(fact["kind"])
+    return str(fact["misconduct"] or "")
+
+
+def inspection_fact(uow: UnitOfWork, event: CloudEvent) -> None:
+    """An assessment input (EQ-3.2.2a), kept with the event it came from."""
+    kind, ref_field, at_field = FACTS[".".join(event.type.split(".")[2:4])]
+    fact = InspectionFactSeen().load(event.data)
+    values = {
+        "event_id": event.id,
+        "ref": f"{ref_field.removesuffix('_id')}:{fact[ref_field]}",
+        "kind": kind.value,
+        "staff_id": fact["staff_id"] or None,
+        "window_id": fact["window_id"],
+        "unit_code": fact["unit_code"],
+        "on": clock.hall_day(fact[at_field] or event.time),
+        "value": fact["score"] if kind is InputKind.EVALUATION else 1,
+        "detail": _fact_detail(kind, fact),
+        "voided_by": None,
+    }
+    upsert(uow.session, orm.assessment_inputs, ["event_id"], values)
+
+
+def evaluation_voided(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A review withdrawn on appeal no longer counts; the line stays, marked, for the record."""
+    ref = f"evaluation:{InspectionFactSeen().load(event.data)['evaluation_id']}"
+    table = orm.assessment_inputs
+    uow.session.execute(
+        update(table)
+        .where(table.c.ref == ref, table.c.voided_by.is_(None))
+        .values(voided_by=event.id)
+    )
+
+
 CASE_EVENTS = ("accepted", "advanced", "refused")
 WINDOW_EVENTS = (
     "applied",
@@ -89,4 +167,6 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     "govhall.registry.unit.registered.v1": unit_registered,
     **{f"govhall.registry.case.{verb}.v1": case_step for verb in CASE_EVENTS},
     **{f"govhall.registry.window.{verb}.v1": window_changed for verb in WINDOW_EVENTS},
+    **{f"govhall.inspection.{name}.v1": inspection_fact for name in FACTS},
+    "govhall.inspection.evaluation.voided.v1": evaluation_voided,
 }

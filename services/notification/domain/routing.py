@@ -113,6 +113,38 @@ ROUTES: dict[str, Route] = {
             f"due {d['replacement_due_on']}"
         ),
     ),
+    # EQ-3.2.2d: the home unit hears of excellent (promotion priority) and incompetent (no award).
+    "govhall.staffing.assessment.grade_recorded.v1": Route(
+        recipients=lambda d: (f"unit:{d['unit_code']}",),
+        title=lambda d: (
+            f"{d['year']} 年度考核 Assessment {d['year']}: {d['name']} {d['grade']}: {d['reason']}"
+        ),
+    ),
+    "govhall.staffing.assessment.opened.v1": Route(
+        recipients=lambda d: ("authority", "center"),
+        title=lambda d: f"年度考核已启动 Assessment {d['year']} opened: {d['assessed']} staff",
+    ),
+    "govhall.staffing.assessment.finalised.v1": Route(
+        recipients=lambda d: ("authority", "center"),
+        title=lambda d: (
+            f"年度考核已定档 Assessment {d['year']} final: {d['assessed']} staff, "
+            f"{d['grades'].get('excellent', 0)} excellent (quota {d['quota']})"
+        ),
+    ),
+    "govhall.staffing.assessment.appeal_filed.v1": Route(
+        recipients=lambda d: ("center",),
+        title=lambda d: (
+            f"考核申诉 Appeal #{d['appeal_id']} against {d['grade']} for {d['staff_id']} "
+            f"({d['unit_code']}): {d['reason']}"
+        ),
+    ),
+    "govhall.staffing.assessment.appeal_decided.v1": Route(
+        recipients=lambda d: (f"unit:{d['unit_code']}",),
+        title=lambda d: (
+            f"申诉结果 Appeal #{d['appeal_id']} {d['status']}: {d['staff_id']} is {d['grade']} "
+            f"({d['reason']})"
+        ),
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.staffing.api import absences, posts, seals, staff, units
+    from services.staffing.api import absences, assessment, posts, seals, staff, units
 
     return [
         units.units,
@@ -18,4 +18,6 @@ def blueprints() -> list[Blueprint]:
         posts.chiefs_blp,
         *absences.blueprints,
         *seals.blueprints,
+        assessment.blp,
+        assessment.schemes_blp,
     ]

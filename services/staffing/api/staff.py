@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.staffing.domain.staff import Employment
-from services.staffing.handlers import staff
+from services.staffing.handlers import assessment_appeals, staff
 from shared import auth
 from shared.errors import Forbidden, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
@@ -122,3 +122,26 @@ class AgeExceptionApproval(MethodView):
     def post(self, staff_id: str) -> dict[str, Any]:
         """The center approves the recorded exception (EQ-3.1a)."""
         return _view(staff.approve_age_exception(unit_of_work(), staff_id))
+
+
+class RecordOut(Schema):
+    year = fields.Integer()
+    unit_code = fields.String()
+    grade = fields.String()
+    award_eligible = fields.Boolean(metadata={"description": "false after incompetent"})
+    promotion_priority = fields.Boolean(metadata={"description": "true after excellent"})
+    note = fields.String()
+    recorded_at = fields.DateTime()
+
+
+@blp.route("/<staff_id>/record")
+class PersonalRecord(MethodView):
+    @auth.roles(*READERS)
+    @blp.response(200, RecordOut(many=True))
+    def get(self, staff_id: str) -> list[dict[str, Any]]:
+        """The personal record: each year's final grade and what follows (EQ-3.2.2d)."""
+        member = staff.get(unit_of_work(), staff_id)
+        scope = unit_scope()
+        if scope is not None and member.unit_code != scope:
+            raise NotFound(f"no staff member {staff_id}")
+        return assessment_appeals.personal_record(unit_of_work(), staff_id)

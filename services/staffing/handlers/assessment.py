@@ -1,0 +1,412 @@
+"""The annual assessment cycle (EQ-3.2.2a–d): open, score, calibrate, finalise.
+
+Each step is one call over the whole hall: the facts are read as sums per staff member (case
+steps and evaluations) plus the few that are listed (complaints, findings, training, attendance),
+and the results are written in bulk. `inputs.py` builds the facts; `assessment_reports.py` reads
+the results back.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from services.staffing import contracts, orm
+from services.staffing.domain import assessment as rules
+from services.staffing.domain.assessment import CycleState, Grade, Ranked, Scheme
+from services.staffing.handlers import assessment_inputs as inputs
+from services.staffing.handlers import staff as staff_handlers
+from shared import clock
+from shared.db import UnitOfWork, utcnow
+from shared.errors import Conflict, Invalid, NotFound
+
+RESULTS = orm.assessment_results
+CYCLES = orm.assessment_cycles
+
+
+def to_bp(weight: Decimal) -> int:
+    return int(rules.check_window_weight(weight) * 10_000)
+
+
+def from_bp(bp: int) -> Decimal:
+    return (Decimal(bp) / 10_000).quantize(Decimal("0.0001"))
+
+
+def cents(points: Decimal) -> int:
+    return int(points * 100)
+
+
+def points(cents_: int | None) -> Decimal | None:
+    return None if cents_ is None else Decimal(cents_).scaleb(-2)
+
+
+# --- schemes ------------------------------------------------------------------------------------
+
+
+def scheme(uow: UnitOfWork, version: int) -> Scheme:
+    """Version 1 is the built-in defaults (docs/assessment.md); later ones are published."""
+    if version == 1:
+        return Scheme()
+    row = uow.session.execute(
+        select(orm.assessment_schemes).where(orm.assessment_schemes.c.version == version)
+    ).first()
+    if row is None:
+        raise NotFound(f"no scoring scheme version {version}")
+    return rules.scheme_from(version, row.values)
+
+
+def latest_scheme_version(uow: UnitOfWork) -> int:
+    table = orm.assessment_schemes
+    newest = uow.session.execute(select(table.c.version).order_by(table.c.version.desc())).first()
+    return newest.version if newest else 1
+
+
+def publish_scheme(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
+    with uow:
+        version = latest_scheme_version(uow) + 1
+        published = rules.scheme_from(version, values)
+        stored = rules.scheme_values(published)
+        row = {"version": version, "values": stored, "published_by": uow.actor or "center"}
+        uow.session.execute(insert(orm.assessment_schemes).values(row, published_at=utcnow()))
+        uow.emit(
+            contracts.SCHEME_PUBLISHED.name, str(version), {"version": version, "values": stored}
+        )
+        uow.commit()
+    return {"version": version, "values": stored}
+
+
+def list_schemes(uow: UnitOfWork) -> list[dict[str, Any]]:
+    builtin = {"version": 1, "values": rules.scheme_values(Scheme()), "published_by": "built in"}
+    table = orm.assessment_schemes
+    with uow:
+        rows = uow.session.execute(select(table).order_by(table.c.version)).all()
+    return [builtin, *(dict(r._mapping) for r in rows)]
+
+
+# --- the cycle ----------------------------------------------------------------------------------
+
+
+def cycle_row(uow: UnitOfWork, year: int) -> Any:
+    row = uow.session.execute(select(CYCLES).where(CYCLES.c.year == year)).first()
+    if row is None:
+        raise NotFound(f"no assessment cycle for {year}")
+    return row
+
+
+def _grade_counts(uow: UnitOfWork, year: int) -> dict[str, int]:
+    rows = uow.session.execute(select(RESULTS.c.grade).where(RESULTS.c.year == year)).scalars()
+    return dict(Counter(g for g in rows if g))
+
+
+def cycle_view(uow: UnitOfWork, row: Any) -> dict[str, Any]:
+    grades = _grade_counts(uow, row.year)
+    assessed = uow.session.execute(
+        select(RESULTS.c.staff_id).where(RESULTS.c.year == row.year)
+    ).all()
+    view = (
+        rules.quota_view(Grade(g) for g, n in grades.items() for _ in range(n))
+        if grades
+        else rules.quota_view([])
+    )
+    return {
+        **{k: v for k, v in row._mapping.items() if k != "window_weight_bp"},
+        "window_weight": str(from_bp(row.window_weight_bp)),
+        "assessed": len(assessed),
+        "quota": rules.quota(len(assessed)),
+        "excellent": view.excellent,
+        "over_by": max(0, view.excellent - rules.quota(len(assessed))),
+        "grades": grades,
+    }
+
+
+def _emit_cycle(uow: UnitOfWork, event: Any, year: int) -> None:
+    view = cycle_view(uow, cycle_row(uow, year))
+    data = {k: view[k] for k in ("year", "state", "scheme_version", "assessed", "quota", "grades")}
+    uow.emit(event.name, str(year), data)
+
+
+def open_cycle(uow: UnitOfWork, body: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+    """EQ-3.2.2a: every staff member who served at a window in the year, part-year included."""
+    year = body["year"]
+    if year > (today or clock.today()).year:
+        raise Invalid(f"{year} has not begun", field="year")
+    with uow:
+        if uow.session.execute(select(CYCLES.c.year).where(CYCLES.c.year == year)).first():
+            raise Conflict(f"the {year} assessment is open already", field="year")
+        version = body.get("scheme_version") or latest_scheme_version(uow)
+        scheme(uow, version)  # it exists
+        weight = body.get("window_weight", rules.MIN_WINDOW_WEIGHT)
+        uow.session.execute(
+            insert(CYCLES).values(
+                year=year,
+                state=CycleState.OPEN.value,
+                scheme_version=version,
+                window_weight_bp=to_bp(weight),
+                appeal_days=body.get("appeal_days") or rules.APPEAL_DAYS,
+                opened_by=uow.actor or "center",
+                opened_at=utcnow(),
+            )
+        )
+        results, stints = inputs.assessed(uow, year)
+        if results:
+            uow.session.execute(insert(RESULTS), results)
+            uow.session.execute(insert(orm.assessment_stints), stints)
+        _emit_cycle(uow, contracts.CYCLE_OPENED, year)
+        uow.commit()
+        return cycle_view(uow, cycle_row(uow, year))
+
+
+def score(uow: UnitOfWork, year: int) -> dict[str, Any]:
+    """Scores every assessed staff member and window by the cycle's scheme and proposes grades
+    within the quota. Scoring again before finalising takes in late facts and keeps every grade
+    the center calibrated."""
+    with uow:
+        cycle = cycle_row(uow, year)
+        if cycle.state == CycleState.FINALISED:
+            raise Conflict(f"the {year} assessment is finalised; appeal instead")
+        by = scheme(uow, cycle.scheme_version)
+        scored = _score_staff(uow, year, by)
+        _score_windows(uow, year, by, scored)
+        uow.session.execute(
+            update(CYCLES)
+            .where(CYCLES.c.year == year)
+            .values(state=CycleState.SCORED.value, scored_at=utcnow())
+        )
+        _emit_cycle(uow, contracts.CYCLE_SCORED, year)
+        uow.commit()
+        return cycle_view(uow, cycle_row(uow, year))
+
+
+def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
+    people = uow.session.execute(select(RESULTS).where(RESULTS.c.year == year)).all()
+    facts = inputs.staff_facts(uow, year)
+    calibrated = set(
+        uow.session.execute(
+            select(orm.assessment_grade_changes.c.staff_id).where(
+                orm.assessment_grade_changes.c.year == year
+            )
+        ).scalars()
+    )
+    scores, ranked = {}, []
+    for person in people:
+        served = Fraction(person.served_days, person.year_days)
+        tally, listed = facts.get(person.staff_id, (rules.Tally(), []))
+        result = rules.score_staff(by, listed, served, tally)
+        parts = result.components()
+        scores[person.staff_id] = (result, person.grade)
+        ranked.append(
+            Ranked(
+                person.staff_id,
+                result.total,
+                parts.get("timeliness", Decimal(0)),
+                parts.get("satisfaction", Decimal(0)),
+                served,
+            )
+        )
+    proposals = rules.propose(by, ranked)
+    rows = []
+    for staff_id, (result, grade) in scores.items():
+        proposed = proposals[staff_id].value
+        rows.append(
+            {
+                "k_staff_id": staff_id,
+                "total_cents": cents(result.total),
+                "components": {k: str(v) for k, v in result.components().items()},
+                "proposed_grade": proposed,
+                "grade": grade if staff_id in calibrated else proposed,
+            }
+        )
+    if rows:
+        _bulk_update_results(uow, year, rows)
+    return {staff_id: result.total for staff_id, (result, _) in scores.items()}
+
+
+def _bulk_update_results(uow: UnitOfWork, year: int, rows: list[dict[str, Any]]) -> None:
+    from sqlalchemy import bindparam
+
+    statement = (
+        update(RESULTS)
+        .where(RESULTS.c.year == year, RESULTS.c.staff_id == bindparam("k_staff_id"))
+        .values(
+            total_cents=bindparam("total_cents"),
+            components=bindparam("components"),
+            proposed_grade=bindparam("proposed_grade"),
+            grade=bindparam("grade"),
+        )
+    )
+    uow.session.connection().execute(statement, rows)
+
+
+def _score_windows(uow: UnitOfWork, year: int, by: Scheme, totals: dict[str, Decimal]) -> None:
+    stints = uow.session.execute(
+        select(orm.assessment_stints).where(orm.assessment_stints.c.year == year)
+    ).all()
+    year_days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    served: dict[int, list[tuple[Decimal, Fraction]]] = defaultdict(list)
+    for stint in stints:
+        served[stint.window_id].append(
+            (totals[stint.staff_id], Fraction(stint.served_days, year_days))
+        )
+    window_facts = inputs.window_facts(uow, year)
+    units = inputs.window_units(uow)
+    uow.session.execute(
+        delete(orm.assessment_window_results).where(orm.assessment_window_results.c.year == year)
+    )
+    rows = []
+    for window_id in sorted(set(served) | set(window_facts)):
+        result = rules.score_window(by, served.get(window_id, []), window_facts.get(window_id, []))
+        rows.append(
+            {
+                "year": year,
+                "window_id": window_id,
+                "unit_code": units.get(window_id, ""),
+                "staff_count": len(served.get(window_id, [])),
+                "total_cents": cents(result.total),
+                "components": {k: str(v) for k, v in result.components().items()},
+            }
+        )
+    if rows:
+        uow.session.execute(insert(orm.assessment_window_results), rows)
+
+
+# --- calibration and finalising -----------------------------------------------------------------
+
+
+def result_row(uow: UnitOfWork, year: int, staff_id: str, unit: str | None = None) -> Any:
+    query = select(RESULTS).where(RESULTS.c.year == year, RESULTS.c.staff_id == staff_id)
+    if unit is not None:
+        query = query.where(RESULTS.c.unit_code == unit)
+    row = uow.session.execute(query).first()
+    if row is None:
+        raise NotFound(f"{staff_id} was not assessed in {year}")
+    return row
+
+
+def record_change(uow: UnitOfWork, year: int, change: rules.GradeChange, unit: str) -> None:
+    uow.session.execute(
+        update(RESULTS)
+        .where(RESULTS.c.year == year, RESULTS.c.staff_id == change.staff_id)
+        .values(grade=change.after.value)
+    )
+    uow.session.execute(
+        insert(orm.assessment_grade_changes).values(
+            year=year,
+            staff_id=change.staff_id,
+            kind=change.kind,
+            before=change.before.value,
+            after=change.after.value,
+            reason=change.reason,
+            by=change.by,
+            at=utcnow(),
+        )
+    )
+    member = staff_handlers.load(uow, change.staff_id)
+    data = {
+        "year": year,
+        "staff_id": change.staff_id,
+        "name": member.name,
+        "unit_code": unit,
+        "grade": change.after.value,
+        "before": change.before.value,
+        "kind": change.kind,
+        "reason": change.reason,
+    }
+    uow.emit(contracts.GRADE_CHANGED.name, f"{year}/{change.staff_id}", data)
+
+
+def calibrate(uow: UnitOfWork, year: int, staff_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The center changes a proposed grade with a reason; the quota is shown, not yet enforced
+    (EQ-3.2.2c is checked on finalising)."""
+    with uow:
+        cycle = cycle_row(uow, year)
+        row = result_row(uow, year, staff_id)
+        change = rules.calibrate(
+            CycleState(cycle.state),
+            staff_id,
+            Grade(row.grade),
+            Grade(body["grade"]),
+            body["reason"],
+            uow.actor or "center",
+        )
+        record_change(uow, year, change, row.unit_code)
+        uow.commit()
+        return cycle_view(uow, cycle_row(uow, year))
+
+
+def all_grades(uow: UnitOfWork, year: int) -> dict[str, Grade]:
+    rows = uow.session.execute(
+        select(RESULTS.c.staff_id, RESULTS.c.grade).where(RESULTS.c.year == year)
+    ).all()
+    return {r.staff_id: Grade(r.grade) for r in rows}
+
+
+def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str, Any]:
+    """Refused while more than the quota are excellent (EQ-3.2.2c); then every grade goes on the
+    personal record with its consequence (EQ-3.2.2d)."""
+    with uow:
+        cycle = cycle_row(uow, year)
+        if cycle.state != CycleState.SCORED:
+            raise Conflict(f"the {year} assessment is {cycle.state}: only a scored one finalises")
+        grades = all_grades(uow, year)
+        rules.check_finalise(list(grades.values()))
+        units = dict(
+            uow.session.execute(
+                select(RESULTS.c.staff_id, RESULTS.c.unit_code).where(RESULTS.c.year == year)
+            ).all()
+        )
+        records = [_record(year, staff_id, units[staff_id], g) for staff_id, g in grades.items()]
+        if records:
+            uow.session.execute(insert(orm.personal_records), records)
+        uow.session.execute(
+            update(CYCLES)
+            .where(CYCLES.c.year == year)
+            .values(
+                state=CycleState.FINALISED.value,
+                finalised_on=today or clock.today(),
+                finalised_by=uow.actor or "center",
+            )
+        )
+        for staff_id, grade in sorted(grades.items()):
+            emit_consequence(uow, year, staff_id, units[staff_id], grade)
+        _emit_cycle(uow, contracts.CYCLE_FINALISED, year)
+        uow.commit()
+        return cycle_view(uow, cycle_row(uow, year))
+
+
+def _record(year: int, staff_id: str, unit_code: str, grade: Grade) -> dict[str, Any]:
+    follows = rules.consequence(grade)
+    return {
+        "staff_id": staff_id,
+        "year": year,
+        "unit_code": unit_code,
+        "grade": grade.value,
+        "award_eligible": follows.award_eligible,
+        "promotion_priority": follows.promotion_priority,
+        "note": follows.note,
+        "recorded_at": utcnow(),
+    }
+
+
+def emit_consequence(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade) -> None:
+    """The home unit hears of the grades that change something (EQ-3.2.2d): excellent and
+    incompetent. The rest are on the record and in the finalised cycle's counts."""
+    if grade not in (Grade.EXCELLENT, Grade.INCOMPETENT):
+        return
+    follows = rules.consequence(grade)
+    data = {
+        "year": year,
+        "staff_id": staff_id,
+        "name": staff_handlers.load(uow, staff_id).name,
+        "unit_code": unit,
+        "grade": grade.value,
+        "reason": follows.note,
+        "award_eligible": follows.award_eligible,
+        "promotion_priority": follows.promotion_priority,
+        "rule": "EQ-3.2.2d",
+    }
+    uow.emit(contracts.GRADE_RECORDED.name, f"{year}/{staff_id}", data)

@@ -1,0 +1,175 @@
+"""After the grades: appeals against them, and each unit's weight for its windows (EQ-3.2.2b–d)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from services.staffing import contracts, orm
+from services.staffing.domain import assessment as rules
+from services.staffing.domain.assessment import CycleState, Grade
+from services.staffing.handlers import assessment as cycle
+from shared import clock
+from shared.db import UnitOfWork, insert_returning_id, upsert, utcnow
+from shared.errors import Conflict, NotFound
+
+APPEALS = orm.assessment_appeals
+
+
+def _emit(uow: UnitOfWork, event: Any, appeal_id: int, values: dict[str, Any]) -> None:
+    data = {
+        "appeal_id": appeal_id,
+        "year": values["year"],
+        "staff_id": values["staff_id"],
+        "unit_code": values["unit_code"],
+        "status": values["status"],
+        "grade": values["grade"],
+        "reason": values["reason"],
+    }
+    uow.emit(event.name, str(appeal_id), data)
+
+
+def file(
+    uow: UnitOfWork,
+    year: int,
+    staff_id: str,
+    unit: str | None,
+    reason: str,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The staff member's unit appeals the final grade within the cycle's deadline."""
+    on = today or clock.today()
+    with uow:
+        row = cycle.cycle_row(uow, year)
+        result = cycle.result_row(uow, year, staff_id, unit)
+        pending = uow.session.execute(
+            select(APPEALS.c.id).where(
+                APPEALS.c.year == year,
+                APPEALS.c.staff_id == staff_id,
+                APPEALS.c.status == "pending",
+            )
+        ).first()
+        rules.check_appeal(
+            CycleState(row.state),
+            row.finalised_on,
+            on,
+            reason,
+            pending is not None,
+            row.appeal_days,
+        )
+        values = {
+            "year": year,
+            "staff_id": staff_id,
+            "unit_code": result.unit_code,
+            "reason": reason.strip(),
+            "filed_on": on,
+            "filed_by": uow.actor or "unit",
+            "status": "pending",
+            "decided_grade": None,
+            "decision_note": "",
+            "decided_by": None,
+        }
+        appeal_id = insert_returning_id(uow.session, APPEALS, values)
+        _emit(uow, contracts.APPEAL_FILED, appeal_id, {**values, "grade": result.grade})
+        uow.commit()
+    return {"id": appeal_id, **values, "grade": result.grade}
+
+
+def _appeal(uow: UnitOfWork, appeal_id: int, unit: str | None) -> Any:
+    query = select(APPEALS).where(APPEALS.c.id == appeal_id)
+    if unit is not None:
+        query = query.where(APPEALS.c.unit_code == unit)
+    row = uow.session.execute(query).first()
+    if row is None:
+        raise NotFound(f"no appeal {appeal_id}")
+    return row
+
+
+def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dict[str, Any]:
+    """The center upholds (a new grade) or dismisses (the same grade, or none); a grade raised
+    to excellent must still fit the quota (EQ-3.2.2c)."""
+    with uow:
+        appeal = _appeal(uow, appeal_id, None)
+        if appeal.status != "pending":
+            raise Conflict(f"appeal {appeal_id} is {appeal.status} already")
+        grades = cycle.all_grades(uow, appeal.year)
+        current = grades[appeal.staff_id]
+        after = Grade(grade) if grade else current
+        change = rules.decide_appeal(grades, appeal.staff_id, after, note, uow.actor or "center")
+        status = "dismissed" if change.after is change.before else "upheld"
+        if status == "upheld":
+            cycle.record_change(uow, appeal.year, change, appeal.unit_code)
+            _rerecord(uow, appeal.year, appeal.staff_id, appeal.unit_code, change.after)
+        values = {
+            "status": status,
+            "decided_grade": change.after.value,
+            "decision_note": change.reason,
+            "decided_by": change.by,
+        }
+        uow.session.execute(update(APPEALS).where(APPEALS.c.id == appeal_id).values(values))
+        merged = {**appeal._mapping, **values, "grade": change.after.value}
+        _emit(uow, contracts.APPEAL_DECIDED, appeal_id, merged)
+        uow.commit()
+    return merged
+
+
+def _rerecord(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade) -> None:
+    """The personal record follows the grade the appeal settled on (EQ-3.2.2d)."""
+    follows = rules.consequence(grade)
+    table = orm.personal_records
+    uow.session.execute(
+        update(table)
+        .where(table.c.staff_id == staff_id, table.c.year == year)
+        .values(
+            grade=grade.value,
+            award_eligible=follows.award_eligible,
+            promotion_priority=follows.promotion_priority,
+            note=follows.note,
+            recorded_at=utcnow(),
+        )
+    )
+    cycle.emit_consequence(uow, year, staff_id, unit, grade)
+
+
+def list_appeals(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:
+    query = select(APPEALS).where(APPEALS.c.year == year).order_by(APPEALS.c.id)
+    if unit is not None:
+        query = query.where(APPEALS.c.unit_code == unit)
+    with uow:
+        return [dict(r._mapping) for r in uow.session.execute(query)]
+
+
+def get(uow: UnitOfWork, appeal_id: int, unit: str | None) -> dict[str, Any]:
+    with uow:
+        return dict(_appeal(uow, appeal_id, unit)._mapping)
+
+
+def set_unit_weight(uow: UnitOfWork, year: int, unit_code: str, weight: Any) -> dict[str, Any]:
+    """The weight of the unit's windows in its annual target: at least 5% (EQ-3.2.2b)."""
+    bp = cycle.to_bp(weight)
+    with uow:
+        cycle.cycle_row(uow, year)
+        values = {
+            "year": year,
+            "unit_code": unit_code,
+            "weight_bp": bp,
+            "set_by": uow.actor or "center",
+            "set_at": utcnow(),
+        }
+        upsert(uow.session, orm.assessment_unit_weights, ["year", "unit_code"], values)
+        shown = str(cycle.from_bp(bp))
+        data = {"year": year, "unit_code": unit_code, "weight": shown}
+        uow.emit(contracts.UNIT_WEIGHT_SET.name, f"{year}/{unit_code}", data)
+        uow.commit()
+    return data
+
+
+def personal_record(uow: UnitOfWork, staff_id: str) -> list[dict[str, Any]]:
+    table = orm.personal_records
+    with uow:
+        rows = uow.session.execute(
+            select(table).where(table.c.staff_id == staff_id).order_by(table.c.year)
+        )
+        return [dict(r._mapping) for r in rows]

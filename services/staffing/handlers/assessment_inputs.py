@@ -1,0 +1,213 @@
+"""The year's facts for the assessment (EQ-3.2.2a), each traceable to where it came from.
+
+Case steps come from registry's events (`case_work`), evaluations, upheld complaints, findings and
+sanctions from inspection's (`assessment_inputs`), training and attendance from this service's
+own records. Scoring the hall reads case steps and evaluations as sums; explaining one person
+reads every line. Both give the same points (the scheme's components depend on the sums only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+
+from services.staffing import orm
+from services.staffing.domain import assessment as rules
+from services.staffing.domain.assessment import Input, InputKind, Tally
+from shared.db import UnitOfWork
+
+FACTS = orm.assessment_inputs
+PENALISED_ATTENDANCE = (InputKind.ABSENT_UNAPPROVED.value, InputKind.LATE.value)
+# Findings and complaints that name someone count against them; the rest against the window.
+STAFF_FACT_KINDS = (
+    InputKind.EVALUATION.value,
+    InputKind.COMPLAINT_UPHELD.value,
+    InputKind.FINDING.value,
+)
+
+
+def _year(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Who served at a window in `year`, for how long, and at which windows: result rows and
+    stint rows for the cycle."""
+    first, after = _year(year)
+    a, s = orm.assignments, orm.staff
+    rows = uow.session.execute(
+        select(a.c.staff_id, a.c.window_id, a.c.starts_on, a.c.ends_on, s.c.unit_code)
+        .join(s, s.c.id == a.c.staff_id)
+        .where(a.c.starts_on < after, or_(a.c.ends_on.is_(None), a.c.ends_on > first))
+    ).all()
+    periods: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
+    by_window: dict[tuple[str, int], list[tuple[date, date | None]]] = defaultdict(list)
+    units: dict[str, str] = {}
+    for row in rows:
+        periods[row.staff_id].append((row.starts_on, row.ends_on))
+        by_window[(row.staff_id, row.window_id)].append((row.starts_on, row.ends_on))
+        units[row.staff_id] = row.unit_code
+    year_days = (after - first).days
+    stints: list[dict[str, Any]] = []
+    # The window served longest; of two served as long, the lower id, so the choice is stable.
+    longest: dict[str, tuple[int, int]] = {}
+    for (staff_id, window_id), spans in by_window.items():
+        days = int(rules.served_share(year, spans) * year_days)
+        if not days:
+            continue
+        stints.append(
+            {"year": year, "staff_id": staff_id, "window_id": window_id, "served_days": days}
+        )
+        if staff_id not in longest or (days, -window_id) > longest[staff_id]:
+            longest[staff_id] = (days, -window_id)
+    results = []
+    for staff_id, (_, negative_window) in sorted(longest.items()):
+        served = rules.served_share(year, periods[staff_id])
+        results.append(
+            {
+                "year": year,
+                "staff_id": staff_id,
+                "unit_code": units[staff_id],
+                "window_id": -negative_window,
+                "served_days": int(served * year_days),
+                "year_days": year_days,
+            }
+        )
+    return results, stints
+
+
+def _listed_staff_facts(uow: UnitOfWork, year: int, staff_id: str | None) -> list[Any]:
+    first, after = _year(year)
+    query = select(FACTS).where(
+        FACTS.c.on >= first,
+        FACTS.c.on < after,
+        FACTS.c.staff_id.is_not(None),
+        FACTS.c.voided_by.is_(None),
+        FACTS.c.kind.in_(STAFF_FACT_KINDS),
+    )
+    if staff_id is not None:
+        query = query.where(FACTS.c.staff_id == staff_id)
+    return list(uow.session.execute(query))
+
+
+def _fact_input(row: Any) -> Input:
+    return Input(
+        f"event:{row.event_id}", InputKind(row.kind), row.on, Decimal(row.value), row.detail
+    )
+
+
+def _own_records(uow: UnitOfWork, year: int, staff_id: str | None) -> list[tuple[str, Input]]:
+    """Training (TJ-7.1) and attendance marked absent without approval or late (TJ-7.3)."""
+    first, after = _year(year)
+    t, at = orm.trainings, orm.attendance
+    trainings = select(t).where(t.c.held_on >= first, t.c.held_on < after)
+    days = select(at).where(
+        at.c.day >= first, at.c.day < after, at.c.status.in_(PENALISED_ATTENDANCE)
+    )
+    if staff_id is not None:
+        trainings = trainings.where(t.c.staff_id == staff_id)
+        days = days.where(at.c.staff_id == staff_id)
+    found = [
+        (
+            r.staff_id,
+            Input(f"training:{r.id}", InputKind.TRAINING, r.held_on, Decimal(r.hours), r.course),
+        )
+        for r in uow.session.execute(trainings)
+    ]
+    found += [
+        (
+            r.staff_id,
+            Input(f"attendance:{r.staff_id}:{r.day}", InputKind(r.status), r.day, Decimal(1)),
+        )
+        for r in uow.session.execute(days)
+    ]
+    return found
+
+
+def staff_facts(uow: UnitOfWork, year: int) -> dict[str, tuple[Tally, list[Input]]]:
+    """Every assessed staff member's facts: case steps and evaluations as sums, the rest listed."""
+    first, after = _year(year)
+    cw = orm.case_work
+    steps = uow.session.execute(
+        select(
+            cw.c.staff_id,
+            func.count(),
+            func.sum(case((cw.c.overdue.is_(False), 1), else_=0)),
+        )
+        .where(cw.c.on >= first, cw.c.on < after)
+        .group_by(cw.c.staff_id)
+    ).all()
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for staff_id, count, on_time in steps:
+        tallies[staff_id] = Tally(steps=count, on_time=int(on_time or 0))
+    listed: dict[str, list[Input]] = defaultdict(list)
+    for row in _listed_staff_facts(uow, year, None):
+        if row.kind == InputKind.EVALUATION.value:
+            tally = tallies[row.staff_id]
+            tallies[row.staff_id] = tally.with_evaluation(row.value)
+        else:
+            listed[row.staff_id].append(_fact_input(row))
+    for staff_id, fact in _own_records(uow, year, None):
+        listed[staff_id].append(fact)
+    return {sid: (tallies[sid], listed[sid]) for sid in set(tallies) | set(listed)}
+
+
+def staff_inputs(uow: UnitOfWork, year: int, staff_id: str) -> list[Input]:
+    """One staff member's facts, every case step and evaluation a line of its own."""
+    first, after = _year(year)
+    cw = orm.case_work
+    steps = uow.session.execute(
+        select(cw)
+        .where(cw.c.staff_id == staff_id, cw.c.on >= first, cw.c.on < after)
+        .order_by(cw.c.on, cw.c.event_id)
+    )
+    found = [
+        Input(
+            f"event:{r.event_id}",
+            InputKind.CASE_STEP,
+            r.on,
+            Decimal(0 if r.overdue else 1),
+            f"case {r.case_id} {r.stage}",
+        )
+        for r in steps
+    ]
+    found += [_fact_input(r) for r in _listed_staff_facts(uow, year, staff_id)]
+    found += [fact for _, fact in _own_records(uow, year, staff_id)]
+    return found
+
+
+def window_facts(
+    uow: UnitOfWork, year: int, window_id: int | None = None
+) -> dict[int, list[Input]]:
+    """What counts against a window itself: its sanctions, and the findings, upheld complaints and
+    evaluations that name no staff member."""
+    first, after = _year(year)
+    query = select(FACTS).where(
+        FACTS.c.on >= first,
+        FACTS.c.on < after,
+        FACTS.c.window_id.is_not(None),
+        FACTS.c.voided_by.is_(None),
+        or_(
+            FACTS.c.kind == InputKind.SANCTION.value,
+            and_(FACTS.c.staff_id.is_(None), FACTS.c.kind.in_(STAFF_FACT_KINDS)),
+        ),
+    )
+    if window_id is not None:
+        query = query.where(FACTS.c.window_id == window_id)
+    found: dict[int, list[Input]] = defaultdict(list)
+    for row in uow.session.execute(query):
+        found[row.window_id].append(_fact_input(row))
+    return found
+
+
+def window_units(uow: UnitOfWork) -> dict[int, str]:
+    return dict(uow.session.execute(select(orm.windows.c.id, orm.windows.c.unit_code)).all())
+
+
+def served(row: Any) -> Fraction:
+    return Fraction(row.served_days, row.year_days)

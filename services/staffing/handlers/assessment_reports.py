@@ -1,0 +1,139 @@
+"""Reading the assessment back: each person's score and its explanation, windows, units'
+targets (EQ-3.2.2b), as rows that the API serves as JSON or CSV."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+
+from services.staffing import orm
+from services.staffing.domain import assessment as rules
+from services.staffing.handlers import assessment as cycle
+from services.staffing.handlers import assessment_inputs as inputs
+from shared.db import UnitOfWork
+
+RESULTS = orm.assessment_results
+
+
+def _staff_view(row: Any) -> dict[str, Any]:
+    values = dict(row._mapping)
+    values["total"] = cycle.points(values.pop("total_cents"))
+    values["served"] = str(round(Fraction(row.served_days, row.year_days), 4).__float__())
+    return values
+
+
+def staff_results(
+    uow: UnitOfWork,
+    year: int,
+    unit: str | None,
+    grade: str | None,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    query = select(RESULTS).where(RESULTS.c.year == year).order_by(RESULTS.c.staff_id)
+    if unit is not None:
+        query = query.where(RESULTS.c.unit_code == unit)
+    if grade is not None:
+        query = query.where(RESULTS.c.grade == grade)
+    if after is not None:
+        query = query.where(RESULTS.c.staff_id > after)
+    with uow:
+        cycle.cycle_row(uow, year)
+        return [_staff_view(r) for r in uow.session.execute(query.limit(limit))]
+
+
+def staff_result(uow: UnitOfWork, year: int, staff_id: str, unit: str | None) -> dict[str, Any]:
+    changes = orm.assessment_grade_changes
+    with uow:
+        row = cycle.result_row(uow, year, staff_id, unit)
+        history = uow.session.execute(
+            select(changes)
+            .where(changes.c.year == year, changes.c.staff_id == staff_id)
+            .order_by(changes.c.id)
+        )
+        return {**_staff_view(row), "changes": [dict(c._mapping) for c in history]}
+
+
+def explanation(uow: UnitOfWork, year: int, staff_id: str, unit: str | None) -> dict[str, Any]:
+    """Every line of the score, from the facts as they stand: each names the event or record it
+    came from, and the lines add up to the total. When facts arrived after the cycle was scored,
+    `stale` says so: scoring again would take them in."""
+    with uow:
+        row = cycle.result_row(uow, year, staff_id, unit)
+        by = cycle.scheme(uow, cycle.cycle_row(uow, year).scheme_version)
+        facts = inputs.staff_inputs(uow, year, staff_id)
+    score = rules.score_staff(by, facts, inputs.served(row))
+    scored = cycle.points(row.total_cents)
+    return {
+        "year": year,
+        "staff_id": staff_id,
+        "scheme_version": by.version,
+        "total": score.total,
+        "scored_total": scored,
+        "stale": scored is not None and scored != score.total,
+        "components": {k: str(v) for k, v in score.components().items()},
+        "lines": [
+            {"component": ln.component, "points": ln.points, "source": ln.source, "note": ln.note}
+            for ln in score.lines
+        ],
+    }
+
+
+def window_report(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:
+    table = orm.assessment_window_results
+    query = select(table).where(table.c.year == year).order_by(table.c.window_id)
+    if unit is not None:
+        query = query.where(table.c.unit_code == unit)
+    with uow:
+        cycle.cycle_row(uow, year)
+        rows = uow.session.execute(query).all()
+    report = []
+    for row in rows:
+        values = dict(row._mapping)
+        values["total"] = cycle.points(values.pop("total_cents"))
+        report.append(values)
+    return report
+
+
+def unit_report(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:
+    """Each unit's windows' average and what it adds to the unit's annual target at its weight
+    (EQ-3.2.2b), with how its staff were graded."""
+    windows = orm.assessment_window_results
+    weights = orm.assessment_unit_weights
+    with uow:
+        row = cycle.cycle_row(uow, year)
+        totals: dict[str, list[Decimal]] = defaultdict(list)
+        for w in uow.session.execute(select(windows).where(windows.c.year == year)):
+            totals[w.unit_code].append(Decimal(w.total_cents).scaleb(-2))
+        set_weights = dict(
+            uow.session.execute(
+                select(weights.c.unit_code, weights.c.weight_bp).where(weights.c.year == year)
+            ).all()
+        )
+        graded: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for r in uow.session.execute(
+            select(RESULTS.c.unit_code, RESULTS.c.grade).where(RESULTS.c.year == year)
+        ):
+            if r.grade:
+                graded[r.unit_code][r.grade] += 1
+    report = []
+    for code in sorted(set(totals) | set(graded)):
+        if unit is not None and code != unit:
+            continue
+        weight = cycle.from_bp(set_weights.get(code, row.window_weight_bp))
+        part = rules.contribution(code, totals[code], weight)
+        report.append(
+            {
+                "unit_code": code,
+                "windows": part.windows,
+                "window_average": part.window_average,
+                "weight": part.weight,
+                "points": part.points,
+                **{g.value: graded[code].get(g.value, 0) for g in rules.Grade},
+            }
+        )
+    return report

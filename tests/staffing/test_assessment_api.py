@@ -1,0 +1,295 @@
+"""The annual assessment through the API (EQ-3.2.2a–d): inputs from events and records, scores
+that explain themselves, the 20% quota, consequences, appeals, the 5% weight and the reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from itertools import count
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from shared import clock
+from shared.embedded import Hall
+from shared.testing import bearer, wait_for
+from tests.builders import ok, stub_event
+from tests.staffing import builders as staffing
+
+HEXI = bearer("unit", "tj-hexi")
+NANKAI = bearer("unit", "tj-nankai")
+CENTER = bearer("center")
+A = "/staffing/api/v1/assessments"
+TODAY = date(2026, 12, 15)
+Publish = Callable[[str, str], None]
+_ids = count(1)
+
+
+@pytest.fixture(autouse=True)
+def december(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+
+
+def _case_steps(publish: Publish, window: dict[str, Any], staff_id: str, late: int, n: int) -> None:
+    for i in range(n):
+        data = {
+            "case_id": next(_ids),
+            "receipt_number": f"HX-{i}",
+            "window_id": window["id"],
+            "unit_code": "tj-hexi",
+            "matter_code": "work-permit-long",
+            "stage": "handled",
+            "staff_id": staff_id,
+            "accepted_on": "2026-03-02",
+            "due_on": "2026-03-20",
+            "paused": False,
+            "on": "2026-03-10",
+            "overdue": i < late,
+        }
+        event = "govhall.registry.case.advanced.v1"
+        publish(event, stub_event(event, data))
+
+
+def _inspection(publish: Publish, kind: str, data: dict[str, Any]) -> None:
+    event = f"govhall.inspection.{kind}.v1"
+    publish(event, stub_event(event, data))
+
+
+def _evaluations(
+    publish: Publish, window: dict[str, Any], staff_id: str, scores: list[int]
+) -> None:
+    levels = {5: "very_satisfied", 4: "satisfied", 3: "basically_satisfied", 2: "dissatisfied"}
+    for score in scores:
+        _inspection(
+            publish,
+            "evaluation.submitted",
+            {
+                "evaluation_id": next(_ids),
+                "window_id": window["id"],
+                "unit_code": "tj-hexi",
+                "staff_id": staff_id,
+                "level": levels.get(score, "very_dissatisfied"),
+                "score": score,
+                "source": "public",
+                "submitted_at": "2026-04-01T02:00:00+00:00",
+            },
+        )
+
+
+def _complaint(publish: Publish, window: dict[str, Any], staff_id: str, n: int) -> None:
+    _inspection(
+        publish,
+        "complaint.upheld",
+        {
+            "complaint_id": next(_ids) + n,
+            "window_id": window["id"],
+            "unit_code": "tj-hexi",
+            "staff_id": staff_id,
+            "misconduct": "buck_passing",
+            "summary": "sent the applicant away twice",
+            "decided_at": "2026-05-01T02:00:00+00:00",
+        },
+    )
+
+
+def _train(client: Client, staff_id: str, hours: int) -> None:
+    body = {
+        "staff_id": staff_id,
+        "course": "政务服务礼仪",
+        "hours": hours,
+        "provider": "authority",
+        "held_on": "2026-06-01",
+    }
+    ok(client.post("/staffing/api/v1/trainings", json=body, headers=HEXI), 201)
+
+
+def _hall_of_six(client: Client, publish: Publish) -> dict[str, Any]:
+    """Six staff on three posts since New Year: a star, a runner-up, a weak one, three quiet."""
+    window = staffing.window_known_to_staffing(client)
+    names = ("张伟", "李娜", "王芳", "刘洋", "陈静", "赵磊")
+    people = {}
+    seats = [staffing.post(client, window["id"], f"岗{n}") for n in range(3)]
+    for i, name in enumerate(names):
+        seat = seats[i // 2]
+        member = staffing.person(client, "tj-hexi", name)
+        body = {"staff_id": member["id"], "role": "AB"[i % 2], "starts_on": "2026-01-01"}
+        url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+        ok(client.post(url, json=body, headers=HEXI), 201)
+        people[name] = member["id"]
+    star, runner_up, weak = people["张伟"], people["李娜"], people["王芳"]
+    _case_steps(publish, window, star, late=0, n=10)
+    _evaluations(publish, window, star, [5, 5, 5])
+    _train(client, star, 20)
+    _case_steps(publish, window, runner_up, late=0, n=10)
+    _evaluations(publish, window, runner_up, [4, 4])
+    _train(client, runner_up, 20)
+    _case_steps(publish, window, weak, late=5, n=10)
+    _complaint(publish, window, weak, 1)
+    _complaint(publish, window, weak, 2)
+    for day in range(1, 9):  # 60 + 10 + 11.25 − 2 × 4 − 8 × 2 = 57.25: incompetent
+        url = f"/staffing/api/v1/attendance/{weak}/2026-09-{day:02d}"
+        ok(client.put(url, json={"status": "absent_unapproved"}, headers=HEXI))
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    # staffing takes registry's and inspection's events in on its own time
+    wait_for(lambda: _lines(client, weak, "complaint_upheld") == 2, timeout=10)
+    wait_for(lambda: _lines(client, weak, "timeliness") == 10, timeout=10)
+    wait_for(lambda: _lines(client, runner_up, "satisfaction") == 2, timeout=10)
+    wait_for(lambda: _lines(client, star, "satisfaction") == 3, timeout=10)
+    return {"window": window, **people}
+
+
+def _lines(client: Client, staff_id: str, component: str) -> int:
+    lines = ok(client.get(f"{A}/2026/staff/{staff_id}/explanation", headers=CENTER))["lines"]
+    return sum(1 for line in lines if line["component"] == component and line["source"])
+
+
+def test_a_full_cycle_within_the_quota(client: Client, hall: Hall, publish: Publish) -> None:
+    staff = _hall_of_six(client, publish)
+    star, runner_up, weak = staff["张伟"], staff["李娜"], staff["王芳"]
+    opened = ok(client.get(f"{A}/2026", headers=CENTER))
+    assert (opened["state"], opened["assessed"], opened["quota"]) == ("open", 6, 1)
+
+    scored = ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    assert scored["state"] == "scored" and scored["excellent"] == 1
+    shown = ok(client.get(f"{A}/2026/staff/{star}", headers=HEXI))
+    assert (Decimal(shown["total"]), shown["grade"]) == (Decimal("100.00"), "excellent")
+    second = ok(client.get(f"{A}/2026/staff/{runner_up}", headers=HEXI))
+    assert Decimal(second["total"]) == Decimal("96.25")  # 60 + 20 + 11.25 + 5
+    assert (second["proposed_grade"], second["grade"]) == ("competent", "competent")
+    assert ok(client.get(f"{A}/2026/staff/{weak}", headers=HEXI))["grade"] == "incompetent"
+
+    # Calibration may pass the quota; finalising may not (EQ-3.2.2c).
+    up = {"grade": "excellent", "reason": "led the cross-window pilot"}
+    over = ok(client.put(f"{A}/2026/staff/{runner_up}/grade", json=up, headers=CENTER))
+    assert (over["excellent"], over["quota"], over["over_by"]) == (2, 1, 1)
+    refused = client.post(f"{A}/2026/finalisation", headers=CENTER)
+    assert refused.status_code == 422 and refused.json["rule"] == "EQ-3.2.2c"
+    assert ok(client.get(f"{A}/2026", headers=CENTER))["state"] == "scored"
+    down = {"grade": "competent", "reason": "the quota is one"}
+    ok(client.put(f"{A}/2026/staff/{runner_up}/grade", json=down, headers=CENTER))
+    history = ok(client.get(f"{A}/2026/staff/{runner_up}", headers=CENTER))["changes"]
+    assert [(c["after"], c["reason"]) for c in history] == [
+        ("excellent", "led the cross-window pilot"),
+        ("competent", "the quota is one"),
+    ]
+
+    final = ok(client.post(f"{A}/2026/finalisation", headers=CENTER))
+    assert final["state"] == "finalised" and final["finalised_on"] == "2026-12-15"
+    record = ok(client.get(f"/staffing/api/v1/staff/{weak}/record", headers=HEXI))
+    assert [(r["grade"], r["award_eligible"]) for r in record] == [("incompetent", False)]
+    starred = ok(client.get(f"/staffing/api/v1/staff/{star}/record", headers=HEXI))
+    assert starred[0]["promotion_priority"] is True
+    notices = wait_for(lambda: _notices(client, HEXI, "assessment.grade_recorded", 2), timeout=10)
+    assert any("张伟" in n for n in notices) and any("王芳" in n for n in notices)
+
+
+def test_explanations_add_up_and_name_their_sources(client: Client, publish: Publish) -> None:
+    staff = _hall_of_six(client, publish)
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    for staff_id in (staff["张伟"], staff["王芳"], staff["刘洋"]):
+        told = ok(client.get(f"{A}/2026/staff/{staff_id}/explanation", headers=HEXI))
+        assert sum(Decimal(line["points"]) for line in told["lines"]) == Decimal(told["total"])
+        assert told["total"] == told["scored_total"] and told["stale"] is False
+    weak = ok(client.get(f"{A}/2026/staff/{staff['王芳']}/explanation", headers=CENTER))
+    sources = {line["source"] for line in weak["lines"] if line["source"]}
+    assert any(s.startswith("event:") for s in sources)  # case steps and complaints
+    assert any(s.startswith("attendance:") for s in sources)
+    late = [ln for ln in weak["lines"] if ln["component"] == "timeliness" and "late" in ln["note"]]
+    assert len(late) == 5 and all(Decimal(ln["points"]) == 0 for ln in late)
+
+
+def test_appeals_respect_the_quota_and_rewrite_the_record(
+    client: Client, publish: Publish, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff = _hall_of_six(client, publish)
+    runner_up, weak = staff["李娜"], staff["王芳"]
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    early = client.post(f"{A}/2026/staff/{weak}/appeals", json={"reason": "x"}, headers=HEXI)
+    assert early.status_code == 409  # not finalised yet
+    ok(client.post(f"{A}/2026/finalisation", headers=CENTER))
+
+    why = {"reason": "the pilot's results came in late"}
+    appeal = ok(client.post(f"{A}/2026/staff/{runner_up}/appeals", json=why, headers=HEXI), 201)
+    assert (
+        client.post(f"{A}/2026/staff/{runner_up}/appeals", json=why, headers=NANKAI).status_code
+        == 404
+    )
+    decision = f"{A}/appeals/{appeal['id']}/decision"
+    full = client.post(decision, json={"grade": "excellent", "note": "agreed"}, headers=CENTER)
+    assert full.status_code == 422 and full.json["rule"] == "EQ-3.2.2c"
+    dismissed = ok(client.post(decision, json={"note": "the quota is full"}, headers=CENTER))
+    assert (dismissed["status"], dismissed["decided_grade"]) == ("dismissed", "competent")
+
+    upheld_appeal = ok(
+        client.post(f"{A}/2026/staff/{weak}/appeals", json={"reason": "sick leave"}, headers=HEXI),
+        201,
+    )
+    body = {"grade": "basically_competent", "note": "the absences were approved late"}
+    url = f"{A}/appeals/{upheld_appeal['id']}/decision"
+    assert ok(client.post(url, json=body, headers=CENTER))["status"] == "upheld"
+    record = ok(client.get(f"/staffing/api/v1/staff/{weak}/record", headers=HEXI))
+    assert [(r["grade"], r["award_eligible"]) for r in record] == [("basically_competent", True)]
+
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 15))  # 31 days on
+    late = client.post(f"{A}/2026/staff/{staff['刘洋']}/appeals", json=why, headers=HEXI)
+    assert late.status_code == 409 and "2027-01-14" in late.json["detail"]
+
+
+def test_the_windows_weigh_at_least_5_percent_in_the_unit_target(
+    client: Client, publish: Publish
+) -> None:
+    _hall_of_six(client, publish)
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    url = f"{A}/2026/units/tj-hexi/weight"
+    low = client.put(url, json={"weight": "0.0499"}, headers=CENTER)
+    assert (
+        low.status_code == 422
+        and low.json["rule"] == "EQ-3.2.2b"
+        and "weight" in low.json["errors"]
+    )
+    assert client.put(url, json={"weight": "0.08"}, headers=HEXI).status_code == 403
+    ok(client.put(url, json={"weight": "0.08"}, headers=CENTER))
+    (row,) = ok(client.get(f"{A}/2026/reports/units", headers=HEXI))
+    assert row["unit_code"] == "tj-hexi" and Decimal(row["weight"]) == Decimal("0.08")
+    assert Decimal(row["points"]) == (Decimal(row["window_average"]) * Decimal("0.08")).quantize(
+        Decimal("0.01")
+    )
+    assert ok(client.get(f"{A}/2026/reports/units", headers=NANKAI)) == []
+    download = client.get(f"{A}/2026/reports/units?format=csv", headers=CENTER)
+    assert (
+        download.mimetype == "text/csv" and "attachment" in download.headers["Content-Disposition"]
+    )
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0]["unit_code"] == "tj-hexi" and rows[0]["incompetent"] == "1"
+    windows = client.get(f"{A}/2026/reports/windows", headers={**HEXI, "Accept": "text/csv"})
+    assert windows.mimetype == "text/csv"
+    staff_csv = client.get(f"{A}/2026/staff?format=csv", headers=HEXI).get_data(as_text=True)
+    assert len(staff_csv.strip().splitlines()) == 7  # the header and six staff
+
+
+def test_only_the_center_runs_the_cycle_and_units_see_their_own(
+    client: Client, publish: Publish
+) -> None:
+    assert client.post(A, json={"year": 2026}, headers=HEXI).status_code == 403
+    assert client.post(A, json={"year": 2027}, headers=CENTER).status_code == 422
+    weak_weight = client.post(A, json={"year": 2026, "window_weight": "0.01"}, headers=CENTER)
+    assert weak_weight.status_code == 422 and weak_weight.json["rule"] == "EQ-3.2.2b"
+    _hall_of_six(client, publish)
+    assert client.post(A, json={"year": 2026}, headers=CENTER).status_code == 409
+    assert client.post(f"{A}/2026/scoring", headers=HEXI).status_code == 403
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    assert ok(client.get(f"{A}/2026/staff", headers=NANKAI))["items"] == []
+    assert len(ok(client.get(f"{A}/2026/staff", headers=HEXI))["items"]) == 6
+    someone = ok(client.get(f"{A}/2026/staff?limit=1", headers=HEXI))["items"][0]["staff_id"]
+    assert client.get(f"{A}/2026/staff/{someone}", headers=NANKAI).status_code == 404
+    assert client.get(f"{A}/2026/staff/{someone}/explanation", headers=NANKAI).status_code == 404
+
+
+def _notices(client: Client, headers: dict[str, str], event: str, n: int) -> list[str] | None:
+    items = ok(client.get("/notification/api/v1/notices?limit=200", headers=headers))["items"]
+    titles = [i["title"] for i in items if i["event_type"].endswith(f"{event}.v1")]
+    return titles if len(titles) >= n else None
