@@ -309,7 +309,8 @@ assessment_results = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("staff_id", String(63), primary_key=True),
     Column("unit_code", String(63), nullable=False),
-    Column("window_id", Integer, nullable=False),  # the window served longest that year
+    # The window served longest that year; none for a chief representative or deputy.
+    Column("window_id", Integer, nullable=True),
     Column("served_days", Integer, nullable=False),
     Column("year_days", Integer, nullable=False),
     Column("total_cents", Integer, nullable=True),

@@ -62,7 +62,7 @@ class DemoClient:
 
 def load(hall: Hall) -> bool:
     """Load the demo hall; False when the data is there already (a second run adds nothing)."""
-    from shared.demo import cases, registry, staffing
+    from shared.demo import assessment, cases, registry, staffing
 
     client = DemoClient(hall)
     if client.call("GET", "/registry/api/v1/halls", role="center"):
@@ -71,7 +71,10 @@ def load(hall: Hall) -> bool:
     _settle(hall)
     people = staffing.load(client)
     staffing.extras(client, people)
-    cases.load(client)
+    posted = {s["window"]["id"]: [s["a"]["id"], s["b"]["id"]] for s in people["seats"]}
+    cases.load(client, posted)
+    _settle(hall)
+    assessment.load(client, people)
     return True
 
 

@@ -32,7 +32,9 @@ APPLICANTS = [
 ]
 
 
-def load(client: DemoClient, per_window: int = 25) -> int:
+def load(client: DemoClient, staff: dict[int, list[str]], per_window: int = 25) -> int:
+    """Cases at every open window, taken by the window's A (B was posted today): `staff` maps a
+    window to the staff posted there."""
     rt = client.hall.runtime("registry")
     rng = random.Random(2026)  # the same demo every time
     windows = client.call("GET", "/registry/api/v1/directory?limit=200", role="center")["items"]
@@ -41,16 +43,16 @@ def load(client: DemoClient, per_window: int = 25) -> int:
         if not window["is_open"] or not window["matters"]:
             continue
         for _ in range(per_window):
-            made += _one_case(rt, window, rng)
+            posted = staff.get(window["id"]) or [f"{window['unit']['code']}-{window['id']}-0"]
+            made += _one_case(rt, window, posted[0], rng)
     supervision.sweep(rt.uow(actor="demo"), rt.calendar, clock.today())
     return made
 
 
-def _one_case(rt: Any, window: dict[str, Any], rng: random.Random) -> int:
+def _one_case(rt: Any, window: dict[str, Any], staff: str, rng: random.Random) -> int:
     today = clock.today()
     accepted = _working_day(rt, today - timedelta(days=rng.randint(0, 24)))
     matter = rng.choice(window["matters"])["code"]
-    staff = f"{window['unit']['code']}-{window['id']}-0"
     case = cases.accept(
         rt.uow(actor="demo"),
         rt.calendar,

@@ -293,3 +293,13 @@ def _notices(client: Client, headers: dict[str, str], event: str, n: int) -> lis
     items = ok(client.get("/notification/api/v1/notices?limit=200", headers=headers))["items"]
     titles = [i["title"] for i in items if i["event_type"].endswith(f"{event}.v1")]
     return titles if len(titles) >= n else None
+
+
+def test_chief_representatives_and_deputies_are_assessed_too(client: Client) -> None:
+    chief, deputy = (staffing.person(client, "tj-hexi", n) for n in ("王主任", "李副"))
+    body = {"staff_id": chief["id"], "deputy_staff_id": deputy["id"], "starts_on": "2026-07-01"}
+    ok(client.put("/staffing/api/v1/chief-representatives/tj-hexi", json=body, headers=HEXI), 201)
+    opened = ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    assert opened["assessed"] == 2
+    shown = ok(client.get(f"{A}/2026/staff/{chief['id']}", headers=HEXI))
+    assert (shown["window_id"], shown["served_days"], shown["year_days"]) == (None, 184, 365)

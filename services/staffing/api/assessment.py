@@ -67,7 +67,7 @@ class ResultOut(Schema):
     year = fields.Integer()
     staff_id = fields.String()
     unit_code = fields.String()
-    window_id = fields.Integer()
+    window_id = fields.Integer(allow_none=True, metadata={"description": "none: chief or deputy"})
     served_days = fields.Integer()
     year_days = fields.Integer()
     served = fields.String()

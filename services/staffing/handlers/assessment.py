@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from services.staffing import contracts, orm
 from services.staffing.domain import assessment as rules
@@ -104,22 +104,20 @@ def _grade_counts(uow: UnitOfWork, year: int) -> dict[str, int]:
 
 
 def cycle_view(uow: UnitOfWork, row: Any) -> dict[str, Any]:
+    """The cycle with the quota as it stands, shown while calibrating (EQ-3.2.2c)."""
     grades = _grade_counts(uow, row.year)
     assessed = uow.session.execute(
-        select(RESULTS.c.staff_id).where(RESULTS.c.year == row.year)
-    ).all()
-    view = (
-        rules.quota_view(Grade(g) for g, n in grades.items() for _ in range(n))
-        if grades
-        else rules.quota_view([])
-    )
+        select(func.count()).select_from(RESULTS).where(RESULTS.c.year == row.year)
+    ).scalar_one()
+    quota = rules.quota(assessed)
+    excellent = grades.get(Grade.EXCELLENT.value, 0)
     return {
         **{k: v for k, v in row._mapping.items() if k != "window_weight_bp"},
         "window_weight": str(from_bp(row.window_weight_bp)),
-        "assessed": len(assessed),
-        "quota": rules.quota(len(assessed)),
-        "excellent": view.excellent,
-        "over_by": max(0, view.excellent - rules.quota(len(assessed))),
+        "assessed": assessed,
+        "quota": quota,
+        "excellent": excellent,
+        "over_by": max(0, excellent - quota),
         "grades": grades,
     }
 
@@ -155,6 +153,7 @@ def open_cycle(uow: UnitOfWork, body: dict[str, Any], today: date | None = None)
         results, stints = inputs.assessed(uow, year)
         if results:
             uow.session.execute(insert(RESULTS), results)
+        if stints:
             uow.session.execute(insert(orm.assessment_stints), stints)
         _emit_cycle(uow, contracts.CYCLE_OPENED, year)
         uow.commit()
@@ -227,8 +226,6 @@ def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
 
 
 def _bulk_update_results(uow: UnitOfWork, year: int, rows: list[dict[str, Any]]) -> None:
-    from sqlalchemy import bindparam
-
     statement = (
         update(RESULTS)
         .where(RESULTS.c.year == year, RESULTS.c.staff_id == bindparam("k_staff_id"))
@@ -372,7 +369,7 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
             )
         )
         for staff_id, grade in sorted(grades.items()):
-            emit_consequence(uow, year, staff_id, units[staff_id], grade)
+            emit_consequence(uow, year, staff_id, units[staff_id], grade)  # a fifth at most
         _emit_cycle(uow, contracts.CYCLE_FINALISED, year)
         uow.commit()
         return cycle_view(uow, cycle_row(uow, year))

@@ -35,9 +35,24 @@ def _year(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year + 1, 1, 1)
 
 
+def _offices(uow: UnitOfWork, year: int) -> list[tuple[str, str, date, date | None]]:
+    """Chief representatives and deputies serve in the hall full time without a window post
+    (EQ-3.1b): they are assessed too. A deputy is taken to serve the chief's whole term."""
+    first, after = _year(year)
+    c = orm.chief_representatives
+    rows = uow.session.execute(
+        select(c).where(c.c.starts_on < after, or_(c.c.ends_on.is_(None), c.c.ends_on > first))
+    ).all()
+    found = [(r.staff_id, r.unit_code, r.starts_on, r.ends_on) for r in rows]
+    found += [
+        (r.deputy_staff_id, r.unit_code, r.starts_on, r.ends_on) for r in rows if r.deputy_staff_id
+    ]
+    return found
+
+
 def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Who served at a window in `year`, for how long, and at which windows: result rows and
-    stint rows for the cycle."""
+    """Who served in the hall in `year` (at a window, or as chief representative or deputy),
+    for how long, and at which windows: result rows and stint rows for the cycle."""
     first, after = _year(year)
     a, s = orm.assignments, orm.staff
     rows = uow.session.execute(
@@ -52,6 +67,9 @@ def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dic
         periods[row.staff_id].append((row.starts_on, row.ends_on))
         by_window[(row.staff_id, row.window_id)].append((row.starts_on, row.ends_on))
         units[row.staff_id] = row.unit_code
+    for staff_id, unit_code, starts_on, ends_on in _offices(uow, year):
+        periods[staff_id].append((starts_on, ends_on))
+        units[staff_id] = unit_code
     year_days = (after - first).days
     stints: list[dict[str, Any]] = []
     # The window served longest; of two served as long, the lower id, so the choice is stable.
@@ -66,15 +84,17 @@ def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dic
         if staff_id not in longest or (days, -window_id) > longest[staff_id]:
             longest[staff_id] = (days, -window_id)
     results = []
-    for staff_id, (_, negative_window) in sorted(longest.items()):
-        served = rules.served_share(year, periods[staff_id])
+    for staff_id in sorted(periods):
+        days = int(rules.served_share(year, periods[staff_id]) * year_days)
+        if not days:
+            continue
         results.append(
             {
                 "year": year,
                 "staff_id": staff_id,
                 "unit_code": units[staff_id],
-                "window_id": -negative_window,
-                "served_days": int(served * year_days),
+                "window_id": -longest[staff_id][1] if staff_id in longest else None,
+                "served_days": days,
                 "year_days": year_days,
             }
         )

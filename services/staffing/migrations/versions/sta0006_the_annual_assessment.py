@@ -2,7 +2,7 @@
 
 Revision ID: sta0006
 Revises: sta0005
-Create Date: 2026-12-02 01:07:09.600094
+Create Date: 2026-12-02 01:24:40.336404
 """
 
 from collections.abc import Sequence
@@ -88,7 +88,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('staff_id', sa.String(length=63), nullable=False),
     sa.Column('unit_code', sa.String(length=63), nullable=False),
-    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=True),
     sa.Column('served_days', sa.Integer(), nullable=False),
     sa.Column('year_days', sa.Integer(), nullable=False),
     sa.Column('total_cents', sa.Integer(), nullable=True),
