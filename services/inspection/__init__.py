@@ -1,4 +1,5 @@
-"""inspection: sampling, random spot checks, surveys, complaints and sanctions."""
+"""inspection: sampling, random spot checks, findings, guidance visits, evaluations,
+complaints and sanctions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from services.inspection import api, consumers, orm
+from services.inspection.handlers import draws, findings, public
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -19,6 +21,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    sweeps=(*draws.SWEEPS, *findings.SWEEPS, *public.SWEEPS),
 )
 
 

@@ -1,8 +1,8 @@
-"""Staffing's tables."""
+"""Inspection's tables. Each area keeps its own in `orm_<area>.py`, on this one metadata."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Text
 
 from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
@@ -35,4 +35,25 @@ cases = Table(
     Column("completed_on", Date, nullable=True),
     Column("overdue", Boolean, nullable=False),
     Column("source_event_id", String(36), nullable=False),
+    # Who accepted the case: the staff member its evaluations count for (EQ-3.2.2a).
+    Column("staff_id", String(63), nullable=False, server_default=""),
+    # From case.accepted: checks the public's query code (shared/receipts.py, TJ-7.5).
+    Column("query_code_verifier", Text, nullable=False, server_default=""),
 )
+
+# Windows as inspection knows them, from registry's window events: the spot-check population.
+windows = Table(
+    "windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("unit_code", String(63), nullable=False, index=True),
+    Column("co_units", JSON, nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("source_event_id", String(36), nullable=False),
+)
+
+# Each area's tables, on this metadata (imported last: they import `metadata` from here).
+from services.inspection import orm_draws, orm_findings, orm_public  # noqa: E402, F401

@@ -111,6 +111,13 @@ class CaseV1(Schema):
     level = fields.String(load_default="", metadata={"description": "case.warned: yellow/red"})
     detail = fields.String(load_default="")
     overdue = fields.Boolean(load_default=False, metadata={"description": "done after due_on"})
+    query_code_verifier = fields.String(
+        load_default="",
+        metadata={
+            "description": "case.accepted only: a slow salted hash of the receipt's query code, "
+            "so the public's evaluation can be checked where the case is not kept (TJ-7.5)"
+        },
+    )
 
 
 def _type(name: str, schema: type[Schema], description: str) -> EventType:

@@ -19,7 +19,7 @@ from services.registry import repository_cases as store
 from services.registry.domain import cases as rules
 from services.registry.domain import window_life
 from services.registry.domain.cases import Case, Stage
-from shared import clock
+from shared import clock, receipts
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.events import EventType
@@ -38,6 +38,7 @@ def emit_case(
     staff_id: str = "",
     level: str = "",
     detail: str = "",
+    query_code_verifier: str = "",
 ) -> None:
     uow.emit(
         event.name,
@@ -57,6 +58,7 @@ def emit_case(
             "level": level,
             "detail": detail,
             "overdue": case.done and case.history[-1].on > case.due_on,
+            **({"query_code_verifier": query_code_verifier} if query_code_verifier else {}),
         },
     )
 
@@ -108,7 +110,15 @@ def accept(
             .values(receipt_number=receipt, query_code_hash=_code_hash(receipt, code))
         )
         case = replace(case, id=case_id)
-        emit_case(uow, contracts.CASE_ACCEPTED, case, receipt, today, staff_id=body["staff_id"])
+        emit_case(
+            uow,
+            contracts.CASE_ACCEPTED,
+            case,
+            receipt,
+            today,
+            staff_id=body["staff_id"],
+            query_code_verifier=receipts.verifier(receipt, code),
+        )
         uow.commit()
     return {**view(case, receipt), "query_code": code}
 

@@ -1,4 +1,4 @@
-"""Staffing's HTTP adapter."""
+"""Units and cases as inspection knows them, from registry's events."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from services.inspection import handlers
+from services.inspection.handlers import units as handlers
 from services.inspection.schemas import UnitOut
 from shared import auth
 from shared.web import unit_of_work

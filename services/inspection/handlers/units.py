@@ -1,4 +1,4 @@
-"""Staffing's use cases."""
+"""Reading inspection's copies of registry's units and cases."""
 
 from __future__ import annotations
 

@@ -1,0 +1,11 @@
+"""Inspection's HTTP adapter: one module per area, each with its `blueprints`."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    from services.inspection.api import draws, findings, public, units
+
+    return [*units.blueprints(), *draws.blueprints, *findings.blueprints, *public.blueprints]
