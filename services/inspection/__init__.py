@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from services.inspection import api, consumers, orm
-from services.inspection.handlers import draws, findings, public
+from services.inspection.handlers import complaints, draws, evaluations, findings
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -21,7 +21,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
-    sweeps=(*draws.SWEEPS, *findings.SWEEPS, *public.SWEEPS),
+    sweeps=(*draws.SWEEPS, *findings.SWEEPS, *evaluations.SWEEPS, *complaints.SWEEPS),
 )
 
 

@@ -124,6 +124,3 @@ register(
 
 # Each area's events live in their own module; importing them here registers them wherever
 # inspection's contracts are known (the catalog, the app).
-import services.inspection.contracts_draws  # noqa: E402
-import services.inspection.contracts_findings  # noqa: E402
-import services.inspection.contracts_public  # noqa: E402, F401

@@ -56,4 +56,9 @@ windows = Table(
 )
 
 # Each area's tables, on this metadata (imported last: they import `metadata` from here).
-from services.inspection import orm_draws, orm_findings, orm_public  # noqa: E402, F401
+from services.inspection import (  # noqa: E402, F401
+    orm_complaints,
+    orm_draws,
+    orm_evaluations,
+    orm_findings,
+)

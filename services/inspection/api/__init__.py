@@ -6,6 +6,12 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.inspection.api import draws, findings, public, units
+    from services.inspection.api import complaints, draws, evaluations, findings, units
 
-    return [*units.blueprints(), *draws.blueprints, *findings.blueprints, *public.blueprints]
+    return [
+        *units.blueprints(),
+        *draws.blueprints,
+        *findings.blueprints,
+        *evaluations.blueprints,
+        *complaints.blueprints,
+    ]

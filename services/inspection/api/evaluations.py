@@ -1,4 +1,4 @@
-"""Placeholder: filled by the public work (issue 7)."""
+"""Placeholder: filled by the evaluations work (issue 7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Placeholder: the public tables (issue 7), on inspection's one metadata."""
+"""Placeholder: the evaluations tables (issue 7), on inspection's one metadata."""
 
 from __future__ import annotations
 

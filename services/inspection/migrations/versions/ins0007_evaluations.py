@@ -1,4 +1,4 @@
-"""evaluations, complaints, rankings and personal-data reads
+"""satisfaction evaluations, bad-review rectification, appeals and rankings
 
 Revision ID: ins0007
 Revises: ins0006

@@ -1,0 +1,4 @@
+"""Placeholder: the complaints events (issue 7); registered when services.inspection.contracts is
+imported."""
+
+from __future__ import annotations

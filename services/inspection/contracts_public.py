@@ -1,4 +1,0 @@
-"""Placeholder: the public events (issue 7); registered when services.inspection.contracts is
-imported."""
-
-from __future__ import annotations
