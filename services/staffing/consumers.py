@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from services.staffing import orm
 from services.staffing.domain.assessment import InputKind
@@ -118,9 +118,10 @@ def inspection_fact(uow: UnitOfWork, event: CloudEvent) -> None:
     """An assessment input (EQ-3.2.2a), kept with the event it came from."""
     kind, ref_field, at_field = FACTS[".".join(event.type.split(".")[2:4])]
     fact = InspectionFactSeen().load(event.data)
+    ref = f"{ref_field.removesuffix('_id')}:{fact[ref_field]}"
     values = {
         "event_id": event.id,
-        "ref": f"{ref_field.removesuffix('_id')}:{fact[ref_field]}",
+        "ref": ref,
         "kind": kind.value,
         "staff_id": fact["staff_id"] or None,
         "window_id": fact["window_id"],
@@ -128,20 +129,49 @@ def inspection_fact(uow: UnitOfWork, event: CloudEvent) -> None:
         "on": clock.hall_day(fact[at_field] or event.time),
         "value": fact["score"] if kind is InputKind.EVALUATION else 1,
         "detail": _fact_detail(kind, fact),
-        "voided_by": None,
+        "voided_by": _withdrawal(uow, ref),
     }
     upsert(uow.session, orm.assessment_inputs, ["event_id"], values)
 
 
+# A withdrawal that arrives before the evaluation it withdraws (the evaluation's delivery failed
+# once and is retried later) is kept as a row of this kind, which no score reads, so the
+# evaluation is stored withdrawn when it comes.
+WITHDRAWAL = "withdrawal"
+
+
+def _withdrawal(uow: UnitOfWork, ref: str) -> str | None:
+    table = orm.assessment_inputs
+    return uow.session.execute(
+        select(table.c.event_id).where(table.c.ref == ref, table.c.kind == WITHDRAWAL)
+    ).scalar()
+
+
 def evaluation_voided(uow: UnitOfWork, event: CloudEvent) -> None:
     """A review withdrawn on appeal no longer counts; the line stays, marked, for the record."""
-    ref = f"evaluation:{InspectionFactSeen().load(event.data)['evaluation_id']}"
+    fact = InspectionFactSeen().load(event.data)
+    ref = f"evaluation:{fact['evaluation_id']}"
     table = orm.assessment_inputs
-    uow.session.execute(
+    marked: Any = uow.session.execute(
         update(table)
-        .where(table.c.ref == ref, table.c.voided_by.is_(None))
+        .where(table.c.ref == ref, table.c.kind != WITHDRAWAL, table.c.voided_by.is_(None))
         .values(voided_by=event.id)
     )
+    if marked.rowcount:
+        return
+    withdrawal = {
+        "event_id": event.id,
+        "ref": ref,
+        "kind": WITHDRAWAL,
+        "staff_id": None,
+        "window_id": fact["window_id"],
+        "unit_code": fact["unit_code"],
+        "on": clock.hall_day(fact["submitted_at"] or event.time),
+        "value": 0,
+        "detail": "withdrawn before the evaluation arrived",
+        "voided_by": event.id,
+    }
+    upsert(uow.session, table, ["event_id"], withdrawal)
 
 
 CASE_EVENTS = ("accepted", "advanced", "refused")

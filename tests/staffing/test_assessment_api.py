@@ -303,3 +303,29 @@ def test_chief_representatives_and_deputies_are_assessed_too(client: Client) -> 
     assert opened["assessed"] == 2
     shown = ok(client.get(f"{A}/2026/staff/{chief['id']}", headers=HEXI))
     assert (shown["window_id"], shown["served_days"], shown["year_days"]) == (None, 184, 365)
+
+
+def test_a_withdrawal_that_overtakes_its_evaluation_still_withdraws_it(
+    client: Client, publish: Publish
+) -> None:
+    window, _post, a, b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    review = {
+        "evaluation_id": 777,
+        "window_id": window["id"],
+        "unit_code": "tj-hexi",
+        "staff_id": a["id"],
+        "level": "very_dissatisfied",
+        "score": 1,
+        "source": "public",
+        "submitted_at": "2026-12-01T02:00:00+00:00",
+    }
+    _inspection(publish, "evaluation.voided", review)  # delivered first: the other was retried
+    _inspection(publish, "evaluation.submitted", {**review, "evaluation_id": 778, "score": 5})
+    _inspection(publish, "evaluation.submitted", review)
+    marker = {**review, "evaluation_id": 779, "staff_id": b["id"], "score": 4}
+    _inspection(publish, "evaluation.submitted", marker)  # one queue: taken in after the 1
+    wait_for(lambda: _lines(client, b["id"], "satisfaction") == 1, timeout=10)
+    told = ok(client.get(f"{A}/2026/staff/{a['id']}/explanation", headers=CENTER))
+    (line,) = [ln for ln in told["lines"] if ln["component"] == "satisfaction"]
+    assert Decimal(line["points"]) == Decimal("15.00")  # the 5 alone; the withdrawn 1 is gone
