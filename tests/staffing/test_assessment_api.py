@@ -234,6 +234,13 @@ def test_appeals_respect_the_quota_and_rewrite_the_record(
     record = ok(client.get(f"/staffing/api/v1/staff/{weak}/record", headers=HEXI))
     assert [(r["grade"], r["award_eligible"]) for r in record] == [("basically_competent", True)]
 
+    listed = ok(client.get(f"{A}/2026/appeals", headers=HEXI))
+    assert [(a["staff_id"], a["status"]) for a in listed] == [
+        (runner_up, "dismissed"),
+        (weak, "upheld"),
+    ]
+    assert ok(client.get(f"{A}/2026/appeals", headers=NANKAI)) == []
+    assert client.get(f"/staffing/api/v1/staff/{weak}/record", headers=NANKAI).status_code == 404
     monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 15))  # 31 days on
     late = client.post(f"{A}/2026/staff/{staff['刘洋']}/appeals", json=why, headers=HEXI)
     assert late.status_code == 409 and "2027-01-14" in late.json["detail"]
@@ -329,3 +336,23 @@ def test_a_withdrawal_that_overtakes_its_evaluation_still_withdraws_it(
     told = ok(client.get(f"{A}/2026/staff/{a['id']}/explanation", headers=CENTER))
     (line,) = [ln for ln in told["lines"] if ln["component"] == "satisfaction"]
     assert Decimal(line["points"]) == Decimal("15.00")  # the 5 alone; the withdrawn 1 is gone
+
+
+def test_the_center_publishes_a_new_scheme_version_and_a_cycle_scores_by_it(
+    client: Client,
+) -> None:
+    schemes = "/staffing/api/v1/assessment-schemes"
+    change = {"values": {"base": "50", "timeliness": "30"}}
+    assert client.post(schemes, json=change, headers=HEXI).status_code == 403
+    bad = client.post(schemes, json={"values": {"late": "1", "colour": "red"}}, headers=CENTER)
+    assert bad.status_code == 422 and {"late", "colour"} <= set(bad.json["errors"])
+    published = ok(client.post(schemes, json=change, headers=CENTER), 201)
+    assert published["version"] == 2 and published["values"]["base"] == "50"
+    assert [s["version"] for s in ok(client.get(schemes, headers=HEXI))] == [1, 2]
+
+    _window, _post, a, _b = staffing.staffed_post(client)
+    opened = ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    assert opened["scheme_version"] == 2  # the newest, unless the center names one
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    shown = ok(client.get(f"{A}/2026/staff/{a['id']}", headers=HEXI))
+    assert Decimal(shown["total"]) == Decimal("83.75")  # 50 + 30 × 3/4 + 11.25, nobody's facts

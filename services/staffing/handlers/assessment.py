@@ -71,8 +71,13 @@ def publish_scheme(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
         version = latest_scheme_version(uow) + 1
         published = rules.scheme_from(version, values)
         stored = rules.scheme_values(published)
-        row = {"version": version, "values": stored, "published_by": uow.actor or "center"}
-        uow.session.execute(insert(orm.assessment_schemes).values(row, published_at=utcnow()))
+        row = {
+            "version": version,
+            "values": stored,
+            "published_by": uow.actor or "center",
+            "published_at": utcnow(),
+        }
+        uow.session.execute(insert(orm.assessment_schemes).values(row))
         uow.emit(
             contracts.SCHEME_PUBLISHED.name, str(version), {"version": version, "values": stored}
         )
