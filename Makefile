@@ -33,3 +33,8 @@ clean:
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m bench.cases_scale
+
+# The assessment of a year at 1,000 and 10,000 staff (bench/README.md); about 1.5 minutes.
+.PHONY: bench-assessment
+bench-assessment: $(STAMP)
+	$(BIN)/python -m bench.assessment_scale

@@ -211,6 +211,27 @@ class UnitOfWork:
         self._emitted += 1
         return event.id
 
+    def emit_many(self, event_type: str, items: list[tuple[str, dict[str, Any]]]) -> int:
+        """Record many events of one type, (subject, data) each, in one statement."""
+        from shared.events import new_event
+        from shared.outbox import add_many_to_outbox
+
+        events = [
+            new_event(
+                source=self.source,
+                type=event_type,
+                subject=subject,
+                data=data,
+                actor=self.actor,
+                correlationid=self.correlation_id,
+                causationid=self.causation_id,
+            )
+            for subject, data in items
+        ]
+        add_many_to_outbox(self.session, self.db.table("outbox"), events)
+        self._emitted += len(events)
+        return len(events)
+
     def flush(self) -> None:
         try:
             self.session.flush()

@@ -38,6 +38,23 @@ def add_to_outbox(session: Session, table: Table, event: CloudEvent) -> None:
     )
 
 
+def add_many_to_outbox(session: Session, table: Table, events: list[CloudEvent]) -> None:
+    """One INSERT for many events: a cycle's thousands of consequences in a fraction of a
+    second, not a round trip each."""
+    if events:
+        rows = [
+            {
+                "id": e.id,
+                "type": e.type,
+                "subject": e.subject,
+                "body": e.to_json(),
+                "created_at": e.time,
+            }
+            for e in events
+        ]
+        session.execute(insert(table), rows)
+
+
 class Relay:
     """Publishes pending outbox rows in creation order, one batch per transaction."""
 

@@ -356,12 +356,17 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
             raise Conflict(f"the {year} assessment is {cycle.state}: only a scored one finalises")
         grades = all_grades(uow, year)
         rules.check_finalise(list(grades.values()))
-        units = dict(
-            uow.session.execute(
-                select(RESULTS.c.staff_id, RESULTS.c.unit_code).where(RESULTS.c.year == year)
-            ).all()
-        )
-        records = [_record(year, staff_id, units[staff_id], g) for staff_id, g in grades.items()]
+        people = {
+            row.staff_id: row
+            for row in uow.session.execute(
+                select(RESULTS.c.staff_id, RESULTS.c.unit_code, orm.staff.c.name)
+                .join(orm.staff, orm.staff.c.id == RESULTS.c.staff_id)
+                .where(RESULTS.c.year == year)
+            )
+        }
+        records = [
+            _record(year, staff_id, people[staff_id].unit_code, g) for staff_id, g in grades.items()
+        ]
         if records:
             uow.session.execute(insert(orm.personal_records), records)
         uow.session.execute(
@@ -373,8 +378,12 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
                 finalised_by=uow.actor or "center",
             )
         )
-        for staff_id, grade in sorted(grades.items()):
-            emit_consequence(uow, year, staff_id, units[staff_id], grade)  # a fifth at most
+        consequences = [
+            _consequence(year, staff_id, people[staff_id].name, people[staff_id].unit_code, g)
+            for staff_id, g in sorted(grades.items())
+            if g in NOTIFIED
+        ]
+        uow.emit_many(contracts.GRADE_RECORDED.name, consequences)
         _emit_cycle(uow, contracts.CYCLE_FINALISED, year)
         uow.commit()
         return cycle_view(uow, cycle_row(uow, year))
@@ -394,16 +403,19 @@ def _record(year: int, staff_id: str, unit_code: str, grade: Grade) -> dict[str,
     }
 
 
-def emit_consequence(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade) -> None:
-    """The home unit hears of the grades that change something (EQ-3.2.2d): excellent and
-    incompetent. The rest are on the record and in the finalised cycle's counts."""
-    if grade not in (Grade.EXCELLENT, Grade.INCOMPETENT):
-        return
+# The home unit hears of the grades that change something (EQ-3.2.2d): excellent and
+# incompetent. The rest are on the record and in the finalised cycle's counts.
+NOTIFIED = (Grade.EXCELLENT, Grade.INCOMPETENT)
+
+
+def _consequence(
+    year: int, staff_id: str, name: str, unit: str, grade: Grade
+) -> tuple[str, dict[str, Any]]:
     follows = rules.consequence(grade)
     data = {
         "year": year,
         "staff_id": staff_id,
-        "name": staff_handlers.load(uow, staff_id).name,
+        "name": name,
         "unit_code": unit,
         "grade": grade.value,
         "reason": follows.note,
@@ -411,4 +423,11 @@ def emit_consequence(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade
         "promotion_priority": follows.promotion_priority,
         "rule": "EQ-3.2.2d",
     }
-    uow.emit(contracts.GRADE_RECORDED.name, f"{year}/{staff_id}", data)
+    return f"{year}/{staff_id}", data
+
+
+def emit_consequence(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade) -> None:
+    if grade in NOTIFIED:
+        name = staff_handlers.load(uow, staff_id).name
+        subject, data = _consequence(year, staff_id, name, unit, grade)
+        uow.emit(contracts.GRADE_RECORDED.name, subject, data)

@@ -9,6 +9,7 @@ reads every line. Both give the same points (the scheme's components depend on t
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -20,15 +21,13 @@ from services.staffing import orm
 from services.staffing.domain import assessment as rules
 from services.staffing.domain.assessment import Input, InputKind, Tally
 from shared.db import UnitOfWork
+from shared.errors import Invalid
 
 FACTS = orm.assessment_inputs
 PENALISED_ATTENDANCE = (InputKind.ABSENT_UNAPPROVED.value, InputKind.LATE.value)
 # Findings and complaints that name someone count against them; the rest against the window.
-STAFF_FACT_KINDS = (
-    InputKind.EVALUATION.value,
-    InputKind.COMPLAINT_UPHELD.value,
-    InputKind.FINDING.value,
-)
+LISTED_STAFF_KINDS = (InputKind.COMPLAINT_UPHELD.value, InputKind.FINDING.value)
+STAFF_FACT_KINDS = (InputKind.EVALUATION.value, *LISTED_STAFF_KINDS)
 
 
 def _year(year: int) -> tuple[date, date]:
@@ -101,14 +100,17 @@ def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dic
     return results, stints
 
 
-def _listed_staff_facts(uow: UnitOfWork, year: int, staff_id: str | None) -> list[Any]:
+def _listed_staff_facts(
+    uow: UnitOfWork, year: int, staff_id: str | None, *, evaluations: bool = True
+) -> list[Any]:
     first, after = _year(year)
+    kinds = STAFF_FACT_KINDS if evaluations else LISTED_STAFF_KINDS
     query = select(FACTS).where(
         FACTS.c.on >= first,
         FACTS.c.on < after,
         FACTS.c.staff_id.is_not(None),
         FACTS.c.voided_by.is_(None),
-        FACTS.c.kind.in_(STAFF_FACT_KINDS),
+        FACTS.c.kind.in_(kinds),
     )
     if staff_id is not None:
         query = query.where(FACTS.c.staff_id == staff_id)
@@ -165,16 +167,40 @@ def staff_facts(uow: UnitOfWork, year: int) -> dict[str, tuple[Tally, list[Input
     tallies: dict[str, Tally] = defaultdict(Tally)
     for staff_id, count, on_time in steps:
         tallies[staff_id] = Tally(steps=count, on_time=int(on_time or 0))
+    for staff_id, n, total, low, high in _evaluation_sums(uow, year):
+        if low < 1 or high > 5:  # the contract says 1..5; a sum would hide a stray value
+            raise Invalid(f"{staff_id} has an evaluation outside 1..5", field="inputs")
+        tally = tallies[staff_id]
+        tallies[staff_id] = replace(tally, evaluations=n, evaluation_sum=Decimal(total))
     listed: dict[str, list[Input]] = defaultdict(list)
-    for row in _listed_staff_facts(uow, year, None):
-        if row.kind == InputKind.EVALUATION.value:
-            tally = tallies[row.staff_id]
-            tallies[row.staff_id] = tally.with_evaluation(row.value)
-        else:
-            listed[row.staff_id].append(_fact_input(row))
+    for row in _listed_staff_facts(uow, year, None, evaluations=False):
+        listed[row.staff_id].append(_fact_input(row))
     for staff_id, fact in _own_records(uow, year, None):
         listed[staff_id].append(fact)
     return {sid: (tallies[sid], listed[sid]) for sid in set(tallies) | set(listed)}
+
+
+def _evaluation_sums(uow: UnitOfWork, year: int) -> list[Any]:
+    first, after = _year(year)
+    return list(
+        uow.session.execute(
+            select(
+                FACTS.c.staff_id,
+                func.count(),
+                func.sum(FACTS.c.value),
+                func.min(FACTS.c.value),
+                func.max(FACTS.c.value),
+            )
+            .where(
+                FACTS.c.on >= first,
+                FACTS.c.on < after,
+                FACTS.c.staff_id.is_not(None),
+                FACTS.c.voided_by.is_(None),
+                FACTS.c.kind == InputKind.EVALUATION.value,
+            )
+            .group_by(FACTS.c.staff_id)
+        )
+    )
 
 
 def staff_inputs(uow: UnitOfWork, year: int, staff_id: str) -> list[Input]:
