@@ -132,9 +132,9 @@ def _write(uow: UnitOfWork, marks: Sequence[Mark], owners: dict[str, str]) -> in
         uow.session.execute(insert(orm.attendance), fresh)
     if changed:
         _update(uow, changed, stamp)
-    for row in (*fresh, *changed):
-        _emit(uow, row, owners[row["staff_id"]])
-    return len(fresh) + len(changed)
+    recorded = [_event(row, owners[row["staff_id"]]) for row in (*fresh, *changed)]
+    uow.emit_many(contracts.ATTENDANCE_RECORDED.name, recorded)  # one statement for the sheet
+    return len(recorded)
 
 
 def _update(uow: UnitOfWork, rows: list[dict[str, Any]], stamp: dict[str, Any]) -> None:
@@ -158,17 +158,14 @@ def _update(uow: UnitOfWork, rows: list[dict[str, Any]], stamp: dict[str, Any]) 
     )
 
 
-def _emit(uow: UnitOfWork, row: dict[str, Any], unit_code: str) -> None:
-    uow.emit(
-        contracts.ATTENDANCE_RECORDED.name,
-        subject=row["staff_id"],
-        data={
-            "staff_id": row["staff_id"],
-            "unit_code": unit_code,
-            "day": row["day"],
-            "status": row["status"],
-        },
-    )
+def _event(row: dict[str, Any], unit_code: str) -> tuple[str, dict[str, Any]]:
+    data = {
+        "staff_id": row["staff_id"],
+        "unit_code": unit_code,
+        "day": row["day"],
+        "status": row["status"],
+    }
+    return row["staff_id"], data
 
 
 def _existing(uow: UnitOfWork, marks: Sequence[Mark]) -> dict[tuple[str, date], tuple[str, str]]:
