@@ -174,6 +174,20 @@ def evaluation_voided(uow: UnitOfWork, event: CloudEvent) -> None:
     upsert(uow.session, table, ["event_id"], withdrawal)
 
 
+def complaint_corrected(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A corrected decision no longer stands: an upheld complaint stops counting. If the
+    correction upholds it, the correction's own `complaint.upheld` is the one that counts."""
+    if event.data.get("previous_outcome") != "upheld":
+        return
+    ref = f"complaint:{event.data['complaint_id']}"
+    table = orm.assessment_inputs
+    uow.session.execute(
+        update(table)
+        .where(table.c.ref == ref, table.c.voided_by.is_(None))
+        .values(voided_by=event.id)
+    )
+
+
 CASE_EVENTS = ("accepted", "advanced", "refused")
 WINDOW_EVENTS = (
     "applied",
@@ -199,4 +213,5 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     **{f"govhall.registry.window.{verb}.v1": window_changed for verb in WINDOW_EVENTS},
     **{f"govhall.inspection.{name}.v1": inspection_fact for name in FACTS},
     "govhall.inspection.evaluation.voided.v1": evaluation_voided,
+    "govhall.inspection.complaint.corrected.v1": complaint_corrected,
 }

@@ -80,12 +80,16 @@ def _evaluations(
         )
 
 
+_complaint_ids: list[int] = []
+
+
 def _complaint(publish: Publish, window: dict[str, Any], staff_id: str, n: int) -> None:
+    _complaint_ids.append(next(_ids) + n)
     _inspection(
         publish,
         "complaint.upheld",
         {
-            "complaint_id": next(_ids) + n,
+            "complaint_id": _complaint_ids[-1],
             "window_id": window["id"],
             "unit_code": "tj-hexi",
             "staff_id": staff_id,
@@ -356,3 +360,37 @@ def test_the_center_publishes_a_new_scheme_version_and_a_cycle_scores_by_it(
     ok(client.post(f"{A}/2026/scoring", headers=CENTER))
     shown = ok(client.get(f"{A}/2026/staff/{a['id']}", headers=HEXI))
     assert Decimal(shown["total"]) == Decimal("83.75")  # 50 + 30 × 3/4 + 11.25, nobody's facts
+
+
+def test_a_corrected_upheld_complaint_stops_counting(client: Client, publish: Publish) -> None:
+    window, _post, a, b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    _complaint(publish, window, a["id"], 1)
+    wait_for(lambda: _lines(client, a["id"], "complaint_upheld") == 1, timeout=10)
+    (upheld,) = [
+        ln
+        for ln in ok(client.get(f"{A}/2026/staff/{a['id']}/explanation", headers=CENTER))["lines"]
+        if ln["component"] == "complaint_upheld"
+    ]
+    corrected = {
+        "complaint_id": _complaint_ids[-1],
+        "number": "TS202612010001",
+        "window_id": window["id"],
+        "unit_code": "tj-hexi",
+        "name_zh": "窗",
+        "name_en": "Window",
+        "staff_id": a["id"],
+        "misconduct": None,
+        "anonymous": True,
+        "due_on": "2026-12-08",
+        "correction_id": 99,
+        "correction_number": "TS202612150099",
+        "previous_outcome": "upheld",
+        "outcome": "dismissed",
+        "reasons": "the video shows the applicant was served",
+        "decided_at": "2026-12-15T02:00:00+00:00",
+    }
+    _inspection(publish, "complaint.corrected", corrected)
+    _complaint(publish, window, b["id"], 2)  # a marker: one queue, taken in after the correction
+    wait_for(lambda: _lines(client, b["id"], "complaint_upheld") == 1, timeout=10)
+    assert _lines(client, a["id"], "complaint_upheld") == 0 and upheld["points"] == "-4.00"
