@@ -124,3 +124,9 @@ register(
 
 # Each area's events live in their own module; importing them here registers them wherever
 # inspection's contracts are known (the catalog, the app).
+from services.inspection import (  # noqa: E402, F401
+    contracts_complaints,
+    contracts_draws,
+    contracts_evaluations,
+    contracts_findings,
+)

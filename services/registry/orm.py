@@ -154,6 +154,10 @@ violations = Table(
     Column("summary", Text, nullable=False),
     Column("source_event_id", String(36), nullable=False, unique=True),
     Column("recorded_at", UTCDateTime(), nullable=False),
+    # The inspection record it came from ("finding:12"), and the event that withdrew it: a
+    # withdrawn finding no longer bars the unit (TJ-4.3).
+    Column("ref", String(40), nullable=True, index=True),
+    Column("withdrawn_by", String(36), nullable=True),
 )
 
 # Staff on duty at each window, learned from staffing events (TJ-5.6 publishes them).

@@ -188,6 +188,16 @@ def complaint_corrected(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
+def finding_withdrawn(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A withdrawn finding no longer counts in the assessment; its line stays, marked."""
+    table = orm.assessment_inputs
+    uow.session.execute(
+        update(table)
+        .where(table.c.ref == f"finding:{event.data['finding_id']}", table.c.voided_by.is_(None))
+        .values(voided_by=event.id)
+    )
+
+
 CASE_EVENTS = ("accepted", "advanced", "refused")
 WINDOW_EVENTS = (
     "applied",
@@ -214,4 +224,5 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     **{f"govhall.inspection.{name}.v1": inspection_fact for name in FACTS},
     "govhall.inspection.evaluation.voided.v1": evaluation_voided,
     "govhall.inspection.complaint.corrected.v1": complaint_corrected,
+    "govhall.inspection.finding.withdrawn.v1": finding_withdrawn,
 }

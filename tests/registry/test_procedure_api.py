@@ -143,6 +143,19 @@ def test_a_violation_learned_from_inspection_bars_a_new_window(
     assert wait_for(refused, timeout=3)["rule"] == "TJ-4.3"
     assert builders.application(client, "tj-hexi")["state"] == "applied"  # other units unaffected
 
+    withdrawn = {
+        "finding_id": 4,
+        "window_id": 99,
+        "unit_code": "tj-nankai",
+        "severity": "minor",
+        "rule": "EQ-4.4b",
+        "reason": "the materials were asked for once; the log was misread",
+        "withdrawn_at": "2026-11-02T08:00:00+00:00",
+    }
+    kind = "govhall.inspection.finding.withdrawn.v1"
+    publish(kind, builders.stub_event(kind, withdrawn))
+    assert wait_for(lambda: refused() is None, timeout=3)  # a withdrawn finding bars no one
+
 
 def test_sanctions_suspend_reinstate_and_terminate_a_window(
     client: Client, publish: Callable[[str, str], None]

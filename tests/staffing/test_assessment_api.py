@@ -394,3 +394,25 @@ def test_a_corrected_upheld_complaint_stops_counting(client: Client, publish: Pu
     _complaint(publish, window, b["id"], 2)  # a marker: one queue, taken in after the correction
     wait_for(lambda: _lines(client, b["id"], "complaint_upheld") == 1, timeout=10)
     assert _lines(client, a["id"], "complaint_upheld") == 0 and upheld["points"] == "-4.00"
+
+
+def test_a_withdrawn_finding_stops_counting(client: Client, publish: Publish) -> None:
+    window, _post, a, b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    finding = {
+        "finding_id": 31,
+        "window_id": window["id"],
+        "unit_code": "tj-hexi",
+        "staff_id": a["id"],
+        "severity": "serious",
+        "rule": "TJ-8.3",
+    }
+    recorded = {**finding, "summary": "asked for a favour", "recorded_at": "2026-06-01T02:00:00Z"}
+    _inspection(publish, "finding.recorded", recorded)
+    wait_for(lambda: _lines(client, a["id"], "finding") == 1, timeout=10)
+    withdrawn = {**finding, "reason": "mistaken identity", "withdrawn_at": "2026-06-02T02:00:00Z"}
+    _inspection(publish, "finding.withdrawn", withdrawn)
+    marker = {**recorded, "finding_id": 32, "staff_id": b["id"], "severity": "minor"}
+    _inspection(publish, "finding.recorded", marker)  # one queue: taken in after the withdrawal
+    wait_for(lambda: _lines(client, b["id"], "finding") == 1, timeout=10)
+    assert _lines(client, a["id"], "finding") == 0

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import NoResultFound
 
 from services.registry import contracts, orm, repository
@@ -32,7 +32,28 @@ def remember_violation(uow: UnitOfWork, event: CloudEvent, kind: str) -> None:
             summary=data.get("summary") or data.get("reason", ""),
             source_event_id=event.id,
             recorded_at=event.time,
+            ref=_ref(data),
+            withdrawn_by=None,
         )
+    )
+
+
+def _ref(data: dict[str, Any]) -> str | None:
+    for kind in ("finding", "sanction"):
+        if data.get(f"{kind}_id") is not None:
+            return f"{kind}:{data[f'{kind}_id']}"
+    return None
+
+
+def withdraw_violation(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A finding withdrawn by inspection no longer counts against the unit (TJ-4.3); the row
+    stays, marked, for the record."""
+    ref = _ref(event.data)
+    table = orm.violations
+    uow.session.execute(
+        update(table)
+        .where(table.c.ref == ref, table.c.withdrawn_by.is_(None))
+        .values(withdrawn_by=event.id)
     )
 
 

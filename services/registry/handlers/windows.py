@@ -77,7 +77,9 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
 
 
 def _violations(uow: UnitOfWork, unit_code: str) -> int:
-    query = select(func.count()).where(orm.violations.c.unit_code == unit_code)
+    query = select(func.count()).where(
+        orm.violations.c.unit_code == unit_code, orm.violations.c.withdrawn_by.is_(None)
+    )
     return int(uow.session.execute(query).scalar_one())
 
 
