@@ -3,32 +3,10 @@ unit (`unit:<code>`). Templates per channel and language come with the notificat
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-Text = Callable[[dict[str, Any]], str]
-
-
-@dataclass(frozen=True)
-class Route:
-    recipients: Callable[[dict[str, Any]], tuple[str, ...]]
-    title: Text
-
-
-@dataclass(frozen=True)
-class Notice:
-    recipient: str
-    title: str
-
-
-def _window(zh: str, en: str) -> Text:
-    return lambda d: f"{zh} {en}: {d['name_zh']} / {d['name_en']} (#{d['window_id']})"
-
-
-def _unit_and(*roles: str) -> Callable[[dict[str, Any]], tuple[str, ...]]:
-    return lambda d: (*roles, f"unit:{d['unit_code']}")
-
+from services.notification.domain import routes_inspection
+from services.notification.domain.route import Notice, Route, unit_and, window_title
 
 ROUTES: dict[str, Route] = {
     "govhall.registry.unit.registered.v1": Route(
@@ -36,25 +14,25 @@ ROUTES: dict[str, Route] = {
         title=lambda data: f"新单位已登记 Unit registered: {data['name']} ({data['district']})",
     ),
     "govhall.registry.window.applied.v1": Route(
-        _unit_and("authority"), _window("窗口设立申请", "Window application received")
+        unit_and("authority"), window_title("窗口设立申请", "Window application received")
     ),
     "govhall.registry.window.published.v1": Route(
-        _unit_and("center"), _window("窗口已公布", "Window published")
+        unit_and("center"), window_title("窗口已公布", "Window published")
     ),
     "govhall.registry.window.suspended.v1": Route(
-        _unit_and("center", "authority"), _window("窗口业务暂停", "Window suspended")
+        unit_and("center", "authority"), window_title("窗口业务暂停", "Window suspended")
     ),
     "govhall.registry.window.reinstated.v1": Route(
-        _unit_and("center", "authority"), _window("窗口恢复业务", "Window reinstated")
+        unit_and("center", "authority"), window_title("窗口恢复业务", "Window reinstated")
     ),
     "govhall.registry.window.terminated.v1": Route(
-        _unit_and("center", "authority"), _window("窗口职能终止", "Window terminated")
+        unit_and("center", "authority"), window_title("窗口职能终止", "Window terminated")
     ),
     "govhall.registry.window.revocation_requested.v1": Route(
-        _unit_and("authority"), _window("窗口撤销申请", "Window revocation requested")
+        unit_and("authority"), window_title("窗口撤销申请", "Window revocation requested")
     ),
     "govhall.registry.window.revoked.v1": Route(
-        _unit_and("center"), _window("窗口已撤销", "Window revoked")
+        unit_and("center"), window_title("窗口已撤销", "Window revoked")
     ),
     # EQ-2.2b: the unit is told to come to the comprehensive window and accept the materials.
     "govhall.registry.window.materials_received.v1": Route(
@@ -65,14 +43,14 @@ ROUTES: dict[str, Route] = {
         ),
     ),
     "govhall.registry.agreement.renewal_due.v1": Route(
-        _unit_and("authority"),
+        unit_and("authority"),
         lambda d: (
             f"委托协议即将到期 Agreement #{d['agreement_id']} expires on {d['ends_on']} "
             f"({d['days_left']} days)"
         ),
     ),
     "govhall.registry.agreement.expired.v1": Route(
-        _unit_and("authority", "center"),
+        unit_and("authority", "center"),
         lambda d: f"委托协议已到期 Agreement #{d['agreement_id']} expired on {d['ends_on']}",
     ),
     # EQ-3.2.5: B is told to cover, through B's unit (staff have no inbox of their own).
@@ -85,7 +63,7 @@ ROUTES: dict[str, Route] = {
         ),
     ),
     "govhall.staffing.post.uncovered.v1": Route(
-        _unit_and("center"),
+        unit_and("center"),
         lambda d: (
             f"岗位无人在岗 Post uncovered: {d['post']} (window #{d['window_id']}) on {d['on']}: "
             f"{d['detail']}"
@@ -100,14 +78,14 @@ ROUTES: dict[str, Route] = {
     ),
     # EQ-3.2.4 with EQ-4.2: the office and the seal's custody are vacant until the unit appoints.
     "govhall.staffing.chief_representative.vacated.v1": Route(
-        _unit_and("center"),
+        unit_and("center"),
         lambda d: (
             f"首席代表职位空缺 Office vacated: {d['name']} ({d['office']}) on {d['on']}: "
             f"{d['reason']}; appoint again to keep the seal"
         ),
     ),
     "govhall.staffing.replacement.overdue.v1": Route(
-        _unit_and("center"),
+        unit_and("center"),
         lambda d: (
             f"未按期补派人员 Replacement overdue: for {d.get('name') or d['staff_id']}, "
             f"due {d['replacement_due_on']}"
@@ -146,6 +124,9 @@ ROUTES: dict[str, Route] = {
         ),
     ),
 }
+
+
+ROUTES.update(routes_inspection.ROUTES)
 
 
 def notices_for(event_type: str, data: dict[str, Any]) -> list[Notice]:
