@@ -26,7 +26,8 @@ cases = Table(
     "cases",
     metadata,
     Column("case_id", Integer, primary_key=True, autoincrement=False),
-    Column("receipt_number", String(32), nullable=False),
+    # Every public evaluation finds its case by the receipt (TJ-7.5).
+    Column("receipt_number", String(32), nullable=False, unique=True),
     Column("window_id", Integer, nullable=False, index=True),
     Column("unit_code", String(63), nullable=False),
     Column("matter_code", String(63), nullable=False),

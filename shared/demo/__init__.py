@@ -62,7 +62,16 @@ class DemoClient:
 
 def load(hall: Hall) -> bool:
     """Load the demo hall; False when the data is there already (a second run adds nothing)."""
-    from shared.demo import assessment, cases, registry, staffing
+    from shared.demo import (
+        assessment,
+        cases,
+        inspection_complaints,
+        inspection_draws,
+        inspection_evaluations,
+        inspection_findings,
+        registry,
+        staffing,
+    )
 
     client = DemoClient(hall)
     if client.call("GET", "/registry/api/v1/halls", role="center"):
@@ -72,7 +81,12 @@ def load(hall: Hall) -> bool:
     people = staffing.load(client)
     staffing.extras(client, people)
     posted = {s["window"]["id"]: [s["a"]["id"], s["b"]["id"]] for s in people["seats"]}
-    cases.load(client, posted)
+    receipts = cases.load(client, posted)
+    _settle(hall)
+    inspection_draws.load(client)
+    inspection_findings.load(client)
+    inspection_complaints.load(client)
+    inspection_evaluations.load(client, receipts)
     _settle(hall)
     assessment.load(client, people)
     return True

@@ -32,24 +32,27 @@ APPLICANTS = [
 ]
 
 
-def load(client: DemoClient, staff: dict[int, list[str]], per_window: int = 25) -> int:
+def load(
+    client: DemoClient, staff: dict[int, list[str]], per_window: int = 25
+) -> list[dict[str, Any]]:
     """Cases at every open window, taken by the window's A (B was posted today): `staff` maps a
-    window to the staff posted there."""
+    window to the staff posted there. Returns the receipts as the applicants got them (with the
+    query code), for the public's evaluations."""
     rt = client.hall.runtime("registry")
     rng = random.Random(2026)  # the same demo every time
     windows = client.call("GET", "/registry/api/v1/directory?limit=200", role="center")["items"]
-    made = 0
+    receipts = []
     for window in windows:
         if not window["is_open"] or not window["matters"]:
             continue
         for _ in range(per_window):
             posted = staff.get(window["id"]) or [f"{window['unit']['code']}-{window['id']}-0"]
-            made += _one_case(rt, window, posted[0], rng)
+            receipts.append(_one_case(rt, window, posted[0], rng))
     supervision.sweep(rt.uow(actor="demo"), rt.calendar, clock.today())
-    return made
+    return receipts
 
 
-def _one_case(rt: Any, window: dict[str, Any], staff: str, rng: random.Random) -> int:
+def _one_case(rt: Any, window: dict[str, Any], staff: str, rng: random.Random) -> dict[str, Any]:
     today = clock.today()
     accepted = _working_day(rt, today - timedelta(days=rng.randint(0, 24)))
     matter = rng.choice(window["matters"])["code"]
@@ -79,7 +82,7 @@ def _one_case(rt: Any, window: dict[str, Any], staff: str, rng: random.Random) -
             },
             today=min(accepted + timedelta(days=1), today),
         )
-        return 1
+        return case
     steps = len(CHAIN) - 1 if fate > 0.3 else rng.randint(0, len(CHAIN) - 2)
     day = accepted
     for stage in CHAIN[1 : 1 + steps]:
@@ -92,7 +95,7 @@ def _one_case(rt: Any, window: dict[str, Any], staff: str, rng: random.Random) -
             {"stage": stage.value, "staff_id": staff},
             today=day,
         )
-    return 1
+    return case
 
 
 def _working_day(rt: Any, day: date) -> date:

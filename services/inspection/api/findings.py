@@ -1,7 +1,401 @@
-"""Placeholder: filled by the findings work (issue 7)."""
+"""Findings of inspections (TJ-7.4) with evidence and rectification (TJ-8.1), and guidance
+visits with the problems found (TJ-7.2)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
+from urllib.parse import quote
 
-blueprints: list[Blueprint] = []
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.inspection.domain import findings as rules
+from services.inspection.handlers import findings as handlers
+from shared import auth
+from shared.auth import ROLES
+from shared.errors import Invalid
+from shared.pagination import PageQuery, decode_cursor, page
+from shared.web import require_principal, runtime, unit_of_work, unit_scope
+
+findings_blp = Blueprint(
+    "findings",
+    __name__,
+    url_prefix="/api/v1/findings",
+    description="Findings of inspections and guidance visits, their evidence and rectification "
+    "(TJ-7.4, TJ-8.1)",
+)
+visits_blp = Blueprint(
+    "guidance-visits",
+    __name__,
+    url_prefix="/api/v1/guidance-visits",
+    description="Guidance visits to windows by the authority or the unit (TJ-7.2)",
+)
+RECORDERS = ("inspector", "authority")
+READERS = ("authority", "center", "inspector", "unit")
+DAYS = validate.Range(min=1, max=rules.MAX_RECTIFICATION_WORKDAYS)
+TEXT = validate.Length(min=1)
+
+
+class FindingFacts(Schema):
+    severity = fields.String(
+        required=True, validate=validate.OneOf([s.value for s in rules.Severity])
+    )
+    rule = fields.String(
+        required=True, metadata={"description": "the rule breached, a RULES.md ID: EQ-4.4b"}
+    )
+    case_id = fields.Integer(load_default=None, allow_none=True)
+    staff_id = fields.String(load_default=None, allow_none=True)
+    rectification = fields.String(
+        required=True, validate=TEXT, metadata={"description": "what the unit must put right"}
+    )
+    rectification_days = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=DAYS,
+        metadata={"description": "working days to rectify; default FINDING_RECTIFICATION_DAYS, 10"},
+    )
+
+
+class FindingIn(FindingFacts):
+    window_id = fields.Integer(required=True)
+    summary = fields.String(required=True, validate=TEXT)
+    source = fields.String(required=True, validate=validate.OneOf([s.value for s in rules.Source]))
+    source_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "the draw or visit"}
+    )
+    problem_number = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "of the guidance visit"}
+    )
+    corrects_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "a withdrawn finding"}
+    )
+
+
+class FindingOut(FindingIn):
+    id = fields.Integer()
+    unit_code = fields.String()
+    rectification_due_on = fields.Date()
+    status = fields.String(metadata={"description": "open, reported, rectified or withdrawn"})
+    overdue = fields.Boolean(metadata={"description": "open past its deadline"})
+    overdue_at = fields.DateTime(allow_none=True, metadata={"description": "when announced"})
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+    recorded_on = fields.Date()
+    withdrawn_reason = fields.String(allow_none=True)
+    withdrawn_by = fields.String(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+
+
+class EvidenceOut(Schema):
+    id = fields.Integer()
+    finding_id = fields.Integer()
+    purpose = fields.String(metadata={"description": "finding, or the unit's rectification"})
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    description = fields.String()
+    replaces_id = fields.Integer(allow_none=True)
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class FindingRectificationOut(Schema):
+    id = fields.Integer()
+    report = fields.String()
+    reported_by = fields.String()
+    reported_at = fields.DateTime()
+    due_on = fields.Date(metadata={"description": "the deadline it answered"})
+    accepted = fields.Boolean(allow_none=True, metadata={"description": "null: not verified"})
+    note = fields.String(allow_none=True)
+    verified_by = fields.String(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+
+
+class FindingDetail(FindingOut):
+    evidence = fields.List(fields.Nested(EvidenceOut))
+    rectifications = fields.List(fields.Nested(FindingRectificationOut))
+
+
+class WindowPeriodQuery(PageQuery):
+    window_id = fields.Integer(load_default=None)
+    unit_code = fields.String(load_default=None)
+    from_ = fields.Date(data_key="from", load_default=None)
+    to = fields.Date(load_default=None)
+
+
+class FindingQuery(WindowPeriodQuery):
+    severity = fields.String(
+        load_default=None, validate=validate.OneOf([s.value for s in rules.Severity])
+    )
+    status = fields.String(
+        load_default=None, validate=validate.OneOf([s.value for s in rules.Status])
+    )
+    rule = fields.String(load_default=None)
+    case_id = fields.Integer(load_default=None)
+    staff_id = fields.String(load_default=None)
+
+
+class FindingPage(Schema):
+    items = fields.List(fields.Nested(FindingOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class RectificationReportIn(Schema):
+    report = fields.String(required=True, validate=TEXT)
+
+
+class VerificationIn(Schema):
+    accepted = fields.Boolean(required=True)
+    note = fields.String(load_default="", metadata={"description": "required when rejected"})
+    rectification_days = fields.Integer(
+        load_default=None, allow_none=True, validate=DAYS, metadata={"description": "when rejected"}
+    )
+
+
+class WithdrawalIn(Schema):
+    reason = fields.String(required=True, validate=TEXT)
+
+
+class VisitFinding(FindingFacts):
+    summary = fields.String(load_default=None, metadata={"description": "default: the problem"})
+
+
+class ProblemIn(Schema):
+    description = fields.String(required=True, validate=TEXT)
+    finding = fields.Nested(
+        VisitFinding,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "record the problem as a finding now (the authority)"},
+    )
+
+
+class VisitIn(Schema):
+    window_id = fields.Integer(required=True)
+    visited_on = fields.Date(required=True)
+    visitors = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    summary = fields.String(required=True, validate=TEXT)
+    problems = fields.List(fields.Nested(ProblemIn), load_default=list)
+
+
+class ProblemOut(Schema):
+    number = fields.Integer()
+    description = fields.String()
+    finding_id = fields.Integer(allow_none=True)
+
+
+class VisitOut(Schema):
+    id = fields.Integer()
+    window_id = fields.Integer()
+    unit_code = fields.String()
+    visited_on = fields.Date()
+    visitor_role = fields.String()
+    visitor_unit = fields.String(allow_none=True)
+    visitors = fields.List(fields.String())
+    summary = fields.String()
+    problems = fields.List(fields.Nested(ProblemOut))
+    recorded_by = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class VisitPage(Schema):
+    items = fields.List(fields.Nested(VisitOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+def _after(cursor: str | None) -> int | None:
+    key = decode_cursor(cursor)
+    if key is not None and type(key) is not int:
+        raise Invalid("the cursor is not one this service gave out", field="cursor")
+    return key
+
+
+@findings_blp.route("")
+class Findings(MethodView):
+    @auth.roles(*RECORDERS)
+    @findings_blp.arguments(FindingIn)
+    @findings_blp.response(201, FindingOut)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Record a finding of an inspection, spot check or guidance visit (TJ-7.4, TJ-7.2); the
+        unit is ordered to rectify within working days (TJ-8.1). Emits `finding.recorded`."""
+        return handlers.record_finding(unit_of_work(), body, runtime().calendar)
+
+    @auth.roles(*READERS, "integrator")
+    @findings_blp.arguments(FindingQuery, location="query")
+    @findings_blp.response(200, FindingPage)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Findings in id order, withdrawn ones too; `from`/`to` bound the day recorded. A unit
+        token sees the findings on its own windows."""
+        after = _after(query["cursor"])
+        rows = handlers.list_findings(
+            unit_of_work(), unit_scope(), query, after, query["limit"] + 1
+        )
+        return page(rows, query["limit"], key=lambda row: row["id"])
+
+
+@findings_blp.route("/<int:finding_id>")
+class FindingById(MethodView):
+    @auth.roles(*READERS, "integrator")
+    @findings_blp.response(200, FindingDetail)
+    def get(self, finding_id: int) -> Any:
+        """A finding with its evidence (without the bytes) and every rectification report."""
+        return handlers.get_finding(unit_of_work(), finding_id, unit_scope())
+
+
+@findings_blp.route("/<int:finding_id>/withdrawal")
+class Withdrawal(MethodView):
+    @auth.roles(*RECORDERS)
+    @findings_blp.arguments(WithdrawalIn)
+    @findings_blp.response(200, FindingOut)
+    def post(self, body: dict[str, Any], finding_id: int) -> Any:
+        """Withdraw a wrong finding with the reason; it stays listed. Record the correction as a
+        new finding naming it in `corrects_id`."""
+        return handlers.withdraw(unit_of_work(), finding_id, body["reason"])
+
+
+@findings_blp.route("/<int:finding_id>/rectification")
+class Rectification(MethodView):
+    @auth.roles("unit")
+    @findings_blp.arguments(RectificationReportIn)
+    @findings_blp.response(200, FindingOut)
+    def post(self, body: dict[str, Any], finding_id: int) -> Any:
+        """The unit ordered to rectify reports how it did (TJ-8.1); the inspectors verify."""
+        return handlers.report_rectification(
+            unit_of_work(), finding_id, unit_scope(), body["report"]
+        )
+
+
+@findings_blp.route("/<int:finding_id>/verification")
+class Verification(MethodView):
+    @auth.roles(*RECORDERS)
+    @findings_blp.arguments(VerificationIn)
+    @findings_blp.response(200, FindingOut)
+    def post(self, body: dict[str, Any], finding_id: int) -> Any:
+        """Accept the rectification reported, or reject it saying what is still wrong: the unit
+        gets a new deadline (`rectification_days`, default FINDING_RECTIFICATION_DAYS)."""
+        return handlers.verify(unit_of_work(), finding_id, body, runtime().calendar)
+
+
+UPLOAD = {
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "description": {"type": "string"},
+                    "replaces_id": {"type": "integer"},
+                },
+            }
+        },
+        **{
+            kind: {"schema": {"type": "string", "format": "binary"}}
+            for kind in rules.EVIDENCE_KINDS
+        },
+    }
+}
+
+
+@findings_blp.route("/<int:finding_id>/evidence")
+class EvidenceList(MethodView):
+    @auth.roles(*RECORDERS, "unit")
+    @findings_blp.doc(requestBody=UPLOAD)
+    @findings_blp.response(201, EvidenceOut)
+    def post(self, finding_id: int) -> Any:
+        """Attach evidence: PDF, JPEG, PNG or UTF-8 text, at most 10 MiB, as multipart (`file`,
+        `description`, `replaces_id`) or as the raw body with its Content-Type (`?filename=`,
+        `?description=`, `?replaces_id=`). The unit ordered to rectify attaches evidence of its
+        rectification. Nothing is deleted: a correction names the evidence it `replaces_id`."""
+        upload, fields_ = _upload()
+        return handlers.add_evidence(
+            unit_of_work(),
+            finding_id,
+            unit_scope(),
+            upload,
+            fields_.get("description", ""),
+            _replaces(fields_.get("replaces_id")),
+        )
+
+    @auth.roles(*READERS)
+    @findings_blp.response(200, EvidenceOut(many=True))
+    def get(self, finding_id: int) -> Any:
+        return handlers.list_evidence(unit_of_work(), finding_id, unit_scope())
+
+
+@findings_blp.route("/<int:finding_id>/evidence/<int:evidence_id>")
+class EvidenceFile(MethodView):
+    @auth.roles(*READERS)
+    @findings_blp.response(200, description="The file, checked against its SHA-256")
+    def get(self, finding_id: int, evidence_id: int) -> Response:
+        """Download evidence; a file that no longer matches its SHA-256 is not served (500)."""
+        row = handlers.evidence_file(unit_of_work(), finding_id, evidence_id, unit_scope())
+        response = Response(row.data, mimetype=row.content_type)
+        ascii_name = row.filename.encode("ascii", "replace").decode().replace("?", "_")
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.filename)}"
+        )
+        response.headers["Content-Length"] = str(row.size)
+        response.headers["ETag"] = f'"{row.sha256}"'
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+
+
+def _upload() -> tuple[tuple[str | None, str | None, bytes], dict[str, str]]:
+    limit = rules.MAX_EVIDENCE_BYTES
+    # Refused before reading; the slack is multipart framing. The file is measured again.
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        raise rules.TooLarge(f"evidence is at most {limit // (1024 * 1024)} MiB", field="file")
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise Invalid("send the evidence in the form field `file`", field="file")
+        return (upload.filename, upload.mimetype, upload.read(limit + 1)), dict(request.form)
+    filename = request.args.get("filename")
+    return (filename, request.mimetype, request.get_data()), dict(request.args)
+
+
+def _replaces(text: str | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Invalid("name the evidence this replaces by its id", field="replaces_id")
+    return int(text)
+
+
+@visits_blp.route("")
+class Visits(MethodView):
+    @auth.roles(*ROLES)
+    @visits_blp.arguments(VisitIn)
+    @visits_blp.response(201, VisitOut)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Record a guidance visit by the authority (any window) or a unit (its own) with the
+        problems found (TJ-7.2); the authority may record each as a finding at once."""
+        who = require_principal()
+        return handlers.record_visit(
+            unit_of_work(), who.role, unit_scope(), body, runtime().calendar
+        )
+
+    @auth.roles(*READERS)
+    @visits_blp.arguments(WindowPeriodQuery, location="query")
+    @visits_blp.response(200, VisitPage)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Visits in id order; `from`/`to` bound the day of the visit. A unit token sees the
+        visits to its own windows."""
+        after = _after(query["cursor"])
+        rows = handlers.list_visits(unit_of_work(), unit_scope(), query, after, query["limit"] + 1)
+        return page(rows, query["limit"], key=lambda row: row["id"])
+
+
+@visits_blp.route("/<int:visit_id>")
+class VisitById(MethodView):
+    @auth.roles(*READERS)
+    @visits_blp.response(200, VisitOut)
+    def get(self, visit_id: int) -> Any:
+        return handlers.get_visit(unit_of_work(), visit_id, unit_scope())
+
+
+blueprints: list[Blueprint] = [findings_blp, visits_blp]

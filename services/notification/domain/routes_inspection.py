@@ -37,6 +37,10 @@ def _complaint(d: D) -> str:
     return f"{d['number']}: {d['name_zh']} / {d['name_en']} (#{d['window_id']})"
 
 
+def _task(d: D) -> str:
+    return f"#{d['rectification_id']} (window #{d['window_id']})"
+
+
 ROUTES: dict[str, Route] = {
     "govhall.inspection.inspector.registered.v1": Route(
         lambda d: ("authority",), lambda d: f"督查人员已登记 Inspector registered: {d['name']}"
@@ -89,6 +93,47 @@ ROUTES: dict[str, Route] = {
     "govhall.inspection.finding.rectification_overdue.v1": Route(
         unit_and("authority", "inspector", "center"),
         lambda d: f"整改逾期 Rectification overdue: {_finding(d)} was due {d['due_on']}",
+    ),
+    # TJ-7.5: a bad review opens a task for the unit: call the applicant back, rectify.
+    "govhall.inspection.rectification.opened.v1": Route(
+        unit_and("center"),
+        lambda d: (
+            f"差评整改 Bad-review rectification {_task(d)}: call back and rectify by "
+            f"{d['due_on']} (TJ-7.5)"
+        ),
+    ),
+    "govhall.inspection.rectification.reported.v1": Route(
+        lambda d: ("center",),
+        lambda d: (
+            f"差评整改已报告 Rectification {_task(d)} reported by {d['unit_code']}: review it"
+        ),
+    ),
+    "govhall.inspection.rectification.reopened.v1": Route(
+        lambda d: (f"unit:{d['unit_code']}",),
+        lambda d: f"差评整改被退回 Rectification {_task(d)} reopened: {d['note']}",
+    ),
+    "govhall.inspection.rectification.closed.v1": Route(
+        lambda d: (f"unit:{d['unit_code']}",),
+        lambda d: f"差评整改已办结 Rectification {_task(d)} {d['status']} {d['note']}".rstrip(),
+    ),
+    "govhall.inspection.rectification.overdue.v1": Route(
+        unit_and("center"),
+        lambda d: f"差评整改逾期 Rectification {_task(d)} overdue: due {d['due_on']} (TJ-7.5)",
+    ),
+    "govhall.inspection.evaluation_appeal.filed.v1": Route(
+        lambda d: ("center",),
+        lambda d: (
+            f"差评申诉待裁定 Appeal #{d['appeal_id']} of evaluation #{d['evaluation_id']} "
+            f"by {d['unit_code']} ({d['grounds']})"
+        ),
+    ),
+    "govhall.inspection.evaluation_appeal.decided.v1": Route(
+        lambda d: (f"unit:{d['unit_code']}",),
+        lambda d: f"差评申诉已裁定 Appeal #{d['appeal_id']}: {d['status']}",
+    ),
+    "govhall.inspection.ranking.published.v1": Route(
+        lambda d: ("center", "authority"),
+        lambda d: f"窗口月度排名 Window ranking {d['month']} published ({d['windows']} windows)",
     ),
     "govhall.inspection.complaint.received.v1": Route(
         lambda d: ("center", "inspector"),

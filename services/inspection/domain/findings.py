@@ -1,0 +1,351 @@
+"""Findings of inspections (TJ-7.4) and guidance visits (TJ-7.2), with the rectification the
+authority orders by a deadline in working days (TJ-8.1).
+
+A finding names the window, the case and the staff member if any, its severity, the rule it
+breaches (a RULES.md ID) and the rectification asked for. It is never deleted: a wrong one is
+withdrawn with a reason and stays listed, and a correction is a new finding. Evidence is kept
+byte for byte with its SHA-256, which is checked again whenever it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, RuleViolation
+
+GUIDANCE = "TJ-7.2"
+INSPECTION = "TJ-7.4"
+RECTIFICATION = "TJ-8.1"
+SUPERVISION = "TJ-1"
+
+RECTIFICATION_WORKDAYS = 10  # the hall's default; FINDING_RECTIFICATION_DAYS overrides it
+MAX_RECTIFICATION_WORKDAYS = 60
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+RULE_ID = re.compile(r"^(TJ|EQ)-\d+(\.\d+)*[a-z]?$")
+# Every ID in ../shared/RULES.md (TJ-6.3–6.5 is three): a finding breaches one of these.
+KNOWN_RULES = frozenset(
+    {
+        *("TJ-1", "TJ-2.1", "TJ-4.1", "TJ-4.2", "TJ-4.3"),
+        *("TJ-5.1", "TJ-5.2", "TJ-5.3", "TJ-5.4", "TJ-5.5", "TJ-5.6"),
+        *("TJ-6.1", "TJ-6.2", "TJ-6.3", "TJ-6.4", "TJ-6.5"),
+        *("TJ-7.1", "TJ-7.2", "TJ-7.3", "TJ-7.4", "TJ-7.5", "TJ-7.6"),
+        *("TJ-8.1", "TJ-8.2", "TJ-8.3"),
+        *("EQ-1.1", "EQ-1.2", "EQ-1.3", "EQ-1.4", "EQ-2.1"),
+        *("EQ-2.2a", "EQ-2.2b", "EQ-2.2c", "EQ-2.2d"),
+        *("EQ-3.1a", "EQ-3.1b", "EQ-3.2.2a", "EQ-3.2.2b", "EQ-3.2.2c", "EQ-3.2.2d"),
+        *("EQ-3.2.3", "EQ-3.2.4", "EQ-3.2.5", "EQ-3.2.6"),
+        *("EQ-4.2", "EQ-4.3", "EQ-4.4a", "EQ-4.4b", "EQ-4.4c", "EQ-4.4d", "EQ-4.5"),
+    }
+)
+
+# A window that has served the public may carry findings, even after it ended (a late finding
+# about a past case); only a window in service is visited.
+SERVED = frozenset({"active", "suspended", "terminated", "revoked"})
+IN_SERVICE = frozenset({"active", "suspended"})
+VISITORS = frozenset({"authority", "unit"})  # TJ-7.2
+
+
+class WorkingDays(Protocol):
+    def add_workdays(self, start: date, n: int) -> date: ...
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    MAJOR = "major"
+    SERIOUS = "serious"
+
+
+class Source(StrEnum):
+    DRAW = "draw"  # proportional sampling of cases (TJ-7.4)
+    SPOT_CHECK = "spot_check"  # a random spot check of a window (TJ-7.4)
+    GUIDANCE_VISIT = "guidance_visit"  # TJ-7.2
+    COMPLAINT = "complaint"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    OPEN = "open"  # rectification asked, not reported (or the report was rejected)
+    REPORTED = "reported"  # the unit says it is rectified; the inspectors verify
+    RECTIFIED = "rectified"
+    WITHDRAWN = "withdrawn"
+
+
+class TooLarge(DomainError):
+    status = 413
+    slug = "too-large"
+    title = "Too large"
+
+
+class Corrupted(DomainError):
+    """Stored evidence no longer matches the SHA-256 taken when it was uploaded."""
+
+    status = 500
+    slug = "integrity"
+    title = "Stored evidence is damaged"
+
+
+def rule_breached(text: str) -> str:
+    """A RULES.md ID such as `EQ-4.4b` or `TJ-8.3`."""
+    rule = text.strip()
+    if not RULE_ID.match(rule):
+        raise Invalid(
+            f"name the rule breached as in RULES.md, e.g. EQ-4.4b; not {rule!r}", field="rule"
+        )
+    if rule not in KNOWN_RULES:
+        raise Invalid(f"RULES.md has no rule {rule}", field="rule")
+    return rule
+
+
+def check_window_for_finding(window_id: int, state: str) -> None:
+    if state not in SERVED:
+        raise RuleViolation(
+            f"window {window_id} is {state} and has served nobody yet: findings of inspections "
+            f"are about windows in service (TJ-7.4)",
+            rule=INSPECTION,
+            field="window_id",
+        )
+
+
+def check_case(window_id: int, case_id: int, case_window_id: int | None) -> None:
+    if case_window_id is None:
+        raise Invalid(f"inspection knows no case {case_id}", field="case_id")
+    if case_window_id != window_id:
+        raise Invalid(
+            f"case {case_id} was handled at window {case_window_id}, not {window_id}",
+            field="case_id",
+        )
+
+
+def check_source(source: Source, source_id: int | None, problem_number: int | None) -> None:
+    """A draw or a guidance visit is named by its id; a visit's problem by its number."""
+    if source in (Source.DRAW, Source.GUIDANCE_VISIT) and source_id is None:
+        raise Invalid(f"name the {source.value.replace('_', ' ')} by its id", field="source_id")
+    if source is Source.GUIDANCE_VISIT and problem_number is None:
+        raise Invalid(
+            "name the problem of the visit this finding records (TJ-7.2)", field="problem_number"
+        )
+    if source is not Source.GUIDANCE_VISIT and problem_number is not None:
+        raise Invalid("only a guidance visit has numbered problems", field="problem_number")
+
+
+def check_visit_problem(
+    window_id: int, visit_window_id: int, number: int, problems: int, taken_by: int | None
+) -> None:
+    """A finding from a guidance visit records one of its problems, on the same window, once
+    (a withdrawn finding leaves the problem free for its correction)."""
+    if visit_window_id != window_id:
+        raise RuleViolation(
+            f"that guidance visit was to window {visit_window_id}, not {window_id} (TJ-7.2)",
+            rule=GUIDANCE,
+            field="window_id",
+        )
+    if not 1 <= number <= problems:
+        raise Invalid(
+            f"the visit recorded {problems} problem(s); no number {number}", field="problem_number"
+        )
+    if taken_by is not None:
+        raise Conflict(
+            f"problem {number} is recorded as finding {taken_by}", field="problem_number"
+        )
+
+
+def check_correction(
+    window_id: int, corrects_id: int, status: str | None, of_window: int | None
+) -> None:
+    """A correction replaces a withdrawn finding of the same window: both never count."""
+    if status is None or of_window != window_id:
+        raise Invalid(f"window {window_id} has no finding {corrects_id}", field="corrects_id")
+    if status != Status.WITHDRAWN:
+        raise Conflict(
+            f"withdraw finding {corrects_id}, with the reason, before recording its correction",
+            field="corrects_id",
+        )
+
+
+def rectification_days(requested: int | None, configured: int) -> int:
+    days = configured if requested is None else requested
+    if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
+        raise Invalid(
+            f"a rectification deadline is 1–{MAX_RECTIFICATION_WORKDAYS} working days",
+            field="rectification_days",
+        )
+    return days
+
+
+def due_on(calendar: WorkingDays, ordered_on: date, days: int) -> date:
+    """The last day to rectify: `days` working days after the order (TJ-8.1)."""
+    return calendar.add_workdays(ordered_on, days)
+
+
+def is_overdue(status: Status, due: date, today: date) -> bool:
+    """Not reported by the deadline (TJ-8.2 terminates a window left so)."""
+    return status is Status.OPEN and today > due
+
+
+def text(value: str, field: str, what: str) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise Invalid(f"say {what}", field=field)
+    return cleaned
+
+
+def check_reporter(finding_unit: str, reporter_unit: str | None) -> None:
+    if reporter_unit != finding_unit:
+        raise Forbidden(
+            f"{finding_unit} was ordered to rectify and reports it (TJ-8.1)",
+            rule=RECTIFICATION,
+        )
+
+
+def report_rectification(status: Status) -> Status:
+    if status is Status.WITHDRAWN:
+        raise Conflict("the finding is withdrawn: nothing to rectify")
+    if status is not Status.OPEN:
+        raise Conflict(f"the rectification is {status.value} already")
+    return Status.REPORTED
+
+
+def verify(status: Status, accepted: bool, note: str) -> Status:
+    if status is not Status.REPORTED:
+        raise Conflict(
+            f"no rectification report awaits verification; the finding is {status.value}"
+        )
+    if not accepted and not note.strip():
+        raise Invalid("say what is still wrong, so the unit can put it right", field="note")
+    return Status.RECTIFIED if accepted else Status.OPEN
+
+
+def withdraw(status: Status, reason: str) -> Status:
+    if status is Status.WITHDRAWN:
+        raise Conflict("the finding is withdrawn already")
+    text(reason, "reason", "why the finding is withdrawn")
+    return Status.WITHDRAWN
+
+
+# Guidance visits (TJ-7.2)
+
+
+def check_visitor(role: str) -> None:
+    """The authority visits any window; a unit its own, which the caller checks as it checks
+    every unit token's reach (another unit's window is not found)."""
+    if role not in VISITORS:
+        raise Forbidden(
+            "guidance visits are made by the authority or the unit (TJ-7.2)", rule=GUIDANCE
+        )
+
+
+def check_visit(
+    window_id: int, state: str, visited_on: date, today: date, visitors: list[str], summary: str
+) -> tuple[list[str], str]:
+    """The visitors' names and the summary, cleaned; a visit is recorded once it has happened."""
+    if state not in IN_SERVICE:
+        raise RuleViolation(
+            f"window {window_id} is {state}: guidance visits are to windows in service (TJ-7.2)",
+            rule=GUIDANCE,
+            field="window_id",
+        )
+    if visited_on > today:
+        raise Invalid(
+            f"a visit is recorded after it happened; {visited_on} is ahead", field="visited_on"
+        )
+    names = [name.strip() for name in visitors]
+    if not names or not all(names):
+        raise Invalid("name everyone who made the visit", field="visitors")
+    return names, text(summary, "summary", "what the visit looked at")
+
+
+def check_findings_in_visit(role: str, with_findings: bool) -> None:
+    """A unit records the problems its visit found; recording one as a finding (a violation on
+    the unit's record, TJ-4.3) is the supervising authority's act (TJ-1)."""
+    if with_findings and role != "authority":
+        raise Forbidden(
+            "a unit records the problems its visit found (TJ-7.2); the authority, which "
+            "supervises, records them as findings (TJ-1)",
+            rule=SUPERVISION,
+            field="problems",
+        )
+
+
+def can_see(unit: str | None, window_units: tuple[str, ...]) -> bool:
+    """Every role but `unit` sees every window; a unit its own and the ones it shares."""
+    return unit is None or unit in window_units
+
+
+# Evidence attachments
+
+# Content type → (extensions, the bytes such a file starts with). The type served comes from
+# here after the content was checked, never from what the uploader claimed alone.
+EVIDENCE_KINDS: dict[str, tuple[tuple[str, ...], tuple[bytes, ...]]] = {
+    "application/pdf": ((".pdf",), (b"%PDF-",)),
+    "image/jpeg": ((".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
+    "image/png": ((".png",), (b"\x89PNG\r\n\x1a\n",)),
+    "text/plain": ((".txt",), ()),
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def accept_evidence(filename: str | None, declared: str | None, data: bytes) -> Evidence:
+    """PDF, JPEG, PNG or plain UTF-8 text, at most 10 MiB, named by its type if unnamed."""
+    content_type = _content_type(filename, declared)
+    if not data:
+        raise Invalid("the file is empty", field="file")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise TooLarge(
+            f"evidence is at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB", field="file"
+        )
+    extensions, signatures = EVIDENCE_KINDS[content_type]
+    if signatures and not data.startswith(signatures):
+        raise Invalid(f"the file's content is not {content_type}", field="file")
+    if not signatures:
+        _check_text(data)
+    name = _clean_name(filename) or f"evidence{extensions[0]}"
+    return Evidence(name, content_type, len(data), sha256(data))
+
+
+def _content_type(filename: str | None, declared: str | None) -> str:
+    kind = (declared or "").split(";")[0].strip().lower()
+    if kind in ("", "application/octet-stream") and filename:
+        suffix = PurePosixPath(filename).suffix.lower()
+        kind = next((k for k, (exts, _) in EVIDENCE_KINDS.items() if suffix in exts), kind)
+    if kind not in EVIDENCE_KINDS:
+        allowed = ", ".join(EVIDENCE_KINDS)
+        raise Invalid(f"evidence is {allowed}; not {kind or 'an unnamed type'}", field="file")
+    return kind
+
+
+def _check_text(data: bytes) -> None:
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("plain-text evidence is UTF-8", field="file") from None
+    if "\x00" in decoded:
+        raise Invalid("plain-text evidence holds no NUL bytes", field="file")
+
+
+def _clean_name(filename: str | None) -> str:
+    # Keep Chinese names (inspectors write them); drop paths, quotes and control characters.
+    name = re.split(r"[\\/]", filename or "")[-1]
+    return re.sub(r"[\x00-\x1f\x7f\"]", "", name).strip().lstrip(".")[:200]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_intact(evidence_id: int, data: bytes, recorded: str) -> None:
+    if sha256(data) != recorded:
+        raise Corrupted(f"evidence {evidence_id} no longer matches its SHA-256; it is not served")

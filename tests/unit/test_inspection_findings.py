@@ -1,0 +1,250 @@
+"""Findings (TJ-7.4), guidance visits (TJ-7.2) and rectification by a deadline (TJ-8.1): the
+rules alone, no database."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.inspection.domain import findings as rules
+from services.inspection.domain.findings import Source, Status
+from shared.errors import Conflict, Forbidden, Invalid, RuleViolation
+from shared.workdays import HallCalendar
+
+RULES_MD = Path(__file__).resolve().parents[3] / "shared" / "RULES.md"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+MONDAY = date(2026, 11, 23)
+
+
+def test_the_known_rules_are_exactly_those_of_rules_md() -> None:
+    if not RULES_MD.exists():
+        pytest.skip(f"{RULES_MD} is not beside the project")
+    listed: set[str] = set()
+    for row in re.findall(r"^\| ((?:TJ|EQ)-[^ |]+) \|", RULES_MD.read_text(), re.M):
+        ranged = re.fullmatch(r"(TJ-\d+)\.(\d+)–\d+\.(\d+)", row)  # TJ-6.3–6.5
+        if ranged:
+            head, first, last = ranged.groups()
+            listed |= {f"{head}.{n}" for n in range(int(first), int(last) + 1)}
+        else:
+            listed.add(row)
+    assert listed == rules.KNOWN_RULES
+
+
+@pytest.mark.parametrize("rule", ["EQ-4.4b", "TJ-8.3", "TJ-1", "EQ-3.2.2c", " TJ-6.4 "])
+def test_a_finding_names_a_rule_of_rules_md(rule: str) -> None:
+    assert rules.rule_breached(rule) == rule.strip()
+
+
+@pytest.mark.parametrize("rule", ["8.3", "tj-8.3", "TJ-8.3 b", "XX-1", "TJ-8.", ""])
+def test_a_rule_id_has_the_rules_md_form(rule: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        rules.rule_breached(rule)
+    assert list(refused.value.errors) == ["rule"] and "e.g. EQ-4.4b" in refused.value.detail
+
+
+def test_an_unknown_rule_is_refused() -> None:
+    with pytest.raises(Invalid, match=r"RULES\.md has no rule TJ-9\.9") as refused:
+        rules.rule_breached("TJ-9.9")
+    assert list(refused.value.errors) == ["rule"]
+
+
+@given(st.from_regex(rules.RULE_ID, fullmatch=True))
+def test_only_known_rules_pass_whatever_their_form(rule: str) -> None:
+    try:
+        assert rules.rule_breached(rule) in rules.KNOWN_RULES
+    except Invalid as refused:
+        assert rule not in rules.KNOWN_RULES and "has no rule" in refused.detail
+
+
+@pytest.mark.parametrize("state", sorted(rules.SERVED))
+def test_findings_are_about_windows_that_have_served(state: str) -> None:
+    rules.check_window_for_finding(7, state)
+
+
+@pytest.mark.parametrize("state", ["applied", "inspected", "approved", "agreed", "rejected"])
+def test_a_window_not_yet_in_service_has_no_findings(state: str) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        rules.check_window_for_finding(7, state)
+    assert refused.value.rule == "TJ-7.4" and list(refused.value.errors) == ["window_id"]
+
+
+def test_a_case_belongs_to_the_window_of_the_finding() -> None:
+    rules.check_case(7, 100, 7)
+    with pytest.raises(Invalid, match="handled at window 8") as elsewhere:
+        rules.check_case(7, 100, 8)
+    with pytest.raises(Invalid, match="no case 100") as unknown:
+        rules.check_case(7, 100, None)
+    assert list(elsewhere.value.errors) == list(unknown.value.errors) == ["case_id"]
+
+
+def test_a_draw_and_a_visit_are_named_by_id_and_a_visit_s_problem_by_number() -> None:
+    rules.check_source(Source.DRAW, 3, None)
+    rules.check_source(Source.GUIDANCE_VISIT, 3, 1)
+    rules.check_source(Source.SPOT_CHECK, None, None)
+    rules.check_source(Source.OTHER, None, None)
+    for source, source_id, number, field in [
+        (Source.DRAW, None, None, "source_id"),
+        (Source.GUIDANCE_VISIT, None, 1, "source_id"),
+        (Source.GUIDANCE_VISIT, 3, None, "problem_number"),
+        (Source.COMPLAINT, 3, 1, "problem_number"),
+    ]:
+        with pytest.raises(Invalid) as refused:
+            rules.check_source(source, source_id, number)
+        assert list(refused.value.errors) == [field]
+
+
+def test_a_visit_s_problem_becomes_one_finding_on_the_visited_window() -> None:
+    rules.check_visit_problem(7, 7, 2, 2, None)
+    with pytest.raises(RuleViolation) as elsewhere:
+        rules.check_visit_problem(8, 7, 1, 2, None)
+    assert elsewhere.value.rule == "TJ-7.2"
+    with pytest.raises(Invalid, match="no number 3"):
+        rules.check_visit_problem(7, 7, 3, 2, None)
+    with pytest.raises(Conflict, match="recorded as finding 12"):
+        rules.check_visit_problem(7, 7, 1, 2, 12)
+
+
+def test_a_correction_follows_the_withdrawal_of_a_finding_of_the_same_window() -> None:
+    rules.check_correction(7, 5, "withdrawn", 7)
+    with pytest.raises(Conflict, match="withdraw finding 5"):
+        rules.check_correction(7, 5, "open", 7)
+    with pytest.raises(Invalid, match="no finding 5"):
+        rules.check_correction(7, 5, "withdrawn", 8)
+
+
+def test_the_deadline_is_counted_in_working_days_from_the_order() -> None:
+    calendar = HallCalendar()
+    # From Wednesday 30 September 2026: the National Day holiday (1–7 October) does not count,
+    # the make-up Saturday 10 October does.
+    assert rules.due_on(calendar, date(2026, 9, 30), 10) == date(2026, 10, 20)
+    assert rules.due_on(calendar, MONDAY, 10) == date(2026, 12, 7)
+    assert rules.rectification_days(None, 10) == 10
+    assert rules.rectification_days(3, 10) == 3
+    for days in (0, 61):
+        with pytest.raises(Invalid) as refused:
+            rules.rectification_days(days, 10)
+        assert list(refused.value.errors) == ["rectification_days"]
+
+
+def test_only_an_open_finding_past_its_deadline_is_overdue() -> None:
+    due = MONDAY
+    assert not rules.is_overdue(Status.OPEN, due, due)
+    assert rules.is_overdue(Status.OPEN, due, due + timedelta(days=1))
+    for status in (Status.REPORTED, Status.RECTIFIED, Status.WITHDRAWN):
+        assert not rules.is_overdue(status, due, due + timedelta(days=30))
+
+
+def test_the_unit_reports_the_inspectors_verify() -> None:
+    assert rules.report_rectification(Status.OPEN) is Status.REPORTED
+    assert rules.verify(Status.REPORTED, True, "") is Status.RECTIFIED
+    assert rules.verify(Status.REPORTED, False, "the notice board still lacks the fees") is (
+        Status.OPEN
+    )
+    with pytest.raises(Invalid) as silent:
+        rules.verify(Status.REPORTED, False, "  ")
+    assert list(silent.value.errors) == ["note"]
+    for status in (Status.REPORTED, Status.RECTIFIED, Status.WITHDRAWN):
+        with pytest.raises(Conflict):
+            rules.report_rectification(status)
+    for status in (Status.OPEN, Status.RECTIFIED, Status.WITHDRAWN):
+        with pytest.raises(Conflict):
+            rules.verify(status, True, "")
+
+
+def test_the_unit_ordered_to_rectify_reports_it() -> None:
+    rules.check_reporter("tj-hexi", "tj-hexi")
+    with pytest.raises(Forbidden) as other:
+        rules.check_reporter("tj-hexi", "tj-nankai")
+    assert other.value.rule == "TJ-8.1"
+
+
+def test_a_withdrawal_has_a_reason_and_happens_once() -> None:
+    assert rules.withdraw(Status.RECTIFIED, "wrong window") is Status.WITHDRAWN
+    with pytest.raises(Invalid) as silent:
+        rules.withdraw(Status.OPEN, " ")
+    assert list(silent.value.errors) == ["reason"]
+    with pytest.raises(Conflict):
+        rules.withdraw(Status.WITHDRAWN, "again")
+
+
+@pytest.mark.parametrize("role", ["center", "inspector", "integrator"])
+def test_guidance_visits_are_made_by_the_authority_or_the_unit(role: str) -> None:
+    rules.check_visitor("authority")
+    rules.check_visitor("unit")
+    with pytest.raises(Forbidden) as refused:
+        rules.check_visitor(role)
+    assert refused.value.rule == "TJ-7.2"
+
+
+def test_a_visit_is_to_a_window_in_service_and_recorded_after_it_happened() -> None:
+    names, summary = rules.check_visit(7, "active", MONDAY, MONDAY, [" 王科长 "], " 查看台账 ")
+    assert (names, summary) == (["王科长"], "查看台账")
+    rules.check_visit(7, "suspended", MONDAY - timedelta(days=3), MONDAY, ["王"], "整改检查")
+    with pytest.raises(RuleViolation) as ended:
+        rules.check_visit(7, "terminated", MONDAY, MONDAY, ["王"], "s")
+    assert ended.value.rule == "TJ-7.2" and list(ended.value.errors) == ["window_id"]
+    for args, field in [
+        ((MONDAY + timedelta(days=1), ["王"], "s"), "visited_on"),
+        ((MONDAY, [], "s"), "visitors"),
+        ((MONDAY, ["王", " "], "s"), "visitors"),
+        ((MONDAY, ["王"], " "), "summary"),
+    ]:
+        with pytest.raises(Invalid) as refused:
+            rules.check_visit(7, "active", args[0], MONDAY, args[1], args[2])
+        assert list(refused.value.errors) == [field]
+
+
+def test_a_unit_records_problems_and_the_authority_records_findings() -> None:
+    rules.check_findings_in_visit("authority", True)
+    rules.check_findings_in_visit("unit", False)
+    with pytest.raises(Forbidden) as refused:
+        rules.check_findings_in_visit("unit", True)
+    assert refused.value.rule == "TJ-1" and list(refused.value.errors) == ["problems"]
+
+
+def test_a_unit_sees_its_own_and_shared_windows() -> None:
+    assert rules.can_see(None, ("tj-hexi",))
+    assert rules.can_see("tj-hexi", ("tj-hexi",))
+    assert rules.can_see("tj-nankai", ("tj-hexi", "tj-nankai"))
+    assert not rules.can_see("tj-nankai", ("tj-hexi",))
+
+
+def test_evidence_is_pdf_jpeg_png_or_text_checked_by_its_content() -> None:
+    pdf = rules.accept_evidence("现场照片/记录.pdf", "application/pdf", b"%PDF-1.7 ...")
+    assert (pdf.filename, pdf.content_type, pdf.size) == ("记录.pdf", "application/pdf", 12)
+    png = rules.accept_evidence(None, "image/png", PNG)
+    assert png.filename == "evidence.png" and len(png.sha256) == 64
+    named = rules.accept_evidence("photo.JPG", "application/octet-stream", b"\xff\xd8\xff\xe0")
+    assert named.content_type == "image/jpeg"
+    note = rules.accept_evidence("note.txt", "text/plain; charset=utf-8", "窗口无人".encode())
+    assert note.content_type == "text/plain"
+    for filename, declared, data in [
+        ("a.exe", "application/x-msdownload", b"MZ"),
+        ("a.png", "image/png", b"%PDF-1.7"),
+        ("a.txt", "text/plain", "窗口".encode("gb18030")),
+        ("a.txt", "text/plain", b"a\x00b"),
+        ("a.pdf", "application/pdf", b""),
+    ]:
+        with pytest.raises(Invalid) as refused:
+            rules.accept_evidence(filename, declared, data)
+        assert list(refused.value.errors) == ["file"]
+
+
+def test_evidence_is_at_most_ten_mib() -> None:
+    rules.accept_evidence("a.txt", "text/plain", b"a" * rules.MAX_EVIDENCE_BYTES)
+    with pytest.raises(rules.TooLarge) as refused:
+        rules.accept_evidence("a.txt", "text/plain", b"a" * (rules.MAX_EVIDENCE_BYTES + 1))
+    assert refused.value.status == 413 and list(refused.value.errors) == ["file"]
+
+
+@given(st.binary(min_size=1, max_size=256))
+def test_stored_evidence_is_served_only_while_it_matches_its_hash(data: bytes) -> None:
+    recorded = rules.sha256(data)
+    rules.check_intact(1, data, recorded)
+    with pytest.raises(rules.Corrupted):
+        rules.check_intact(1, data + b"!", recorded)
