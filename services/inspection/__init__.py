@@ -9,7 +9,14 @@ from typing import Any
 from flask import Flask
 
 from services.inspection import api, consumers, orm
-from services.inspection.handlers import complaints, draws, evaluations, findings
+from services.inspection.handlers import (
+    complaints,
+    draws,
+    evaluations,
+    findings,
+    proposals,
+    sanctions,
+)
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -21,7 +28,14 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
-    sweeps=(*draws.SWEEPS, *findings.SWEEPS, *evaluations.SWEEPS, *complaints.SWEEPS),
+    sweeps=(
+        *draws.SWEEPS,
+        *findings.SWEEPS,
+        *evaluations.SWEEPS,
+        *complaints.SWEEPS,
+        *sanctions.SWEEPS,
+        *proposals.SWEEPS,
+    ),
 )
 
 

@@ -35,6 +35,17 @@ class SanctionV1(Schema):
     basis = fields.String(required=True, metadata={"description": "RULES.md ID, e.g. TJ-8.2"})
     reason = fields.String(required=True)
     at = fields.AwareDateTime(required=True)
+    district = fields.String(
+        load_default="",
+        metadata={"description": "the unit's district: told of a notice and order (TJ-8.1)"},
+    )
+    findings = fields.List(
+        fields.Integer(), load_default=list, metadata={"description": "the findings it rests on"}
+    )
+    complaints = fields.List(
+        fields.Integer(), load_default=list, metadata={"description": "the complaints it rests on"}
+    )
+    decided_by = fields.String(load_default="", metadata={"description": "who decided"})
 
 
 EVALUATION_LEVELS = [
@@ -129,4 +140,6 @@ from services.inspection import (  # noqa: E402, F401
     contracts_draws,
     contracts_evaluations,
     contracts_findings,
+    contracts_proposals,
+    contracts_sanctions,
 )

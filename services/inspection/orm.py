@@ -62,4 +62,6 @@ from services.inspection import (  # noqa: E402, F401
     orm_draws,
     orm_evaluations,
     orm_findings,
+    orm_proposals,
+    orm_sanctions,
 )

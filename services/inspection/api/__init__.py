@@ -6,7 +6,15 @@ from flask_smorest import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from services.inspection.api import complaints, draws, evaluations, findings, units
+    from services.inspection.api import (
+        complaints,
+        draws,
+        evaluations,
+        findings,
+        proposals,
+        sanctions,
+        units,
+    )
 
     return [
         *units.blueprints(),
@@ -14,4 +22,6 @@ def blueprints() -> list[Blueprint]:
         *findings.blueprints,
         *evaluations.blueprints,
         *complaints.blueprints,
+        *sanctions.blueprints,
+        *proposals.blueprints,
     ]
