@@ -63,6 +63,18 @@ class FailedEvent:
     body: str
 
 
+def handler_for(subscriptions: Subscriptions, event_type: str) -> Handler | None:
+    """The handler of an event type: its own, else a topic pattern's ("govhall.#" takes every
+    event, for a subscriber such as webhooks that forwards whatever integrators ask for)."""
+    exact = subscriptions.get(event_type)
+    if exact is not None:
+        return exact
+    for pattern, handler in subscriptions.items():
+        if pattern.endswith(".#") and event_type.startswith(pattern[:-1]):
+            return handler
+    return None
+
+
 class Inbox:
     def __init__(self, db: Database, settings: Settings, subscriptions: Subscriptions) -> None:
         self.db = db
@@ -79,7 +91,7 @@ class Inbox:
         except EnvelopeError as exc:
             return self._keep_undecodable(storable(body), exc)
         text = body.decode() if isinstance(body, bytes) else body
-        handler = self.subscriptions.get(event.type)
+        handler = handler_for(self.subscriptions, event.type)
         if handler is None:
             metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, "ignored").inc()
             return Outcome.IGNORED
@@ -208,7 +220,7 @@ class Inbox:
             return kept
         try:
             event = CloudEvent.from_json(kept.body)
-            handler = self.subscriptions.get(event.type)
+            handler = handler_for(self.subscriptions, event.type)
             if handler is None:
                 raise LookupError(f"{self.consumer} no longer handles {event.type}")
             with self._uow(event) as uow:
