@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 
 from services.notification import api, consumers, orm
+from services.notification.email import handlers as email
+from services.notification.webhooks import handlers as webhooks
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -19,6 +21,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    sweeps=(*email.SWEEPS, *webhooks.SWEEPS),
 )
 
 

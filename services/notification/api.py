@@ -53,4 +53,7 @@ class ReadNotice(MethodView):
 
 
 def blueprints() -> list[Blueprint]:
-    return [notices]
+    from services.notification.email import api as email
+    from services.notification.webhooks import api as webhooks
+
+    return [notices, *email.blueprints, *webhooks.blueprints]

@@ -26,3 +26,7 @@ notices = Table(
     Index("ux_notices_once", "event_id", "recipient", "channel", unique=True),
     Index("ix_notices_inbox", "recipient", "id"),
 )
+
+# Each channel's tables, on this metadata (imported last: they import `metadata` from here).
+from services.notification.email import orm as email_orm  # noqa: E402, F401
+from services.notification.webhooks import orm as webhooks_orm  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Notification's email channel (issue 9)."""

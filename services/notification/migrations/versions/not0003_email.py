@@ -1,0 +1,27 @@
+"""e-mail deliveries and recipients' addresses
+
+Revision ID: not0003
+Revises: not0002
+Create Date: 2026-12-02 02:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import shared.db
+
+
+revision: str = 'not0003'
+down_revision: str | None = 'not0002'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

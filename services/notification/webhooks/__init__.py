@@ -1,0 +1,1 @@
+"""Notification's webhooks channel (issue 9)."""
