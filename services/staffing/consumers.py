@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields
@@ -198,6 +199,34 @@ def finding_withdrawn(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
+def accountability_concluded(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A TJ-8.3 case's outcome against the staff member: only the latest outcome of a case
+    stands, and `no_fault` costs nothing."""
+    data = event.data
+    ref = f"accountability:{data['case_id']}"
+    table = orm.assessment_inputs
+    uow.session.execute(  # the outcome this one corrects no longer stands
+        update(table)
+        .where(table.c.ref == ref, table.c.voided_by.is_(None))
+        .values(voided_by=event.id)
+    )
+    if data["outcome"] == "no_fault":
+        return
+    values = {
+        "event_id": event.id,
+        "ref": ref,
+        "kind": InputKind.ACCOUNTABILITY.value,
+        "staff_id": data["staff_id"],
+        "window_id": data["window_id"],
+        "unit_code": data["unit_code"],
+        "on": clock.hall_day(datetime.fromisoformat(data["concluded_at"])),
+        "value": 1,
+        "detail": f"{data['kind']}: {data['outcome']}",
+        "voided_by": None,
+    }
+    upsert(uow.session, table, ["event_id"], values)
+
+
 CASE_EVENTS = ("accepted", "advanced", "refused")
 WINDOW_EVENTS = (
     "applied",
@@ -225,4 +254,5 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     "govhall.inspection.evaluation.voided.v1": evaluation_voided,
     "govhall.inspection.complaint.corrected.v1": complaint_corrected,
     "govhall.inspection.finding.withdrawn.v1": finding_withdrawn,
+    "govhall.inspection.accountability.concluded.v1": accountability_concluded,
 }

@@ -1,8 +1,8 @@
 """Demo data (../shared/DEMO.md), loaded through the public HTTP API like any client would.
 
 Two halls, one from each seed: Tianjin's foreign-work-permit windows in every state of the
-TJ-5 procedure, and Zhengzhou Erqi's hall with every EQ-2.2 window type. Events from services
-not built yet (a sanction, staff postings) come from a stub publisher, as in the tests.
+TJ-5 procedure, and Zhengzhou Erqi's hall with every EQ-2.2 window type. Nothing is stubbed:
+each service's own API makes its events, sanctions and evaluations included.
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ def load(hall: Hall) -> bool:
         inspection_draws,
         inspection_evaluations,
         inspection_findings,
+        inspection_proposals,
+        inspection_sanctions,
         registry,
         staffing,
     )
@@ -88,12 +90,15 @@ def load(hall: Hall) -> bool:
     inspection_complaints.load(client)
     inspection_evaluations.load(client, receipts)
     _settle(hall)
+    inspection_sanctions.load(client)
+    inspection_proposals.load(client)
+    _settle(hall)
     assessment.load(client, people)
     return True
 
 
 def _settle(hall: Hall, timeout: float = 10.0) -> None:
-    """Wait until every service has taken in the events so far (stub sanctions suspend
+    """Wait until every service has taken in the events so far (sanctions suspend
     windows before cases are accepted at them)."""
     import time
 

@@ -16,7 +16,6 @@ from shared.demo.catalogue import (
     TJ_UNITS,
     window_details,
 )
-from shared.events import new_event
 
 
 def load(client: DemoClient) -> None:
@@ -168,7 +167,7 @@ def _tianjin(client: DemoClient) -> None:
         details=window_details("开发区第三大街 8 号", "022-6620 0003"),
     )
     _steps(client, teda, permits[:2], until="publication", starts_on=expiring)
-    suspended = _window(
+    second = _window(
         client,
         "tj-hexi",
         hall,
@@ -176,8 +175,7 @@ def _tianjin(client: DemoClient) -> None:
         "Hexi work permit window 2",
         details=window_details("河西区", "022-2301 0004"),
     )
-    _steps(client, suspended, permits[:2], until="publication")
-    _sanction(client, suspended, "tj-hexi", "suspension", 1)
+    _steps(client, second, permits[:2], until="publication")
     _more_states(client, hall, permits)
     revoked = _window(
         client,
@@ -203,7 +201,8 @@ def _tianjin(client: DemoClient) -> None:
 
 
 def _more_states(client: DemoClient, hall: str, permits: list[str]) -> None:
-    """An agreement signed but not yet published, a failed inspection, a terminated window."""
+    """An agreement signed but not yet published, a failed inspection, and a second Heping
+    window (suspended and terminated windows come from inspection's real sanctions)."""
     agreed = _window(
         client,
         "tj-xiqing",
@@ -231,7 +230,7 @@ def _more_states(client: DemoClient, hall: str, permits: list[str]) -> None:
             "passed": False,
         },
     )
-    terminated = _window(
+    heping = _window(
         client,
         "tj-heping",
         hall,
@@ -239,8 +238,7 @@ def _more_states(client: DemoClient, hall: str, permits: list[str]) -> None:
         "Heping work permit window 2",
         details=window_details("和平区", "022-2700 0008"),
     )
-    _steps(client, terminated, permits[:1], until="publication")
-    _sanction(client, terminated, "tj-heping", "termination", 2)
+    _steps(client, heping, permits[:1], until="publication")
 
 
 def _erqi(client: DemoClient) -> None:
@@ -322,25 +320,3 @@ def _erqi(client: DemoClient) -> None:
             details=window_details("二七区行政服务中心三楼", "0371-6812 3430"),
         )
         _steps(client, seasonal, [matter], until="publication")
-
-
-def _sanction(client: DemoClient, window_id: int, unit: str, kind: str, sanction_id: int) -> None:
-    """Stub inspection event until inspection imposes sanctions itself (issue 8)."""
-    import services.inspection.contracts  # noqa: F401
-
-    data = {
-        "sanction_id": sanction_id,
-        "kind": kind,
-        "window_id": window_id,
-        "unit_code": unit,
-        "basis": "TJ-8.2",
-        "reason": "群众集中投诉 · concentrated public complaints",
-        "at": clock.now(),
-    }
-    event = new_event(
-        source="/govhall/inspection",
-        type="govhall.inspection.sanction.imposed.v1",
-        subject=str(window_id),
-        data=data,
-    )
-    client.publish(event.type, event.to_json())

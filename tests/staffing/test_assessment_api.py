@@ -416,3 +416,33 @@ def test_a_withdrawn_finding_stops_counting(client: Client, publish: Publish) ->
     _inspection(publish, "finding.recorded", marker)  # one queue: taken in after the withdrawal
     wait_for(lambda: _lines(client, b["id"], "finding") == 1, timeout=10)
     assert _lines(client, a["id"], "finding") == 0
+
+
+def test_an_accountability_outcome_counts_and_only_the_latest_stands(
+    client: Client, publish: Publish
+) -> None:
+    window, _post, a, b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    concluded = {
+        "case_id": 5,
+        "staff_id": a["id"],
+        "unit_code": "tj-hexi",
+        "window_id": window["id"],
+        "kind": "soliciting_favours",
+        "findings": [],
+        "complaints": [],
+        "district": "河西区",
+        "outcome_id": 1,
+        "outcome": "warning",
+        "concluded_at": "2026-10-01T02:00:00+00:00",
+    }
+    _inspection(publish, "accountability.concluded", concluded)
+    wait_for(lambda: _lines(client, a["id"], "accountability") == 1, timeout=10)
+    told = ok(client.get(f"{A}/2026/staff/{a['id']}/explanation", headers=CENTER))
+    assert told["components"]["accountability"] == "-8.00"
+    cleared = {**concluded, "outcome_id": 2, "outcome": "no_fault", "corrects_outcome_id": 1}
+    _inspection(publish, "accountability.concluded", cleared)
+    marker = {**concluded, "case_id": 6, "staff_id": b["id"]}
+    _inspection(publish, "accountability.concluded", marker)  # one queue: taken in after
+    wait_for(lambda: _lines(client, b["id"], "accountability") == 1, timeout=10)
+    assert _lines(client, a["id"], "accountability") == 0

@@ -41,7 +41,93 @@ def _task(d: D) -> str:
     return f"#{d['rectification_id']} (window #{d['window_id']})"
 
 
+SANCTION_TITLES = {
+    "interview": "约谈记录 Interview recorded",
+    "rectification": "整改通知 Notice and rectification order",
+    "suspension": "窗口暂停受理 Window suspended",
+    "termination": "窗口终止 Window terminated",
+    "accountability": "问责 Accountability concluded",
+}
+
+
+def _sanction_recipients(d: D) -> tuple[str, ...]:
+    """TJ-8.1: a notice and order goes to the window's district too; the ladder's heavier steps
+    to the center, which runs the hall."""
+    unit = f"unit:{d['unit_code']}"
+    if d["kind"] == "interview":
+        return (unit, "inspector")
+    district = (f"district:{d['district']}",) if d.get("district") else ()
+    if d["kind"] == "rectification":
+        return (unit, "authority", *district)
+    return (unit, "center", "authority", *district)
+
+
+def _sanction_title(d: D) -> str:
+    return (
+        f"{SANCTION_TITLES.get(d['kind'], d['kind'])}: window #{d['window_id']} "
+        f"({d['basis']}): {d['reason']}"
+    )
+
+
+def _order(d: D) -> str:
+    return f"order #{d['order_id']} (window #{d['window_id']}, due {d['due_on']})"
+
+
 ROUTES: dict[str, Route] = {
+    "govhall.inspection.sanction.imposed.v1": Route(_sanction_recipients, _sanction_title),
+    "govhall.inspection.sanction.lifted.v1": Route(
+        unit_and("center", "authority"),
+        lambda d: f"窗口恢复受理 Suspension lifted: window #{d['window_id']}: {d['reason']}",
+    ),
+    "govhall.inspection.sanction.corrected.v1": Route(
+        unit_and("authority"),
+        lambda d: (
+            f"处理决定更正 Sanction corrected: #{d['corrects_id']} → #{d['sanction_id']} "
+            f"({d['kind']}, window #{d['window_id']})"
+        ),
+    ),
+    "govhall.inspection.sanction.proposed.v1": Route(
+        lambda d: ("authority",),
+        lambda d: (
+            f"处罚建议待决定 Proposed for your decision: {d['kind']} of window "
+            f"#{d['window_id']} ({d['basis']}, {d.get('rule_id') or 'rule'}): {d['reason']}"
+        ),
+    ),
+    "govhall.inspection.proposal.settled.v1": Route(
+        lambda d: ("inspector",),
+        lambda d: (
+            f"处罚建议已决定 Proposal #{d['proposal_id']} ({d['kind']}, window "
+            f"#{d['window_id']}) {d['outcome']}"
+        ),
+    ),
+    "govhall.inspection.accountability.opened.v1": Route(
+        unit_and("authority"),
+        lambda d: (
+            f"问责案件已立案 Accountability case #{d['case_id']} opened: {d['kind']} "
+            f"(TJ-8.3), staff {d['staff_id']}, with {d['district']}"
+        ),
+    ),
+    "govhall.inspection.accountability.concluded.v1": Route(
+        unit_and("authority"),
+        lambda d: (
+            f"问责案件已办结 Accountability case #{d['case_id']} concluded: {d['outcome']} "
+            f"for staff {d['staff_id']} ({d['kind']}, TJ-8.3)"
+        ),
+    ),
+    "govhall.inspection.order.reported.v1": Route(
+        lambda d: ("authority",), lambda d: f"整改已报告 Rectification reported: {_order(d)}"
+    ),
+    "govhall.inspection.order.verified.v1": Route(
+        lambda d: (f"unit:{d['unit_code']}",),
+        lambda d: f"整改已核实 Rectification verified: {_order(d)}",
+    ),
+    "govhall.inspection.order.rejected.v1": Route(
+        lambda d: (f"unit:{d['unit_code']}",),
+        lambda d: f"整改未通过 Rectification rejected: {_order(d)}: {d.get('note') or ''}",
+    ),
+    "govhall.inspection.order.overdue.v1": Route(
+        unit_and("authority"), lambda d: f"整改逾期 Rectification overdue: {_order(d)}"
+    ),
     "govhall.inspection.inspector.registered.v1": Route(
         lambda d: ("authority",), lambda d: f"督查人员已登记 Inspector registered: {d['name']}"
     ),

@@ -57,6 +57,7 @@ class InputKind(StrEnum):
     TRAINING = "training"
     ABSENT_UNAPPROVED = "absent_unapproved"
     LATE = "late"
+    ACCOUNTABILITY = "accountability"  # a TJ-8.3 case concluded with a fault
 
 
 def quota(assessed: int) -> int:
@@ -85,7 +86,8 @@ class Scheme:
     (15 when none were handled); satisfaction 15 × (mean evaluation − 1) / 4 on a 1..5 scale
     (11.25 when nobody evaluated); training 0.25 per hour up to 5, the cap pro rata to the share
     of the year served; per upheld complaint −4; per finding −1 minor, −3 major, −6 serious; per
-    sanction on a window −5 (windows only); per day absent without approval −2, late −0.5.
+    sanction on a window −5 (windows only); per day absent without approval −2, late −0.5; per
+    accountability case concluded with a fault (TJ-8.3) −8.
     Excellent from 90, competent from 75, basically competent from 60, incompetent below.
     """
 
@@ -102,6 +104,7 @@ class Scheme:
     sanction: Decimal = Decimal("-5")
     absent_unapproved: Decimal = Decimal("-2")
     late: Decimal = Decimal("-0.5")
+    accountability: Decimal = Decimal("-8")
     excellent_from: Decimal = Decimal("90")
     competent_from: Decimal = Decimal("75")
     basic_from: Decimal = Decimal("60")
@@ -110,7 +113,7 @@ class Scheme:
 REWARDS = ("base", "timeliness", "satisfaction", "training_per_hour", "training_cap")
 PENALTIES = (
     *("complaint_upheld", "finding_minor", "finding_major", "finding_serious"),
-    *("sanction", "absent_unapproved", "late"),
+    *("sanction", "absent_unapproved", "late", "accountability"),
 )
 VALUES = (*REWARDS, *PENALTIES, "excellent_from", "competent_from", "basic_from")
 
@@ -344,7 +347,7 @@ def _clamped(lines: list[Line]) -> Score:
 
 STAFF_PENALTIES = (
     *(InputKind.COMPLAINT_UPHELD, InputKind.FINDING),
-    *(InputKind.ABSENT_UNAPPROVED, InputKind.LATE),
+    *(InputKind.ABSENT_UNAPPROVED, InputKind.LATE, InputKind.ACCOUNTABILITY),
 )
 STAFF_KINDS = (InputKind.CASE_STEP, InputKind.EVALUATION, InputKind.TRAINING, *STAFF_PENALTIES)
 WINDOW_PENALTIES = (InputKind.SANCTION, InputKind.FINDING, InputKind.COMPLAINT_UPHELD)

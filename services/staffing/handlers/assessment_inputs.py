@@ -26,7 +26,11 @@ from shared.errors import Invalid
 FACTS = orm.assessment_inputs
 PENALISED_ATTENDANCE = (InputKind.ABSENT_UNAPPROVED.value, InputKind.LATE.value)
 # Findings and complaints that name someone count against them; the rest against the window.
-LISTED_STAFF_KINDS = (InputKind.COMPLAINT_UPHELD.value, InputKind.FINDING.value)
+LISTED_STAFF_KINDS = (
+    InputKind.COMPLAINT_UPHELD.value,
+    InputKind.FINDING.value,
+    InputKind.ACCOUNTABILITY.value,
+)
 STAFF_FACT_KINDS = (InputKind.EVALUATION.value, *LISTED_STAFF_KINDS)
 
 

@@ -1,0 +1,456 @@
+"""The rule engine that proposes sanctions (issue 8 points 3, 4, 8; TJ-8.1, TJ-8.2) and the
+accountability of staff for misconduct (point 6, TJ-8.3).
+
+Local rules are data: each has an ID of its own (`LR-…`), a trigger, the trigger's thresholds,
+the sanction it proposes and the RULES.md basis it applies. The triggers are a small closed set
+of pure functions below; what crosses a threshold is a *candidate* proposal. Each fact (an upheld
+complaint, a finding, a month ranked last, a missed deadline) counts towards at most one proposal
+of a rule for a window, so the same facts are never proposed twice, even after a decline.
+
+The authority decides every proposal: nothing here sanctions anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from shared.errors import Invalid, RuleViolation
+
+RULE_INTERVIEW = "TJ-8.1"
+RULE_SUSPENSION = "TJ-8.2"
+RULE_ACCOUNTABILITY = "TJ-8.3"
+
+PROPOSABLE = ("interview", "rectification", "suspension", "termination")
+BASIS = {
+    "interview": RULE_INTERVIEW,
+    "rectification": RULE_INTERVIEW,
+    "suspension": RULE_SUSPENSION,
+    "termination": RULE_SUSPENSION,
+}
+# What each trigger may propose. TJ-8.2 suspends for serious problems or concentrated complaints
+# only, and terminates only when a rectification deadline passed: a low place in the ranking is
+# a problem found (TJ-8.1), never grounds to suspend.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "concentrated_complaints": ("interview", "rectification", "suspension"),
+    "serious_finding": ("interview", "rectification", "suspension"),
+    "ranked_last": ("interview", "rectification"),
+    "order_overdue": ("termination",),
+}
+TRIGGERS = tuple(ALLOWED)
+# Each trigger's parameters: (least, most, default).
+PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
+    "concentrated_complaints": {"complaints": (1, 100, 3), "days": (1, 366, 30)},
+    "serious_finding": {"days": (1, 366, 30)},
+    "ranked_last": {"months": (1, 12, 2)},
+    "order_overdue": {},
+}
+TOP_SEVERITY = "serious"
+# A window that can no longer be suspended (or terminated) is not proposed for it.
+ENDED = frozenset({"terminated", "revoked"})
+NOT_SUSPENDABLE = ENDED | {"suspended"}
+
+_RULE_ID = re.compile(r"^LR-[A-Z0-9][A-Z0-9-]{1,36}$")
+_MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    version: int
+    trigger: str
+    params: Mapping[str, int]
+    proposes: str
+    basis: str
+    active: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """An upheld complaint that stands (not replaced by a correction)."""
+
+    id: int
+    window_id: int
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding that stands (not withdrawn)."""
+
+    id: int
+    window_id: int
+    severity: str
+    recorded_on: date
+
+
+@dataclass(frozen=True)
+class MonthRanking:
+    """A published month: how many windows it ranked and which shared the last rank."""
+
+    month: str
+    windows: int
+    last: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Order:
+    """A rectification order whose deadline passed without verified rectification."""
+
+    order_id: int
+    window_id: int
+    due_on: date
+    findings: tuple[int, ...] = ()
+    complaints: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    complaints: Sequence[Complaint] = ()
+    findings: Sequence[Finding] = ()
+    rankings: Sequence[MonthRanking] = ()
+    orders: Sequence[Order] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposal a rule makes: what it rests on, and the key that makes it once only."""
+
+    rule: Rule
+    window_id: int
+    reason: str
+    complaints: tuple[int, ...] = ()
+    findings: tuple[int, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        return tokens_of(self.window_id, self.complaints, self.findings, self.facts)
+
+    @property
+    def dedupe_key(self) -> str:
+        return dedupe_key(self.rule.rule_id, self.window_id, self.tokens)
+
+
+def tokens_of(
+    window_id: int, complaints: Iterable[int], findings: Iterable[int], facts: Mapping[str, Any]
+) -> frozenset[str]:
+    """The facts a proposal rests on, each once: complaints, findings, months, orders."""
+    tokens = {f"complaint:{c}" for c in complaints} | {f"finding:{f}" for f in findings}
+    tokens |= {f"month:{window_id}:{m}" for m in facts.get("months", ())}
+    if facts.get("order_id") is not None:
+        tokens.add(f"order:{facts['order_id']}")
+    return frozenset(tokens)
+
+
+def dedupe_key(rule_id: str, window_id: int, tokens: Iterable[str]) -> str:
+    return compact_key(f"{rule_id}:window-{window_id}:{','.join(sorted(tokens))}")
+
+
+def compact_key(key: str) -> str:
+    """A key that fits its column: a long one is kept as its digest, its start kept readable."""
+    if len(key) <= _MAX_KEY:
+        return key
+    return f"{key[:100]}…sha256-{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+# --- the triggers ------------------------------------------------------------------------------
+
+
+def concentrated_complaints(
+    rule: Rule, facts: Facts, today: date, used: frozenset[str]
+) -> list[Candidate]:
+    """N upheld complaints about one window decided within the last M days (today counts, the
+    day M days ago does not), none of them counted by an earlier proposal of this rule."""
+    n, days = rule.params["complaints"], rule.params["days"]
+    since = today - timedelta(days=days)
+    per_window: dict[int, list[int]] = {}
+    for c in facts.complaints:
+        if since < c.decided_on <= today and f"complaint:{c.id}" not in used:
+            per_window.setdefault(c.window_id, []).append(c.id)
+    return [
+        Candidate(
+            rule,
+            window_id,
+            f"集中投诉 · {len(ids)} upheld complaints about the window within {days} days "
+            f"(threshold {n}; {rule.rule_id} v{rule.version}, {rule.basis})",
+            complaints=tuple(sorted(ids)),
+        )
+        for window_id, ids in sorted(per_window.items())
+        if len(ids) >= n
+    ]
+
+
+def serious_finding(rule: Rule, facts: Facts, today: date, used: frozenset[str]) -> list[Candidate]:
+    """Findings of top severity recorded within the last `days` days: one proposal per window
+    resting on all of them not counted before."""
+    since = today - timedelta(days=rule.params["days"])
+    per_window: dict[int, list[int]] = {}
+    for f in facts.findings:
+        fresh = f"finding:{f.id}" not in used
+        if f.severity == TOP_SEVERITY and since < f.recorded_on <= today and fresh:
+            per_window.setdefault(f.window_id, []).append(f.id)
+    return [
+        Candidate(
+            rule,
+            window_id,
+            f"严重问题 · {len(ids)} serious finding(s) "
+            f"({rule.rule_id} v{rule.version}, {rule.basis})",
+            findings=tuple(sorted(ids)),
+        )
+        for window_id, ids in sorted(per_window.items())
+    ]
+
+
+def ranked_last(rule: Rule, facts: Facts, today: date, used: frozenset[str]) -> list[Candidate]:
+    """Windows ranked last in the latest published month and in the K-1 calendar months before
+    it, running. A ranking of one window has no last place. Months counted by an earlier
+    proposal of this rule for the window do not count again."""
+    k = rule.params["months"]
+    by_month = {r.month: r for r in facts.rankings if r.windows >= 2}
+    if not by_month:
+        return []
+    latest = max(by_month)
+    candidates = []
+    for window_id in sorted(by_month[latest].last):
+        streak: list[str] = []
+        month: str | None = latest
+        while month in by_month and window_id in by_month[month].last:
+            if f"month:{window_id}:{month}" in used:
+                break
+            streak.append(month)
+            month = month_before(month)
+        if len(streak) >= k:
+            months = sorted(streak)
+            candidates.append(
+                Candidate(
+                    rule,
+                    window_id,
+                    f"排名末位 · ranked last {len(months)} months running: {', '.join(months)} "
+                    f"({rule.rule_id} v{rule.version}, {rule.basis})",
+                    facts={"months": months},
+                )
+            )
+    return candidates
+
+
+def order_overdue(rule: Rule, facts: Facts, today: date, used: frozenset[str]) -> list[Candidate]:
+    """Each rectification order past its deadline without verified rectification (TJ-8.2)."""
+    return [
+        Candidate(
+            rule,
+            order.window_id,
+            f"逾期未整改 · rectification order {order.order_id} was due on {order.due_on} and "
+            f"is not verified as rectified ({rule.rule_id} v{rule.version}, {rule.basis})",
+            complaints=tuple(order.complaints),
+            findings=tuple(order.findings),
+            facts={"order_id": order.order_id, "due_on": order.due_on.isoformat()},
+        )
+        for order in sorted(facts.orders, key=lambda o: o.order_id)
+        if order.due_on < today and f"order:{order.order_id}" not in used
+    ]
+
+
+TRIGGER_FUNCTIONS: dict[str, Callable[[Rule, Facts, date, frozenset[str]], list[Candidate]]] = {
+    "concentrated_complaints": concentrated_complaints,
+    "serious_finding": serious_finding,
+    "ranked_last": ranked_last,
+    "order_overdue": order_overdue,
+}
+
+
+def evaluate(rule: Rule, facts: Facts, today: date, used: frozenset[str]) -> list[Candidate]:
+    """What an active rule proposes over the facts; `used` are the facts of its earlier
+    proposals (any outcome)."""
+    if not rule.active:
+        return []
+    return TRIGGER_FUNCTIONS[rule.trigger](rule, facts, today, used)
+
+
+def fits_window(proposes: str, state: str) -> bool:
+    """A window already suspended is not proposed for suspension, nor an ended one for any."""
+    if state in ENDED:
+        return False
+    return not (proposes == "suspension" and state in NOT_SUSPENDABLE)
+
+
+def month_before(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+# --- rules as data: what the authority may write -----------------------------------------------
+
+
+def check_rule_id(rule_id: str) -> str:
+    rule_id = rule_id.strip().upper()
+    if not _RULE_ID.match(rule_id):
+        raise Invalid(
+            "a local rule's ID is LR- then capital letters, digits and hyphens, e.g. "
+            "LR-COMPLAINTS-30D",
+            field="rule_id",
+        )
+    return rule_id
+
+
+def check_trigger(trigger: str) -> str:
+    if trigger not in ALLOWED:
+        raise Invalid(f"trigger is one of {', '.join(TRIGGERS)}", field="trigger")
+    return trigger
+
+
+def check_params(trigger: str, params: Mapping[str, Any] | None) -> dict[str, int]:
+    """The trigger's thresholds, each a whole number in its range; the default where left out."""
+    given = dict(params or {})
+    spec = PARAMS[trigger]
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        known = ", ".join(spec) or "none"
+        raise Invalid(
+            f"{trigger} takes no parameter {', '.join(unknown)} (it takes: {known})",
+            field="params",
+        )
+    checked = {}
+    for name, (least, most, default) in spec.items():
+        value = given.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            raise Invalid(f"params.{name} is a whole number from {least} to {most}", field="params")
+        checked[name] = value
+    return checked
+
+
+def check_proposes(trigger: str, proposes: str, basis: str | None) -> str:
+    """What the rule proposes fits its trigger and the rule it applies; returns the basis."""
+    if proposes not in BASIS:
+        raise Invalid(f"proposes is one of {', '.join(PROPOSABLE)}", field="proposes")
+    rule = BASIS[proposes]
+    if proposes not in ALLOWED[trigger]:
+        raise RuleViolation(_misfit(trigger, proposes), rule=rule, field="proposes")
+    if basis is not None and basis.strip() and basis.strip() != rule:
+        raise RuleViolation(
+            f"{proposes} is proposed under {rule}, not {basis.strip()}", rule=rule, field="basis"
+        )
+    return rule
+
+
+def _misfit(trigger: str, proposes: str) -> str:
+    if proposes == "termination":
+        return (
+            "termination is proposed only when a rectification deadline passed without "
+            "verified rectification (trigger order_overdue) (TJ-8.2)"
+        )
+    if proposes == "suspension":
+        return (
+            "suspension rests on serious problems or concentrated public complaints "
+            "(triggers serious_finding, concentrated_complaints) (TJ-8.2)"
+        )
+    return f"{trigger} proposes {', '.join(ALLOWED[trigger])} ({BASIS[proposes]})"
+
+
+# --- accountability (TJ-8.3) -------------------------------------------------------------------
+
+MISCONDUCT = (
+    "buck_passing",
+    "soliciting_favours",
+    "abuse_of_power",
+)  # 推诿扯皮, 吃拿卡要, 以权谋私
+# 无责 · 批评教育 · 警告 · 记过 · 建议撤职/辞退: the district's disciplinary scale, mildest first.
+OUTCOMES = ("no_fault", "criticism", "warning", "demerit", "dismissal_recommended")
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A complaint or finding an accountability case rests on, as inspection knows it."""
+
+    kind: str  # complaint | finding
+    id: int
+    window_id: int
+    staff_id: str | None
+    standing: bool  # upheld and not corrected / not withdrawn
+    misconduct: str | None = None
+
+
+def check_misconduct(kind: str) -> str:
+    if kind not in MISCONDUCT:
+        raise RuleViolation(
+            f"accountability is for {', '.join(MISCONDUCT)} (TJ-8.3), not {kind!r}",
+            rule=RULE_ACCOUNTABILITY,
+            field="kind",
+        )
+    return kind
+
+
+def check_basis(staff_id: str, basis: Sequence[Basis]) -> int:
+    """Each complaint and finding stands and concerns the staff member, at one window; upheld
+    complaints name a misconduct (TJ-8.3). Returns the window."""
+    if not basis:
+        raise Invalid(
+            "an accountability case rests on upheld complaints or findings: name at least one",
+            field="complaints",
+        )
+    for item in basis:
+        where = f"{item.kind}s"
+        if not item.standing:
+            state = "upheld" if item.kind == "complaint" else "standing (not withdrawn)"
+            raise RuleViolation(
+                f"{item.kind} {item.id} is not {state}: accountability rests on verified "
+                "facts (TJ-8.3)",
+                rule=RULE_ACCOUNTABILITY,
+                field=where,
+            )
+        if item.staff_id != staff_id:
+            raise RuleViolation(
+                f"{item.kind} {item.id} does not concern staff member {staff_id} (TJ-8.3)",
+                rule=RULE_ACCOUNTABILITY,
+                field=where,
+            )
+        if item.kind == "complaint" and item.misconduct is None:
+            raise RuleViolation(
+                f"complaint {item.id} was not upheld as buck-passing, soliciting favours or "
+                "abuse of power (TJ-8.3)",
+                rule=RULE_ACCOUNTABILITY,
+                field=where,
+            )
+    windows = {item.window_id for item in basis}
+    if len(windows) > 1:
+        raise Invalid(
+            "the complaints and findings concern different windows: open one case per window",
+            field="complaints",
+        )
+    return windows.pop()
+
+
+def check_outcome(outcome: str) -> str:
+    if outcome not in OUTCOMES:
+        raise Invalid(f"outcome is one of {', '.join(OUTCOMES)}", field="outcome")
+    return outcome
+
+
+def check_heard(opinion: str | None, case_id: int) -> None:
+    """The district takes part in every decision (TJ-8.3): its opinion comes first."""
+    if not opinion:
+        raise RuleViolation(
+            f"accountability case {case_id} is decided with the district: record the district's "
+            "opinion first (TJ-8.3)",
+            rule=RULE_ACCOUNTABILITY,
+            field="outcome",
+        )
+
+
+def sanctions(outcome: str) -> bool:
+    """Every outcome but no fault is a disciplinary sanction against the staff member."""
+    return outcome != "no_fault"
+
+
+def text(value: str | None, name: str, most: int = 5000) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise Invalid(f"{name} is required", field=name)
+    if len(cleaned) > most:
+        raise Invalid(f"at most {most} characters", field=name)
+    return cleaned
