@@ -14,6 +14,7 @@ import requests
 from shared.config import SERVICES
 from shared.testing import Namespace, free_port, processes, wait_for
 from tests.integration.conftest import require_servers
+from tests.mailbox import Mailbox
 
 GOVHALL = [sys.executable, "-m", "shared.cli"]
 
@@ -31,8 +32,21 @@ class Cluster:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def mailbox() -> Iterator[Mailbox]:
+    """The hall's mail server: a real SMTP server on 127.0.0.1 that keeps what arrives."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox(port=free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Cluster]:
     require_servers()
+    smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port), "SMTP_FROM": "hall@e2e"}
     ns = Namespace()
     ns.create_databases()
     log_dir = tmp_path_factory.mktemp("e2e-logs")
@@ -41,7 +55,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             for service in SERVICES:
                 subprocess.run(
                     [*GOVHALL, "migrate", service],
-                    env={**_env(ns, service, log_dir)},
+                    env={**_env(ns, service, log_dir), **smtp},
                     check=True,
                     capture_output=True,
                 )
@@ -51,13 +65,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 start(
                     f"{service}-web",
                     [*GOVHALL, "serve", service, "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-                    _env(ns, service, log_dir),
+                    {**_env(ns, service, log_dir), **smtp},
                 )
                 urls[service] = f"http://127.0.0.1:{port}"
             # After the web tier: `serve` wipes the metrics folder the worker shares with it.
             workers = {
                 service: start(
-                    f"{service}-worker", [*GOVHALL, "worker", service], _env(ns, service, log_dir)
+                    f"{service}-worker",
+                    [*GOVHALL, "worker", service],
+                    {**_env(ns, service, log_dir), **smtp},
                 )
                 for service in SERVICES
             }

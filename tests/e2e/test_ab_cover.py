@@ -1,5 +1,6 @@
 """A and B (EQ-3.2.5) across processes: A reports an absence for the next working day, the chief
-representative approves, and notification tells the unit that B covers, over RabbitMQ."""
+representative approves, and notification tells the unit that B covers, over RabbitMQ: in its
+inbox and in its mailbox (a real SMTP server)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from shared.workdays import HallCalendar
 from tests import builders
 from tests.e2e.conftest import Cluster
 from tests.e2e.test_window_lifecycle import Api
+from tests.mailbox import Mailbox
 from tests.staffing.builders import id_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 UNIT_CODE = "e2e-ab-unit"
 UNIT = bearer("unit", UNIT_CODE)
+CENTER = bearer("center")
 MATTER = "e2e-ab-permit"
 
 
@@ -109,9 +112,13 @@ def register(api: Api, name: str, birth: date) -> dict[str, Any]:
     return api.call("POST", "/staffing/api/v1/staff", body, headers=UNIT, status=201)  # type: ignore[no-any-return]
 
 
-def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster) -> None:
+def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster, mailbox: Mailbox) -> None:
     api = Api(cluster)
     window = published_window(api)
+    address = {"address": "hedong-office@e2e.test", "language": "zh"}
+    api.call(
+        "PUT", f"/notification/api/v1/email/addresses/unit:{UNIT_CODE}", address, headers=CENTER
+    )
     post = {"window_id": window["id"], "name": "受理 Acceptance"}
     seat = wait_for(
         lambda: api.call("POST", "/staffing/api/v1/posts", post, headers=UNIT, status=201),
@@ -165,3 +172,14 @@ def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster) -> None:
 
     [title] = wait_for(b_told, timeout=20, interval=0.2)
     assert "孙悦" in title and next_workday in title
+
+    # The unit's mailbox gets it too, from the worker's delivery sweep over real SMTP.
+    def mailed() -> list[Any]:
+        return [
+            mail
+            for mail in mailbox.to(address["address"])
+            if "马超" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        ]
+
+    [mail] = wait_for(mailed, timeout=30, interval=0.5)
+    assert mail["From"] == "hall@e2e"

@@ -1,7 +1,123 @@
-"""Placeholder: the email endpoints (issue 9)."""
+"""The e-mail endpoints: the center's address book, and the deliveries with their retry."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
 
-blueprints: list[Blueprint] = []
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.notification.domain.email import LANGUAGES, STATUSES
+from services.notification.email import handlers
+from shared import auth
+from shared.pagination import PageQuery, decode_cursor, page
+from shared.web import unit_of_work, unit_scope
+
+addresses_blp = Blueprint(
+    "email_addresses",
+    __name__,
+    url_prefix="/api/v1/email/addresses",
+    description="Who gets e-mail for an inbox (the center's address book)",
+)
+deliveries_blp = Blueprint(
+    "email_deliveries",
+    __name__,
+    url_prefix="/api/v1/email/deliveries",
+    description="E-mails recorded for notices, sent, retried or dead",
+)
+blueprints: list[Blueprint] = [addresses_blp, deliveries_blp]
+
+
+class AddressIn(Schema):
+    address = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+
+
+class AddressOut(Schema):
+    inbox_key = fields.String(
+        metadata={"description": "authority, center, inspector, unit:<code> or district:<name>"}
+    )
+    address = fields.String()
+    language = fields.String()
+    source = fields.String(
+        metadata={"description": "`center` (this API) or `registry` (a unit's contact)"}
+    )
+    updated_at = fields.DateTime()
+
+
+class DeliveryQuery(PageQuery):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    event_id = fields.String()
+    event_type = fields.String()
+    recipient = fields.String()
+    address = fields.String()
+    language = fields.String()
+    subject = fields.String()
+    status = fields.String(metadata={"description": "pending, sent or dead"})
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class DeliveryPage(Schema):
+    items = fields.List(fields.Nested(DeliveryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+@addresses_blp.route("")
+class Addresses(MethodView):
+    @auth.roles("center", "authority")
+    @addresses_blp.response(200, AddressOut(many=True))
+    def get(self) -> Any:
+        """Every inbox's address and language."""
+        return handlers.list_addresses(unit_of_work())
+
+
+@addresses_blp.route("/<inbox_key>")
+class Address(MethodView):
+    @auth.roles("center")
+    @addresses_blp.arguments(AddressIn)
+    @addresses_blp.response(200, AddressOut)
+    def put(self, body: dict[str, Any], inbox_key: str) -> Any:
+        """Set the address and language of an inbox; registry's contacts never overwrite it."""
+        return handlers.put_address(unit_of_work(), inbox_key, body["address"], body["language"])
+
+    @auth.roles("center")
+    @addresses_blp.response(204)
+    def delete(self, inbox_key: str) -> None:
+        """Stop e-mailing an inbox (what is recorded already is still sent)."""
+        handlers.delete_address(unit_of_work(), inbox_key)
+
+
+@deliveries_blp.route("")
+class Deliveries(MethodView):
+    @auth.roles("center", "authority", "unit")
+    @deliveries_blp.arguments(DeliveryQuery, location="query")
+    @deliveries_blp.response(200, DeliveryPage)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """E-mail deliveries, oldest first; a unit sees only its own."""
+        unit = unit_scope()
+        rows = handlers.list_deliveries(
+            unit_of_work(),
+            f"unit:{unit}" if unit else None,
+            query["status"],
+            int(decode_cursor(query["cursor"]) or 0),
+            query["limit"] + 1,
+        )
+        return page(rows, query["limit"], key=lambda row: row["id"])
+
+
+@deliveries_blp.route("/<int:delivery_id>/retry")
+class Retry(MethodView):
+    @auth.roles("center")
+    @deliveries_blp.response(200, DeliveryOut)
+    def post(self, delivery_id: int) -> Any:
+        """Send a dead (or waiting) delivery again now; a sent one is a 409."""
+        return handlers.retry(unit_of_work(), delivery_id)
