@@ -15,6 +15,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 
 from shared import events
 from shared.config import SERVICES
+from shared.consumer import handler_for
 
 
 def _load_services() -> dict[str, Any]:
@@ -52,15 +53,26 @@ def envelope(data_schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def consumers_of(catalog: Any, subscriptions: dict[str, Any]) -> dict[str, list[str]]:
+    """Who consumes each event type: a service with its own handler for it, or with a pattern
+    that takes it (`govhall.#`), exactly as the consumer dispatches."""
+    return {
+        event_type: [
+            service
+            for service, table in subscriptions.items()
+            if handler_for(table, event_type) is not None
+        ]
+        for event_type in catalog
+    }
+
+
 def document() -> dict[str, Any]:
     modules = _load_services()
     converter = _converter()
-    consumers: dict[str, list[str]] = {}
-    for name, module in modules.items():
-        for event_type in module.SPEC.subscriptions:
-            consumers.setdefault(event_type, []).append(name)
+    catalog = events.catalog()
+    consumers = consumers_of(catalog, {name: m.SPEC.subscriptions for name, m in modules.items()})
     channels: dict[str, Any] = {}
-    for name, event_type in sorted(events.catalog().items()):
+    for name, event_type in sorted(catalog.items()):
         payload = converter.schema2jsonschema(event_type.schema)
         channels[name] = {
             "description": event_type.description,

@@ -39,4 +39,8 @@ def _inbox(uow: UnitOfWork, event: CloudEvent, notices: list[Notice]) -> None:
         )
 
 
-SUBSCRIPTIONS: dict[str, Handler] = dict.fromkeys(ROUTES, record_notices)
+# "govhall.#": every other event too, for the webhooks integrators subscribe to.
+SUBSCRIPTIONS: dict[str, Handler] = {
+    **dict.fromkeys(ROUTES, record_notices),
+    "govhall.#": record_notices,
+}

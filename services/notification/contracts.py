@@ -1,3 +1,5 @@
-"""The events notification publishes (none yet: delivery events come with their issue)."""
+"""The events notification publishes: each channel declares its own."""
 
 from __future__ import annotations
+
+from services.notification.webhooks import contracts as webhooks  # noqa: F401  (registers)

@@ -32,5 +32,25 @@ def test_subscriptions_only_name_known_types() -> None:
     asyncapi.document()  # imports every contract
     known = set(events.catalog())
     for name in ("registry", "staffing", "inspection", "notification"):
-        unknown = set(service_module(name).SPEC.subscriptions) - known
+        keys = set(service_module(name).SPEC.subscriptions)
+        patterns = {key for key in keys if key.endswith(".#")}
+        unknown = keys - patterns - known
         assert not unknown, f"{name} subscribes to types nobody publishes: {unknown}"
+        for pattern in patterns:
+            assert any(t.startswith(pattern[:-1]) for t in known), f"{pattern} matches nothing"
+
+
+def test_a_pattern_subscription_consumes_every_channel_it_matches() -> None:
+    doc = asyncapi.document()
+    # notification takes "govhall.#" (webhooks forward whatever integrators ask for)
+    for name, channel in doc["channels"].items():
+        assert "notification" in channel["x-consumers"], name
+    # and an exact subscription still counts only for its own type
+    consumers = asyncapi.consumers_of(
+        {"govhall.a.b.c.v1": None, "govhall.x.y.z.v1": None},
+        {"one": {"govhall.a.b.c.v1": print}, "every": {"govhall.#": print}},
+    )
+    assert consumers == {
+        "govhall.a.b.c.v1": ["one", "every"],
+        "govhall.x.y.z.v1": ["every"],
+    }
