@@ -1,6 +1,7 @@
 """Every route names a published event type and renders a title for any payload its contract
 allows: the smallest (only required fields) and a full one. A route that reads a field the
-contract does not promise fails here, not in a consumer's dead letters."""
+contract does not promise fails here, not in a consumer's dead letters. And every type in the
+catalogue is routed or named in `silence.SILENT`, never both."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from marshmallow import Schema, fields
 
 from services.notification.domain.routing import ROUTES, notices_for
+from services.notification.domain.silence import SILENT
 from shared import asyncapi, events
 
 SAMPLE: dict[type, Any] = {
@@ -53,3 +55,14 @@ def test_every_route_renders_for_what_its_contract_promises(event_type: str) -> 
     for full in (False, True):
         notices = notices_for(event_type, _payload(schema, full))
         assert notices and all(n.title and n.recipient for n in notices)
+
+
+def test_every_event_type_is_routed_or_silent_never_both() -> None:
+    catalog = set(_catalog())
+    assert catalog - set(ROUTES) - set(SILENT) == set(), "route these or say in SILENT why not"
+    assert set(ROUTES) & set(SILENT) == set()
+
+
+def test_silence_names_only_known_types_and_always_says_why() -> None:
+    assert set(SILENT) - set(_catalog()) == set()
+    assert all(reason.strip() for reason in SILENT.values())
