@@ -73,6 +73,7 @@ def load(hall: Hall) -> bool:
         inspection_sanctions,
         registry,
         staffing,
+        webhooks,
     )
 
     client = DemoClient(hall)
@@ -94,6 +95,7 @@ def load(hall: Hall) -> bool:
     inspection_proposals.load(client)
     _settle(hall)
     assessment.load(client, people)
+    webhooks.load(client)
     return True
 
 

@@ -1,19 +1,21 @@
-"""The demo hall (`make run`) shows what issues 6 and 7 promise, through the API: inspection's
-plan with its draw, findings, good and bad reviews, complaints upheld and dismissed, a ranking;
-and an assessment cycle that runs to the end (the quota refusal, finalising, an appeal)."""
+"""The demo hall (`make run`) shows what issues 6–9 promise, through the API: inspection's plan
+with its draw, findings, good and bad reviews, complaints upheld and dismissed, a ranking; an
+integrator's signed deliveries; and an assessment cycle that runs to the end (the quota refusal,
+finalising, an appeal)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shared import clock, demo, embedded
 from shared.demo import DemoClient
 from shared.embedded import Hall
-from shared.testing import TEST_SECRET
+from shared.testing import TEST_SECRET, wait_for
 
 INSPECTION = "/inspection/api/v1"
 
@@ -102,3 +104,15 @@ def test_the_demo_cycle_runs_to_the_end(hall: Hall) -> None:
         f"{url}/reports/windows?format=csv", headers=client.headers("center")
     )
     assert response.status_code == 200 and response.mimetype == "text/csv"
+
+
+def test_the_demo_has_an_integrator_whose_deliveries_arrive_signed(hall: Hall) -> None:
+    client = DemoClient(hall)
+    subscriptions = "/notification/api/v1/webhooks/subscriptions"
+    (subscription,) = client.call("GET", subscriptions, role="integrator")["items"]
+
+    def delivered() -> Any:
+        url = f"{subscriptions}/{subscription['id']}/deliveries?status=delivered"
+        return client.call("GET", url, role="integrator")["items"] or None
+
+    assert wait_for(delivered, timeout=20)  # the receiver verified their signatures
