@@ -40,3 +40,11 @@ def page(items: list[Any], limit: int, key: Any) -> dict[str, Any]:
         "items": items,
         "next_cursor": encode_cursor(key(items[-1])) if more and items else None,
     }
+
+
+def decode_id_cursor(cursor: str | None) -> int | None:
+    """A cursor that must hold an integer id (keyset pages in id order)."""
+    key = decode_cursor(cursor)
+    if key is not None and type(key) is not int:
+        raise Invalid("the cursor is not one this service gave out", field="cursor")
+    return key

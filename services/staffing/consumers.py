@@ -148,17 +148,24 @@ def _withdrawal(uow: UnitOfWork, ref: str) -> str | None:
     ).scalar()
 
 
+def _void(uow: UnitOfWork, ref: str, event_id: str) -> int:
+    """Marks the standing inputs from one inspection record void (their lines stay, for the
+    record); returns how many."""
+    table = orm.assessment_inputs
+    marked: Any = uow.session.execute(
+        update(table)
+        .where(table.c.ref == ref, table.c.kind != WITHDRAWAL, table.c.voided_by.is_(None))
+        .values(voided_by=event_id)
+    )
+    return int(marked.rowcount)
+
+
 def evaluation_voided(uow: UnitOfWork, event: CloudEvent) -> None:
     """A review withdrawn on appeal no longer counts; the line stays, marked, for the record."""
     fact = InspectionFactSeen().load(event.data)
     ref = f"evaluation:{fact['evaluation_id']}"
     table = orm.assessment_inputs
-    marked: Any = uow.session.execute(
-        update(table)
-        .where(table.c.ref == ref, table.c.kind != WITHDRAWAL, table.c.voided_by.is_(None))
-        .values(voided_by=event.id)
-    )
-    if marked.rowcount:
+    if _void(uow, ref, event.id):
         return
     withdrawal = {
         "event_id": event.id,
@@ -180,23 +187,12 @@ def complaint_corrected(uow: UnitOfWork, event: CloudEvent) -> None:
     correction upholds it, the correction's own `complaint.upheld` is the one that counts."""
     if event.data.get("previous_outcome") != "upheld":
         return
-    ref = f"complaint:{event.data['complaint_id']}"
-    table = orm.assessment_inputs
-    uow.session.execute(
-        update(table)
-        .where(table.c.ref == ref, table.c.voided_by.is_(None))
-        .values(voided_by=event.id)
-    )
+    _void(uow, f"complaint:{event.data['complaint_id']}", event.id)
 
 
 def finding_withdrawn(uow: UnitOfWork, event: CloudEvent) -> None:
     """A withdrawn finding no longer counts in the assessment; its line stays, marked."""
-    table = orm.assessment_inputs
-    uow.session.execute(
-        update(table)
-        .where(table.c.ref == f"finding:{event.data['finding_id']}", table.c.voided_by.is_(None))
-        .values(voided_by=event.id)
-    )
+    _void(uow, f"finding:{event.data['finding_id']}", event.id)
 
 
 def accountability_concluded(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -205,11 +201,7 @@ def accountability_concluded(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     ref = f"accountability:{data['case_id']}"
     table = orm.assessment_inputs
-    uow.session.execute(  # the outcome this one corrects no longer stands
-        update(table)
-        .where(table.c.ref == ref, table.c.voided_by.is_(None))
-        .values(voided_by=event.id)
-    )
+    _void(uow, ref, event.id)  # the outcome this one corrects no longer stands
     if data["outcome"] == "no_fault":
         return
     values = {

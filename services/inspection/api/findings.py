@@ -16,7 +16,7 @@ from services.inspection.handlers import findings as handlers
 from shared import auth
 from shared.auth import ROLES
 from shared.errors import Invalid
-from shared.pagination import PageQuery, decode_cursor, page
+from shared.pagination import PageQuery, decode_id_cursor, page
 from shared.web import require_principal, runtime, unit_of_work, unit_scope
 
 findings_blp = Blueprint(
@@ -206,13 +206,6 @@ class VisitPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-def _after(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor)
-    if key is not None and type(key) is not int:
-        raise Invalid("the cursor is not one this service gave out", field="cursor")
-    return key
-
-
 @findings_blp.route("")
 class Findings(MethodView):
     @auth.roles(*RECORDERS)
@@ -229,7 +222,7 @@ class Findings(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Findings in id order, withdrawn ones too; `from`/`to` bound the day recorded. A unit
         token sees the findings on its own windows."""
-        after = _after(query["cursor"])
+        after = decode_id_cursor(query["cursor"])
         rows = handlers.list_findings(
             unit_of_work(), unit_scope(), query, after, query["limit"] + 1
         )
@@ -385,7 +378,7 @@ class Visits(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Visits in id order; `from`/`to` bound the day of the visit. A unit token sees the
         visits to its own windows."""
-        after = _after(query["cursor"])
+        after = decode_id_cursor(query["cursor"])
         rows = handlers.list_visits(unit_of_work(), unit_scope(), query, after, query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row["id"])
 

@@ -12,8 +12,7 @@ from marshmallow import Schema, fields, validate
 from services.inspection.domain import sanctions as rules
 from services.inspection.handlers import sanctions as handlers
 from shared import auth
-from shared.errors import Invalid
-from shared.pagination import PageQuery, decode_cursor, page
+from shared.pagination import PageQuery, decode_id_cursor, page
 from shared.web import runtime, unit_of_work, unit_scope
 
 sanctions_blp = Blueprint(
@@ -154,13 +153,6 @@ class SanctionPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-def _after(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor)
-    if key is not None and type(key) is not int:
-        raise Invalid("the cursor is not one this service gave out", field="cursor")
-    return key
-
-
 @sanctions_blp.route("")
 class Sanctions(MethodView):
     @auth.roles(*READERS)
@@ -169,7 +161,7 @@ class Sanctions(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Every step of every window's ladder in id order, corrected and lifted ones too. A unit
         token sees its own windows'."""
-        after = _after(query["cursor"])
+        after = decode_id_cursor(query["cursor"])
         rows = handlers.list_sanctions(
             unit_of_work(), unit_scope(), query, after, query["limit"] + 1
         )

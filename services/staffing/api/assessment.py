@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -246,7 +245,7 @@ class Results(MethodView):
         scope = unit_scope() or query["unit_code"]
         if wants_csv():
             rows = reports.staff_results(unit_of_work(), year, scope, query["grade"], None, 10**7)
-            return _csv(rows, RESULT_COLUMNS, f"assessment-{year}-staff.csv")
+            return csv_download(rows, RESULT_COLUMNS, f"assessment-{year}-staff.csv")
         after = decode_cursor(query["cursor"])
         rows = reports.staff_results(
             unit_of_work(), year, scope, query["grade"], after, query["limit"] + 1
@@ -257,10 +256,6 @@ class Results(MethodView):
 RESULT_COLUMNS = [
     "year", "staff_id", "unit_code", "window_id", "served", "total", "proposed_grade", "grade",
 ]  # fmt: skip
-
-
-def _csv(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Response:
-    return csv_download(rows, columns, filename)
 
 
 @blp.route("/<int:year>/staff/<staff_id>")
@@ -345,7 +340,7 @@ class UnitReport(MethodView):
         """Each unit's windows' average and its points in the unit's target (EQ-3.2.2b)."""
         rows = reports.unit_report(unit_of_work(), year, unit_scope())
         if wants_csv():
-            return _csv(rows, UNIT_COLUMNS, f"assessment-{year}-units.csv")
+            return csv_download(rows, UNIT_COLUMNS, f"assessment-{year}-units.csv")
         return rows
 
 
@@ -358,7 +353,7 @@ class WindowReport(MethodView):
         """Each window's score and its components."""
         rows = reports.window_report(unit_of_work(), year, unit_scope())
         if wants_csv():
-            return _csv(rows, WINDOW_COLUMNS, f"assessment-{year}-windows.csv")
+            return csv_download(rows, WINDOW_COLUMNS, f"assessment-{year}-windows.csv")
         return rows
 
 
