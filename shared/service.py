@@ -90,6 +90,9 @@ class WorkerThreads:
         self.consumer = EventWorker(runtime.inbox, runtime.settings) if consume else None
         self.relay = runtime.relay() if relay else None
         self.threads: list[threading.Thread] = []
+        # Set once every sweep has run at least once: a test that moves the clock waits for it,
+        # or the start-up round could act on the real day in the middle of the test's.
+        self.swept_once = threading.Event()
 
     def start(self) -> None:
         name = self.runtime.spec.name
@@ -126,6 +129,7 @@ class WorkerThreads:
                     sweep.run(self.runtime)
                 except Exception:
                     log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
+            self.swept_once.set()
 
     def signal_stop(self) -> None:
         self.stop.set()

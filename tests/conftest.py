@@ -30,5 +30,9 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
         },
     )
     running.start()
+    # The sweeps' start-up round acts on the real day; a test that then moves the clock must
+    # not race it (a seasonal window closed behind the test's back, say).
+    for name, worker in running.workers.items():
+        assert worker.swept_once.wait(10), f"{name}'s first sweeps did not finish"
     yield running
     running.stop()
