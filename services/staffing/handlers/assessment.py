@@ -96,8 +96,12 @@ def list_schemes(uow: UnitOfWork) -> list[dict[str, Any]]:
 # --- the cycle ----------------------------------------------------------------------------------
 
 
-def cycle_row(uow: UnitOfWork, year: int) -> Any:
-    row = uow.session.execute(select(CYCLES).where(CYCLES.c.year == year)).first()
+def cycle_row(uow: UnitOfWork, year: int, *, lock: bool = False) -> Any:
+    """The cycle of a year. `lock` holds its row until commit: whatever counts the excellent
+    grades against the quota (EQ-3.2.2c) takes it first, so two concurrent calibrations,
+    appeals or a finalisation cannot each see room for the same last place."""
+    query = select(CYCLES).where(CYCLES.c.year == year)
+    row = uow.session.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise NotFound(f"no assessment cycle for {year}")
     return row
@@ -170,7 +174,7 @@ def score(uow: UnitOfWork, year: int) -> dict[str, Any]:
     within the quota. Scoring again before finalising takes in late facts and keeps every grade
     the center calibrated."""
     with uow:
-        cycle = cycle_row(uow, year)
+        cycle = cycle_row(uow, year, lock=True)
         if cycle.state == CycleState.FINALISED:
             raise Conflict(f"the {year} assessment is finalised; appeal instead")
         by = scheme(uow, cycle.scheme_version)
@@ -325,7 +329,7 @@ def calibrate(uow: UnitOfWork, year: int, staff_id: str, body: dict[str, Any]) -
     """The center changes a proposed grade with a reason; the quota is shown, not yet enforced
     (EQ-3.2.2c is checked on finalising)."""
     with uow:
-        cycle = cycle_row(uow, year)
+        cycle = cycle_row(uow, year, lock=True)
         row = result_row(uow, year, staff_id)
         change = rules.calibrate(
             CycleState(cycle.state),
@@ -351,7 +355,7 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
     """Refused while more than the quota are excellent (EQ-3.2.2c); then every grade goes on the
     personal record with its consequence (EQ-3.2.2d)."""
     with uow:
-        cycle = cycle_row(uow, year)
+        cycle = cycle_row(uow, year, lock=True)
         if cycle.state != CycleState.SCORED:
             raise Conflict(f"the {year} assessment is {cycle.state}: only a scored one finalises")
         grades = all_grades(uow, year)

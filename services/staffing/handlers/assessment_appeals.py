@@ -92,6 +92,8 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
     to excellent must still fit the quota (EQ-3.2.2c)."""
     with uow:
         appeal = _appeal(uow, appeal_id, None)
+        cycle.cycle_row(uow, appeal.year, lock=True)  # before counting the grades (EQ-3.2.2c)
+        appeal = _appeal(uow, appeal_id, None)  # as it stands once the cycle is ours
         if appeal.status != "pending":
             raise Conflict(f"appeal {appeal_id} is {appeal.status} already")
         grades = cycle.all_grades(uow, appeal.year)
