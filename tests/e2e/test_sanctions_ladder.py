@@ -3,10 +3,10 @@ upheld, the local rules propose a suspension, the authority decides, registry re
 at the window; the rectification deadline passes, the sweep proposes termination, the authority
 confirms, registry terminates the window and the public directory drops it.
 
-The weeks between the order and its missed deadline cannot pass in a test, so that part runs as
-an operator would run it later: inspection's own sweeps and the confirmation, in this process,
-against the cluster's database with the clock set past the deadline. The cluster's inspection
-worker publishes what they record, and registry acts on it as on anything else."""
+The weeks between the order and its missed deadline cannot pass in a test: the test moves the
+order's deadline back in inspection's database and runs inspection's hourly sweeps in this
+process. Everything else goes over HTTP to the cluster; its inspection worker publishes what is
+recorded, registry acts on it and notification tells the authority."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import update
 
 from services.inspection import SPEC as INSPECTION
+from services.inspection import orm_sanctions as tables
 from services.inspection.handlers import proposals, sanctions
 from shared import clock, config
 from shared.service import ServiceRuntime
@@ -164,25 +166,38 @@ def test_complaints_to_suspension_to_termination(
     refusal = wait_for(lambda: _case_refused(api, window), timeout=15)
     assert refusal["rule"] == "TJ-8.2"
 
-    # Later: the order's deadline passed unrectified; the sweeps propose termination.
+    # Later: the order's deadline passed unrectified. Weeks cannot pass in a test, so the
+    # order's deadline is moved back in inspection's database, and its sweeps run here.
     history = api.call("GET", f"/inspection/api/v1/windows/{window['id']}/sanctions")
     (order,) = [s for s in history if s["kind"] == "rectification" and s["status"] == "open"]
-    after_deadline = clock.today() + timedelta(days=60)
-    monkeypatch.setattr(clock, "today", lambda: after_deadline)
+    with inspection.uow(actor="test:clock") as uow:
+        uow.session.execute(
+            update(tables.sanctions)
+            .where(tables.sanctions.c.id == order["id"])
+            .values(due_on=clock.today() - timedelta(days=1))
+        )
+        uow.commit()
     assert sanctions.overdue_sweep(inspection) >= 1
     proposals.proposal_sweep(inspection)
     termination = _proposal(api, window["id"], "termination")
     assert termination is not None and termination["basis"] == "TJ-8.2"
-    confirmed = sanctions.terminate(
-        inspection.uow(actor="authority:e2e"),
-        {
-            "window_id": window["id"],
-            "order_id": order["id"],
-            "reason": "逾期未整改 · not rectified by the deadline",
-            "proposal_id": termination["id"],
-        },
+
+    # The authority confirms termination over HTTP, as anyone at the hall would.
+    body = {
+        "window_id": window["id"],
+        "order_id": order["id"],
+        "reason": "逾期未整改 · not rectified by the deadline",
+        "proposal_id": termination["id"],
+    }
+    confirmed = api.call("POST", "/inspection/api/v1/sanctions/terminations", body, status=201)
+    assert confirmed["kind"] == "termination" and confirmed["basis"] == "TJ-8.2" and suspended
+    again = requests.post(
+        cluster.url("inspection", "/api/v1/sanctions/terminations"),
+        json=body,
+        headers=AUTHORITY,
+        timeout=10,
     )
-    assert confirmed["kind"] == "termination" and suspended
+    assert again.status_code in (409, 422), again.text  # a window is terminated once
 
     # Registry hears it from the cluster's inspection worker, over RabbitMQ.
     state = lambda: api.call("GET", f"/registry/api/v1/windows/{window['id']}")["state"]  # noqa: E731
@@ -191,3 +206,29 @@ def test_complaints_to_suspension_to_termination(
         cluster.url("registry", f"/api/v1/directory/windows/{window['id']}"), timeout=10
     )
     assert listed.status_code == 404
+    assert window["id"] not in _directory_ids(cluster, "红桥区")
+    # Notification tells the authority, which decided it, that the window is gone.
+    told = f"Window terminated: 红桥窗口 / Hongqiao window (#{window['id']})"
+    wait_for(lambda: _told(cluster, AUTHORITY, told), timeout=20)
+
+
+def _pages(cluster: Cluster, service: str, path: str, **request: Any) -> Iterator[Any]:
+    """Every item of a paginated list, following the cursors."""
+    params: dict[str, Any] = {**request.pop("params", {}), "limit": 100}
+    while True:
+        url = cluster.url(service, path)
+        page = requests.get(url, params=params, timeout=10, **request).json()
+        yield from page["items"]
+        if not page["next_cursor"]:
+            return
+        params["cursor"] = page["next_cursor"]
+
+
+def _directory_ids(cluster: Cluster, district: str) -> set[int]:
+    items = _pages(cluster, "registry", "/api/v1/directory", params={"district": district})
+    return {entry["id"] for entry in items}
+
+
+def _told(cluster: Cluster, token: dict[str, str], title: str) -> bool:
+    notices = _pages(cluster, "notification", "/api/v1/notices", headers=token)
+    return any(title in notice["title"] for notice in notices)

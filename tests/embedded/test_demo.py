@@ -57,6 +57,25 @@ def test_the_demo_inspects_the_hall(hall: Hall) -> None:
         assert client.call("GET", f"{INSPECTION}/rankings", role="center")
 
 
+def test_the_demo_has_a_window_under_each_sanction(hall: Hall) -> None:
+    """TJ-8.1, TJ-8.2: interview, notice and order, suspension and termination, each in force
+    on some window, and registry has acted on the heavier ones."""
+    client = DemoClient(hall)
+    entries = client.call("GET", f"{INSPECTION}/sanctions?limit=200", role="center")["items"]
+    kinds = {entry["kind"] for entry in entries}
+    assert kinds >= {"interview", "rectification", "suspension", "termination"}
+    assert any(e["kind"] == "rectification" and e["status"] == "open" for e in entries)
+    states = {
+        kind: {
+            client.call("GET", f"/registry/api/v1/windows/{e['window_id']}")["state"]
+            for e in entries
+            if e["kind"] == kind
+        }
+        for kind in ("suspension", "termination")
+    }
+    assert states == {"suspension": {"suspended"}, "termination": {"terminated"}}
+
+
 def test_the_demo_cycle_runs_to_the_end(hall: Hall) -> None:
     client = DemoClient(hall)
     year = clock.today().year
