@@ -210,6 +210,26 @@ def test_the_authority_declines_a_proposal_and_it_is_not_made_again(
     problem(client.get(f"{PROPOSALS}/999", headers=AUTHORITY), 404)
 
 
+def test_a_decision_settles_only_the_sanction_and_window_proposed(
+    client: Client, hall: Hall, window: dict[str, Any]
+) -> None:
+    serious = finding(client, window, "serious")
+    [made] = evaluate(client)  # a suspension, for this window
+    order = {
+        "window_id": window["id"],
+        "findings": [serious["id"]],
+        "problems": "材料清单未公示",
+        "proposal_id": made,
+    }
+    wrong = problem(
+        client.post("/inspection/api/v1/sanctions/orders", json=order, headers=AUTHORITY)
+    )
+    assert "proposal_id" in wrong["errors"] and "suspension" in wrong["detail"]
+    history = client.get(f"/inspection/api/v1/windows/{window['id']}/sanctions", headers=CENTER)
+    assert ok(history) == [] and [p["id"] for p in proposals(client, status="open")] == [made]
+    assert emitted(hall, "proposal.settled") == []
+
+
 def test_termination_is_proposed_when_an_order_missed_its_deadline(
     client: Client, hall: Hall, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

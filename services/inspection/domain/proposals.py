@@ -454,3 +454,15 @@ def text(value: str | None, name: str, most: int = 5000) -> str:
     if len(cleaned) > most:
         raise Invalid(f"at most {most} characters", field=name)
     return cleaned
+
+
+def check_answers(proposed: tuple[str, int], decided: tuple[str, int]) -> None:
+    """A decision settles a proposal only for the sanction and window the rules proposed: a
+    suspension does not answer a proposal to terminate, nor one window's proposal another's."""
+    (kind, window), (decided_kind, decided_window) = proposed, decided
+    if window != decided_window:
+        raise Invalid(
+            f"the proposal is for window {window}, not {decided_window}", field="proposal_id"
+        )
+    if kind != decided_kind:
+        raise Invalid(f"the proposal is for a {kind}, not a {decided_kind}", field="proposal_id")

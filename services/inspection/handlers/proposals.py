@@ -156,9 +156,13 @@ def settle(
     sanction_id: int | None,
     decided_by: str,
     note: str,
+    answers: tuple[str, int] | None = None,
 ) -> None:
-    """Mark an open proposal decided; a Conflict if it was decided already."""
+    """Mark an open proposal decided; a Conflict if it was decided already. `answers` is the
+    (kind, window) of the sanction decided, which must be the one proposed."""
     row = _proposal(uow, proposal_id)
+    if answers is not None:
+        rules.check_answers((row.kind, row.window_id), answers)
     if row.status != OPEN:
         raise Conflict(f"proposal {proposal_id} was {row.status} already", field="proposal_id")
     now, outcome = clock.now(), "accepted" if accepted else "declined"

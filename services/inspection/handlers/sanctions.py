@@ -261,6 +261,7 @@ def _settle(uow: UnitOfWork, body: dict[str, Any], row: dict[str, Any]) -> None:
             sanction_id=row["id"],
             decided_by=row["decided_by"],
             note=row["reason"],
+            answers=(row["kind"], row["window_id"]),
         )
 
 
