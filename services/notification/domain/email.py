@@ -8,6 +8,9 @@ Settings come from the environment (all optional):
   ``pending`` until a server is configured (nothing is lost, `/readyz` is unaffected).
 - ``SMTP_PORT`` (25), ``SMTP_STARTTLS`` (false), ``SMTP_USERNAME`` and ``SMTP_PASSWORD`` (log in
   only when a user name is set), ``SMTP_FROM`` (``govhall@localhost``), ``SMTP_TIMEOUT`` (10 s).
+- ``SMTP_CA_FILE``: the CA bundle that vouches for the server's certificate under STARTTLS
+  (default: the system's). The certificate and host name are always verified: credentials are
+  never sent to a server that cannot prove who it is.
 - ``EMAIL_MAX_ATTEMPTS`` (8): attempts before a delivery is dead-lettered (status ``dead``).
 - ``EMAIL_RETRY_BASE_DELAY`` (30 s) and ``EMAIL_RETRY_MAX_DELAY`` (3600 s): the back-off,
   base × 2^(attempts − 1), capped.
@@ -39,6 +42,7 @@ class EmailSettings:
     password: str | None = None
     sender: str = "govhall@localhost"
     timeout: float = 10.0
+    ca_file: str | None = None
     max_attempts: int = 8
     base_delay: float = 30.0
     max_delay: float = 3600.0
@@ -58,6 +62,7 @@ def settings_from(env: Mapping[str, str]) -> EmailSettings:
         password=env.get("SMTP_PASSWORD") or None,
         sender=env.get("SMTP_FROM") or "govhall@localhost",
         timeout=float(env.get("SMTP_TIMEOUT") or 10),
+        ca_file=env.get("SMTP_CA_FILE") or None,
         max_attempts=max(1, int(env.get("EMAIL_MAX_ATTEMPTS") or 8)),
         base_delay=float(env.get("EMAIL_RETRY_BASE_DELAY") or 30),
         max_delay=float(env.get("EMAIL_RETRY_MAX_DELAY") or 3600),
