@@ -17,6 +17,15 @@ class AssignmentV1(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class PostV1(Schema):
+    """A post of a window, to be held by an A and a B (EQ-3.2.5)."""
+
+    post_id = fields.Integer(required=True)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True, metadata={"description": "the window's unit"})
+    name = fields.String(required=True)
+
+
 class StaffV1(Schema):
     staff_id = fields.String(required=True)
     name = fields.String(required=True)
@@ -91,6 +100,17 @@ class ReturnV1(Schema):
     reason = fields.String(required=True)
     replacement_due_on = fields.Date(required=True)
     replacement_staff_id = fields.String(allow_none=True, load_default=None)
+
+
+class SealV1(Schema):
+    """A unit's approval seal, registered to the chief representative (A) and deputy (B)."""
+
+    seal_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    name = fields.String(required=True)
+    custodian_a = fields.String(required=True)
+    custodian_b = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
 
 
 class SealUseV1(Schema):
@@ -193,6 +213,11 @@ ASSIGNMENT_MADE = _type(
 )
 ASSIGNMENT_ENDED = _type("assignment.ended", AssignmentV1, "A staff member left a window's post.")
 STAFF_REGISTERED = _type("staff.registered", StaffV1, "A unit sent a staff member (EQ-3.1a).")
+STAFF_AGE_EXCEPTION_REQUESTED = _type(
+    "staff.age_exception_requested",
+    StaffV1,
+    "A unit recorded why someone over 45 should be posted (EQ-3.1a); the center decides.",
+)
 STAFF_AGE_EXCEPTION_APPROVED = _type(
     "staff.age_exception_approved", StaffV1, "The center approved posting someone over 45."
 )
@@ -208,7 +233,8 @@ REPLACEMENT_OVERDUE = _type(
 CHIEF_APPOINTED = _type(
     "chief_representative.appointed",
     ChiefRepresentativeV1,
-    "A unit's chief representative took office (EQ-3.1b).",
+    "A unit's chief representative took office (EQ-3.1b), or the serving one named a new "
+    "deputy (previous_staff_id is then the same; the term runs on from starts_on, EQ-3.2.6).",
 )
 CHIEF_OFFICE_VACATED = _type(
     "chief_representative.vacated",
@@ -228,9 +254,16 @@ POST_UNCOVERED = _type(
     PostAlertV1,
     "Neither A nor B is present at a post, or a post lacks A or B (EQ-3.2.5).",
 )
+POST_CREATED = _type("post.created", PostV1, "A window has a new post to staff (EQ-3.2.5).")
 ROTATION_APPLIED = _type("rotation.applied", RotationV1, "A rotation or swap was applied for.")
 ROTATION_DECIDED = _type(
     "rotation.decided", RotationV1, "The center approved or refused a rotation or swap (EQ-3.2.3)."
+)
+SEAL_REGISTERED = _type(
+    "seal.registered",
+    SealV1,
+    "A unit registered its approval seal into the chief representative's and deputy's keeping "
+    "(EQ-4.2).",
 )
 SEAL_USED = _type("seal.used", SealUseV1, "A custodian used the approval seal (EQ-4.2).")
 SEAL_MISUSE_ATTEMPTED = _type(
@@ -280,9 +313,9 @@ register(
 )  # fmt: skip
 
 register(
-    ASSIGNMENT_MADE, ASSIGNMENT_ENDED, STAFF_REGISTERED, STAFF_AGE_EXCEPTION_APPROVED,
-    STAFF_RETURNED, REPLACEMENT_NAMED, REPLACEMENT_OVERDUE, CHIEF_APPOINTED, CHIEF_OFFICE_VACATED,
-    ABSENCE_REPORTED,
+    ASSIGNMENT_MADE, ASSIGNMENT_ENDED, STAFF_REGISTERED, STAFF_AGE_EXCEPTION_REQUESTED,
+    STAFF_AGE_EXCEPTION_APPROVED, STAFF_RETURNED, REPLACEMENT_NAMED, REPLACEMENT_OVERDUE,
+    CHIEF_APPOINTED, CHIEF_OFFICE_VACATED, POST_CREATED, ABSENCE_REPORTED,
     ABSENCE_APPROVED, ABSENCE_REJECTED, POST_UNCOVERED, ROTATION_APPLIED, ROTATION_DECIDED,
-    SEAL_USED, SEAL_MISUSE_ATTEMPTED, TRAINING_RECORDED, ATTENDANCE_RECORDED,
+    SEAL_REGISTERED, SEAL_USED, SEAL_MISUSE_ATTEMPTED, TRAINING_RECORDED, ATTENDANCE_RECORDED,
 )  # fmt: skip

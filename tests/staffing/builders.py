@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from itertools import count
 from typing import Any
 
+from sqlalchemy import select
 from werkzeug.test import Client
 
+from shared.embedded import Hall
 from shared.testing import bearer
 from tests import builders
 from tests.builders import ok
@@ -113,3 +116,17 @@ def staffed_post(client: Client, unit: str = "tj-hexi") -> tuple[dict, dict, dic
     assign(client, seat["id"], a["id"], "A", unit)
     assign(client, seat["id"], b["id"], "B", unit)
     return window, seat, a, b
+
+
+def events(hall: Hall, name: str) -> list[dict[str, Any]]:
+    """The data of every event of one type staffing wrote to its outbox, oldest first, e.g.
+    `events(hall, "post.created")`."""
+    db = hall.runtime("staffing").db
+    table = db.table("outbox")
+    query = (
+        select(table.c.body)
+        .where(table.c.type == f"govhall.staffing.{name}.v1")
+        .order_by(table.c.created_at)
+    )
+    with db.session() as session:
+        return [json.loads(body)["data"] for body in session.execute(query).scalars()]

@@ -103,7 +103,8 @@ def test_a_same_day_report_is_accepted_but_late(client: Client) -> None:
         },
         headers=HEXI,
     )
-    assert again.status_code == 409  # reported already
+    assert again.status_code == 409 and again.json["rule"] == "EQ-3.2.5"  # reported already
+    assert "starts_on" in again.json["errors"]
 
 
 def test_the_deputy_may_decide_and_a_rejection_names_no_cover(client: Client) -> None:
@@ -177,6 +178,7 @@ def test_only_a_posted_member_of_the_unit_reports(client: Client) -> None:
     body = {"staff_id": loose["id"], "starts_on": "2026-11-24", "ends_on": "2026-11-24"}
     unposted = client.post("/staffing/api/v1/absences", json={**body, "reason": "x"}, headers=HEXI)
     assert unposted.status_code == 422 and "staff_id" in unposted.json["errors"]
+    assert unposted.json["rule"] == "EQ-3.2.5"
     other = client.post(
         "/staffing/api/v1/absences",
         json={**body, "reason": "x"},

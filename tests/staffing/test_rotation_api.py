@@ -78,6 +78,10 @@ def test_rotation_after_two_years_with_the_center_s_approval(client: Client, hal
     seats = holders(client, window["id"])
     assert seats[old["id"]] == (None, None) and seats[new["id"]] == (veteran["id"], None)
     assert client.post(f"{url}/rejection", json={"note": "no"}, headers=CENTER).status_code == 409
+    unposted = staffing.person(client, "tj-hexi", "赵磊")
+    loose = apply(client, 422, kind="rotation", staff_id=unposted["id"], to_post_id=new["id"],
+                  effective_on="2026-11-23")  # fmt: skip
+    assert loose["rule"] == "EQ-3.2.3" and list(loose["errors"]) == ["staff_id"]
     counts = emitted(hall)
     assert (counts["assignment.made"], counts["assignment.ended"]) == (3, 1)
     assert (counts["rotation.applied"], counts["rotation.decided"]) == (1, 1)
@@ -160,7 +164,8 @@ def test_the_center_returns_staff_and_the_unit_names_a_replacement(
     member = ok(client.get(f"/staffing/api/v1/staff/{a['id']}", headers=HEXI))
     assert member["status"] == "returned"
     assert holders(client, window["id"])[seat["id"]][0] is None
-    assert force_return(client, a["id"]).status_code == 409
+    twice = force_return(client, a["id"])
+    assert twice.status_code == 409 and twice.json["rule"] == "EQ-3.2.4"
 
     url = f"/staffing/api/v1/returns/{returned['id']}/replacement"
     itself = client.post(url, json={"staff_id": a["id"]}, headers=HEXI)
@@ -171,7 +176,9 @@ def test_the_center_returns_staff_and_the_unit_names_a_replacement(
     c = staffing.person(client, "tj-hexi", "赵磊")
     named = ok(client.post(url, json={"staff_id": c["id"]}, headers=HEXI))
     assert named["replacement_staff_id"] == c["id"]
-    assert client.post(url, json={"staff_id": c["id"]}, headers=HEXI).status_code == 409
+    again = client.post(url, json={"staff_id": c["id"]}, headers=HEXI)
+    assert again.status_code == 409 and again.json["rule"] == "EQ-3.2.4"
+    assert list(again.json["errors"]) == ["staff_id"]
     wait_for(lambda: _titles(client, HEXI, "staff.returned"), timeout=5)
 
 
@@ -229,3 +236,31 @@ def test_an_approved_rotation_lapses_if_its_holder_is_returned_first(
     (lapsed,) = ok(client.get("/staffing/api/v1/rotations", headers=HEXI))
     assert lapsed["status"] == "lapsed" and "no longer holds a post" in lapsed["decision_note"]
     assert holders(client, window["id"])[new["id"]] == (None, None)
+
+
+def test_a_rotation_into_a_held_seat_is_refused_naming_the_post(client: Client) -> None:
+    window = staffing.window_known_to_staffing(client)
+    old, new = (staffing.post(client, window["id"], n) for n in ("受理", "发证"))
+    veteran = posted(client, old["id"], "张伟", date(2024, 1, 5))
+    holder = posted(client, new["id"], "李娜", date(2026, 1, 5))
+    app = apply(
+        client, kind="rotation", staff_id=veteran["id"], to_post_id=new["id"],
+        effective_on="2026-11-23",
+    )  # fmt: skip
+    url = f"/staffing/api/v1/rotations/{app['id']}/approval"
+    refused = client.post(url, json={}, headers=CENTER)
+    assert refused.status_code == 409 and refused.json["rule"] == "EQ-3.2.5"
+    assert list(refused.json["errors"]) == ["to_post_id"]
+    seats = holders(client, window["id"])
+    assert seats[old["id"]] == (veteran["id"], None) and seats[new["id"]] == (holder["id"], None)
+    as_b = apply(
+        client, kind="rotation", staff_id=veteran["id"], to_post_id=new["id"], to_role="B",
+        effective_on="2026-11-23",
+    )  # fmt: skip
+    ok(client.post(f"/staffing/api/v1/rotations/{as_b['id']}/approval", json={}, headers=CENTER))
+    assert holders(client, window["id"])[new["id"]] == (holder["id"], veteran["id"])
+    odd = apply(
+        client, 422, kind="rotation", staff_id=holder["id"], to_post_id=old["id"], to_role="C",
+        effective_on="2028-01-05",
+    )  # fmt: skip
+    assert odd["rule"] == "EQ-3.2.5" and list(odd["errors"]) == ["to_role"]

@@ -61,7 +61,7 @@ def outbox_types(hall: Hall, prefix: str) -> list[dict[str, Any]]:
         return [json.loads(r.body) for r in rows if r.type.startswith(prefix)]
 
 
-def test_registration_needs_the_serving_chief_and_deputy(client: Client) -> None:
+def test_registration_needs_the_serving_chief_and_deputy(client: Client, hall: Hall) -> None:
     chief, deputy, clerk = (
         staffing.person(client, "tj-hexi", n) for n in ("王主任", "李副", "赵员")
     )
@@ -70,7 +70,7 @@ def test_registration_needs_the_serving_chief_and_deputy(client: Client) -> None
     appoint(client, chief["id"], None)
     alone = register(client, chief["id"], deputy["id"], status=422)
     assert list(alone["errors"]) == ["custodian_b"]
-    appoint(client, chief["id"], deputy["id"], reason="deputy named")
+    appoint(client, chief["id"], deputy["id"])  # the unit names the deputy: no replacement
     wrong = register(client, clerk["id"], deputy["id"], status=422)
     assert wrong["rule"] == "EQ-4.2" and list(wrong["errors"]) == ["custodian_a"]
     seal = register(client, chief["id"], deputy["id"])
@@ -79,7 +79,15 @@ def test_registration_needs_the_serving_chief_and_deputy(client: Client) -> None
         chief["id"],
         deputy["id"],
     )
-    assert register(client, chief["id"], deputy["id"], status=409)["errors"]["unit_code"]
+    again = register(client, chief["id"], deputy["id"], status=409)
+    assert again["rule"] == "EQ-4.2" and list(again["errors"]) == ["unit_code"]
+    [registered] = outbox_types(hall, "govhall.staffing.seal.registered")
+    data = registered["data"]
+    assert (data["seal_id"], data["custodian_a"], data["custodian_b"]) == (
+        seal["id"],
+        chief["id"],
+        deputy["id"],
+    )
 
 
 def test_only_custodians_use_the_seal_and_misuse_is_refused_and_recorded(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from werkzeug.test import Client
 
 from shared import clock
+from shared.embedded import Hall
 from shared.testing import bearer, wait_for
 from tests.builders import ok
 from tests.staffing import builders as staffing
@@ -32,7 +33,7 @@ def test_a_record_needs_the_qualification(client: Client) -> None:
     refused = staffing.person(client, "tj-hexi", "王芳", law_enforcement_cert="", status=422)
     assert refused["rule"] == "EQ-3.1a" and "law_enforcement_cert" in refused["errors"]
     contract = staffing.person(client, "tj-hexi", "王芳", employment="contractor", status=422)
-    assert "employment" in contract["errors"]
+    assert contract["rule"] == "EQ-3.1a" and "employment" in contract["errors"]
 
 
 def test_posting_checks_experience_and_age_at_the_date_of_posting(client: Client) -> None:
@@ -62,12 +63,16 @@ def test_a_post_has_one_a_and_one_b_and_gaps_are_reported(client: Client) -> Non
     assert [(g["post_id"], g["a"], g["b"]) for g in gaps if g["post_id"] == seat["id"]] == [
         (seat["id"], a["id"], None)
     ]
-    assert staffing.assign(client, seat["id"], c["id"], "A", status=409)["status"] == 409
+    taken = staffing.assign(client, seat["id"], c["id"], "A", status=409)
+    assert taken["rule"] == "EQ-3.2.5" and list(taken["errors"]) == ["role"]
+    neither = staffing.assign(client, seat["id"], c["id"], "C", status=422)
+    assert neither["rule"] == "EQ-3.2.5" and list(neither["errors"]) == ["role"]
     staffing.assign(client, seat["id"], b["id"], "B")
     gaps = ok(client.get("/staffing/api/v1/coverage", headers=CENTER))
     assert seat["id"] not in [g["post_id"] for g in gaps]
     other = staffing.post(client, window["id"], name="发证 Issue")
-    assert staffing.assign(client, other["id"], a["id"], "B", status=409)  # one post a person
+    twice = staffing.assign(client, other["id"], a["id"], "B", status=409)  # one post a person
+    assert twice["rule"] == "EQ-3.2.5" and list(twice["errors"]) == ["staff_id"]
     stranger = client.post(
         f"/staffing/api/v1/posts/{seat['id']}/assignments",
         headers=NANKAI,
@@ -108,3 +113,53 @@ def test_one_chief_representative_with_full_powers_for_two_years(client: Client)
     assert replaced["replacement_approved_by"].startswith("center")
     assert ok(client.get(url, headers=HEXI))["staff_id"] == second["id"]
     assert client.get(url, headers=NANKAI).status_code == 404
+
+
+def test_a_new_deputy_leaves_the_chief_s_term_running(client: Client, hall: Hall) -> None:
+    chief, deputy, other = (
+        staffing.person(client, "tj-hexi", n) for n in ("周主任", "郑副", "钱副")
+    )
+    url = "/staffing/api/v1/chief-representatives/tj-hexi"
+    since = (clock.today() - timedelta(days=300)).isoformat()
+    ok(client.put(url, json={"staff_id": chief["id"], "starts_on": since}, headers=HEXI), 201)
+    for named in (deputy, other):  # the unit alone, no reason: the chief is not replaced
+        body = {"staff_id": chief["id"], "deputy_staff_id": named["id"]}
+        kept = ok(client.put(url, json=body, headers=HEXI), 201)
+        assert (kept["starts_on"], kept["deputy_staff_id"]) == (since, named["id"])
+    early = client.put(url, json={"staff_id": deputy["id"]}, headers=HEXI)
+    assert early.status_code == 422 and early.json["rule"] == "EQ-3.2.6"  # two years still count
+    appointed = staffing.events(hall, "chief_representative.appointed")
+    assert [(e["staff_id"], e["deputy_staff_id"], e["starts_on"]) for e in appointed] == [
+        (chief["id"], None, since),
+        (chief["id"], deputy["id"], since),
+        (chief["id"], other["id"], since),
+    ]
+
+
+def test_a_returned_staff_member_is_appointed_to_no_office(client: Client) -> None:
+    returned, chief = (staffing.person(client, "tj-hexi", n) for n in ("冯某", "周主任"))
+    body = {"staff_id": returned["id"], "reason": "repeated complaints"}
+    ok(client.post("/staffing/api/v1/returns", json=body, headers=CENTER), 201)
+    url = "/staffing/api/v1/chief-representatives/tj-hexi"
+    for body, field in (
+        ({"staff_id": returned["id"]}, "staff_id"),
+        ({"staff_id": chief["id"], "deputy_staff_id": returned["id"]}, "deputy_staff_id"),
+    ):
+        refused = client.put(url, json=body, headers=HEXI)
+        assert refused.status_code == 422 and refused.json["rule"] == "EQ-3.2.4"
+        assert list(refused.json["errors"]) == [field]
+    assert client.get(url, headers=HEXI).status_code == 404
+
+
+def test_staff_records_and_posts_change_by_events(client: Client, hall: Hall) -> None:
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    [created] = [e for e in staffing.events(hall, "post.created") if e["post_id"] == seat["id"]]
+    assert (created["window_id"], created["unit_code"]) == (window["id"], "tj-hexi")
+    senior = staffing.person(client, "tj-hexi", "老王", birth=date(clock.today().year - 50, 1, 1))
+    url = f"/staffing/api/v1/staff/{senior['id']}/age-exception"
+    ok(client.post(url, json={"reason": "the only Russian-speaking officer"}, headers=HEXI))
+    [asked] = staffing.events(hall, "staff.age_exception_requested")
+    assert (asked["staff_id"], asked["rule"]) == (senior["id"], "EQ-3.1a")
+    assert asked["detail"] == "the only Russian-speaking officer"
+    assert "id_number" not in asked and "phone" not in asked

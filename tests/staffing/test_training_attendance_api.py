@@ -190,7 +190,11 @@ def test_a_sheet_may_be_uploaded_as_a_file_within_limits(client: Client) -> None
     assert attendance(client)[0]["note"] == "堵车"
     as_json = client.post(f"{ATTENDANCE}/import", json={"rows": []}, headers=HEXI)
     assert as_json.status_code == 422 and "Content-Type" in as_json.json["errors"]
-    huge = "x" * (3 * 1024 * 1024)
-    assert client.post(f"{ATTENDANCE}/import", data=huge, headers=CSV).status_code == 413
+    huge = client.post(f"{ATTENDANCE}/import", data="x" * (3 * 1024 * 1024), headers=CSV)
+    assert huge.status_code == 413 and "file" in huge.json["errors"]
     empty = client.post(f"{ATTENDANCE}/import", data="", headers=CSV)
     assert empty.status_code == 422 and "file" in empty.json["errors"]
+    headless = client.post(f"{ATTENDANCE}/import", data=f"{a['id']},{ago(1)},late\n", headers=CSV)
+    assert headless.status_code == 422 and "header" in headless.json["errors"]
+    # A refused sheet names the rule, whichever check refused it.
+    assert {r.json["rule"] for r in (as_json, huge, empty, headless)} == {"TJ-7.3"}

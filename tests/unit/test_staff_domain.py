@@ -11,7 +11,7 @@ import pytest
 from services.staffing.domain import posts, staff
 from services.staffing.domain.posts import Seat
 from services.staffing.domain.staff import Employment, StaffMember
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Conflict, Invalid, RuleViolation
 
 MEMBER = StaffMember(
     id="s-1",
@@ -76,10 +76,30 @@ def test_personal_data_is_masked_for_others() -> None:
 def test_a_post_is_covered_by_an_a_and_a_b() -> None:
     seats = [Seat(1, "受理", 5, "s-1", "s-2"), Seat(2, "发证", 5, "s-3", None)]
     assert [s.post_id for s in posts.uncovered(seats)] == [2]
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation) as neither:
         posts.check_assignment("active", "tj-hexi", ("tj-hexi",), "C")
+    assert neither.value.rule == "EQ-3.2.5" and "role" in neither.value.errors
     with pytest.raises(Invalid):
         posts.check_assignment("active", "tj-nankai", ("tj-hexi",), "A")
+
+
+def test_one_a_and_one_b_per_post_and_one_post_per_person() -> None:
+    half = Seat(2, "发证", 5, "s-3", None)
+    posts.check_seat(half, posts.Role.B, posted=False)
+    for role, posted, field in ((posts.Role.A, False, "role"), (posts.Role.B, True, "staff_id")):
+        with pytest.raises(Conflict) as taken:
+            posts.check_seat(half, role, posted=posted)
+        assert taken.value.rule == "EQ-3.2.5" and list(taken.value.errors) == [field]
+    with pytest.raises(Conflict) as moving:
+        posts.check_seat(half, posts.Role.A, posted=False, field="to_post_id")
+    assert list(moving.value.errors) == ["to_post_id"]
+
+
+def test_only_civil_servants_or_formal_staff_are_sent() -> None:
+    assert staff.employment("formal_staff") is Employment.FORMAL_STAFF
+    with pytest.raises(RuleViolation) as contractor:
+        staff.employment("contractor")
+    assert contractor.value.rule == "EQ-3.1a" and "employment" in contractor.value.errors
 
 
 def test_a_chief_representative_has_every_power_full_time_for_two_years() -> None:
@@ -95,3 +115,16 @@ def test_a_chief_representative_has_every_power_full_time_for_two_years() -> Non
     assert early.value.rule == "EQ-3.2.6"
     posts.check_replacement(chief, date(2026, 6, 1), "long illness", "center:c")
     posts.check_replacement(chief, date(2027, 1, 1), "", None)  # two years served
+
+
+def test_naming_a_new_deputy_is_no_replacement_of_the_chief() -> None:
+    chief = posts.appoint("tj-hexi", "s-1", None, list(posts.CHIEF_POWERS), True, date(2026, 1, 1))
+    assert posts.keeps_office(chief, "s-1")
+    assert not posts.keeps_office(chief, "s-9") and not posts.keeps_office(None, "s-1")
+
+
+def test_a_returned_staff_member_holds_no_office() -> None:
+    posts.check_appointable("张伟", "active", "staff_id")
+    with pytest.raises(RuleViolation) as returned:
+        posts.check_appointable("张伟", "returned", "deputy_staff_id")
+    assert returned.value.rule == "EQ-3.2.4" and "deputy_staff_id" in returned.value.errors

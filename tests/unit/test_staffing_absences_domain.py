@@ -50,8 +50,9 @@ def test_an_absence_has_dates_in_order_and_a_reason() -> None:
     with pytest.raises(Invalid):
         absences.report(CALENDAR, "a", MONDAY, MONDAY, " ", FRIDAY)
     first = reported(MONDAY, date(2026, 11, 25))
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as twice:
         absences.check_not_reported_twice(reported(date(2026, 11, 24)), [first])
+    assert twice.value.rule == "EQ-3.2.5" and "starts_on" in twice.value.errors
     absences.check_not_reported_twice(
         reported(date(2026, 11, 24)), [replace(first, status=AbsenceStatus.REJECTED)]
     )
@@ -121,6 +122,46 @@ def test_rotation_comes_after_two_years_on_the_post() -> None:
     assert early.value.rule == "EQ-3.2.3"
 
 
+def test_a_rotation_names_another_post_and_a_role_a_or_b() -> None:
+    def rotate(to_post_id: int | None, to_role: str | None = None) -> Any:
+        return rotation.apply(
+            Kind.ROTATION,
+            holding(date(2024, 1, 1)),
+            None,
+            to_post_id=to_post_id,
+            to_role=to_role,
+            applied_on=date(2026, 11, 20),
+            effective_on=date(2026, 12, 1),
+            reason="",
+        )
+
+    for to_post_id, to_role, rule, field in (
+        (None, None, "EQ-3.2.3", "to_post_id"),
+        (1, None, "EQ-3.2.3", "to_post_id"),  # the post held now
+        (2, "C", "EQ-3.2.5", "to_role"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            rotate(to_post_id, to_role)
+        assert refused.value.rule == rule and list(refused.value.errors) == [field]
+    assert rotate(2, "B").to_role == "B"
+
+
+def test_a_swap_names_another_holder() -> None:
+    for other in (None, holding(date(2025, 1, 1))):  # nobody, or oneself
+        with pytest.raises(RuleViolation) as refused:
+            rotation.apply(
+                Kind.SWAP,
+                holding(date(2025, 1, 1)),
+                other,
+                to_post_id=None,
+                to_role=None,
+                applied_on=date(2026, 1, 1),
+                effective_on=date(2026, 3, 1),
+                reason="closer to home",
+            )
+        assert refused.value.rule == "EQ-3.2.3" and "other_staff_id" in refused.value.errors
+
+
 def swap(applied_on: date, effective_on: date, reason: str = "closer to home") -> Any:
     return rotation.apply(
         Kind.SWAP,
@@ -187,8 +228,9 @@ def test_the_center_returns_staff_with_a_reason() -> None:
     assert no_reason.value.rule == "EQ-3.2.4"
     returned = rotation.force_return(member(), "repeated complaints")
     assert returned.status == "returned" and returned.version == 2
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:
         rotation.force_return(returned, "again")
+    assert again.value.rule == "EQ-3.2.4" and "staff_id" in again.value.errors
 
 
 def test_the_replacement_is_another_eligible_member_of_the_same_unit() -> None:

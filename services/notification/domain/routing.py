@@ -1,5 +1,6 @@
 """Who is told of which event. Recipients are inbox keys: a role (`authority`, `center`,
-`inspector`), a unit (`unit:<code>`) or a district (`district:<name>`). Every routed type has an
+`inspector`), a unit (`unit:<code>`), a district (`district:<name>`) or an integrator
+(`integrator:<sub>`, the owner of a webhook subscription). Every routed type has an
 e-mail template per language; a type nobody is told of is in `silence.SILENT`, with the reason."""
 
 from __future__ import annotations
@@ -248,6 +249,14 @@ ROUTES: dict[str, Route] = {
         lambda d: ("center",),
         lambda d: f"新派驻人员 Staff registered: {d['name']} ({d['staff_id']}) of {d['unit_code']}",
     ),
+    # EQ-3.1a: the exception to the age rule is the center's to approve.
+    "govhall.staffing.staff.age_exception_requested.v1": Route(
+        lambda d: ("center",),
+        lambda d: (
+            f"超龄派驻待批准 Age exception to decide: {d['name']} ({d['staff_id']}) of "
+            f"{d['unit_code']}" + (f": {d['detail']}" if d["detail"] else "")
+        ),
+    ),
     "govhall.staffing.staff.age_exception_approved.v1": Route(
         unit_and(),
         lambda d: (
@@ -293,6 +302,25 @@ def notices_for(event_type: str, data: dict[str, Any]) -> list[Notice]:
     return [Notice(recipient=recipient, title=title) for recipient in route.recipients(data)]
 
 
-def inbox_keys(role: str, unit: str | None) -> tuple[str, ...]:
-    """The inboxes a caller reads: a unit token only its own unit's."""
-    return (f"unit:{unit}",) if role == "unit" else (role,)
+# They oversee the hall: they read any inbox they name, a district's included (no token is a
+# district's: its notices of sanctioned windows would otherwise be read by nobody).
+OVERSEERS = ("authority", "center")
+
+
+def own_inbox(role: str, unit: str | None, sub: str | None = None) -> str:
+    if role == "unit":
+        return f"unit:{unit}"
+    if role == "integrator":
+        return f"integrator:{sub}"
+    return role
+
+
+def inbox_keys(
+    role: str, unit: str | None, recipient: str | None = None, *, sub: str | None = None
+) -> tuple[str, ...]:
+    """The inboxes a caller reads: its own (a unit token only its own unit's, an integrator only
+    its own), or the one it names if it may read that one; none if it may not."""
+    own = own_inbox(role, unit, sub)
+    if recipient is None or recipient == own:
+        return (own,)
+    return (recipient,) if role in OVERSEERS else ()

@@ -35,6 +35,10 @@ SILENT: dict[str, str] = {
     "govhall.registry.case.extended.v1": OWN_CASE_STEP,
     "govhall.registry.case.assisted.v1": OWN_CASE_STEP,
     # staffing
+    "govhall.staffing.post.created.v1": KEPT,
+    "govhall.staffing.seal.registered.v1": (
+        "the unit's own registration; its custodians are told when they are appointed"
+    ),
     "govhall.staffing.assignment.made.v1": (
         "the unit's or the center's own posting; the public directory shows who is on duty"
     ),

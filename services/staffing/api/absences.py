@@ -38,7 +38,6 @@ returns_blp = Blueprint(
 )
 READERS = ("authority", "center", "inspector", "unit")
 OVERSEERS = ("authority", "center", "unit")
-ROLE = validate.OneOf(["A", "B"])
 
 
 class AbsenceIn(Schema):
@@ -107,7 +106,7 @@ class RotationIn(Schema):
     staff_id = fields.String(required=True)
     other_staff_id = fields.String(load_default=None, metadata={"description": "a swap's other"})
     to_post_id = fields.Integer(load_default=None, metadata={"description": "a rotation's post"})
-    to_role = fields.String(load_default=None, validate=ROLE)
+    to_role = fields.String(load_default=None, metadata={"enum": ["A", "B"]})
     effective_on = fields.Date(required=True)
     reason = fields.String(load_default="", metadata={"description": "the written application"})
 

@@ -33,6 +33,7 @@ blueprints: list[Blueprint] = [seals_blp, trainings_blp, attendance_blp]
 READERS = ("authority", "center", "inspector", "unit")
 WRITERS = ("unit", "center")
 STAFF_ID = validate.Length(min=1, max=63)
+SHEET_RULE = attendance_rules.ATTENDANCE_RULE
 
 
 class SealIn(Schema):
@@ -300,15 +301,19 @@ def _sheet() -> bytes:
     limit = attendance_rules.MAX_SHEET_BYTES
     # Refused before reading; the slack is multipart framing. The sheet itself is measured again.
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        raise attendance_rules.TooLarge(f"a sheet is at most {limit // (1024 * 1024)} MiB")
+        raise attendance_rules.TooLarge(
+            f"a sheet is at most {limit // (1024 * 1024)} MiB", rule=SHEET_RULE, field="file"
+        )
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise Invalid("send the sheet in the form field `file`", field="file")
+            raise Invalid("send the sheet in the form field `file`", rule=SHEET_RULE, field="file")
         return upload.read(limit + 1)
     if request.mimetype in ("text/csv", "text/plain"):
         return request.get_data()
-    raise Invalid("send the sheet as text/csv or multipart/form-data", field="Content-Type")
+    raise Invalid(
+        "send the sheet as text/csv or multipart/form-data", rule=SHEET_RULE, field="Content-Type"
+    )
 
 
 def _unit_of(named: str | None) -> str:

@@ -80,7 +80,9 @@ def check_not_reported_twice(new: Absence, existing: list[Absence]) -> None:
     for other in existing:
         if other.status is not AbsenceStatus.REJECTED and new.overlap(other):
             raise Conflict(
-                f"an absence from {other.starts_on} to {other.ends_on} is reported already",
+                f"an absence from {other.starts_on} to {other.ends_on} is reported already "
+                "(EQ-3.2.5)",
+                rule=RULE,
                 field="starts_on",
             )
 

@@ -148,15 +148,19 @@ def decode(data: bytes) -> str:
     """The sheet as text: UTF-8 (with or without Excel's BOM), else GB18030, which a spreadsheet
     saves by default on a Chinese-language desktop."""
     if len(data) > MAX_SHEET_BYTES:
-        raise TooLarge(f"a sheet is at most {MAX_SHEET_BYTES // (1024 * 1024)} MiB", field="file")
+        raise TooLarge(
+            f"a sheet is at most {MAX_SHEET_BYTES // (1024 * 1024)} MiB",
+            rule=ATTENDANCE_RULE,
+            field="file",
+        )
     if not data.strip():
-        raise Invalid("the sheet is empty", field="file")
+        raise Invalid("the sheet is empty", rule=ATTENDANCE_RULE, field="file")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise Invalid("the sheet is neither UTF-8 nor GB18030 text", field="file")
+    raise Invalid("the sheet is neither UTF-8 nor GB18030 text", rule=ATTENDANCE_RULE, field="file")
 
 
 def parse(text: str, today: date) -> Sheet:
@@ -178,7 +182,7 @@ def parse(text: str, today: date) -> Sheet:
 
 def _columns(header: list[str] | None) -> dict[str, int]:
     if header is None:
-        raise Invalid("the sheet is empty", field="file")
+        raise Invalid("the sheet is empty", rule=ATTENDANCE_RULE, field="file")
     names = [cell.strip().lower() for cell in header]
     unknown = sorted(set(names) - set(COLUMNS))
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
@@ -186,6 +190,7 @@ def _columns(header: list[str] | None) -> dict[str, int]:
         raise Invalid(
             f"the first row names the columns {', '.join(COLUMNS)} (note may be left out), "
             "each once",
+            rule=ATTENDANCE_RULE,
             field="header",
         )
     return {name: index for index, name in enumerate(names)}
@@ -198,7 +203,9 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
             continue
         count += 1
         if count > MAX_SHEET_ROWS:
-            raise TooLarge(f"a sheet has at most {MAX_SHEET_ROWS} rows", field="file")
+            raise TooLarge(
+                f"a sheet has at most {MAX_SHEET_ROWS} rows", rule=ATTENDANCE_RULE, field="file"
+            )
         yield number, cells
 
 

@@ -8,9 +8,10 @@ from datetime import date
 from enum import StrEnum
 
 from services.staffing.domain.staff import years_between
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Conflict, Invalid, RuleViolation
 
 CHIEF_TENURE_YEARS = 2  # EQ-3.2.6
+AB_RULE = "EQ-3.2.5"
 CHIEF_POWERS = ("accept", "decide", "coordinate", "control_process", "final_approval")
 
 
@@ -46,7 +47,28 @@ def check_assignment(
     try:
         return Role(role)
     except ValueError:
-        raise Invalid("role is A or B (EQ-3.2.5)", field="role") from None
+        raise RuleViolation(
+            f"{role!r}: a post is held by an A and a B (EQ-3.2.5)", rule=AB_RULE, field="role"
+        ) from None
+
+
+def check_seat(seat: Seat, role: Role, posted: bool, field: str = "role") -> None:
+    """EQ-3.2.5: one A and one B per post, and one post per person. The database's partial
+    unique indexes still answer a race; this names the rule and the field first."""
+    if posted:
+        raise Conflict(
+            "the staff member holds a post already; end that assignment first (EQ-3.2.5)",
+            rule=AB_RULE,
+            field="staff_id",
+        )
+    holder = seat.a if role is Role.A else seat.b
+    if holder is not None:
+        raise Conflict(
+            f"{seat.post} has its {role.value} already, {holder}; a post has one A and one B "
+            "(EQ-3.2.5)",
+            rule=AB_RULE,
+            field=field,
+        )
 
 
 def uncovered(seats: list[Seat]) -> list[Seat]:
@@ -89,6 +111,22 @@ def appoint(
     if deputy == staff_id:
         raise Invalid("the deputy (B) is someone else", field="deputy_staff_id")
     return Chief(unit_code, staff_id, deputy, tuple(powers), full_time, starts_on)
+
+
+def check_appointable(name: str, status: str, field: str) -> None:
+    """A returned staff member (EQ-3.2.4) holds no office in the hall."""
+    if status != "active":
+        raise RuleViolation(
+            f"{name} is {status} and cannot serve as chief representative or deputy (EQ-3.2.4)",
+            rule="EQ-3.2.4",
+            field=field,
+        )
+
+
+def keeps_office(current: Chief | None, staff_id: str) -> bool:
+    """The serving chief named again, with a new deputy say: not a replacement (EQ-3.2.6), so
+    no reason or approval is needed and the tenure runs on from its first day."""
+    return current is not None and current.staff_id == staff_id
 
 
 def check_replacement(

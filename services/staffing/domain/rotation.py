@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from services.staffing.domain.posts import AB_RULE, Role
 from services.staffing.domain.staff import StaffMember, check_eligible, years_between
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Conflict, RuleViolation
 
 ROTATION_YEARS = 2  # EQ-3.2.3
 SWAP_NOTICE_MONTHS = 1  # EQ-3.2.3
@@ -22,6 +23,8 @@ SWAP_NOTICE_MONTHS = 1  # EQ-3.2.3
 # post held too long counts as overdue rather than due.
 OVERDUE_GRACE_YEARS = 1
 REPLACEMENT_WORKDAYS = 10  # EQ-3.2.4 says "promptly"; the hall's default, configurable
+RULE = "EQ-3.2.3"
+RETURN_RULE = "EQ-3.2.4"
 
 
 class Kind(StrEnum):
@@ -84,16 +87,26 @@ def check_period(holding: Holding, on: date) -> None:
         raise RuleViolation(
             f"{holding.staff_id} holds the post since {holding.starts_on}: {held} year(s) by "
             f"{on}, and rotation comes after {ROTATION_YEARS} (EQ-3.2.3)",
-            rule="EQ-3.2.3",
+            rule=RULE,
             field="effective_on",
         )
 
 
-def _check_rotation(mine: Holding, to_post_id: int | None, effective_on: date) -> None:
+def _check_rotation(
+    mine: Holding, to_post_id: int | None, to_role: str | None, effective_on: date
+) -> None:
     if to_post_id is None:
-        raise Invalid("a rotation names the post to move to", field="to_post_id")
+        raise RuleViolation(
+            "a rotation names the post to move to (EQ-3.2.3)", rule=RULE, field="to_post_id"
+        )
     if to_post_id == mine.post_id:
-        raise Invalid("a rotation moves to another post", field="to_post_id")
+        raise RuleViolation(
+            "a rotation moves to another post (EQ-3.2.3)", rule=RULE, field="to_post_id"
+        )
+    if to_role is not None and to_role not in set(Role):
+        raise RuleViolation(
+            f"{to_role!r}: a post is held by an A and a B (EQ-3.2.5)", rule=AB_RULE, field="to_role"
+        )
     check_period(mine, effective_on)
 
 
@@ -101,19 +114,25 @@ def _check_swap(
     mine: Holding, other: Holding | None, applied_on: date, effective_on: date, reason: str
 ) -> None:
     if other is None:
-        raise Invalid("a swap names the other staff member", field="other_staff_id")
+        raise RuleViolation(
+            "a swap names the other staff member, who holds a post (EQ-3.2.3)",
+            rule=RULE,
+            field="other_staff_id",
+        )
     if other.staff_id == mine.staff_id:
-        raise Invalid("a swap is between two people", field="other_staff_id")
+        raise RuleViolation(
+            "a swap is between two people (EQ-3.2.3)", rule=RULE, field="other_staff_id"
+        )
     if not reason.strip():
         raise RuleViolation(
-            "a swap needs a written application (EQ-3.2.3)", rule="EQ-3.2.3", field="reason"
+            "a swap needs a written application (EQ-3.2.3)", rule=RULE, field="reason"
         )
     earliest = add_months(applied_on, SWAP_NOTICE_MONTHS)
     if effective_on < earliest:
         raise RuleViolation(
             f"a swap is applied for at least {SWAP_NOTICE_MONTHS} month ahead: applied on "
             f"{applied_on}, it takes effect on {earliest} at the earliest (EQ-3.2.3)",
-            rule="EQ-3.2.3",
+            rule=RULE,
             field="effective_on",
         )
 
@@ -130,7 +149,7 @@ def apply(
     reason: str,
 ) -> Application:
     if kind is Kind.ROTATION:
-        _check_rotation(mine, to_post_id, effective_on)
+        _check_rotation(mine, to_post_id, to_role, effective_on)
     else:
         _check_swap(mine, other, applied_on, effective_on, reason)
         to_post_id, to_role = None, None
@@ -152,7 +171,11 @@ def moves(app: Application, mine: Holding, other: Holding | None) -> list[Move]:
         assert app.to_post_id is not None
         return [Move(mine.staff_id, mine.assignment_id, app.to_post_id, app.to_role or mine.role)]
     if other is None:
-        raise Conflict(f"{app.other_staff_id} no longer holds a post to swap")
+        raise Conflict(
+            f"{app.other_staff_id} no longer holds a post to swap (EQ-3.2.3)",
+            rule=RULE,
+            field="other_staff_id",
+        )
     return [
         Move(mine.staff_id, mine.assignment_id, other.post_id, other.role),
         Move(other.staff_id, other.assignment_id, mine.post_id, mine.role),
@@ -179,11 +202,15 @@ def force_return(member: StaffMember, reason: str) -> StaffMember:
     if not reason.strip():
         raise RuleViolation(
             "the center says why it returns a staff member (EQ-3.2.4)",
-            rule="EQ-3.2.4",
+            rule=RETURN_RULE,
             field="reason",
         )
     if member.status != "active":
-        raise Conflict(f"{member.name} is {member.status} already", field="staff_id")
+        raise Conflict(
+            f"{member.name} is {member.status} already (EQ-3.2.4)",
+            rule=RETURN_RULE,
+            field="staff_id",
+        )
     return replace(member, status="returned", version=member.version + 1)
 
 
@@ -194,13 +221,13 @@ def check_replacement(
     if candidate.id == returned_staff_id:
         raise RuleViolation(
             "the replacement is someone other than the returned staff member (EQ-3.2.4)",
-            rule="EQ-3.2.4",
+            rule=RETURN_RULE,
             field="staff_id",
         )
     if candidate.unit_code != unit_code:
         raise RuleViolation(
             f"the replacement comes from {unit_code}, the unit that owes it (EQ-3.2.4)",
-            rule="EQ-3.2.4",
+            rule=RETURN_RULE,
             field="staff_id",
         )
     check_eligible(candidate, on)

@@ -38,6 +38,18 @@ class StaffMember:
     version: int = 1
 
 
+def employment(value: str) -> Employment:
+    """EQ-3.1a: window staff are civil servants or formal staff, nobody else."""
+    try:
+        return Employment(value)
+    except ValueError:
+        raise RuleViolation(
+            f"{value!r}: window staff are civil servants or formal staff (EQ-3.1a)",
+            rule="EQ-3.1a",
+            field="employment",
+        ) from None
+
+
 def years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 

@@ -17,7 +17,7 @@ from services.staffing.handlers import chiefs, posts
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Invalid, NotFound
+from shared.errors import NotFound, RuleViolation
 from shared.service import ServiceRuntime
 
 PUBLISHED = ("active", "suspended")
@@ -127,7 +127,11 @@ def report(
         member = staff_handlers.load(uow, body["staff_id"], unit)
         holding = _holding(uow, member.id)
         if holding is None:
-            raise Invalid(f"{member.name} holds no post to be absent from", field="staff_id")
+            raise RuleViolation(
+                f"{member.name} holds no post as A or B to be absent from (EQ-3.2.5)",
+                rule=rules.RULE,
+                field="staff_id",
+            )
         absence = rules.report(
             calendar, member.id, body["starts_on"], body["ends_on"], body["reason"], reported_on
         )

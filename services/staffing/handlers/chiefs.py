@@ -36,8 +36,10 @@ def appoint(
     starts_on = body.get("starts_on") or today or clock.today()
     with uow:
         member = staff_handlers.load(uow, body["staff_id"], unit_code)
+        rules.check_appointable(member.name, member.status, "staff_id")
         if body.get("deputy_staff_id"):
-            staff_handlers.load(uow, body["deputy_staff_id"], unit_code)
+            deputy = staff_handlers.load(uow, body["deputy_staff_id"], unit_code)
+            rules.check_appointable(deputy.name, deputy.status, "deputy_staff_id")
         chief = rules.appoint(
             unit_code,
             member.id,
@@ -48,27 +50,12 @@ def appoint(
         )
         serving = current(uow, unit_code)
         reason = body.get("reason", "")
-        approver = (uow.actor or "center") if by_center else None
-        rules.check_replacement(_chief(serving), starts_on, reason, approver)
-        if serving is not None:
-            uow.session.execute(
-                update(orm.chief_representatives)
-                .where(orm.chief_representatives.c.id == serving.id)
-                .values(ends_on=starts_on)
-            )
-        values = {
-            "unit_code": unit_code,
-            "staff_id": chief.staff_id,
-            "deputy_staff_id": chief.deputy_staff_id,
-            "powers": list(chief.powers),
-            "full_time": chief.full_time,
-            "starts_on": starts_on,
-            "ends_on": None,
-            "replacement_reason": reason,
-            "replacement_approved_by": approver,
-        }
-        chief_id = insert_returning_id(uow.session, orm.chief_representatives, values)
-        uow.flush()
+        if rules.keeps_office(_chief(serving), chief.staff_id):
+            values = _keep(uow, serving, chief)
+        else:
+            approver = (uow.actor or "center") if by_center else None
+            rules.check_replacement(_chief(serving), starts_on, reason, approver)
+            values = _replace(uow, serving, chief, reason, approver)
         uow.emit(
             contracts.CHIEF_APPOINTED.name,
             subject=unit_code,
@@ -77,12 +64,49 @@ def appoint(
                 "staff_id": member.id,
                 "name": member.name,
                 "deputy_staff_id": chief.deputy_staff_id,
-                "starts_on": starts_on,
+                "starts_on": values["starts_on"],
                 "previous_staff_id": serving.staff_id if serving else None,
                 "reason": reason,
             },
         )
         uow.commit()
+    return values
+
+
+def _keep(uow: UnitOfWork, serving: Any, chief: Chief) -> dict[str, Any]:
+    """The same chief with a new deputy or powers: the term and its start stay (EQ-3.2.6)."""
+    change = {
+        "deputy_staff_id": chief.deputy_staff_id,
+        "powers": list(chief.powers),
+        "full_time": chief.full_time,
+    }
+    table = orm.chief_representatives
+    uow.session.execute(update(table).where(table.c.id == serving.id).values(change))
+    return {**serving._mapping, **change}
+
+
+def _replace(
+    uow: UnitOfWork, serving: Any, chief: Chief, reason: str, approver: str | None
+) -> dict[str, Any]:
+    if serving is not None:
+        uow.session.execute(
+            update(orm.chief_representatives)
+            .where(orm.chief_representatives.c.id == serving.id)
+            .values(ends_on=chief.starts_on)
+        )
+    values = {
+        "unit_code": chief.unit_code,
+        "staff_id": chief.staff_id,
+        "deputy_staff_id": chief.deputy_staff_id,
+        "powers": list(chief.powers),
+        "full_time": chief.full_time,
+        "starts_on": chief.starts_on,
+        "ends_on": None,
+        "replacement_reason": reason,
+        "replacement_approved_by": approver,
+    }
+    chief_id = insert_returning_id(uow.session, orm.chief_representatives, values)
+    uow.flush()
     return {"id": chief_id, **values}
 
 

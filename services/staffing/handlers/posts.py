@@ -26,15 +26,45 @@ def window(uow: UnitOfWork, window_id: int, unit: str | None = None) -> Any:
 
 def create_post(uow: UnitOfWork, unit: str | None, body: dict[str, Any]) -> dict[str, Any]:
     with uow:
-        window(uow, body["window_id"], unit)
+        win = window(uow, body["window_id"], unit)
         values = {
             "window_id": body["window_id"],
             "name": body["name"].strip(),
             "created_at": clock.now(),
         }
         post_id = insert_returning_id(uow.session, orm.posts, values)
+        uow.emit(
+            contracts.POST_CREATED.name,
+            subject=str(post_id),
+            data={
+                "post_id": post_id,
+                "window_id": win.id,
+                "unit_code": win.unit_code,
+                "name": values["name"],
+            },
+        )
         uow.commit()
     return {"id": post_id, **values}
+
+
+def seat(uow: UnitOfWork, post: Any) -> Seat:
+    held = uow.session.execute(
+        select(orm.assignments.c.role, orm.assignments.c.staff_id).where(
+            orm.assignments.c.post_id == post.id, orm.assignments.c.ends_on.is_(None)
+        )
+    ).all()
+    holders = {row.role: row.staff_id for row in held}
+    return Seat(post.id, post.name, post.window_id, holders.get("A"), holders.get("B"))
+
+
+def check_seat(uow: UnitOfWork, post: Any, role: rules.Role, staff_id: str, field: str) -> None:
+    """EQ-3.2.5 before the insert, so the refusal names the rule and the field."""
+    posted = uow.session.execute(
+        select(orm.assignments.c.id).where(
+            orm.assignments.c.staff_id == staff_id, orm.assignments.c.ends_on.is_(None)
+        )
+    ).first()
+    rules.check_seat(seat(uow, post), role, posted is not None, field)
 
 
 def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
@@ -58,6 +88,7 @@ def assign(
             win.state, member.unit_code, (win.unit_code, *win.co_units), body["role"]
         )
         staff_rules.check_eligible(member, starts_on)
+        check_seat(uow, post, role, member.id, "role")
         values = {
             "post_id": post_id,
             "window_id": post.window_id,

@@ -104,7 +104,11 @@ def name_replacement(
     with uow:
         row = _row(uow, return_id, unit)
         if row.replacement_staff_id is not None:
-            raise Conflict(f"{row.replacement_staff_id} is named already", field="staff_id")
+            raise Conflict(
+                f"{row.replacement_staff_id} is named already (EQ-3.2.4)",
+                rule=rules.RETURN_RULE,
+                field="staff_id",
+            )
         candidate = staff_handlers.load(uow, staff_id, unit)
         rules.check_replacement(row.staff_id, row.unit_code, candidate, today or clock.today())
         uow.session.execute(

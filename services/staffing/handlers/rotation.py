@@ -17,7 +17,7 @@ from services.staffing.handlers import posts
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import DomainError, Invalid, NotFound
+from shared.errors import DomainError, NotFound, RuleViolation
 from shared.service import ServiceRuntime
 
 
@@ -83,13 +83,21 @@ def apply(
         member = staff_handlers.load(uow, body["staff_id"], unit)
         mine = _holding(uow, member.id)
         if mine is None:
-            raise Invalid(f"{member.name} holds no post to leave", field="staff_id")
+            raise RuleViolation(
+                f"{member.name} holds no post to leave (EQ-3.2.3)",
+                rule=rules.RULE,
+                field="staff_id",
+            )
         other_id = body.get("other_staff_id")
         if other_id:
             staff_handlers.load(uow, other_id, unit)
         other = _holding(uow, other_id)
         if body["kind"] == Kind.SWAP and other_id and other is None:
-            raise Invalid(f"{other_id} holds no post to swap", field="other_staff_id")
+            raise RuleViolation(
+                f"{other_id} holds no post to swap (EQ-3.2.3)",
+                rule=rules.RULE,
+                field="other_staff_id",
+            )
         if body.get("to_post_id") is not None:
             _post(uow, body["to_post_id"], unit)
         app = rules.apply(
@@ -162,7 +170,9 @@ def _moves(uow: UnitOfWork, app: Application) -> list[Move]:
     """Who goes where, as the posts are held now (EQ-3.2.3)."""
     mine = _holding(uow, app.staff_id)
     if mine is None:
-        raise Invalid(f"{app.staff_id} no longer holds a post", field="staff_id")
+        raise RuleViolation(
+            f"{app.staff_id} no longer holds a post (EQ-3.2.3)", rule=rules.RULE, field="staff_id"
+        )
     if app.kind is Kind.ROTATION:
         rules.check_period(mine, app.effective_on)
     return rules.moves(app, mine, _holding(uow, app.other_staff_id))
@@ -231,6 +241,7 @@ def _take_seat(uow: UnitOfWork, move: Move, on: date) -> None:
         win.state, member.unit_code, (win.unit_code, *win.co_units), move.role
     )
     staff_rules.check_eligible(member, on)
+    posts.check_seat(uow, post, role, member.id, "to_post_id")
     values = {
         "post_id": post.id,
         "window_id": post.window_id,

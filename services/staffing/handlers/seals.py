@@ -54,7 +54,11 @@ def register(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> dict[str,
             select(orm.seals.c.id).where(orm.seals.c.unit_code == unit_code)
         ).first()
         if taken is not None:
-            raise Conflict(f"{unit_code} has registered its seal already", field="unit_code")
+            raise Conflict(
+                f"{unit_code} has registered its seal already; a unit has one (EQ-4.2)",
+                rule=rules.RULE,
+                field="unit_code",
+            )
         rules.check_registration(
             serving(uow, unit_code), body["custodian_a"], body["custodian_b"], body["name"]
         )
@@ -68,6 +72,18 @@ def register(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> dict[str,
         # A concurrent registration is answered by the unique unit_code: a 409 as well.
         seal_id = insert_returning_id(uow.session, orm.seals, values)
         shown = _view(uow, _seal(uow, seal_id, None))
+        uow.emit(
+            contracts.SEAL_REGISTERED.name,
+            subject=str(seal_id),
+            data={
+                "seal_id": seal_id,
+                "unit_code": unit_code,
+                "name": values["name"],
+                "custodian_a": values["custodian_a"],
+                "custodian_b": values["custodian_b"],
+                "at": values["registered_at"],
+            },
+        )
         uow.commit()
     return shown
 

@@ -69,7 +69,7 @@ def register(uow: UnitOfWork, unit: str, body: dict[str, Any]) -> StaffMember:
             id_number=body["id_number"].upper(),
             phone=body["phone"],
             birth_date=body["birth_date"],
-            employment=Employment(body["employment"]),
+            employment=rules.employment(body["employment"]),
             law_enforcement_cert=body["law_enforcement_cert"],
             work_started_on=body["work_started_on"],
             knows_approval_work=body["knows_approval_work"],
@@ -99,6 +99,13 @@ def request_age_exception(
         member = load(uow, staff_id, unit)
         changed = rules.request_age_exception(member, reason)
         save(uow, changed, member.version)
+        emit(
+            uow,
+            contracts.STAFF_AGE_EXCEPTION_REQUESTED,
+            changed,
+            detail=changed.age_exception_reason,
+            rule="EQ-3.1a",
+        )
         uow.commit()
     return changed
 
