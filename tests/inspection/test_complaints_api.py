@@ -111,6 +111,8 @@ def test_the_deadline_comes_from_complaint_days(
 ) -> None:
     monkeypatch.setenv("COMPLAINT_DAYS", "2")
     assert complain(client, window)["due_on"] == "2026-11-25"
+    monkeypatch.setenv("COMPLAINT_DAYS", "five")  # a wrong setting: the default, not a 500
+    assert complain(client, window)["due_on"] == "2026-11-30"
 
 
 def test_an_anonymous_report_identifies_nobody(
@@ -222,7 +224,9 @@ def test_a_complaint_is_assigned_verified_and_upheld_once(
     assert assigned["complainant_name"] == "王**"  # writes answer masked and log no read
     assert outbox(hall, "assigned")[0]["handler"] == "督查科 李"
     no_reasons = decide(client, receipt, "upheld", 422, reasons=" ")
-    assert list(no_reasons["errors"]) == ["reasons"]
+    assert list(no_reasons["errors"]) == ["reasons"] and no_reasons["rule"] == "TJ-7.5"
+    undecided = decide(client, receipt, "pending", 422)  # verified and upheld, or dismissed
+    assert list(undecided["errors"]) == ["outcome"] and undecided["rule"] == "TJ-7.5"
     upheld = decide(client, receipt, "upheld", misconduct="soliciting_favours")
     assert (upheld["status"], upheld["misconduct"]) == ("upheld", "soliciting_favours")
     assert upheld["decided_by"] == "inspector:test-inspector" and upheld["overdue"] is False

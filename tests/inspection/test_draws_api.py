@@ -246,6 +246,8 @@ def test_the_seed_is_committed_before_its_value_and_the_draw_waits_for_its_day(
     assert ok(client.get(f"{API}/draws", headers=AUTHORITY))["items"] == []
     assert events(hall, "govhall.inspection.draw.made.v1") == []
     draw_day()
+    blank = draw(client, f"sampling-plans/{plan['id']}", seed_value="  ", status=422)
+    assert blank["rule"] == "TJ-7.4" and list(blank["errors"]) == ["seed_value"]
     made = draw(client, f"sampling-plans/{plan['id']}", seed_value=" 3 8 1 ")
     assert made["seed_value"] == "3 8 1" and made["seed_source"] == SEED_SOURCE
     assert len(events(hall, "govhall.inspection.sampling_plan.created.v1")) == 1
@@ -332,6 +334,7 @@ def test_a_worksheet_lists_the_drawn_cases(
         ({"checklist": []}, "checklist"),
         ({"checklist": ["  "]}, "checklist"),
         ({"seed_source": " "}, "seed_source"),
+        ({"title": ""}, "title"),
         ({"period_from": (TODAY + timedelta(days=1)).isoformat()}, "period_to"),
         ({"draw_on": TODAY.isoformat()}, "draw_on"),
     ],
@@ -339,8 +342,10 @@ def test_a_worksheet_lists_the_drawn_cases(
 def test_a_plan_that_cannot_be_drawn_fairly_is_refused_naming_the_field(
     client: Client, change: dict[str, Any], field: str
 ) -> None:
-    refused = client.post(f"{API}/sampling-plans", json={**PLAN, **change}, headers=INSPECTOR)
-    assert field in ok(refused, 422)["errors"]
+    refused = ok(
+        client.post(f"{API}/sampling-plans", json={**PLAN, **change}, headers=INSPECTOR), 422
+    )
+    assert field in refused["errors"] and refused["rule"] == "TJ-7.4"
     assert ok(client.get(f"{API}/sampling-plans", headers=AUTHORITY))["items"] == []
 
 
@@ -373,6 +378,21 @@ def test_each_drawn_window_gets_two_inspectors_from_outside_its_units(
     assert made["population_size"] == 3 and made["selection_size"] == 3
     verify = ok(client.get(f"{API}/draws/{made['id']}/verify", headers=INSPECTOR))
     assert verify["verified"] is True and verify["selection"] == made["selection"]
+
+
+def test_a_spot_check_draws_only_windows_open_to_the_public(
+    client: Client, hall: Hall, draw_day: Callable[[], None], publish: Callable[[str, str], None]
+) -> None:
+    hexi, nankai = window(client, hall, "tj-hexi"), window(client, hall, "tj-nankai")
+    publish(*builders.sanction(nankai, "suspension"))  # registry suspends it (TJ-8.2)
+    wait_for(lambda: _copy(hall, "windows", "id", nankai["id"]).state == "suspended", 5)
+    for name in ("张", "王"):
+        inspector(client, name)
+    check = spot_check(client, windows=2)
+    draw_day()
+    made = draw(client, f"spot-checks/{check['id']}")
+    assert [w["window_id"] for w in made["population"]["windows"]] == [hexi["id"]]
+    assert [w["window_id"] for w in made["windows"]] == [hexi["id"]]
 
 
 def test_a_declared_conflict_or_a_deactivation_keeps_an_inspector_out_of_later_draws(
@@ -449,3 +469,56 @@ def test_units_and_the_center_see_nothing_of_an_unannounced_spot_check(
     assert drawn["sampled_units"] == [] and "days" not in planned
     assert not {"window_id", "selection", "population"} & set(drawn)
     assert "tj-hexi" not in json.dumps([drawn, planned])
+
+
+# ---- findings of a draw ---------------------------------------------------------------------
+
+
+def draw_finding(client: Client, window_id: int, **changes: Any) -> Any:
+    body = {
+        "window_id": window_id,
+        "severity": "minor",
+        "rule": "EQ-4.4b",
+        "summary": "补正材料未一次告知 · missing materials not told at once",
+        "rectification": "一次性告知 · tell them all at once",
+        **changes,
+    }
+    return client.post(f"{API}/findings", json=body, headers=INSPECTOR)
+
+
+def test_a_finding_of_a_draw_is_about_what_the_draw_picked(
+    client: Client, hall: Hall, draw_day: Callable[[], None]
+) -> None:
+    hexi, nankai = window(client, hall, "tj-hexi"), window(client, hall, "tj-nankai")
+    hexi_cases = completed_cases(client, hall, hexi, 4)
+    for name in ("张", "王"):
+        inspector(client, name)
+    plan = sampling_plan(client, rate=0.25)  # one case of Hexi's four
+    check = spot_check(client, windows=1)
+    draw_day()
+    first = draw(client, f"sampling-plans/{plan['id']}")
+    [picked] = [c["case_id"] for c in first["cases"]]
+    [spared] = [c["id"] for c in hexi_cases if c["id"] != picked][:1]
+    checked = draw(client, f"spot-checks/{check['id']}")
+    [checked_window] = [w["window_id"] for w in checked["windows"]]
+    unchecked = hexi["id"] if checked_window == nankai["id"] else nankai["id"]
+    sampling = {"source": "draw", "source_id": first["id"]}
+    for changes, field in [
+        ({"window_id": nankai["id"], **sampling}, "window_id"),  # nothing of Nankai's drawn
+        ({"case_id": spared, **sampling}, "case_id"),  # Hexi's, but not drawn
+        ({"source": "draw", "source_id": checked["id"]}, "source_id"),  # no sampling draw
+        ({"window_id": unchecked, "source": "spot_check", "source_id": checked["id"]}, "window_id"),
+    ]:
+        refused = ok(draw_finding(client, changes.pop("window_id", hexi["id"]), **changes), 422)
+        assert field in refused["errors"], (changes, refused)
+        assert refused["rule"] == "TJ-7.4", refused
+    made = ok(draw_finding(client, hexi["id"], case_id=picked, **sampling), 201)
+    assert (made["source"], made["source_id"], made["case_id"]) == ("draw", first["id"], picked)
+    ok(draw_finding(client, checked_window, source="spot_check", source_id=checked["id"]), 201)
+    # A redraw replaces the round: what is found now is recorded against the draw that stands.
+    reason = "开奖号码录入错误 · the lottery number was typed wrong"
+    second = draw(client, f"sampling-plans/{plan['id']}", seed_value="9 9 9", reason=reason)
+    stale = ok(draw_finding(client, hexi["id"], **sampling), 422)
+    assert stale["rule"] == "TJ-7.4" and "source_id" in stale["errors"]
+    ok(draw_finding(client, hexi["id"], source="draw", source_id=second["id"]), 201)
+    assert len(events(hall, "govhall.inspection.finding.recorded.v1")) == 3

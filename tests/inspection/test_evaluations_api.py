@@ -132,7 +132,7 @@ def test_the_public_evaluates_a_case_once_with_its_receipt_and_code(
 
     again = evaluate(client, case, "very_satisfied")
     assert again.status_code == 409 and "receipt_number" in again.json["errors"]
-    assert "TJ-7.5" in again.json["detail"]
+    assert again.json["rule"] == "TJ-7.5"
     assert [e["id"] for e in ok(client.get(URL, headers=CENTER))["items"]] == [receipt["id"]]
     assert len(outbox(hall, "evaluation.submitted")) == 1
 
@@ -157,6 +157,9 @@ def test_a_bad_review_names_the_applicant_to_call_back_tj_7_5(client: Client, ha
     assert no_phone.status_code == 422 and list(no_phone.json["errors"]) == ["applicant_phone"]
     bad_phone = evaluate(client, case, "dissatisfied", applicant_name="李娜", applicant_phone="12")
     assert bad_phone.status_code == 422 and list(bad_phone.json["errors"]) == ["applicant_phone"]
+    sixth = evaluate(client, case, "excellent")  # five levels, no more (TJ-7.5)
+    assert sixth.status_code == 422 and sixth.json["rule"] == "TJ-7.5"
+    assert sixth.mimetype == "application/problem+json" and list(sixth.json["errors"]) == ["level"]
     assert ok(client.get(URL, headers=CENTER))["items"] == []  # nothing was taken
     assert ok(client.get(TASKS, headers=CENTER))["items"] == []
 
@@ -316,11 +319,18 @@ def test_the_unit_appeals_a_bad_review_and_an_upheld_appeal_voids_it_tj_7_5(
 
     refused = appeal_of(good)
     assert refused.status_code == 422 and refused.json["rule"] == "TJ-7.5"
+    for wrong in ({"grounds": "unfair"}, {"reason": "  "}):  # wrong or malicious, shown why
+        unfounded = client.post(
+            f"{URL}/{voided['id']}/appeal", json={**appeal, **wrong}, headers=HEXI
+        )
+        assert unfounded.status_code == 422 and unfounded.json["rule"] == "TJ-7.5"
+        assert list(unfounded.json["errors"]) == list(wrong)
     assert appeal_of(voided, NANKAI).status_code == 404
     assert appeal_of(voided, CENTER).status_code == 403
     filed = ok(appeal_of(voided), 201)
     assert (filed["status"], filed["grounds"]) == ("pending", "malicious")
-    assert appeal_of(voided).status_code == 409
+    twice = appeal_of(voided)
+    assert twice.status_code == 409 and twice.json["rule"] == "TJ-7.5"
     decision = f"{URL}/{voided['id']}/appeal/decision"
     body = {"upheld": True, "note": "录音证实 · the recording shows it"}
     assert client.post(decision, json=body, headers=HEXI).status_code == 403

@@ -78,8 +78,7 @@ def finding(window: dict[str, Any], **changes: Any) -> dict[str, Any]:
         "rule": "EQ-4.4b",
         "summary": "申请人被两次要求补正材料 · materials asked for twice",
         "rectification": "一次性告知清单上墙 · post the one-time notification checklist",
-        "source": "draw",
-        "source_id": 1,
+        "source": "spot_check",
         **changes,
     }
 
@@ -150,13 +149,18 @@ def test_a_wrong_finding_is_refused_naming_the_field_and_records_nothing(
         ({"rule": "4.4b"}, "rule"),
         ({"case_id": elsewhere["id"]}, "case_id"),
         ({"case_id": 999_999}, "case_id"),
-        ({"source_id": None}, "source_id"),
+        ({"source": "draw", "source_id": None}, "source_id"),
+        ({"source": "draw", "source_id": 999_999}, "source_id"),
+        ({"source_id": 999_999}, "source_id"),
         ({"severity": "grave"}, "severity"),
+        ({"source": "hearsay"}, "source"),
         ({"summary": "  "}, "summary"),
+        ({"rectification": ""}, "rectification"),
         ({"rectification_days": 0}, "rectification_days"),
     ]:
         refused = refusal(client.post(FINDINGS, json=finding(window, **changes), headers=INSPECTOR))
-        assert field in refused["errors"], (changes, refused)
+        rule = "TJ-8.1" if field == "rectification_days" else "TJ-7.4"
+        assert field in refused["errors"] and refused["rule"] == rule, (changes, refused)
     unknown = refusal(client.post(FINDINGS, json=finding({"id": 999}), headers=INSPECTOR), 404)
     assert "window_id" in unknown["errors"]
     not_serving = refusal(client.post(FINDINGS, json=finding(unready), headers=INSPECTOR))

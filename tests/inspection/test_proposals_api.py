@@ -64,8 +64,7 @@ def finding(client: Client, window: dict[str, Any], severity: str, staff: str | 
         "rule": "EQ-4.4b",
         "summary": "索要好处 · asked for a favour",
         "rectification": "整改 · put it right",
-        "source": "draw",
-        "source_id": 1,
+        "source": "other",
         "staff_id": staff,
     }
     return ok(client.post("/inspection/api/v1/findings", json=body, headers=INSPECTOR), 201)

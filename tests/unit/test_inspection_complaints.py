@@ -110,6 +110,14 @@ def test_the_deadline_is_five_working_days_after_the_day_received() -> None:
     assert rules.deadline(calendar, date(2026, 11, 28), 1) == date(2026, 11, 30)  # a Saturday
 
 
+def test_the_deadline_is_configurable_within_reason() -> None:
+    assert rules.handling_days(None) == rules.handling_days(" ") == 5
+    assert rules.handling_days("2") == 2
+    for wrong in ("five", "0", "61", "-3"):
+        with pytest.raises(ValueError, match="COMPLAINT_DAYS"):
+            rules.handling_days(wrong)
+
+
 def test_overdue_is_undecided_after_the_last_day_or_decided_after_it() -> None:
     due = date(2026, 11, 30)
     assert not rules.is_overdue("received", due, due, None)
@@ -155,3 +163,11 @@ def test_accounts_dates_and_names() -> None:
     assert list(refused.value.errors) == ["happened_on"]
     assert rules.normal_name("  John   Smith ") == "John Smith" and rules.normal_name(" ") is None
     assert rules.complaint_number(MONDAY, 12) == "TS20261123000012"
+
+
+def test_every_refusal_of_complaints_names_its_field_and_rule() -> None:
+    from services.inspection.handlers import complaints
+    from tests.unit.test_inspection_draws import unnamed_refusals
+
+    for module in (rules, complaints):
+        assert unnamed_refusals(module) == [], module.__name__

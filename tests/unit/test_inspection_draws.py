@@ -3,8 +3,10 @@ from the record alone, bound to every input, and never breaking recusal."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import hmac
+import inspect
 import json
 import math
 from datetime import date, timedelta
@@ -220,6 +222,34 @@ def test_recusal_is_never_broken_and_a_draw_short_of_inspectors_is_refused(
         assert not any(barred[i] & set(windows[w["window_id"] - 1]) for i in w["inspector_ids"])
 
 
+@given(
+    st.sampled_from(["seed_value", "conflict", "home", "units", "inspectors", "windows", "plan"])
+)
+def test_changing_any_one_input_of_a_spot_check_fails_verification(what: str) -> None:
+    windows = [["tj-hexi"], ["tj-nankai"], ["tj-heping", "tj-hexi"], ["tj-binhai"]]
+    pool = [(None, frozenset()), ("tj-binhai", frozenset()), (None, frozenset({"tj-hexi"}))]
+    pool += [(None, frozenset()), ("tj-heping", frozenset())]
+    parameters = {"days": ["2026-12-02"], "windows": 2, "rate": None, "inspectors_per_window": 2}
+
+    def check(value: str = "3361.84", plan: int = 3, **changed: Any) -> Draw:
+        pop = spot_population(changed.get("windows", windows), changed.get("pool", pool))
+        return Draw(Kind.SPOT_CHECK, plan, SOURCE, value, parameters | changed.get("p", {}), pop)
+
+    draw = check()
+    made = rules.make(draw)
+    assert _verify(draw, made, draw).verified
+    changed = {
+        "seed_value": lambda: check("3361.85"),
+        "conflict": lambda: check(pool=[*pool[:3], (None, frozenset({"tj-nankai"})), pool[4]]),
+        "home": lambda: check(pool=[("tj-hexi", frozenset()), *pool[1:]]),
+        "units": lambda: check(windows=[*windows[:3], ["tj-binhai", "tj-nankai"]]),
+        "inspectors": lambda: check(p={"inspectors_per_window": 3}),
+        "windows": lambda: check(p={"windows": 3}),
+        "plan": lambda: check(plan=4),
+    }[what]()
+    assert not _verify(draw, made, changed).verified
+
+
 def test_a_shared_window_recuses_the_inspectors_of_every_unit_sharing_it() -> None:
     hexi = Inspector(1, "tj-hexi", frozenset())
     declared = Inspector(2, None, frozenset({"tj-nankai"}))
@@ -302,3 +332,50 @@ def test_a_rate_is_above_zero_at_most_one_with_four_places(rate: Any) -> None:
 def test_an_empty_population_has_nothing_to_draw() -> None:
     with pytest.raises(Conflict):
         rules.check_population(sampling(population()))
+
+
+# ---- every refusal names its field and rule -------------------------------------------------
+
+REFUSALS = {"Conflict", "Invalid", "RuleViolation", "TooLarge", "Forbidden", "PreconditionFailed"}
+
+
+def unnamed_refusals(module: Any) -> list[str]:
+    """The refusals `module` raises without a known RULES.md ID, or (but for a 403, which is
+    about the caller, not a field) without the field it refuses; each as `line: problem`."""
+    from services.inspection.domain.findings import KNOWN_RULES
+
+    tree = ast.parse(inspect.getsource(module))
+
+    def rules_of(node: ast.expr) -> list[Any]:
+        if isinstance(node, ast.IfExp):
+            return rules_of(node.body) + rules_of(node.orelse)
+        if isinstance(node, ast.Constant):
+            return [node.value]
+        if isinstance(node, ast.Name) and node.id == "rule":
+            return ["TJ-7.4"]  # a helper's parameter, given by each caller from the module's IDs
+        if isinstance(node, ast.Name):
+            return [vars(module).get(node.id)]
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return [getattr(vars(module).get(node.value.id), node.attr, None)]
+        return [None]
+
+    wrong = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            continue
+        name = getattr(node.exc.func, "id", getattr(node.exc.func, "attr", ""))
+        if name not in REFUSALS:
+            continue
+        named = {k.arg: k.value for k in node.exc.keywords}
+        if "rule" not in named or not set(rules_of(named["rule"])) <= KNOWN_RULES:
+            wrong.append(f"{node.lineno}: no rule")
+        if name != "Forbidden" and not {"field", "errors"} & set(named):
+            wrong.append(f"{node.lineno}: no field")
+    return wrong
+
+
+def test_every_refusal_of_sampling_and_spot_checks_names_its_field_and_rule() -> None:
+    from services.inspection.handlers import draws as handlers
+
+    for module in (rules, handlers):
+        assert unnamed_refusals(module) == [], module.__name__

@@ -245,3 +245,11 @@ def test_a_rank_is_one_more_than_the_windows_strictly_ahead(windows: list[Window
         ahead = [q for q in placed if rules.standing(q.window) < rules.standing(p.window)]
         assert p.rank == len(ahead) + 1
     assert rules.rank(list(reversed(windows))) == placed  # the order given does not matter
+
+
+def test_every_refusal_of_evaluations_names_its_field_and_rule() -> None:
+    from services.inspection.handlers import bad_reviews, evaluations, rankings
+    from tests.unit.test_inspection_draws import unnamed_refusals
+
+    for module in (rules, evaluations, bad_reviews, rankings):
+        assert unnamed_refusals(module) == [], module.__name__

@@ -96,6 +96,31 @@ def test_a_draw_and_a_visit_are_named_by_id_and_a_visit_s_problem_by_number() ->
         with pytest.raises(Invalid) as refused:
             rules.check_source(source, source_id, number)
         assert list(refused.value.errors) == [field]
+    with pytest.raises(Invalid) as unnumbered:
+        rules.check_source(Source.GUIDANCE_VISIT, 3, None)
+    assert unnumbered.value.rule == "TJ-7.2"
+
+
+def test_a_finding_of_a_draw_is_about_what_the_draw_picked_tj_7_4() -> None:
+    sampled = rules.Drawn("sampling", None, {7: frozenset({70, 71}), 8: frozenset({80})})
+    rules.check_drawn(Source.DRAW, 3, sampled, 7, 71)
+    rules.check_drawn(Source.DRAW, 3, sampled, 8, None)  # about the window sampled
+    checked = rules.Drawn("spot_check", None, {7: frozenset()})
+    rules.check_drawn(Source.SPOT_CHECK, 4, checked, 7, 99)  # any case of the window checked
+    superseded = rules.Drawn("sampling", 5, sampled.picked)
+    for source, drawn, window, case, field, kind in [
+        (Source.DRAW, None, 7, None, "source_id", Invalid),  # no such draw
+        (Source.DRAW, checked, 7, None, "source_id", Invalid),  # a spot check's: no sampling
+        (Source.SPOT_CHECK, sampled, 7, None, "source_id", Invalid),
+        (Source.DRAW, superseded, 7, 70, "source_id", RuleViolation),  # redrawn with a reason
+        (Source.DRAW, sampled, 9, None, "window_id", RuleViolation),  # a window not drawn
+        (Source.DRAW, sampled, 7, 80, "case_id", RuleViolation),  # drawn at another window
+        (Source.DRAW, sampled, 7, 72, "case_id", RuleViolation),  # the window's, not drawn
+        (Source.SPOT_CHECK, checked, 8, None, "window_id", RuleViolation),
+    ]:
+        with pytest.raises(kind) as refused:
+            rules.check_drawn(source, 3, drawn, window, case)
+        assert (list(refused.value.errors), refused.value.rule) == ([field], "TJ-7.4"), field
 
 
 def test_a_visit_s_problem_becomes_one_finding_on_the_visited_window() -> None:
@@ -248,3 +273,11 @@ def test_stored_evidence_is_served_only_while_it_matches_its_hash(data: bytes) -
     rules.check_intact(1, data, recorded)
     with pytest.raises(rules.Corrupted):
         rules.check_intact(1, data + b"!", recorded)
+
+
+def test_every_refusal_of_findings_and_visits_names_its_field_and_rule() -> None:
+    from services.inspection.handlers import findings as handlers
+    from tests.unit.test_inspection_draws import unnamed_refusals
+
+    for module in (rules, handlers):
+        assert unnamed_refusals(module) == [], module.__name__

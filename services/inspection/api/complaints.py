@@ -146,7 +146,7 @@ class AssignmentIn(Schema):
 
 
 class DecisionIn(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(rules.OUTCOMES))
+    outcome = fields.String(required=True, metadata={"enum": list(rules.OUTCOMES)})
     reasons = fields.String(required=True, metadata={"description": "shown to the complainant"})
     misconduct = fields.String(
         load_default=None,

@@ -47,12 +47,13 @@ INSPECTING = ("authority", "inspector")  # who plans and draws; the only ones to
 SAMPLING_READERS = ("authority", "inspector", "center")
 DRAW_READERS = ("authority", "inspector", "center", "unit")
 UNIT = validate.Length(min=1, max=63)
-TEXT = validate.Length(min=1, max=200)
-CHECKLIST = validate.Length(min=1, max=100)
+# Blank titles, seeds and checklists are refused by the domain, naming the field and TJ-7.4.
+TEXT = validate.Length(max=200)
+CHECKLIST = validate.Length(max=100)
 
 
 class InspectorIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=validate.Length(max=100))
     home_unit = fields.String(
         load_default=None,
         allow_none=True,
@@ -68,7 +69,7 @@ class InspectorIn(Schema):
 
 
 class InspectorChange(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=validate.Length(max=100))
     home_unit = fields.String(allow_none=True, validate=UNIT)
     conflicts = fields.List(fields.String(validate=UNIT))
     active = fields.Boolean()
@@ -100,7 +101,7 @@ class Commitment(Schema):
     )
     seed_source = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=500),
+        validate=validate.Length(max=500),
         metadata={
             "description": "the value the seed comes from, published after the plan is "
             "made, e.g. 福利彩票3D 第2026330期开奖号码"
@@ -119,7 +120,7 @@ class SamplingPlanIn(Commitment):
 
 
 class SpotCheckIn(Commitment):
-    days = fields.List(fields.Date(), required=True, validate=validate.Length(min=1, max=31))
+    days = fields.List(fields.Date(), required=True, validate=validate.Length(max=31))
     windows = fields.Integer(
         load_default=None,
         allow_none=True,

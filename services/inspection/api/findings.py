@@ -34,14 +34,14 @@ visits_blp = Blueprint(
 )
 RECORDERS = ("inspector", "authority")
 READERS = ("authority", "center", "inspector", "unit")
-DAYS = validate.Range(min=1, max=rules.MAX_RECTIFICATION_WORKDAYS)
-TEXT = validate.Length(min=1)
+# 1–60 working days: the domain refuses any other deadline, naming the field and TJ-8.1.
+DAYS = {"minimum": 1, "maximum": rules.MAX_RECTIFICATION_WORKDAYS}
+# Blank texts, severities and sources are refused by the domain, naming the field and the rule.
+TEXT = validate.Length(max=5000)
 
 
 class FindingFacts(Schema):
-    severity = fields.String(
-        required=True, validate=validate.OneOf([s.value for s in rules.Severity])
-    )
+    severity = fields.String(required=True, metadata={"enum": [s.value for s in rules.Severity]})
     rule = fields.String(
         required=True, metadata={"description": "the rule breached, a RULES.md ID: EQ-4.4b"}
     )
@@ -53,15 +53,17 @@ class FindingFacts(Schema):
     rectification_days = fields.Integer(
         load_default=None,
         allow_none=True,
-        validate=DAYS,
-        metadata={"description": "working days to rectify; default FINDING_RECTIFICATION_DAYS, 10"},
+        metadata={
+            "description": "working days to rectify; default FINDING_RECTIFICATION_DAYS, 10",
+            **DAYS,
+        },
     )
 
 
 class FindingIn(FindingFacts):
     window_id = fields.Integer(required=True)
     summary = fields.String(required=True, validate=TEXT)
-    source = fields.String(required=True, validate=validate.OneOf([s.value for s in rules.Source]))
+    source = fields.String(required=True, metadata={"enum": [s.value for s in rules.Source]})
     source_id = fields.Integer(
         load_default=None, allow_none=True, metadata={"description": "the draw or visit"}
     )
@@ -151,7 +153,7 @@ class VerificationIn(Schema):
     accepted = fields.Boolean(required=True)
     note = fields.String(load_default="", metadata={"description": "required when rejected"})
     rectification_days = fields.Integer(
-        load_default=None, allow_none=True, validate=DAYS, metadata={"description": "when rejected"}
+        load_default=None, allow_none=True, metadata={"description": "when rejected", **DAYS}
     )
 
 
@@ -176,7 +178,7 @@ class ProblemIn(Schema):
 class VisitIn(Schema):
     window_id = fields.Integer(required=True)
     visited_on = fields.Date(required=True)
-    visitors = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    visitors = fields.List(fields.String(), required=True)
     summary = fields.String(required=True, validate=TEXT)
     problems = fields.List(fields.Nested(ProblemIn), load_default=list)
 

@@ -31,7 +31,8 @@ MISCONDUCT = (
     "soliciting_favours",
     "abuse_of_power",
 )  # 推诿扯皮, 吃拿卡要, 以权谋私
-HANDLING_WORKDAYS = 5
+HANDLING_WORKDAYS = 5  # the issue's default; COMPLAINT_DAYS overrides it
+MAX_HANDLING_WORKDAYS = 60
 # Registry's window states in which the window has been open to the public: a window still in
 # its setting-up procedure (or rejected in it) has served nobody yet.
 SERVED_STATES = frozenset({"active", "suspended", "terminated", "revoked"})
@@ -86,7 +87,7 @@ def check_misconduct(misconduct: str | None) -> str | None:
 def check_window(window_id: int, state: str | None) -> None:
     """A complaint is about a window inspection knows, which has served the public (TJ-7.5)."""
     if state is None:
-        raise Invalid(f"no window {window_id} is known", field="window_id")
+        raise Invalid(f"no window {window_id} is known", rule=RULE_SURVEY, field="window_id")
     if state not in SERVED_STATES:
         raise RuleViolation(
             f"window {window_id} is {state} and has not served the public yet: the public "
@@ -99,15 +100,17 @@ def check_window(window_id: int, state: str | None) -> None:
 def check_account(account: str) -> str:
     text = account.strip()
     if not text:
-        raise Invalid("say what happened", field="account")
+        raise Invalid("say what happened", rule=RULE_SURVEY, field="account")
     if len(text) > MAX_ACCOUNT:
-        raise Invalid(f"at most {MAX_ACCOUNT} characters", field="account")
+        raise Invalid(f"at most {MAX_ACCOUNT} characters", rule=RULE_SURVEY, field="account")
     return text
 
 
 def check_happened_on(happened_on: date | None, received_on: date) -> date | None:
     if happened_on is not None and happened_on > received_on:
-        raise Invalid("what happened cannot have happened after today", field="happened_on")
+        raise Invalid(
+            "what happened cannot have happened after today", rule=RULE_SURVEY, field="happened_on"
+        )
     return happened_on
 
 
@@ -116,7 +119,7 @@ def normal_name(name: str | None) -> str | None:
         return None
     name = " ".join(name.split())
     if len(name) > MAX_NAME:
-        raise Invalid(f"at most {MAX_NAME} characters", field="complainant_name")
+        raise Invalid(f"at most {MAX_NAME} characters", rule=RULE_SURVEY, field="complainant_name")
     return name
 
 
@@ -134,6 +137,7 @@ def normal_phone(phone: str | None) -> str | None:
         raise Invalid(
             "a phone is a mobile (11 digits, e.g. 138 1234 5678) or a landline with its area "
             "code (e.g. 022-2345 6789)",
+            rule=RULE_SURVEY,
             field="complainant_phone",
         )
     return digits
@@ -155,7 +159,7 @@ def is_anonymous(name: str | None, phone: str | None) -> bool:
 
 def check_handler(handler: str) -> str:
     if not handler.strip():
-        raise Invalid("name who verifies the complaint", field="handler")
+        raise Invalid("name who verifies the complaint", rule=RULE_SURVEY, field="handler")
     return handler.strip()
 
 
@@ -183,6 +187,19 @@ def shown(
     }, []
 
 
+def handling_days(configured: str | None) -> int:
+    """The hall's deadline to decide, in working days, or the default when it is not set."""
+    if configured is None or not configured.strip():
+        return HANDLING_WORKDAYS
+    try:
+        days = int(configured)
+    except ValueError:
+        raise ValueError(f"COMPLAINT_DAYS is a whole number, not {configured!r}") from None
+    if not 1 <= days <= MAX_HANDLING_WORKDAYS:
+        raise ValueError(f"COMPLAINT_DAYS is 1..{MAX_HANDLING_WORKDAYS}, not {days}")
+    return days
+
+
 def deadline(calendar: WorkingDays, received_on: date, days: int = HANDLING_WORKDAYS) -> date:
     """The last working day to verify and decide: the received day itself never counts."""
     return calendar.add_workdays(received_on, days)
@@ -194,25 +211,42 @@ def check_open(status: str, number: str) -> None:
         raise Conflict(
             f"complaint {number} is {status} already; a correction is a new entry "
             f"(POST …/corrections)",
+            rule=RULE_SURVEY,
             field="outcome",
         )
+
+
+def outcome_of(outcome: str) -> Status:
+    """A complaint is verified and upheld, or dismissed: nothing else decides it."""
+    if outcome not in OUTCOMES:
+        raise Invalid(
+            f"a complaint is decided {' or '.join(OUTCOMES)}", rule=RULE_SURVEY, field="outcome"
+        )
+    return Status(outcome)
 
 
 def check_reasons(reasons: str) -> str:
     text = reasons.strip()
     if not text:
         raise Invalid(
-            "give the reasons for the decision: the complainant sees them", field="reasons"
+            "give the reasons for the decision: the complainant sees them",
+            rule=RULE_SURVEY,
+            field="reasons",
         )
     return text
 
 
 def check_correctable(status: str, number: str, corrected_by: str | None) -> None:
     if status in OPEN:
-        raise Conflict(f"complaint {number} is not decided yet: decide it instead", field="id")
+        raise Conflict(
+            f"complaint {number} is not decided yet: decide it instead",
+            rule=RULE_SURVEY,
+            field="id",
+        )
     if corrected_by is not None:
         raise Conflict(
             f"complaint {number} was corrected already by {corrected_by}: correct that one",
+            rule=RULE_SURVEY,
             field="id",
         )
 

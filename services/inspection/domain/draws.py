@@ -77,11 +77,11 @@ def parse_rate(value: Any, field: str = "rate") -> Decimal:
     try:
         rate = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise Invalid("a rate is a decimal, e.g. 0.05 for 5%", field=field) from None
+        raise Invalid("a rate is a decimal, e.g. 0.05 for 5%", rule=RULE, field=field) from None
     if not rate.is_finite() or not Decimal(0) < rate <= Decimal(1):
-        raise Invalid("a rate is above 0 and at most 1, e.g. 0.05 for 5%", field=field)
+        raise Invalid("a rate is above 0 and at most 1, e.g. 0.05 for 5%", rule=RULE, field=field)
     if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):
-        raise Invalid(f"a rate has at most {RATE_PLACES} decimal places", field=field)
+        raise Invalid(f"a rate has at most {RATE_PLACES} decimal places", rule=RULE, field=field)
     return rate.normalize()
 
 
@@ -95,6 +95,7 @@ def check_commitment(seed_source: str, draw_on: date, today: date) -> None:
         raise Invalid(
             "name the value the seed will come from, published after today "
             "(e.g. 福利彩票3D 第2026330期开奖号码)",
+            rule=RULE,
             field="seed_source",
         )
     if draw_on < today:
@@ -109,18 +110,21 @@ def check_commitment(seed_source: str, draw_on: date, today: date) -> None:
 def clean_checklist(items: Sequence[str]) -> list[str]:
     cleaned = [item.strip() for item in items]
     if not cleaned or not all(cleaned):
-        raise Invalid("a checklist has at least one item, none blank", field="checklist")
+        raise Invalid("a checklist has at least one item, none blank", rule=RULE, field="checklist")
     return cleaned
 
 
 def check_sampling_plan(period_from: date, period_to: date, minimum: int, draw_on: date) -> None:
     if period_from > period_to:
-        raise Invalid("the period ends on or after it starts", field="period_to")
+        raise Invalid("the period ends on or after it starts", rule=RULE, field="period_to")
     if minimum < 1:
-        raise Invalid("at least one case per window is drawn", field="minimum_per_window")
+        raise Invalid(
+            "at least one case per window is drawn", rule=RULE, field="minimum_per_window"
+        )
     if draw_on <= period_to:
         raise Invalid(
             "the draw is made after the period has ended, when its cases are all known",
+            rule=RULE,
             field="draw_on",
         )
 
@@ -139,13 +143,17 @@ def check_spot_check_plan(
             field="inspectors_per_window",
         )
     if (windows is None) == (rate is None):
-        raise Invalid("give either how many windows or the rate of windows", field="windows")
+        raise Invalid(
+            "give either how many windows or the rate of windows", rule=RULE, field="windows"
+        )
     if windows is not None and windows < 1:
-        raise Invalid("draw at least one window", field="windows")
+        raise Invalid("draw at least one window", rule=RULE, field="windows")
     if not days or len(set(days)) != len(days):
-        raise Invalid("name the day(s) of the check, each once", field="days")
+        raise Invalid("name the day(s) of the check, each once", rule=RULE, field="days")
     if min(days) < draw_on:
-        raise Invalid("the check comes after its draw: no day before draw_on", field="days")
+        raise Invalid(
+            "the check comes after its draw: no day before draw_on", rule=RULE, field="days"
+        )
 
 
 def check_draw_day(draw_on: date, today: date, last_day: date | None = None) -> None:
@@ -163,6 +171,16 @@ def check_draw_day(draw_on: date, today: date, last_day: date | None = None) -> 
         )
 
 
+def seed_value_of(value: str) -> str:
+    """The value published for the seed's source, as published (outer spaces aside)."""
+    cleaned = value.strip()
+    if not cleaned:
+        raise Invalid(
+            "give the value published for the seed's source (TJ-7.4)", rule=RULE, field="seed_value"
+        )
+    return cleaned
+
+
 def check_redraw(current_draw_id: int | None, reason: str) -> None:
     """A draw is never redone silently: a plan's next draw gives its reason, and the earlier
     one is kept, marked superseded."""
@@ -178,7 +196,7 @@ def check_redraw(current_draw_id: int | None, reason: str) -> None:
 def _common(body: Mapping[str, Any], today: date) -> dict[str, Any]:
     title = body["title"].strip()
     if not title:
-        raise Invalid("give the plan a title", field="title")
+        raise Invalid("give the plan a title", rule=RULE, field="title")
     check_commitment(body["seed_source"], body["draw_on"], today)
     checklist = clean_checklist(body["checklist"])
     return {
@@ -396,7 +414,7 @@ def check_population(draw: Draw) -> None:
             if draw.kind is Kind.SAMPLING
             else "no window is open to the public"
         )
-        raise Conflict(f"{what}: there is nothing to draw from", field="population")
+        raise Conflict(f"{what}: there is nothing to draw from", rule=RULE, field="population")
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,13 @@ class Source(StrEnum):
 
 
 def level_of(name: str) -> Level:
+    """One of the five levels of 好差评 (TJ-7.5)."""
     try:
         return Level(name)
     except ValueError:
-        raise Invalid(f"the level is one of {', '.join(Level)}", field="level") from None
+        raise Invalid(
+            f"the level is one of the five: {', '.join(Level)} (TJ-7.5)", rule=RULE, field="level"
+        ) from None
 
 
 # -- the public's contact for the callback -------------------------------------------------------
@@ -90,11 +93,12 @@ def contact_for(level: Level, name: str | None, phone: str | None) -> Contact | 
     if phone and not _PHONE.match(phone):
         raise Invalid(
             "a mobile number (13812345678) or a landline with its area code (02212345678)",
+            rule=RULE,
             field="applicant_phone",
         )
     if bool(name) != bool(phone):
         missing = "applicant_phone" if name else "applicant_name"
-        raise Invalid("give the name and the phone together, or neither", field=missing)
+        raise Invalid("give the name and the phone together, or neither", rule=RULE, field=missing)
     return Contact(name, phone) if name else None
 
 
@@ -165,17 +169,21 @@ def record_callback(
     task: Rectification, called_at: datetime, by: str, outcome: str, now: datetime
 ) -> Rectification:
     if task.status is not TaskStatus.OPEN:
-        raise Conflict(f"the task is {task.status}: the callback comes first", field="called_at")
+        raise Conflict(
+            f"the task is {task.status}: the callback comes first", rule=RULE, field="called_at"
+        )
     if task.callback is not None:
-        raise Conflict("the callback is recorded already", field="called_at")
+        raise Conflict("the callback is recorded already", rule=RULE, field="called_at")
     if called_at > now + CLOCK_SKEW:
-        raise Invalid("a callback is recorded once it has been made", field="called_at")
+        raise Invalid("a callback is recorded once it has been made", rule=RULE, field="called_at")
     if called_at < task.opened_at:
-        raise Invalid("the callback follows the bad review", field="called_at")
+        raise Invalid("the callback follows the bad review", rule=RULE, field="called_at")
     if not by.strip():
-        raise Invalid("name who called the applicant", field="by")
+        raise Invalid("name who called the applicant", rule=RULE, field="by")
     if not outcome.strip():
-        raise Invalid("say what the applicant said, or that nobody answered", field="outcome")
+        raise Invalid(
+            "say what the applicant said, or that nobody answered", rule=RULE, field="outcome"
+        )
     return replace(task, callback=Callback(called_at, by.strip(), outcome.strip()))
 
 
@@ -190,20 +198,22 @@ def _check_called_back(task: Rectification) -> None:
 
 def report(task: Rectification, summary: str) -> Rectification:
     if task.status is not TaskStatus.OPEN:
-        raise Conflict(f"the task is {task.status}, not open", field="summary")
+        raise Conflict(f"the task is {task.status}, not open", rule=RULE, field="summary")
     _check_called_back(task)
     if not summary.strip():
-        raise Invalid("say what was rectified", field="summary")
+        raise Invalid("say what was rectified", rule=RULE, field="summary")
     return replace(task, status=TaskStatus.REPORTED, summary=summary.strip())
 
 
 def review(task: Rectification, accepted: bool, note: str) -> Rectification:
     """The center closes the task, or reopens it with the reason."""
     if task.status is not TaskStatus.REPORTED:
-        raise Conflict(f"the task is {task.status}: only a report is reviewed", field="accepted")
+        raise Conflict(
+            f"the task is {task.status}: only a report is reviewed", rule=RULE, field="accepted"
+        )
     _check_called_back(task)
     if not accepted and not note.strip():
-        raise Invalid("say why the rectification is not enough", field="note")
+        raise Invalid("say why the rectification is not enough", rule=RULE, field="note")
     status = TaskStatus.CLOSED if accepted else TaskStatus.OPEN
     return replace(task, status=status, note=note.strip())
 
@@ -232,26 +242,38 @@ class AppealStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
+def grounds_of(name: str) -> Grounds:
+    """A unit appeals a review it shows to be wrong or malicious, and on no other grounds."""
+    try:
+        return Grounds(name)
+    except ValueError:
+        raise Invalid(
+            f"an appeal shows the review is {' or '.join(Grounds)} (TJ-7.5)",
+            rule=RULE,
+            field="grounds",
+        ) from None
+
+
 def check_appealable(level: Level, source: Source, voided: bool) -> None:
     if source is not Source.PUBLIC or not level.bad:
         raise RuleViolation(
             "only the public's bad reviews can be appealed (TJ-7.5)", rule=RULE, field="level"
         )
     if voided:
-        raise Conflict("the review was voided already", field="level")
+        raise Conflict("the review was voided already", rule=RULE, field="level")
 
 
 def check_appeal(reason: str) -> str:
     if not reason.strip():
-        raise Invalid("show why the review is wrong or malicious", field="reason")
+        raise Invalid("show why the review is wrong or malicious", rule=RULE, field="reason")
     return reason.strip()
 
 
 def decide_appeal(status: AppealStatus, upheld: bool, note: str) -> AppealStatus:
     if status is not AppealStatus.PENDING:
-        raise Conflict(f"the appeal was {status} already", field="upheld")
+        raise Conflict(f"the appeal was {status} already", rule=RULE, field="upheld")
     if not note.strip():
-        raise Invalid("give the reasons for the decision", field="note")
+        raise Invalid("give the reasons for the decision", rule=RULE, field="note")
     return AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED
 
 
@@ -260,7 +282,7 @@ def month_span(month: str, field: str = "month") -> tuple[date, date]:
     """`2026-11` → (1 November, 1 December): the month's first day and the day after it."""
     match = _MONTH.match(month)
     if not match:
-        raise Invalid("a month is written YYYY-MM, e.g. 2026-11", field=field)
+        raise Invalid("a month is written YYYY-MM, e.g. 2026-11", rule=RULE, field=field)
     year, number = int(match[1]), int(match[2])
     first = date(year, number, 1)
     return first, date(year + number // 12, number % 12 + 1, 1)
@@ -278,7 +300,7 @@ def check_period(month: str, today: date) -> str:
     """The unit evaluates a month that has begun."""
     first, _ = month_span(month, "period")
     if first > today:
-        raise Invalid(f"{month} has not begun", field="period")
+        raise Invalid(f"{month} has not begun", rule=RULE, field="period")
     return month
 
 
@@ -286,7 +308,7 @@ def check_month_over(month: str, today: date) -> str:
     """A ranking is of a whole month: published once it is over, never revised."""
     _, after = month_span(month)
     if after > today:
-        raise Invalid(f"{month} is not over yet", field="month")
+        raise Invalid(f"{month} is not over yet", rule=RULE, field="month")
     return month
 
 

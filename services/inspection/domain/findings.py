@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -91,15 +92,36 @@ class Corrupted(DomainError):
     title = "Stored evidence is damaged"
 
 
+def severity_of(name: str) -> Severity:
+    try:
+        return Severity(name)
+    except ValueError:
+        raise Invalid(
+            f"a finding's severity is {', '.join(Severity)}", rule=INSPECTION, field="severity"
+        ) from None
+
+
+def source_of(name: str) -> Source:
+    """Where the finding comes from: a draw, a spot check, a guidance visit, a complaint…"""
+    try:
+        return Source(name)
+    except ValueError:
+        raise Invalid(
+            f"a finding comes from one of {', '.join(Source)}", rule=INSPECTION, field="source"
+        ) from None
+
+
 def rule_breached(text: str) -> str:
     """A RULES.md ID such as `EQ-4.4b` or `TJ-8.3`."""
     rule = text.strip()
     if not RULE_ID.match(rule):
         raise Invalid(
-            f"name the rule breached as in RULES.md, e.g. EQ-4.4b; not {rule!r}", field="rule"
+            f"name the rule breached as in RULES.md, e.g. EQ-4.4b; not {rule!r}",
+            rule=INSPECTION,
+            field="rule",
         )
     if rule not in KNOWN_RULES:
-        raise Invalid(f"RULES.md has no rule {rule}", field="rule")
+        raise Invalid(f"RULES.md has no rule {rule}", rule=INSPECTION, field="rule")
     return rule
 
 
@@ -115,10 +137,11 @@ def check_window_for_finding(window_id: int, state: str) -> None:
 
 def check_case(window_id: int, case_id: int, case_window_id: int | None) -> None:
     if case_window_id is None:
-        raise Invalid(f"inspection knows no case {case_id}", field="case_id")
+        raise Invalid(f"inspection knows no case {case_id}", rule=INSPECTION, field="case_id")
     if case_window_id != window_id:
         raise Invalid(
             f"case {case_id} was handled at window {case_window_id}, not {window_id}",
+            rule=INSPECTION,
             field="case_id",
         )
 
@@ -126,13 +149,70 @@ def check_case(window_id: int, case_id: int, case_window_id: int | None) -> None
 def check_source(source: Source, source_id: int | None, problem_number: int | None) -> None:
     """A draw or a guidance visit is named by its id; a visit's problem by its number."""
     if source in (Source.DRAW, Source.GUIDANCE_VISIT) and source_id is None:
-        raise Invalid(f"name the {source.value.replace('_', ' ')} by its id", field="source_id")
+        raise Invalid(
+            f"name the {source.value.replace('_', ' ')} by its id",
+            rule=GUIDANCE if source is Source.GUIDANCE_VISIT else INSPECTION,
+            field="source_id",
+        )
     if source is Source.GUIDANCE_VISIT and problem_number is None:
         raise Invalid(
-            "name the problem of the visit this finding records (TJ-7.2)", field="problem_number"
+            "name the problem of the visit this finding records (TJ-7.2)",
+            rule=GUIDANCE,
+            field="problem_number",
         )
     if source is not Source.GUIDANCE_VISIT and problem_number is not None:
-        raise Invalid("only a guidance visit has numbered problems", field="problem_number")
+        raise Invalid(
+            "only a guidance visit has numbered problems", rule=GUIDANCE, field="problem_number"
+        )
+
+
+# What a draw named as a finding's source must be: a sampling draw for `draw`, a spot check's
+# draw for `spot_check` (Kind in domain/draws.py).
+DRAW_KINDS = {Source.DRAW: "sampling", Source.SPOT_CHECK: "spot_check"}
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A draw named as a finding's source: its kind, the round that replaced it if any, and
+    what it picked (each window drawn, with the cases drawn there; none for a spot check)."""
+
+    kind: str
+    superseded_by: int | None
+    picked: Mapping[int, frozenset[int]]
+
+
+def check_drawn(
+    source: Source, draw_id: int, drawn: Drawn | None, window_id: int, case_id: int | None
+) -> None:
+    """A finding of a joint inspection is about what its draw picked (TJ-7.4): a window the draw
+    drew and, for proportional sampling, a case it drew if one is named. A superseded round
+    was replaced with a reason: nothing found in it is recorded as drawn."""
+    kind = DRAW_KINDS[source]
+    if drawn is None or drawn.kind != kind:
+        raise Invalid(
+            f"no {kind.replace('_', ' ')} draw {draw_id}", rule=INSPECTION, field="source_id"
+        )
+    if drawn.superseded_by is not None:
+        raise RuleViolation(
+            f"draw {draw_id} was superseded by draw {drawn.superseded_by}: record findings "
+            "of the draw that stands (TJ-7.4)",
+            rule=INSPECTION,
+            field="source_id",
+        )
+    if window_id not in drawn.picked:
+        raise RuleViolation(
+            f"draw {draw_id} did not draw window {window_id}: a finding of a draw is about "
+            "what it picked (TJ-7.4)",
+            rule=INSPECTION,
+            field="window_id",
+        )
+    if source is Source.DRAW and case_id is not None and case_id not in drawn.picked[window_id]:
+        raise RuleViolation(
+            f"draw {draw_id} did not draw case {case_id}: a finding of proportional sampling "
+            "is about a case drawn, or about the window (TJ-7.4)",
+            rule=INSPECTION,
+            field="case_id",
+        )
 
 
 def check_visit_problem(
@@ -148,11 +228,15 @@ def check_visit_problem(
         )
     if not 1 <= number <= problems:
         raise Invalid(
-            f"the visit recorded {problems} problem(s); no number {number}", field="problem_number"
+            f"the visit recorded {problems} problem(s); no number {number}",
+            rule=GUIDANCE,
+            field="problem_number",
         )
     if taken_by is not None:
         raise Conflict(
-            f"problem {number} is recorded as finding {taken_by}", field="problem_number"
+            f"problem {number} is recorded as finding {taken_by}",
+            rule=GUIDANCE,
+            field="problem_number",
         )
 
 
@@ -161,10 +245,13 @@ def check_correction(
 ) -> None:
     """A correction replaces a withdrawn finding of the same window: both never count."""
     if status is None or of_window != window_id:
-        raise Invalid(f"window {window_id} has no finding {corrects_id}", field="corrects_id")
+        raise Invalid(
+            f"window {window_id} has no finding {corrects_id}", rule=INSPECTION, field="corrects_id"
+        )
     if status != Status.WITHDRAWN:
         raise Conflict(
             f"withdraw finding {corrects_id}, with the reason, before recording its correction",
+            rule=INSPECTION,
             field="corrects_id",
         )
 
@@ -174,6 +261,7 @@ def rectification_days(requested: int | None, configured: int) -> int:
     if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
         raise Invalid(
             f"a rectification deadline is 1–{MAX_RECTIFICATION_WORKDAYS} working days",
+            rule=RECTIFICATION,
             field="rectification_days",
         )
     return days
@@ -189,10 +277,10 @@ def is_overdue(status: Status, due: date, today: date) -> bool:
     return status is Status.OPEN and today > due
 
 
-def text(value: str, field: str, what: str) -> str:
+def text(value: str, field: str, what: str, rule: str = INSPECTION) -> str:
     cleaned = value.strip()
     if not cleaned:
-        raise Invalid(f"say {what}", field=field)
+        raise Invalid(f"say {what}", rule=rule, field=field)
     return cleaned
 
 
@@ -206,25 +294,35 @@ def check_reporter(finding_unit: str, reporter_unit: str | None) -> None:
 
 def report_rectification(status: Status) -> Status:
     if status is Status.WITHDRAWN:
-        raise Conflict("the finding is withdrawn: nothing to rectify")
+        raise Conflict(
+            "the finding is withdrawn: nothing to rectify", rule=RECTIFICATION, field="report"
+        )
     if status is not Status.OPEN:
-        raise Conflict(f"the rectification is {status.value} already")
+        raise Conflict(
+            f"the rectification is {status.value} already", rule=RECTIFICATION, field="report"
+        )
     return Status.REPORTED
 
 
 def verify(status: Status, accepted: bool, note: str) -> Status:
     if status is not Status.REPORTED:
         raise Conflict(
-            f"no rectification report awaits verification; the finding is {status.value}"
+            f"no rectification report awaits verification; the finding is {status.value}",
+            rule=RECTIFICATION,
+            field="accepted",
         )
     if not accepted and not note.strip():
-        raise Invalid("say what is still wrong, so the unit can put it right", field="note")
+        raise Invalid(
+            "say what is still wrong, so the unit can put it right",
+            rule=RECTIFICATION,
+            field="note",
+        )
     return Status.RECTIFIED if accepted else Status.OPEN
 
 
 def withdraw(status: Status, reason: str) -> Status:
     if status is Status.WITHDRAWN:
-        raise Conflict("the finding is withdrawn already")
+        raise Conflict("the finding is withdrawn already", rule=INSPECTION, field="reason")
     text(reason, "reason", "why the finding is withdrawn")
     return Status.WITHDRAWN
 
@@ -253,12 +351,14 @@ def check_visit(
         )
     if visited_on > today:
         raise Invalid(
-            f"a visit is recorded after it happened; {visited_on} is ahead", field="visited_on"
+            f"a visit is recorded after it happened; {visited_on} is ahead",
+            rule=GUIDANCE,
+            field="visited_on",
         )
     names = [name.strip() for name in visitors]
     if not names or not all(names):
-        raise Invalid("name everyone who made the visit", field="visitors")
-    return names, text(summary, "summary", "what the visit looked at")
+        raise Invalid("name everyone who made the visit", rule=GUIDANCE, field="visitors")
+    return names, text(summary, "summary", "what the visit looked at", GUIDANCE)
 
 
 def check_findings_in_visit(role: str, with_findings: bool) -> None:
@@ -302,14 +402,16 @@ def accept_evidence(filename: str | None, declared: str | None, data: bytes) -> 
     """PDF, JPEG, PNG or plain UTF-8 text, at most 10 MiB, named by its type if unnamed."""
     content_type = _content_type(filename, declared)
     if not data:
-        raise Invalid("the file is empty", field="file")
+        raise Invalid("the file is empty", rule=INSPECTION, field="file")
     if len(data) > MAX_EVIDENCE_BYTES:
         raise TooLarge(
-            f"evidence is at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB", field="file"
+            f"evidence is at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB",
+            rule=INSPECTION,
+            field="file",
         )
     extensions, signatures = EVIDENCE_KINDS[content_type]
     if signatures and not data.startswith(signatures):
-        raise Invalid(f"the file's content is not {content_type}", field="file")
+        raise Invalid(f"the file's content is not {content_type}", rule=INSPECTION, field="file")
     if not signatures:
         _check_text(data)
     name = _clean_name(filename) or f"evidence{extensions[0]}"
@@ -323,7 +425,9 @@ def _content_type(filename: str | None, declared: str | None) -> str:
         kind = next((k for k, (exts, _) in EVIDENCE_KINDS.items() if suffix in exts), kind)
     if kind not in EVIDENCE_KINDS:
         allowed = ", ".join(EVIDENCE_KINDS)
-        raise Invalid(f"evidence is {allowed}; not {kind or 'an unnamed type'}", field="file")
+        raise Invalid(
+            f"evidence is {allowed}; not {kind or 'an unnamed type'}", rule=INSPECTION, field="file"
+        )
     return kind
 
 
@@ -331,9 +435,9 @@ def _check_text(data: bytes) -> None:
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid("plain-text evidence is UTF-8", field="file") from None
+        raise Invalid("plain-text evidence is UTF-8", rule=INSPECTION, field="file") from None
     if "\x00" in decoded:
-        raise Invalid("plain-text evidence holds no NUL bytes", field="file")
+        raise Invalid("plain-text evidence holds no NUL bytes", rule=INSPECTION, field="file")
 
 
 def _clean_name(filename: str | None) -> str:

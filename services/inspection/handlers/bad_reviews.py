@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, select, update
 from services.inspection import contracts_evaluations as events
 from services.inspection import orm_evaluations as tables
 from services.inspection.domain import evaluations as rules
-from services.inspection.domain.evaluations import AppealStatus, Grounds, Level, Source, TaskStatus
+from services.inspection.domain.evaluations import AppealStatus, Level, Source, TaskStatus
 from services.inspection.handlers import evaluations as reviews
 from shared import clock
 from shared.auth import Principal
@@ -107,7 +107,11 @@ def _save(uow: UnitOfWork, row: Any, changed: rules.Rectification, **more: Any) 
         )
     )
     if not result.rowcount:
-        raise Conflict(f"rectification task {row.id} was changed meanwhile; reload it")
+        raise Conflict(
+            f"rectification task {row.id} was changed meanwhile; reload it",
+            rule=rules.RULE,
+            field="status",
+        )
     return reviews.task_row(uow, row.id, None)
 
 
@@ -227,11 +231,13 @@ def appeal(
             select(appeals.c.id).where(appeals.c.evaluation_id == evaluation_id)
         ).first()
         if taken is not None:  # and the unique evaluation_id answers a race the same way
-            raise Conflict("the review has been appealed already: once", field="reason")
+            raise Conflict(
+                "the review has been appealed already: once", rule=rules.RULE, field="reason"
+            )
         values = {
             "evaluation_id": evaluation_id,
             "unit_code": evaluation.unit_code,
-            "grounds": Grounds(body["grounds"]).value,
+            "grounds": rules.grounds_of(body["grounds"]).value,
             "reason": rules.check_appeal(body["reason"]),
             "evidence_note": body.get("evidence_note", "").strip(),
             "filed_by": actor,
@@ -269,7 +275,7 @@ def decide_appeal(
             )
         )
         if not decided.rowcount:
-            raise Conflict("the appeal was decided meanwhile", field="upheld")
+            raise Conflict("the appeal was decided meanwhile", rule=rules.RULE, field="upheld")
         row = _appeal_row(uow, evaluation_id, None)
         evaluation = reviews.evaluation_row(uow, evaluation_id, None)
         _emit_appeal(uow, events.APPEAL_DECIDED, row, evaluation)

@@ -7,6 +7,7 @@ when a handling role asks for a complaint (`get`, `list_complaints`).
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime, Sweep
 
+log = logging.getLogger(__name__)
 KIND = "complaint"  # record_kind of this area's personal-data reads
 complaints = tables.complaints
 reads = tables.personal_data_reads
@@ -51,8 +53,13 @@ def record_personal_read(
 
 
 def handling_days() -> int:
-    """The hall's deadline to decide, in working days: `COMPLAINT_DAYS`, else 5."""
-    return int(os.environ.get("COMPLAINT_DAYS", rules.HANDLING_WORKDAYS))
+    """The hall's deadline to decide, in working days: `COMPLAINT_DAYS`, else 5. A wrong
+    setting is logged, not the public's problem: the complaint is taken with the default."""
+    try:
+        return rules.handling_days(os.environ.get("COMPLAINT_DAYS"))
+    except ValueError as exc:
+        log.error("%s; using %d working days", exc, rules.HANDLING_WORKDAYS)
+        return rules.HANDLING_WORKDAYS
 
 
 def submit(
@@ -274,7 +281,9 @@ def _update_open(uow: UnitOfWork, row: Any, **changes: Any) -> None:
         .values(changes)
     )
     if not result.rowcount:
-        raise Conflict(f"complaint {row.number} was decided meanwhile", field="outcome")
+        raise Conflict(
+            f"complaint {row.number} was decided meanwhile", rule=rules.RULE_SURVEY, field="outcome"
+        )
 
 
 def _decision(row: Any, body: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -282,7 +291,7 @@ def _decision(row: Any, body: dict[str, Any], actor: str) -> dict[str, Any]:
     misconduct = body.get("misconduct")
     now = clock.now()
     return {
-        "status": Status(body["outcome"]).value,
+        "status": rules.outcome_of(body["outcome"]).value,
         "reasons": rules.check_reasons(body["reasons"]),
         "misconduct": row.misconduct if misconduct is None else rules.check_misconduct(misconduct),
         "decided_by": actor,

@@ -45,10 +45,16 @@ def _known_units(uow: UnitOfWork, home_unit: str | None, conflicts: list[str]) -
     named = {*conflicts, *([home_unit] if home_unit else [])}
     known = set(uow.session.scalars(select(orm.units.c.code).where(orm.units.c.code.in_(named))))
     if home_unit and home_unit not in known:
-        raise Invalid(f"no unit {home_unit} is known to inspection", field="home_unit")
+        raise Invalid(
+            f"no unit {home_unit} is known to inspection", rule=rules.RULE, field="home_unit"
+        )
     unknown = sorted(set(conflicts) - known)
     if unknown:
-        raise Invalid(f"no unit {', '.join(unknown)} is known to inspection", field="conflicts")
+        raise Invalid(
+            f"no unit {', '.join(unknown)} is known to inspection",
+            rule=rules.RULE,
+            field="conflicts",
+        )
 
 
 def _inspector(uow: UnitOfWork, inspector_id: int) -> Any:
@@ -78,7 +84,7 @@ def _emit_inspector(uow: UnitOfWork, event: Any, row: Any) -> dict[str, Any]:
 def register_inspector(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
     name, conflicts = body["name"].strip(), sorted(set(body["conflicts"]))
     if not name:
-        raise Invalid("an inspector has a name", field="name")
+        raise Invalid("an inspector has a name", rule=rules.RULE, field="name")
     now = clock.now()
     with uow:
         _known_units(uow, body["home_unit"], conflicts)
@@ -103,7 +109,7 @@ def change_inspector(uow: UnitOfWork, inspector_id: int, body: dict[str, Any]) -
     if "name" in wanted:
         wanted["name"] = wanted["name"].strip()
         if not wanted["name"]:
-            raise Invalid("an inspector has a name", field="name")
+            raise Invalid("an inspector has a name", rule=rules.RULE, field="name")
     if "conflicts" in wanted:
         wanted["conflicts"] = sorted(set(wanted["conflicts"]))
     with uow:
@@ -248,7 +254,7 @@ def draw(
             kind,
             plan_id,
             plan.seed_source,
-            body["seed_value"].strip(),
+            rules.seed_value_of(body["seed_value"]),
             rules.parameters(kind, plan._mapping),
             population,
         )
@@ -289,7 +295,9 @@ def _supersede(uow: UnitOfWork, old_id: int, new_id: int) -> None:
         .values(superseded_by=new_id)
     )
     if getattr(done, "rowcount", 1) != 1:
-        raise Conflict("the plan was drawn again meanwhile: reload it", field="reason")
+        raise Conflict(
+            "the plan was drawn again meanwhile: reload it", rule=rules.RULE, field="reason"
+        )
 
 
 def _record_cases(

@@ -78,6 +78,7 @@ def submit(
         if taken is not None:  # a race past this check meets the unique case_id: 409 too
             raise Conflict(
                 "this case has been evaluated already: one evaluation per case (TJ-7.5)",
+                rule=rules.RULE,
                 field="receipt_number",
             )
         values = {
@@ -145,7 +146,9 @@ def submit_for_window(
             )
         ).first()
         if taken is not None:
-            raise Conflict(f"the window's {period} is evaluated already", field="period")
+            raise Conflict(
+                f"the window's {period} is evaluated already", rule=rules.RULE, field="period"
+            )
         values = {
             **_common(level, body, actor, today),
             "source": Source.UNIT.value,

@@ -15,6 +15,7 @@ from services.inspection import contracts_findings as events
 from services.inspection import orm_findings as tables
 from services.inspection.domain import findings as rules
 from services.inspection.domain.findings import Source, Status, WorkingDays
+from services.inspection.orm_draws import draws
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, Invalid, NotFound
@@ -73,7 +74,9 @@ def _move(uow: UnitOfWork, row: Any, changes: dict[str, Any]) -> dict[str, Any]:
         update(F).where(F.c.id == row.id, F.c.status == row.status).values(changes)
     )
     if not moved.rowcount:
-        raise Conflict(f"finding {row.id} changed meanwhile; reload it")
+        raise Conflict(
+            f"finding {row.id} changed meanwhile; reload it", rule=rules.INSPECTION, field="status"
+        )
     return {**row._mapping, **changes}
 
 
@@ -96,10 +99,13 @@ def _record(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays, today:
             select(orm.cases.c.window_id).where(orm.cases.c.case_id == body["case_id"])
         ).scalar()
         rules.check_case(window.id, body["case_id"], case_window)
-    source = Source(body["source"])
+    source = rules.source_of(body["source"])
     rules.check_source(source, body.get("source_id"), body.get("problem_number"))
     if source is Source.GUIDANCE_VISIT:
         linked = _check_problem(uow, window.id, body["source_id"], body["problem_number"])
+    if source in rules.DRAW_KINDS and body.get("source_id") is not None:
+        drawn = _drawn(uow, body["source_id"])
+        rules.check_drawn(source, body["source_id"], drawn, window.id, body.get("case_id"))
     if body.get("corrects_id") is not None:
         earlier = uow.session.execute(select(F).where(F.c.id == body["corrects_id"])).first()
         rules.check_correction(
@@ -115,7 +121,7 @@ def _record(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays, today:
         "unit_code": window.unit_code,
         "case_id": body.get("case_id"),
         "staff_id": (body.get("staff_id") or "").strip() or None,
-        "severity": rules.Severity(body["severity"]).value,
+        "severity": rules.severity_of(body["severity"]).value,
         "rule": rule,
         "summary": rules.text(body["summary"], "summary", "what was found"),
         "rectification": rules.text(body["rectification"], "rectification", "what to put right"),
@@ -138,11 +144,19 @@ def _record(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays, today:
     return values
 
 
+def _drawn(uow: UnitOfWork, draw_id: int) -> rules.Drawn | None:
+    row = uow.session.execute(select(draws).where(draws.c.id == draw_id)).first()
+    if row is None:
+        return None
+    picked = {w["window_id"]: frozenset(w.get("case_ids", ())) for w in row.selection}
+    return rules.Drawn(row.kind, row.superseded_by, picked)
+
+
 def _check_problem(uow: UnitOfWork, window_id: int, visit_id: int, number: int) -> int | None:
     """The finding the problem is linked to now (a withdrawn one, or None), once checked."""
     visit = uow.session.execute(select(V).where(V.c.id == visit_id)).first()
     if visit is None:
-        raise Invalid(f"no guidance visit {visit_id}", field="source_id")
+        raise Invalid(f"no guidance visit {visit_id}", rule=rules.GUIDANCE, field="source_id")
     problems = {
         r.number: r.finding_id
         for r in uow.session.execute(select(P).where(P.c.visit_id == visit_id))
@@ -163,7 +177,9 @@ def _link(uow: UnitOfWork, visit_id: int, number: int, linked: int | None, findi
         .values(finding_id=finding)
     )
     if not moved.rowcount:
-        raise Conflict(f"problem {number} was recorded meanwhile", field="problem_number")
+        raise Conflict(
+            f"problem {number} was recorded meanwhile", rule=rules.GUIDANCE, field="problem_number"
+        )
 
 
 def get_finding(uow: UnitOfWork, finding_id: int, unit: str | None) -> dict[str, Any]:
@@ -349,12 +365,18 @@ def add_evidence(
         if unit is not None:
             rules.check_reporter(row.unit_code, unit)
         if row.status == Status.WITHDRAWN:
-            raise Conflict("the finding is withdrawn: record evidence on its correction")
+            raise Conflict(
+                "the finding is withdrawn: record evidence on its correction",
+                rule=rules.INSPECTION,
+                field="file",
+            )
         evidence = rules.accept_evidence(*upload)
         kept = {e["id"] for e in _evidence_list(uow, finding_id)}
         if replaces_id is not None and replaces_id not in kept:
             raise Invalid(
-                f"finding {finding_id} has no evidence {replaces_id}", field="replaces_id"
+                f"finding {finding_id} has no evidence {replaces_id}",
+                rule=rules.INSPECTION,
+                field="replaces_id",
             )
         values = {
             "finding_id": finding_id,

@@ -93,7 +93,9 @@ def publish(uow: UnitOfWork, month: str, actor: str, today: date | None = None) 
     first, after = rules.month_span(month)
     with uow:
         if uow.session.execute(select(rankings.c.month).where(rankings.c.month == month)).first():
-            raise Conflict(f"the ranking of {month} is published already", field="month")
+            raise Conflict(
+                f"the ranking of {month} is published already", rule=rules.RULE, field="month"
+            )
         months, known = _month(uow, first, after)
         placed = rules.rank(months)
         now = clock.now()
