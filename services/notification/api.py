@@ -9,8 +9,9 @@ from flask_smorest import Blueprint
 
 from services.notification import handlers
 from services.notification.domain.routing import inbox_keys
-from services.notification.schemas import NoticeOut, NoticePage, NoticeQuery
+from services.notification.schemas import NoticeOut, NoticePage, NoticeQuery, RecipientQuery
 from shared import auth
+from shared.errors import NotFound
 from shared.pagination import decode_cursor, page
 from shared.web import require_principal, unit_of_work
 
@@ -18,12 +19,15 @@ notices = Blueprint(
     "notices", __name__, url_prefix="/api/v1/notices", description="The caller's inbox"
 )
 
-READERS = ("authority", "center", "unit", "inspector")
+READERS = ("authority", "center", "unit", "inspector", "integrator")
 
 
-def _inboxes() -> tuple[str, ...]:
+def _inboxes(recipient: str | None) -> tuple[str, ...]:
     who = require_principal()
-    return inbox_keys(who.role, who.unit)
+    inboxes = inbox_keys(who.role, who.unit, recipient, sub=who.sub)
+    if not inboxes:  # 404, not 403: whose inboxes exist is not the caller's business
+        raise NotFound(f"no inbox {recipient}")
+    return inboxes
 
 
 @notices.route("")
@@ -32,8 +36,9 @@ class Notices(MethodView):
     @notices.arguments(NoticeQuery, location="query")
     @notices.response(200, NoticePage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """The caller's notices, oldest first, with the unread count."""
-        inboxes = _inboxes()
+        """The caller's notices (or, for the authority and the center, those of the inbox named
+        by `recipient`), oldest first, with the unread count."""
+        inboxes = _inboxes(query["recipient"])
         after = int(decode_cursor(query["cursor"]) or 0)
         rows = handlers.list_notices(
             unit_of_work(), inboxes, query["unread"], after, query["limit"] + 1
@@ -46,10 +51,11 @@ class Notices(MethodView):
 @notices.route("/<int:notice_id>/read")
 class ReadNotice(MethodView):
     @auth.roles(*READERS)
+    @notices.arguments(RecipientQuery, location="query")
     @notices.response(200, NoticeOut)
-    def post(self, notice_id: int) -> Any:
-        """Mark a notice read (only one of the caller's own)."""
-        return handlers.mark_read(unit_of_work(), _inboxes(), notice_id)
+    def post(self, query: dict[str, Any], notice_id: int) -> Any:
+        """Mark a notice read: one of the caller's own, or of the inbox named by `recipient`."""
+        return handlers.mark_read(unit_of_work(), _inboxes(query["recipient"]), notice_id)
 
 
 def blueprints() -> list[Blueprint]:

@@ -287,6 +287,47 @@ def test_a_subscription_that_keeps_failing_is_disabled_and_its_owner_told(
         stranger.server.server_close()
 
 
+def test_an_owner_with_no_other_subscription_is_told_in_its_inbox_and_by_mail(
+    client: Client, hall: Hall, later: Callable[[float], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBHOOK_DISABLE_AFTER", "2")
+    address = {"address": "ops@acme.example", "language": "en"}
+    ok(
+        client.put(
+            "/notification/api/v1/email/addresses/integrator:test-integrator",
+            json=address,
+            headers=builders.CENTER,
+        )
+    )
+    broken = subscribe(client, "http://127.0.0.1:9/nobody-listens", [UNIT_REGISTERED])
+    builders.unit(client, "tj-heping")
+    the_delivery(client, broken["id"])
+    for tries, seconds in enumerate((0, 6), start=1):
+        later(seconds)
+        send_until(hall, functools.partial(_tried, client, broken["id"], tries))
+    wait_for(lambda: not _subscription(client, broken["id"])["enabled"], timeout=10)
+    disabled = "govhall.notification.webhook.disabled.v1"
+
+    def told(who: Any) -> list[dict[str, Any]]:
+        inbox = ok(client.get("/notification/api/v1/notices?unread=true", headers=who))
+        return [n for n in inbox["items"] if n["event_type"] == disabled]
+
+    [notice] = wait_for(lambda: told(ACME), timeout=10)
+    assert notice["recipient"] == "integrator:test-integrator"
+    assert notice["subject"] == str(broken["id"]) and "test-integrator" in notice["title"]
+    assert ok(client.post(f"/notification/api/v1/notices/{notice['id']}/read", headers=ACME))
+    assert told(ACME) == []
+    assert told(OTHER) == []  # another integrator hears nothing of it
+    assert [n["recipient"] for n in told(builders.CENTER)] == ["center"]
+    other_inbox = "/notification/api/v1/notices?recipient=integrator:test-integrator"
+    assert client.get(other_inbox, headers=OTHER).status_code == 404
+    mails = ok(client.get("/notification/api/v1/email/deliveries", headers=builders.CENTER))
+    mailed = [m for m in mails["items"] if m["event_type"] == disabled]
+    assert [(m["recipient"], m["address"]) for m in mailed] == [
+        ("integrator:test-integrator", "ops@acme.example")
+    ]
+
+
 def _tried(client: Client, subscription_id: int, times: int) -> bool:
     items = deliveries(client, subscription_id)
     return bool(items) and len(items[0]["attempts_log"]) >= times

@@ -79,8 +79,10 @@ def test_a_field_the_payload_lacks_is_an_error_not_a_blank() -> None:
         ("inspector", True),
         ("unit:tj-hexi", True),
         ("district:南开区 Nankai", True),
+        ("integrator:acme-erp", True),  # a webhook owner, told when its subscription is disabled
         ("unit:", False),
         ("integrator", False),
+        ("integrator:", False),
         ("tj-hexi", False),
         ("", False),
     ],

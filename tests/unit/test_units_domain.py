@@ -47,3 +47,17 @@ def test_a_registered_unit_tells_the_authority_and_the_unit() -> None:
 def test_a_unit_reads_only_its_own_inbox() -> None:
     assert inbox_keys("unit", "tj-hexi") == ("unit:tj-hexi",)
     assert inbox_keys("authority", None) == ("authority",)
+    assert inbox_keys("unit", "tj-hexi", "unit:tj-hexi") == ("unit:tj-hexi",)
+    assert inbox_keys("unit", "tj-hexi", "unit:tj-nankai") == ()
+    assert inbox_keys("unit", "tj-hexi", "district:河西区") == ()
+    assert inbox_keys("inspector", None, "district:河西区") == ()
+    assert inbox_keys("inspector", None, "inspector") == ("inspector",)
+    assert inbox_keys("integrator", None, sub="acme") == ("integrator:acme",)
+    assert inbox_keys("integrator", None, "integrator:other", sub="acme") == ()
+
+
+def test_the_authority_and_the_center_read_any_inbox_they_name() -> None:
+    for role in ("authority", "center"):
+        assert inbox_keys(role, None, "district:河西区") == ("district:河西区",)
+        assert inbox_keys(role, None, "unit:tj-hexi") == ("unit:tj-hexi",)
+        assert inbox_keys(role, None) == (role,)

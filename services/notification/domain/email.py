@@ -27,7 +27,7 @@ from typing import Any
 LANGUAGES = ("zh", "en")
 STATUSES = ("pending", "sent", "dead")
 ROLE_KEYS = ("authority", "center", "inspector")
-SCOPED_KEY = re.compile(r"^(unit|district):\S.{0,90}$")
+SCOPED_KEY = re.compile(r"^(unit|district|integrator):\S.{0,90}$")
 # Deliberately loose: one @, something each side, no spaces. The server is the judge.
 ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 TRUE = ("1", "true", "yes", "on")
@@ -70,7 +70,8 @@ def settings_from(env: Mapping[str, str]) -> EmailSettings:
 
 
 def is_inbox_key(key: str) -> bool:
-    """An address book entry is for an inbox: a role, `unit:<code>` or `district:<name>`."""
+    """An address book entry is for an inbox: a role, `unit:<code>`, `district:<name>` or
+    `integrator:<sub>`."""
     return key in ROLE_KEYS or bool(SCOPED_KEY.match(key))
 
 

@@ -1,5 +1,7 @@
-"""Who is told of notification's own events: the center, of a webhook that kept failing (its
-owner hears of it through the webhook's own events)."""
+"""Who is told of notification's own events: of a webhook that kept failing, its owner (the
+integrator's inbox, and its e-mail if the address book has one: the disabled subscription
+itself can no longer tell it) and the center. The owner's other subscriptions that match the
+event receive it too, as any event."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from services.notification.domain.route import Route
 
 ROUTES: dict[str, Route] = {
     "govhall.notification.webhook.disabled.v1": Route(
-        lambda d: ("center",),
+        lambda d: (f"integrator:{d['owner']}", "center"),
         lambda d: (
             f"Webhook 已停用 Webhook disabled: subscription #{d['subscription_id']} of "
             f"{d['owner']} after {d['failures']} failures: {d['reason']}"

@@ -36,7 +36,10 @@ class AddressIn(Schema):
 
 class AddressOut(Schema):
     inbox_key = fields.String(
-        metadata={"description": "authority, center, inspector, unit:<code> or district:<name>"}
+        metadata={
+            "description": "authority, center, inspector, unit:<code>, district:<name> or "
+            "integrator:<sub>"
+        }
     )
     address = fields.String()
     language = fields.String()

@@ -111,7 +111,8 @@ def list_addresses(uow: UnitOfWork) -> list[dict[str, Any]]:
 def put_address(uow: UnitOfWork, key: str, address: str, language: str) -> dict[str, Any]:
     if not rules.is_inbox_key(key):
         raise Invalid(
-            f"{key!r} is no inbox: authority, center, inspector, unit:<code> or district:<name>",
+            f"{key!r} is no inbox: authority, center, inspector, unit:<code>, district:<name> "
+            "or integrator:<sub>",
             field="inbox_key",
         )
     if not rules.is_address(address.strip()):
