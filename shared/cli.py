@@ -34,8 +34,9 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server
 
-    from shared import auth, embedded
+    from shared import auth, embedded, logs
 
+    logs.configure()  # one process for four services: each line names its own
     os.environ.setdefault("VAR_DIR", var_dir)
     hall = embedded.build(var_dir)
     hall.start()
@@ -74,6 +75,7 @@ def serve(name: str, bind: str, workers: int) -> None:
     shutil.rmtree(metrics_dir, ignore_errors=True)
     Path(metrics_dir).mkdir(parents=True, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    os.environ["GOVHALL_SERVICE"] = name  # for gunicorn's own log lines (shared.gunicorn_conf)
     argv = [
         sys.executable,
         "-m",
@@ -91,19 +93,30 @@ def serve(name: str, bind: str, workers: int) -> None:
 
 @main.command()
 @click.argument("name", type=SERVICE)
-@click.option("--metrics-port", type=int, default=None, help="Serve this worker's metrics.")
-def worker(name: str, metrics_port: int | None) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    envvar="WORKER_METRICS_PORT",
+    help="Serve this worker's metrics on this port.",
+)
+@click.option(
+    "--metrics-addr",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="WORKER_METRICS_ADDR",
+    help="The address the metrics server binds (0.0.0.0 in a container, for Prometheus).",
+)
+def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
     """Run a service's outbox relay, event consumer and periodic sweeps."""
-    import logging
-
-    from shared import config, embedded
+    from shared import config, embedded, logs
     from shared.service import ServiceRuntime, WorkerThreads
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(service=name)
     if metrics_port:
         from prometheus_client import start_http_server
 
-        start_http_server(metrics_port, addr="127.0.0.1")
+        start_http_server(metrics_port, addr=metrics_addr)
     spec = embedded.service_module(name).SPEC
     threads = WorkerThreads(ServiceRuntime(spec, config.load(name)))
     stop = threading.Event()
@@ -160,11 +173,23 @@ def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
 
 
 @main.command()
-def asyncapi() -> None:
-    """Print the event catalog as an AsyncAPI document (committed as docs/asyncapi.json)."""
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write here (docs/asyncapi.yaml is the committed one) instead of printing.",
+)
+def asyncapi(output: str | None) -> None:
+    """The event catalog as an AsyncAPI 3.0 YAML document (committed as docs/asyncapi.yaml)."""
     from shared import asyncapi as catalog
 
-    click.echo(catalog.render(), nl=False)
+    text = catalog.render()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ class Settings:
     retry_max_delay: float = 300.0
     broker_max_reconnect_delay: float = 2.0
     case_yellow_days: int = 2
+    forwarded_proxies: int = 0  # trusted proxies in front setting X-Forwarded-* (0: none)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,6 +93,7 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "retry_base_delay": env.float("RETRY_BASE_DELAY", 1.0),
         "retry_max_delay": env.float("RETRY_MAX_DELAY", 300.0),
         "case_yellow_days": env.int("CASE_YELLOW_DAYS", 2),
+        "forwarded_proxies": env.int("FORWARDED_PROXIES", 0),
     }
     values.update(overrides or {})
     settings = Settings(**values)

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from kombu.mixins import ConsumerMixin
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from shared import broker, metrics
+from shared import broker, logs, metrics
 from shared.config import Settings
 from shared.db import Database, UnitOfWork, utcnow
 from shared.events import CloudEvent, EnvelopeError
@@ -89,19 +90,33 @@ class Inbox:
         try:
             event = CloudEvent.from_json(body)
         except EnvelopeError as exc:
+            log.warning("%s got a message that is no event: %s", self.consumer, exc)
             return self._keep_undecodable(storable(body), exc)
         text = body.decode() if isinstance(body, bytes) else body
         handler = handler_for(self.subscriptions, event.type)
         if handler is None:
             metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, "ignored").inc()
             return Outcome.IGNORED
-        try:
-            outcome = self.apply(event, handler)
-        except Exception as exc:
-            log.warning("%s failed to handle %s %s: %s", self.consumer, event.type, event.id, exc)
-            return self._record_failure(event, text, exc)
+        with self._log_context(event):
+            started = time.perf_counter()
+            try:
+                outcome = self.apply(event, handler)
+            except Exception as exc:
+                log.warning("%s failed to handle %s: %s", self.consumer, event.type, exc)
+                return self._record_failure(event, text, exc)
+            _log_handled(event, outcome, started)
         metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, outcome.value).inc()
         return outcome
+
+    def _log_context(self, event: CloudEvent) -> AbstractContextManager[None]:
+        # The same correlation id as the events the handler emits (see _uow).
+        return logs.context(
+            service=self.consumer,
+            correlation_id=event.correlationid or event.id,
+            event_id=event.id,
+            event_type=event.type,
+            actor=event.actor,
+        )
 
     def apply(self, event: CloudEvent, handler: Handler) -> Outcome:
         """The handler's effects and the inbox row commit together, or not at all."""
@@ -220,6 +235,16 @@ class Inbox:
             return kept
         try:
             event = CloudEvent.from_json(kept.body)
+        except EnvelopeError as exc:
+            self._failed_again(kept, exc, replay=replay)
+            return self.get(failed_id)
+        with self._log_context(event):
+            return self._retry(kept, event, replay=replay)
+
+    def _retry(self, kept: FailedEvent, event: CloudEvent, *, replay: bool) -> FailedEvent | None:
+        failed_id = kept.id
+        started = time.perf_counter()
+        try:
             handler = handler_for(self.subscriptions, event.type)
             if handler is None:
                 raise LookupError(f"{self.consumer} no longer handles {event.type}")
@@ -236,8 +261,10 @@ class Inbox:
                 outcome = self._apply_in(uow, event, handler)
                 uow.commit()
         except Exception as exc:
+            log.warning("%s failed again to handle %s: %s", self.consumer, event.type, exc)
             self._failed_again(kept, exc, replay=replay)
             return self.get(failed_id)
+        _log_handled(event, outcome, started, attempt=kept.attempts + 1)
         metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, outcome.value).inc()
         return None
 
@@ -277,6 +304,14 @@ class Inbox:
         with self.db.session() as session:
             rows = session.execute(query.limit(limit)).all()
         return [FailedEvent(**row._mapping) for row in rows]
+
+
+def _log_handled(
+    event: CloudEvent, outcome: Outcome, started: float, attempt: int | None = None
+) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    extra = {"outcome": outcome.value, "duration_ms": duration_ms, "attempt": attempt}
+    log.info("handled %s: %s", event.type, outcome.value, extra=extra)
 
 
 def storable(body: str | bytes) -> str:

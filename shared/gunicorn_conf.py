@@ -1,10 +1,27 @@
-"""gunicorn settings for `govhall serve`: Prometheus multiprocess clean-up per worker."""
+"""gunicorn settings for `govhall serve`: JSON log lines, Prometheus multiprocess clean-up."""
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from typing import Any
 
-accesslog = "-"
+from shared import logs
+
+
+def _service() -> str | None:
+    named = os.environ.get("GOVHALL_SERVICE")
+    if named:
+        return named
+    target = next((arg for arg in sys.argv if re.fullmatch(r"services\.\w+\.wsgi:app", arg)), "")
+    return target.split(".")[1] if target else None
+
+
+# The app writes the access line (request id, actor, no query string); gunicorn's is off.
+accesslog = None
+logs.mask_environment()
+logconfig_dict = logs.gunicorn_config(_service())
 worker_class = "sync"
 graceful_timeout = 20
 

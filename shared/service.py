@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import MetaData
 
-from shared import metrics
+from shared import logs, metrics
 from shared.config import Settings
 from shared.consumer import EventWorker, Inbox, Subscriptions
 from shared.db import Database, UnitOfWork
@@ -47,6 +48,7 @@ class ServiceSpec:
     migrations: Path
     sweeps: tuple[Sweep, ...] = field(default=())
     pages: Callable[[], Sequence[Any]] = field(default=lambda: ())  # plain Flask blueprints
+    gauges: tuple[metrics.BusinessGauge, ...] = field(default=())  # the hall's state, at scrape
 
     @property
     def source(self) -> str:
@@ -64,8 +66,11 @@ class ServiceRuntime:
             settings.calendar_file, on_unknown_year=_count_fallback
         )
         self.inbox = Inbox(self.db, settings, spec.subscriptions)
+        logs.mask_secrets(settings.jwt_secret)
 
     def uow(self, **context: Any) -> UnitOfWork:
+        # Events inherit the correlation id of what is being logged: a request, a sweep's round.
+        context.setdefault("correlation_id", logs.current().get("correlation_id"))
         return UnitOfWork(self.db, source=self.spec.source, **context)
 
     def relay(self) -> Relay:
@@ -108,7 +113,13 @@ class WorkerThreads:
         return self.consumer is None or self.consumer.ready.wait(timeout)
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
+        service = self.runtime.spec.name
+
+        def run() -> None:
+            with logs.context(service=service):
+                target()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
 
@@ -125,10 +136,11 @@ class WorkerThreads:
                 if now < next_run[sweep.name]:
                     continue
                 next_run[sweep.name] = now + sweep.interval
-                try:
-                    sweep.run(self.runtime)
-                except Exception:
-                    log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
+                with logs.context(sweep=sweep.name, correlation_id=str(uuid.uuid4())):
+                    try:
+                        sweep.run(self.runtime)
+                    except Exception:
+                        log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
             self.swept_once.set()
 
     def signal_stop(self) -> None:

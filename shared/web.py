@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from datetime import date, datetime
@@ -11,14 +12,17 @@ from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shared import auth, broker, config, idempotency, metrics, problems
+from shared import auth, broker, config, idempotency, logs, metrics, problems
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, Invalid
 from shared.service import ServiceRuntime, ServiceSpec
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
 PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
+
+access_log = logging.getLogger("govhall.access")
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -77,8 +81,14 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     app.register_blueprint(health_blp)
     for pages in spec.pages():
         app.register_blueprint(pages)
+    if settings.forwarded_proxies:
+        # Behind the Ingress or gateway, which strips `/<service>`: links and /docs keep it.
+        # Only as many hops as are really there are trusted, or anyone could forge a prefix.
+        n = settings.forwarded_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)  # type: ignore[method-assign]
     app.before_request(_before)
     app.after_request(_after)
+    app.teardown_request(_teardown)
     return app
 
 
@@ -139,10 +149,15 @@ def _access_of(endpoint: str) -> Any:
 
 def _before() -> Response | None:
     g.started = time.perf_counter()
-    g.correlation_id = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+    g.request_id = logs.sane_id(request.headers.get("X-Request-ID")) or str(uuid.uuid4())
+    g.correlation_id = logs.sane_id(request.headers.get("X-Correlation-ID")) or g.request_id
+    g.log_context = logs.bind(
+        service=runtime().spec.name, request_id=g.request_id, correlation_id=g.correlation_id
+    )
     g.principal = auth.principal_from_header(
         runtime().settings.jwt_secret, request.headers.get("Authorization")
     )
+    logs.bind(actor=g.principal.actor if g.principal else "public")
     if request.endpoint is None or request.method == "OPTIONS":
         return None  # routing will answer 404/405
     if request.blueprint in PUBLIC_BLUEPRINTS:
@@ -169,8 +184,34 @@ def _after(response: Response) -> Response:
             time.perf_counter() - started
         )
     if "correlation_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
         response.headers["X-Correlation-ID"] = g.correlation_id
+    _log_access(endpoint, status, started)
     return response
+
+
+def _log_access(route: str, status: int, started: float | None) -> None:
+    path = request.script_root + request.path  # never the query string: personal data rides there
+    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    access_log.info(
+        "%s %s %s",
+        request.method,
+        path,
+        status,
+        extra={
+            "method": request.method,
+            "path": path,
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+        },
+    )
+
+
+def _teardown(_error: BaseException | None) -> None:
+    token = g.pop("log_context", None)
+    if token is not None:
+        logs.reset(token)
 
 
 def broker_reachable(rt: ServiceRuntime) -> None:

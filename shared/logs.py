@@ -1,0 +1,199 @@
+"""Logs: one JSON object per line, carrying the context of the request or event, never a secret.
+
+Every line has `timestamp`, `level`, `service`, `logger` and `message`, then what the context
+holds (`request_id`, `correlation_id`, `actor`, `event_id`, ...) and the call's `extra` fields.
+The context is a contextvar: the web tier binds it per request, the consumer per event and each
+worker thread its service, so the four services of the embedded mode stay apart in one process.
+Redaction runs on every line at format time, whoever logged it (gunicorn, kombu, our code).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import logging.config
+import os
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from pythonjsonlogger.core import RESERVED_ATTRS, merge_record_extra
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+REDACTED = "[REDACTED]"
+SECRET_VARIABLES = ("JWT_SECRET", "SMTP_PASSWORD")
+
+Context = Mapping[str, str]
+_context: contextvars.ContextVar[Context] = contextvars.ContextVar(
+    "govhall_log", default=MappingProxyType({})
+)
+
+
+def current() -> dict[str, str]:
+    return dict(_context.get())
+
+
+def bind(**fields: str | None) -> contextvars.Token[Context]:
+    """Add fields to this thread's log context; `reset` with the token undoes them."""
+    values = {key: value for key, value in fields.items() if value is not None}
+    return _context.set({**_context.get(), **values})
+
+
+def reset(token: contextvars.Token[Context]) -> None:
+    _context.reset(token)
+
+
+@contextlib.contextmanager
+def context(**fields: str | None) -> Iterator[None]:
+    token = bind(**fields)
+    try:
+        yield
+    finally:
+        reset(token)
+
+
+_SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def sane_id(value: str | None) -> str | None:
+    """A client's request or correlation id, if it is short and plain enough to log and echo."""
+    return value if value and _SANE_ID.fullmatch(value) else None
+
+
+# -- redaction -------------------------------------------------------------------------------
+_SENSITIVE_KEY = re.compile(
+    r"passw|^pass$|pwd|secret|token|authori[sz]ation|cookie|api_?key|credential"
+    r"|(?:^|_)id_?(?:number|card|no)\b|phone|mobile",
+    re.IGNORECASE,
+)
+_PATTERNS = (
+    (re.compile(r"(?i)\bbearer\s+[^\s,;\"']+"), f"Bearer {REDACTED}"),
+    (re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*"), REDACTED),  # a JWT, with or without "Bearer"
+    (
+        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:basic|bearer)\s+)?[^\s,;\"']+"),
+        rf"\g<1>{REDACTED}",
+    ),
+    (
+        re.compile(
+            r"(?i)([\w-]*(?:passw\w*|secret|token|api_?key)[\"']?\s*[:=]\s*[\"']?)[^\s,;&\"']+"
+        ),
+        rf"\g<1>{REDACTED}",
+    ),
+    (re.compile(r"(://[^/\s:@]+):[^/\s@]+@"), rf"\g<1>:{REDACTED}@"),  # a password in a URL
+    # 居民身份证号 (18 characters: area, birth date, sequence, check digit).
+    (
+        re.compile(
+            r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+            r"\d{3}[\dXx](?![0-9A-Za-z])"
+        ),
+        REDACTED,
+    ),
+    # A mainland mobile number, with or without +86.
+    (re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])"), REDACTED),
+)
+_known_secrets: tuple[str, ...] = ()
+
+
+def mask_secrets(*values: str | None) -> None:
+    """Never log these values, whatever the key or message they turn up in (keys, passwords)."""
+    global _known_secrets
+    fresh = {value for value in values if value and len(value) >= 8}
+    _known_secrets = tuple(sorted(set(_known_secrets) | fresh, key=len, reverse=True))
+
+
+def sensitive(key: str) -> bool:
+    return bool(_SENSITIVE_KEY.search(key.replace("-", "_")))
+
+
+def redact_text(text: str) -> str:
+    for secret in _known_secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """A copy of a log value with sensitive keys masked and secrets, IDs and phones cut out."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {k: REDACTED if sensitive(str(k)) else redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact(item) for item in value]
+    return value
+
+
+# -- formatting ------------------------------------------------------------------------------
+class JsonFormatter(_JsonFormatter):
+    """One JSON object per line: timestamp, level, service, logger, message, context, extras."""
+
+    def __init__(self, *args: Any, service: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("json_ensure_ascii", False)
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self._reserved = set(RESERVED_ATTRS) | {"message", "asctime"}
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        bound = _context.get()
+        when = datetime.fromtimestamp(record.created, UTC)
+        log_data["timestamp"] = when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        log_data["level"] = record.levelname
+        log_data["service"] = bound.get("service", self.service)
+        log_data["logger"] = record.name
+        log_data["message"] = record.message
+        log_data.update((key, value) for key, value in bound.items() if key != "service")
+        log_data.update(message_dict)
+        merge_record_extra(record, log_data, reserved=self._reserved)
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        redacted: dict[str, Any] = redact(log_data)
+        return redacted
+
+
+def dict_config(service: str | None = None, level: str | None = None) -> dict[str, Any]:
+    """The `logging.config.dictConfig` of a govhall process: JSON lines on stderr."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter", "service": service}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {
+            "level": (level or os.environ.get("LOG_LEVEL") or "INFO").upper(),
+            "handlers": ["stderr"],
+        },
+        # Our access line replaces werkzeug's, which would log query strings.
+        "loggers": {"werkzeug": {"level": "WARNING"}},
+    }
+
+
+def gunicorn_config(service: str | None = None) -> dict[str, Any]:
+    """gunicorn's `logconfig_dict`: its own lines as JSON too; its access log is off, since the
+    app writes one line per request (without the query string, where personal data travels)."""
+    config = dict_config(service)
+    config["loggers"] = {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    }
+    return config
+
+
+def mask_environment() -> None:
+    mask_secrets(*(os.environ.get(name) for name in SECRET_VARIABLES))
+
+
+def configure(service: str | None = None, level: str | None = None) -> None:
+    mask_environment()
+    logging.config.dictConfig(dict_config(service, level))
