@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from prometheus_client import (
@@ -24,6 +25,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from shared.db import Database
 from shared.outbox import backlog
@@ -72,12 +74,29 @@ CALENDAR_FALLBACK = Counter(
 )
 
 
+Samples = Iterable[tuple[Sequence[str], float]]
+
+
+@dataclass(frozen=True)
+class BusinessGauge:
+    """A gauge of the hall's state (open windows, sanctions in force, …), read from the service's
+    database at scrape time: right whichever process answers, and never out of step with it.
+    `read` gives (label values, value) pairs; label values it omits are reported as 0."""
+
+    name: str
+    documentation: str
+    labels: tuple[str, ...]
+    read: Callable[[Session], Samples]
+    known: tuple[tuple[str, ...], ...] = ()  # label values always reported, 0 when absent
+
+
 class DatabaseCollector(Collector):
     """Gauges read from the service's database at scrape time."""
 
-    def __init__(self, service: str, db: Database) -> None:
+    def __init__(self, service: str, db: Database, gauges: Sequence[BusinessGauge] = ()) -> None:
         self.service = service
         self.db = db
+        self.gauges = gauges
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         pending = GaugeMetricFamily(
@@ -107,6 +126,7 @@ class DatabaseCollector(Collector):
                         select(failed.c.status, func.count()).group_by(failed.c.status)
                     ).all()
                 )
+                business = [_family(gauge, gauge.read(session)) for gauge in self.gauges]
         except Exception:
             log.warning("metrics: %s database unreachable", self.service, exc_info=True)
             up.add_metric([self.service], 0)
@@ -122,9 +142,20 @@ class DatabaseCollector(Collector):
         yield pending
         yield age
         yield dead
+        yield from business
 
 
-def exposition(service: str, db: Database) -> bytes:
+def _family(gauge: BusinessGauge, samples: Samples) -> GaugeMetricFamily:
+    values = dict.fromkeys(gauge.known, 0.0)
+    for labels, value in samples:
+        values[tuple(str(label) for label in labels)] = float(value)
+    family = GaugeMetricFamily(gauge.name, gauge.documentation, labels=list(gauge.labels))
+    for labels, value in sorted(values.items()):
+        family.add_metric(list(labels), value)
+    return family
+
+
+def exposition(service: str, db: Database, gauges: Sequence[BusinessGauge] = ()) -> bytes:
     """The text a scrape of this service gets."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
@@ -133,5 +164,5 @@ def exposition(service: str, db: Database) -> bytes:
     else:
         process_metrics = generate_latest(REGISTRY)
     own = CollectorRegistry(auto_describe=False)
-    own.register(DatabaseCollector(service, db))
+    own.register(DatabaseCollector(service, db, gauges))
     return process_metrics + generate_latest(own)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.inspection import api, consumers, orm
+from services.inspection import api, consumers, gauges, orm
 from services.inspection.handlers import (
     complaints,
     draws,
@@ -28,6 +28,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    gauges=gauges.GAUGES,
     sweeps=(
         *draws.SWEEPS,
         *findings.SWEEPS,

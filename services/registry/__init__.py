@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.registry import api, consumers, orm, pages
+from services.registry import api, consumers, gauges, orm, pages
 from services.registry.handlers import agreements, supervision, windows
 from shared import clock
 from shared.service import ServiceRuntime, ServiceSpec, Sweep
@@ -37,6 +37,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    gauges=gauges.GAUGES,
     pages=pages.blueprints,
     # Both are idempotent, so hourly runs cost nothing and a missed day is caught up.
     sweeps=(

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.staffing import api, consumers, orm
+from services.staffing import api, consumers, gauges, orm
 from services.staffing.handlers import absences, returns, rotation
 from shared.service import ServiceSpec, Sweep
 from shared.web import create_service_app
@@ -21,6 +21,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    gauges=gauges.GAUGES,
     # All idempotent (an alert per post and day, an escalation per return, a rotation carried
     # out once): hourly is cheap.
     sweeps=(

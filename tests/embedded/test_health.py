@@ -11,16 +11,19 @@ UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2
 UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1//"
 
 
-def _app(tmp_path: Path, **config: str):  # type: ignore[no-untyped-def]
+def _app(tmp_path: Path, **config: object):  # type: ignore[no-untyped-def]
     defaults = {"database_url": f"sqlite:///{tmp_path}/registry.db", "jwt_secret": TEST_SECRET}
     return create_app({**defaults, **config, "var_dir": str(tmp_path)})
 
 
-def test_unreachable_broker_is_not_ready_but_alive(tmp_path: Path) -> None:
+def test_unreachable_broker_degrades_readiness_without_taking_the_service_out(
+    tmp_path: Path,
+) -> None:
+    """Writes wait in the outbox while the broker is away: the web tier keeps serving."""
     client = _app(tmp_path, broker_url=UNREACHABLE_BROKER).test_client()
     assert client.get("/livez").status_code == 200
     ready = client.get("/readyz")
-    assert ready.status_code == 503
+    assert ready.status_code == 200 and ready.json["status"] == "degraded"
     assert ready.json["checks"]["database"] == "ok"
     assert ready.json["checks"]["broker"].startswith("unreachable")
 
@@ -34,6 +37,16 @@ def test_unreachable_database_is_not_ready_and_metrics_still_answer(tmp_path: Pa
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert 'govhall_database_up{service="registry"} 0.0' in metrics.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_links_keep_the_stripped_prefix(tmp_path: Path) -> None:
+    """The Ingress strips `/registry` and says so in X-Forwarded-Prefix; only a service told
+    that a proxy is there believes it."""
+    prefixed = {"X-Forwarded-Prefix": "/registry"}
+    behind = _app(tmp_path, forwarded_proxies=1).test_client().get("/docs", headers=prefixed)
+    assert '"/registry/openapi.json"' in behind.get_data(as_text=True)
+    direct = _app(tmp_path).test_client().get("/docs", headers=prefixed)
+    assert '"/openapi.json"' in direct.get_data(as_text=True)
 
 
 def test_a_year_without_calendar_is_reported_not_failed(tmp_path: Path) -> None:
