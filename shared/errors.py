@@ -6,6 +6,11 @@ into RFC 9457 problem documents (``shared.problems``).
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import TypeVar
+
+E = TypeVar("E", bound=Enum)
+
 
 class DomainError(Exception):
     status = 400
@@ -66,3 +71,20 @@ class PreconditionFailed(DomainError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition failed"
+
+
+def member_of(
+    kind: type[E],
+    value: str,
+    *,
+    field: str,
+    detail: str,
+    rule: str | None = None,
+    error: type[DomainError] = Invalid,
+) -> E:
+    """`kind(value)`, or `error` naming the field and the rule: the domain, not the request
+    schema, refuses a value outside an enumeration, so the refusal can cite its rule."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise error(detail, rule=rule, field=field) from None

@@ -17,7 +17,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol
 
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Conflict, Invalid, RuleViolation, member_of
 
 RULE = "TJ-7.5"
 RECTIFICATION_WORKDAYS = 5  # the issue's default; BAD_REVIEW_RECTIFICATION_DAYS overrides it
@@ -57,12 +57,8 @@ class Source(StrEnum):
 
 def level_of(name: str) -> Level:
     """One of the five levels of 好差评 (TJ-7.5)."""
-    try:
-        return Level(name)
-    except ValueError:
-        raise Invalid(
-            f"the level is one of the five: {', '.join(Level)} (TJ-7.5)", rule=RULE, field="level"
-        ) from None
+    detail = f"the level is one of the five: {', '.join(Level)} (TJ-7.5)"
+    return member_of(Level, name, field="level", detail=detail, rule=RULE)
 
 
 # -- the public's contact for the callback -------------------------------------------------------
@@ -244,14 +240,8 @@ class AppealStatus(StrEnum):
 
 def grounds_of(name: str) -> Grounds:
     """A unit appeals a review it shows to be wrong or malicious, and on no other grounds."""
-    try:
-        return Grounds(name)
-    except ValueError:
-        raise Invalid(
-            f"an appeal shows the review is {' or '.join(Grounds)} (TJ-7.5)",
-            rule=RULE,
-            field="grounds",
-        ) from None
+    detail = f"an appeal shows the review is {' or '.join(Grounds)} (TJ-7.5)"
+    return member_of(Grounds, name, field="grounds", detail=detail, rule=RULE)
 
 
 def check_appealable(level: Level, source: Source, voided: bool) -> None:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Protocol
 
-from shared.errors import Conflict, DomainError, Forbidden, Invalid, RuleViolation
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, RuleViolation, member_of
 
 GUIDANCE = "TJ-7.2"
 INSPECTION = "TJ-7.4"
@@ -93,22 +93,14 @@ class Corrupted(DomainError):
 
 
 def severity_of(name: str) -> Severity:
-    try:
-        return Severity(name)
-    except ValueError:
-        raise Invalid(
-            f"a finding's severity is {', '.join(Severity)}", rule=INSPECTION, field="severity"
-        ) from None
+    detail = f"a finding's severity is {', '.join(Severity)}"
+    return member_of(Severity, name, field="severity", detail=detail, rule=INSPECTION)
 
 
 def source_of(name: str) -> Source:
     """Where the finding comes from: a draw, a spot check, a guidance visit, a complaint…"""
-    try:
-        return Source(name)
-    except ValueError:
-        raise Invalid(
-            f"a finding comes from one of {', '.join(Source)}", rule=INSPECTION, field="source"
-        ) from None
+    detail = f"a finding comes from one of {', '.join(Source)}"
+    return member_of(Source, name, field="source", detail=detail, rule=INSPECTION)
 
 
 def rule_breached(text: str) -> str:

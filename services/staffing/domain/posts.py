@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from services.staffing.domain.staff import years_between
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Conflict, Invalid, RuleViolation, member_of
 
 CHIEF_TENURE_YEARS = 2  # EQ-3.2.6
 AB_RULE = "EQ-3.2.5"
@@ -44,12 +44,8 @@ def check_assignment(
         raise Invalid(f"the window is {window_state}", field="window_id")
     if staff_unit not in window_units:
         raise Invalid("a unit posts its own staff to windows that serve it", field="staff_id")
-    try:
-        return Role(role)
-    except ValueError:
-        raise RuleViolation(
-            f"{role!r}: a post is held by an A and a B (EQ-3.2.5)", rule=AB_RULE, field="role"
-        ) from None
+    detail = f"{role!r}: a post is held by an A and a B (EQ-3.2.5)"
+    return member_of(Role, role, field="role", detail=detail, rule=AB_RULE, error=RuleViolation)
 
 
 def check_seat(seat: Seat, role: Role, posted: bool, field: str = "role") -> None:

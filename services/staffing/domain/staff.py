@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, member_of
 
 MAX_AGE = 45  # EQ-3.1a: in principle; older only with an approved exception
 MIN_EXPERIENCE_YEARS = 1
@@ -40,14 +40,10 @@ class StaffMember:
 
 def employment(value: str) -> Employment:
     """EQ-3.1a: window staff are civil servants or formal staff, nobody else."""
-    try:
-        return Employment(value)
-    except ValueError:
-        raise RuleViolation(
-            f"{value!r}: window staff are civil servants or formal staff (EQ-3.1a)",
-            rule="EQ-3.1a",
-            field="employment",
-        ) from None
+    detail = f"{value!r}: window staff are civil servants or formal staff (EQ-3.1a)"
+    return member_of(
+        Employment, value, field="employment", detail=detail, rule="EQ-3.1a", error=RuleViolation
+    )
 
 
 def years_between(start: date, end: date) -> int:
