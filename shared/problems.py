@@ -10,8 +10,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared.errors import DomainError
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:govhall:problem:"
+# What a client is told to wait when the database cannot be reached (a restart, a fail-over).
+RETRY_AFTER_SECONDS = 2
 
 _SLUGS = {
     400: "bad-request",
@@ -121,14 +124,47 @@ def from_integrity_error(error: IntegrityError) -> Response:
     return problem(409, "Conflict", "the request conflicts with existing data", slug="conflict")
 
 
+def database_unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection: worth a retry, not a bug."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def from_database_unavailable(error: BaseException) -> Response:
+    # A database outage, not a bug: 503 at once with when to come back, never a 500 or a hang.
+    # The unit of work rolled back, so nothing of the request was written.
+    cause = getattr(error, "orig", None) or error
+    log.warning("database unavailable: %s: %s", type(cause).__name__, str(cause).strip()[:300])
+    return problem(
+        503,
+        "Service unavailable",
+        "The database cannot be reached just now; nothing was changed. Try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _from_http_exception(error: HTTPException) -> Response:
+    # A failure outside the view (an after_request hook) reaches us as a 500 wrapping it.
+    original = getattr(error, "original_exception", None)
+    if isinstance(error, InternalServerError) and database_unavailable(original):
+        assert original is not None
+        return from_database_unavailable(original)
+    return from_http_exception(error)
+
+
 def install(app: Flask) -> None:
     app.register_error_handler(DomainError, from_domain_error)
     app.register_error_handler(IntegrityError, from_integrity_error)
-    app.register_error_handler(HTTPException, from_http_exception)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(unavailable, from_database_unavailable)
+    app.register_error_handler(HTTPException, _from_http_exception)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
-            return from_http_exception(error)
+            return _from_http_exception(error)
+        if database_unavailable(error):
+            return from_database_unavailable(error)
         log.exception("unhandled error")
         return problem(500, "Internal server error", "The error was logged.")
