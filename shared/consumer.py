@@ -95,8 +95,13 @@ class Inbox:
         text = body.decode() if isinstance(body, bytes) else body
         handler = handler_for(self.subscriptions, event.type)
         if handler is None:
-            metrics.EVENTS_CONSUMED.labels(self.consumer, event.type, "ignored").inc()
-            return Outcome.IGNORED
+            # On our queue, yet nothing here handles it: a stray publish, a producer's bug, or
+            # a binding left from a type we no longer take. Kept as a dead letter (listed,
+            # replayable once a handler exists), never acked away unseen.
+            with self._log_context(event):
+                log.warning("%s has no handler for %s", self.consumer, event.type)
+                unhandled = LookupError(f"{self.consumer} does not handle {event.type}")
+                return self._record_failure(event, text, unhandled, dead=True)
         with self._log_context(event):
             started = time.perf_counter()
             try:
@@ -153,9 +158,11 @@ class Inbox:
         delay = self.settings.retry_base_delay * (2 ** max(attempts - 1, 0))
         return timedelta(seconds=min(delay, self.settings.retry_max_delay))
 
-    def _record_failure(self, event: CloudEvent, body: str, exc: Exception) -> Outcome:
+    def _record_failure(
+        self, event: CloudEvent, body: str, exc: Exception, *, dead: bool = False
+    ) -> Outcome:
         now = utcnow()
-        dead = self.settings.consumer_max_attempts <= 1
+        dead = dead or self.settings.consumer_max_attempts <= 1
         values = {
             "consumer": self.consumer,
             "event_id": event.id,
