@@ -6,6 +6,7 @@ four services stay the same shape.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -98,6 +99,8 @@ class WorkerThreads:
         # Set once every sweep has run at least once: a test that moves the clock waits for it,
         # or the start-up round could act on the real day in the middle of the test's.
         self.swept_once = threading.Event()
+        self._first_rounds_left = 0
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         name = self.runtime.spec.name
@@ -106,7 +109,16 @@ class WorkerThreads:
         if self.relay is not None:
             relay = self.relay
             self._spawn(f"{name}-relay", lambda: relay.run_forever(self.stop))
-        self._spawn(f"{name}-sweeps", self._sweep_loop)
+        sweeps = [
+            Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due()),
+            Sweep("prune-outbox", 3600, _prune_outbox),
+            *self.runtime.spec.sweeps,
+        ]
+        self._first_rounds_left = len(sweeps)
+        # A thread per sweep: one stuck on a server that never answers (mail, a webhook
+        # receiver) must not hold up the others (webhooks, retries of failed events, deadlines).
+        for sweep in sweeps:
+            self._spawn(f"{name}-sweep-{sweep.name}", functools.partial(self._sweep_loop, sweep))
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         """True once the consumer has declared its queue (so nothing published is unrouted)."""
@@ -123,25 +135,22 @@ class WorkerThreads:
         thread.start()
         self.threads.append(thread)
 
-    def _sweep_loop(self) -> None:
-        sweeps = [
-            Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due()),
-            Sweep("prune-outbox", 3600, _prune_outbox),
-        ]
-        sweeps += list(self.runtime.spec.sweeps)
-        next_run = dict.fromkeys((sweep.name for sweep in sweeps), 0.0)
-        while not self.stop.wait(0.1):
-            for sweep in sweeps:
-                now = time.monotonic()
-                if now < next_run[sweep.name]:
-                    continue
-                next_run[sweep.name] = now + sweep.interval
-                with logs.context(sweep=sweep.name, correlation_id=str(uuid.uuid4())):
-                    try:
-                        sweep.run(self.runtime)
-                    except Exception:
-                        log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
-            self.swept_once.set()
+    def _sweep_loop(self, sweep: Sweep) -> None:
+        wait, first = 0.1, True
+        while not self.stop.wait(wait):
+            started = time.monotonic()
+            with logs.context(sweep=sweep.name, correlation_id=str(uuid.uuid4())):
+                try:
+                    sweep.run(self.runtime)
+                except Exception:
+                    log.exception("sweep %s of %s failed", sweep.name, self.runtime.spec.name)
+            if first:
+                first = False
+                with self._lock:
+                    self._first_rounds_left -= 1
+                    if self._first_rounds_left == 0:
+                        self.swept_once.set()
+            wait = max(started + sweep.interval - time.monotonic(), 0.01)
 
     def signal_stop(self) -> None:
         self.stop.set()
@@ -150,5 +159,6 @@ class WorkerThreads:
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self.signal_stop()
+        deadline = time.monotonic() + timeout  # for all threads together, however many
         for thread in self.threads:
-            thread.join(timeout)
+            thread.join(max(deadline - time.monotonic(), 0.0))
