@@ -161,6 +161,29 @@ class Namespace:
                 )
         engine.dispose()
 
+    def queue_name(self, service: str) -> str:
+        """The queue a service's workers consume from (shared by all its instances)."""
+        return f"{self.queue_prefix}{service}.events"
+
+    @property
+    def dead_queue_name(self) -> str:
+        return f"{self.queue_prefix}{self.dead_exchange}"
+
+    def queue_counts(self, queue: str) -> tuple[int, int] | None:
+        """(messages ready, consumers) of a queue, or None while it does not exist."""
+        from kombu import Connection
+
+        with Connection(AMQP_URL, connect_timeout=5) as conn:
+            channel = conn.channel()
+            try:
+                declared = channel.queue_declare(queue=queue, passive=True)
+            except Exception:
+                return None
+            finally:
+                with contextlib.suppress(Exception):
+                    channel.close()
+        return int(declared.message_count), int(declared.consumer_count)
+
     def delete_broker_entities(self) -> None:
         from kombu import Connection
 
@@ -208,9 +231,25 @@ class Process:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
+def stop_together(started: list[Process], timeout: float = 10.0) -> None:
+    """SIGTERM to every process group first, then wait for each (SIGKILL after `timeout`), so
+    many processes take as long to stop as the slowest of them, not the sum."""
+    for process in started:
+        if process.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in started:
+        try:
+            process.popen.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.stop(signal.SIGKILL, timeout)
+
+
 @contextmanager
-def processes(log_dir: Path) -> Iterator[Callable[..., Process]]:
-    """Start processes with `start(name, argv, env)`; every one is stopped on exit."""
+def processes(log_dir: Path, *, together: bool = False) -> Iterator[Callable[..., Process]]:
+    """Start processes with `start(name, argv, env)`; every one is stopped on exit, one after
+    the other in reverse order, or with `together` all at once (`stop_together`)."""
     started: list[Process] = []
 
     def start(name: str, argv: list[str], env: dict[str, str]) -> Process:
@@ -230,5 +269,8 @@ def processes(log_dir: Path) -> Iterator[Callable[..., Process]]:
     try:
         yield start
     finally:
-        for process in reversed(started):
-            process.stop()
+        if together:
+            stop_together(list(reversed(started)))
+        else:
+            for process in reversed(started):
+                process.stop()
