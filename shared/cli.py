@@ -1,4 +1,4 @@
-"""The `govhall` command: up, serve, worker, migrate, token.
+"""The `govhall` command: up, serve, worker, migrate, token, asyncapi, audit verify.
 
 Imports stay inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
 prometheus_client is first imported anywhere in the process.
@@ -14,6 +14,7 @@ import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,12 +63,23 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
         hall.stop()
 
 
+def _settings(name: str) -> Any:
+    """The service's settings, or the refusal to start (production checks) as a clear error."""
+    from shared import config
+
+    try:
+        return config.load(name)
+    except config.ConfigError as exc:
+        raise click.ClickException(f"{name} will not start: {exc}") from exc
+
+
 @main.command()
 @click.argument("name", type=SERVICE)
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(name: str, bind: str, workers: int) -> None:
     """Run a service's web tier under gunicorn (Prometheus multiprocess mode)."""
+    _settings(name)  # refused here, in one clear line, not in each gunicorn worker
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
         Path(os.environ.get("VAR_DIR", "var")) / "prometheus" / name
     )
@@ -109,7 +121,7 @@ def serve(name: str, bind: str, workers: int) -> None:
 )
 def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
     """Run a service's outbox relay, event consumer and periodic sweeps."""
-    from shared import config, embedded, logs
+    from shared import embedded, logs
     from shared.service import ServiceRuntime, WorkerThreads
 
     logs.configure(service=name)
@@ -118,7 +130,7 @@ def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
 
         start_http_server(metrics_port, addr=metrics_addr)
     spec = embedded.service_module(name).SPEC
-    threads = WorkerThreads(ServiceRuntime(spec, config.load(name)))
+    threads = WorkerThreads(ServiceRuntime(spec, _settings(name)))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -140,8 +152,34 @@ def migrate_command(name: str) -> None:
     names = list(config.SERVICES) if name == "all" else [name]
     for each in names:
         spec = embedded.service_module(each).SPEC
-        migrate.upgrade(ServiceRuntime(spec, config.load(each)))
+        migrate.upgrade(ServiceRuntime(spec, _settings(each)))
         click.echo(f"{each}: migrated")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail of a service (every write, every read of personal data)."""
+
+
+@audit.command("verify")
+@click.argument("name", type=SERVICE)
+def audit_verify(name: str) -> None:
+    """Recompute the hash chain of a service's audit trail; name the first broken link."""
+    from shared import audit as trail
+    from shared import embedded
+    from shared.service import ServiceRuntime
+
+    rt = ServiceRuntime(embedded.service_module(name).SPEC, _settings(name))
+    with rt.db.engine.connect() as connection:
+        verdict = trail.verify_table(connection, rt.db.table(trail.TABLE))
+    rt.db.dispose()
+    if not verdict.intact:
+        click.echo(
+            f"{name}: the audit trail is broken at record {verdict.broken_at}: {verdict.reason}"
+            f" ({verdict.records} records read)"
+        )
+        sys.exit(1)
+    click.echo(f"{name}: the audit trail is intact ({verdict.records} records)")
 
 
 def _parse_ttl(value: str) -> timedelta:

@@ -9,7 +9,9 @@ Variables (all optional; the defaults run the embedded mode with no servers):
 - ``EVENTS_EXCHANGE`` (``govhall.events``), ``DEAD_EXCHANGE`` (``govhall.dead``),
   ``QUEUE_PREFIX`` (empty): broker entity names; tests use their own to stay apart.
 - ``JWT_SECRET``: the HS256 key for bearer tokens. Without it a local key is generated under
-  ``VAR_DIR`` and a warning says so.
+  ``VAR_DIR`` and a warning says so, except in production.
+- ``GOVHALL_ENV``: ``production`` refuses to start on anything meant for a laptop: no
+  ``JWT_SECRET`` (or a short or example one), the in-memory broker, a SQLite database.
 - ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
   ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
 """
@@ -28,6 +30,11 @@ from environs import Env
 log = logging.getLogger(__name__)
 
 SERVICES = ("registry", "staffing", "inspection", "notification")
+MIN_SECRET_LENGTH = 32  # characters; `openssl rand -hex 32` gives 64
+
+
+class ConfigError(RuntimeError):
+    """A setting this process must not start with; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -97,9 +104,29 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
     }
     values.update(overrides or {})
     settings = Settings(**values)
+    if env.str("GOVHALL_ENV", "").strip().lower() == "production":
+        check_production(settings)
     if not settings.jwt_secret:
         settings = replace(settings, jwt_secret=local_secret(settings.var_dir))
     return settings
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse what only the embedded mode may use: a generated key would differ per pod (and
+    sit on its disk), the in-memory broker reaches no other process, SQLite no other machine."""
+    secret = settings.jwt_secret
+    if not secret:
+        raise ConfigError("JWT_SECRET is not set; production never generates a signing key")
+    if len(secret) < MIN_SECRET_LENGTH or secret.lower().startswith("change-me"):
+        raise ConfigError(
+            f"JWT_SECRET is too weak: at least {MIN_SECRET_LENGTH} random characters "
+            "(e.g. `openssl rand -hex 32`), not an example value"
+        )
+    if settings.is_memory_broker:
+        raise ConfigError("BROKER_URL is not set: production needs RabbitMQ, not memory://")
+    if settings.database_url.startswith("sqlite"):
+        name = f"{settings.service.upper()}_DATABASE_URL"
+        raise ConfigError(f"{name} (or DATABASE_URL) is not set: production needs PostgreSQL")
 
 
 def local_secret(var_dir: str) -> str:

@@ -151,6 +151,8 @@ class Inbox:
             actor=event.actor,
             correlation_id=event.correlationid or event.id,
             causation_id=event.id,
+            action=f"apply {event.type}",
+            target=event.subject or "",
         )
 
     # -- failures ------------------------------------------------------------------------------

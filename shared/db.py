@@ -124,6 +124,9 @@ class Database:
         engine = create_engine(self.url, **kwargs)
         if engine.dialect.name == "sqlite":
             _sqlite_pragmas(engine)
+        from shared import audit
+
+        audit.watch(engine)
         self._engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._pid = os.getpid()
@@ -152,7 +155,8 @@ class Database:
 
 class UnitOfWork:
     """One database transaction. It rolls back unless `commit()` was called: a handler must say
-    it is done. Events emitted through it go to the outbox in the same transaction."""
+    it is done. Events emitted through it go to the outbox in the same transaction, and what it
+    changed to the audit trail (`action` on `target`, shared/audit.py)."""
 
     def __init__(
         self,
@@ -162,14 +166,20 @@ class UnitOfWork:
         actor: str | None = None,
         correlation_id: str | None = None,
         causation_id: str | None = None,
+        action: str | None = None,
+        target: str = "",
     ) -> None:
         self.db = db
         self.source = source
         self.actor = actor
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+        self.action = action
+        self.target = target
         self._emitted = 0
         self._session: Session | None = None
+        self._changes: Any = None
+        self._collecting: Any = None
 
     @property
     def session(self) -> Session:
@@ -178,7 +188,11 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
+        from shared import audit
+
         self._session = self.db.session()
+        self._changes = audit.Changes()
+        self._collecting = audit.collecting(self._changes)
         return self
 
     def __exit__(
@@ -187,11 +201,18 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        from shared import audit
+
         session, self._session = self.session, None
+        audit.stop_collecting(self._collecting)
         try:
             session.rollback()
         finally:
             session.close()
+
+    def audit_read(self, target: str, fields: Sequence[str]) -> None:
+        """Log a read of personal data (which fields of what); it is kept when this commits."""
+        self._changes.reads.append(f"{target}: {', '.join(fields)}")
 
     def emit(self, event_type: str, subject: str, data: dict[str, Any]) -> str:
         """Record an event for the relay; returns its id. Validated against its contract."""
@@ -239,6 +260,7 @@ class UnitOfWork:
             raise Conflict("a record with the same key already exists") from exc
 
     def commit(self) -> None:
+        self._append_audit_record()
         try:
             self.session.commit()
         except IntegrityError as exc:
@@ -247,3 +269,13 @@ class UnitOfWork:
         if self._emitted:
             self._emitted = 0
             self.db.outbox_written()
+
+    def _append_audit_record(self) -> None:
+        from shared import audit
+
+        table = self.db.metadata.tables.get(audit.TABLE)
+        if not self._changes or table is None:
+            return
+        record = audit.entry(self.action, self.target, self.actor, self._changes)
+        audit.append(self.session, table, record)
+        self._changes.clear()

@@ -73,10 +73,11 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     app.extensions["govhall"] = ServiceRuntime(spec, settings)
     api = ProblemApi(app)
     problems.install(app)
+    from shared.audit_api import blp as audit_blp
     from shared.dead_letters_api import blp as dead_letters_blp
     from shared.health import blp as health_blp
 
-    for blueprint in (*spec.blueprints(), dead_letters_blp):
+    for blueprint in (*spec.blueprints(), dead_letters_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
     for pages in spec.pages():
@@ -134,7 +135,13 @@ def with_etag(body: Any, version: int, status: int = 200) -> tuple[Any, int, dic
 def unit_of_work() -> UnitOfWork:
     """The request's unit of work, carrying who acts and the correlation id into its events."""
     who = principal()
-    return runtime().uow(actor=who.actor if who else "public", correlation_id=g.correlation_id)
+    rule = request.url_rule.rule if request.url_rule else request.path
+    return runtime().uow(
+        actor=who.actor if who else "public",
+        correlation_id=g.correlation_id,
+        action=f"{request.method} {rule}",
+        target=request.path,
+    )
 
 
 def _access_of(endpoint: str) -> Any:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Text
 
+from shared.audit import add_audit_table
 from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 add_messaging_tables(metadata)
+add_audit_table(metadata)
 
 # What inspection knows of registry's units, learned from events.
 units = Table(

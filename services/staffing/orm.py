@@ -17,11 +17,13 @@ from sqlalchemy import (
     text,
 )
 
+from shared.audit import add_audit_table
 from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()
 add_messaging_tables(metadata)
+add_audit_table(metadata)
 
 # What staffing knows of registry's units, learned from events.
 units = Table(

@@ -59,3 +59,16 @@ def test_migrate_builds_each_services_schema(
         assert {table, "outbox", "processed_events", "failed_events", "alembic_version"} <= names
     again = CliRunner().invoke(main, ["migrate", "registry"])
     assert again.exit_code == 0  # running it twice is harmless
+
+
+@pytest.mark.parametrize("command", [["serve", "registry"], ["worker", "staffing"]])
+def test_production_processes_refuse_to_start_without_a_secret(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("GOVHALL_ENV", "production")
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1
+    assert "will not start: JWT_SECRET is not set" in result.output
+    assert not (tmp_path / "jwt-secret").exists()  # no key was generated on the way

@@ -50,6 +50,7 @@ def record_personal_read(
             at=clock.now(),
         )
     )
+    uow.audit_read(f"{record_kind}:{record_id}", fields)
 
 
 def handling_days() -> int:

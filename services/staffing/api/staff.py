@@ -89,7 +89,10 @@ class Staff(MethodView):
         rows = staff.list_staff(
             unit_of_work(), unit_scope(), decode_cursor(query["cursor"]), query["limit"] + 1
         )
-        return page([_view(r) for r in rows], query["limit"], key=lambda row: row["id"])
+        who, limit = require_principal(), query["limit"]
+        # Only the page is shown (and audited); the extra row just says that more follow.
+        shown = staff.shown(unit_of_work(), rows[:limit], who.role, who.unit)
+        return page([*shown, *rows[limit:]], limit, key=lambda row: row["id"])
 
 
 @blp.route("/<staff_id>")
@@ -101,7 +104,8 @@ class StaffById(MethodView):
         scope = unit_scope()
         if scope is not None and member.unit_code != scope:
             raise NotFound(f"no staff member {staff_id}")
-        return _view(member)
+        who = require_principal()
+        return staff.shown(unit_of_work(), [member], who.role, who.unit)[0]
 
 
 @blp.route("/<staff_id>/age-exception")

@@ -143,6 +143,23 @@ def list_staff(
         return [member_from_row(row) for row in uow.session.execute(query)]
 
 
+PERSONAL_FIELDS = ("id_number", "phone", "birth_date")
+
+
+def shown(
+    uow: UnitOfWork, members: list[StaffMember], role: str, unit: str | None
+) -> list[dict[str, Any]]:
+    """Records as this caller may see them; each one shown unmasked is a read of personal data,
+    kept in the audit trail (whose who, request and time the unit of work supplies)."""
+    unmasked = [m.id for m in members if rules.sees_personal_data(role, unit, m.unit_code)]
+    if unmasked:
+        with uow:
+            for staff_id in unmasked:
+                uow.audit_read(f"staff:{staff_id}", PERSONAL_FIELDS)
+            uow.commit()
+    return [view(member, role, unit) for member in members]
+
+
 def view(member: StaffMember, role: str, unit: str | None) -> dict[str, Any]:
     """The record as this caller may see it: personal data masked unless theirs to see."""
     shown = asdict(member)

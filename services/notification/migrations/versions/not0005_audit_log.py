@@ -1,0 +1,25 @@
+"""audit log: every write and every read of personal data, hash-chained and append-only
+
+Revision ID: not0005
+Revises: not0004
+Create Date: 2026-12-06 01:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from shared import audit
+
+revision: str = 'not0005'
+down_revision: str | None = 'not0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    audit.create_in_migration(op)
+
+
+def downgrade() -> None:
+    audit.drop_in_migration(op)
