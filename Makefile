@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean audit-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services/registry/domain services/staffing/domain services/inspection/domain services/notification/domain
+
+# Advisories for our dependencies (pip-audit); fails only on one that has a fix to move to.
+audit-deps: $(STAMP)
+	$(BIN)/python .ci/dependency_audit.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
