@@ -261,6 +261,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self._append_audit_record()
+        if self._emitted and self.db.dialect == "postgresql":
+            # Delivered at commit, to the relays LISTENing in any process (shared/outbox.py).
+            self.session.execute(text("SELECT pg_notify('govhall_outbox', '')"))
         try:
             self.session.commit()
         except IntegrityError as exc:

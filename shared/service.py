@@ -109,6 +109,8 @@ class WorkerThreads:
         if self.relay is not None:
             relay = self.relay
             self._spawn(f"{name}-relay", lambda: relay.run_forever(self.stop))
+            if self.runtime.db.url.startswith("postgresql"):
+                self._spawn(f"{name}-relay-listener", lambda: relay.listen(self.stop))
         sweeps = [
             Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due()),
             Sweep("prune-outbox", 3600, _prune_outbox),

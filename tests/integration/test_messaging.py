@@ -183,3 +183,38 @@ def test_two_relays_in_parallel_publish_each_event_once(
             select(func.count()).where(outbox.c.published_at.is_(None))
         ).scalar_one()
     assert pending == 0
+
+
+def test_a_commit_in_another_process_wakes_the_relay_without_waiting_for_its_poll(
+    runtime: Callable[..., ServiceRuntime],
+) -> None:
+    """The web tier and the relay are different processes: the relay hears of a commit through
+    PostgreSQL's NOTIFY, not its poll (set here to a minute, so only the NOTIFY can explain it)."""
+    relay_side = runtime("registry", outbox_poll_interval=60.0)
+    # Its own Database object and engine: the in-process wake-up cannot reach the relay.
+    web_side = ServiceRuntime(relay_side.spec, relay_side.settings)
+    relay = relay_side.relay()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=relay.listen, args=(stop,), daemon=True),
+        threading.Thread(target=relay.run_forever, args=(stop,), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_for(lambda: not relay.wakeup.is_set(), timeout=10)  # listening, and idle
+        registry.register_unit(web_side.uow(actor="test"), "notify-1", "Unit", "红桥区")
+        outbox = relay_side.db.table("outbox")
+
+        def published() -> bool:
+            with relay_side.db.session() as session:
+                row = session.execute(select(outbox.c.published_at)).one()
+                return row.published_at is not None
+
+        assert wait_for(published, timeout=10, interval=0.05)
+    finally:
+        stop.set()
+        relay.wakeup.set()
+        for thread in threads:
+            thread.join(5)
+        web_side.db.dispose()
