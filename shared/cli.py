@@ -54,6 +54,14 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
     for name in hall.apps:
         click.echo(f"  {name:<13} {base}/{name}/docs")
     click.echo(f"operator token (authority, 12 h):\n  {token}")
+    if demo:
+        # The demo's other sides: a department's own view, and the sample integrator's webhooks.
+        for role, unit, sub in (
+            ("unit", "tj-hexi", "demo-unit"),
+            ("integrator", None, "demo-integrator"),
+        ):
+            other = auth.issue_token(secret, role=role, unit=unit, sub=sub, ttl=timedelta(hours=12))
+            click.echo(f"{role} token ({unit or sub}, 12 h):\n  {other}")
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever()

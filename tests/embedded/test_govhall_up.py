@@ -70,6 +70,13 @@ def test_govhall_up_serves_all_four_services_with_the_demo(tmp_path: Path) -> No
             ),
             timeout=5,
         )
+        # The printed integrator token sees the demo integrator's subscription and deliveries.
+        integrator = re.search(r"integrator token.*\n\s+(\S+)", up.output())[1]  # type: ignore[index]
+        subscriptions = requests.get(
+            f"{base}/notification/api/v1/webhooks/subscriptions",
+            headers={"Authorization": f"Bearer {integrator}"},
+        )
+        assert subscriptions.status_code == 200 and len(subscriptions.json()["items"]) == 1
         up.stop()
         assert up.popen.returncode is not None
     assert (tmp_path / "var" / "registry.db").exists()
