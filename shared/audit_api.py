@@ -7,11 +7,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from shared import audit, auth
 from shared.pagination import PageQuery, decode_id_cursor, page
+from shared.schemas import Schema
 from shared.web import runtime
 
 blp = Blueprint(
@@ -23,6 +24,8 @@ blp = Blueprint(
 
 
 class RecordSchema(Schema):
+    reply = True
+
     id = fields.Integer()
     at = fields.DateTime()
     actor = fields.String()
@@ -51,6 +54,8 @@ class RecordQuery(PageQuery):
 
 
 class VerdictSchema(Schema):
+    reply = True
+
     intact = fields.Boolean()
     records = fields.Integer()
     broken_at = fields.Integer(allow_none=True)

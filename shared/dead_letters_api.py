@@ -6,12 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from shared import auth
 from shared.consumer import UNDECODABLE
 from shared.errors import Conflict, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import runtime
 
 blp = Blueprint(
@@ -25,6 +26,8 @@ OPERATORS = ("authority", "center")
 
 
 class FailedEventSchema(Schema):
+    reply = True
+
     id = fields.Integer()
     consumer = fields.String()
     event_id = fields.String()
@@ -48,6 +51,8 @@ class DeadLetterQuery(PageQuery):
 
 
 class ReplayResult(Schema):
+    reply = True
+
     id = fields.Integer()
     applied = fields.Boolean()
 

@@ -6,9 +6,10 @@ import base64
 import json
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from shared.errors import Invalid
+from shared.schemas import Schema
 
 MAX_LIMIT = 200
 

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -124,6 +124,17 @@ def from_integrity_error(error: IntegrityError) -> Response:
     return problem(409, "Conflict", "the request conflicts with existing data", slug="conflict")
 
 
+def from_data_error(error: DataError) -> Response:
+    # A value the schemas let through but a column cannot hold (too long, out of range): the
+    # client's input, so a 422, never a 500; the transaction rolled back, nothing was written.
+    log.warning("the database refused a value: %s", str(error.orig).strip()[:300])
+    return problem(
+        422,
+        "Unprocessable content",
+        "a value is too long or out of range for where it is kept",
+    )
+
+
 def database_unavailable(error: BaseException | None) -> bool:
     """The database could not be reached or dropped the connection: worth a retry, not a bug."""
     if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
@@ -156,6 +167,7 @@ def _from_http_exception(error: HTTPException) -> Response:
 def install(app: Flask) -> None:
     app.register_error_handler(DomainError, from_domain_error)
     app.register_error_handler(IntegrityError, from_integrity_error)
+    app.register_error_handler(DataError, from_data_error)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(unavailable, from_database_unavailable)
     app.register_error_handler(HTTPException, _from_http_exception)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import http
 import logging
 import time
 import uuid
 from datetime import date, datetime
 from typing import Any
 
+import marshmallow
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from shared import auth, broker, config, idempotency, logs, metrics, problems
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, Invalid
+from shared.schemas import INT_MAX
 from shared.service import ServiceRuntime, ServiceSpec
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
@@ -37,17 +43,65 @@ class JSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a path: an id no table can hold (past INT_MAX) matches no route, a 404."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def decimal_as_string(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """apispec documents every Decimal as a number; `as_string=True` writes "4.50", a string."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal"}
+    return {}
+
+
+class ProblemSchema(marshmallow.Schema):
+    """What every error answers (RFC 9457), as /openapi.json documents it."""
+
+    class Meta:
+        unknown = marshmallow.INCLUDE  # RFC 9457 allows extension members
+
+    type = fields.String(required=True, metadata={"example": "urn:govhall:problem:validation"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "field → messages"},
+    )
+    rule = fields.String(metadata={"description": "the RULES.md ID that refused the request"})
+
+
 class ProblemApi(Api):
-    """flask-smorest whose error bodies are RFC 9457 problem documents."""
+    """flask-smorest whose error bodies are RFC 9457 problem documents, documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http_exception(error)
+
+    def _register_responses(self) -> None:
+        # flask-smorest documents its error responses as application/json in its own shape.
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, problems.MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "A problem document (RFC 9457)", "schema": ProblemSchema}
+        prepare_response(default, self.spec, problems.MEDIA_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.load(spec.name, overrides)
     # No implicit /static route: it would declare no access rule; pages serve their own assets.
     app = Flask(f"services.{spec.name}", static_folder=None)
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         API_TITLE=spec.title,
         API_VERSION="v1",
@@ -72,6 +126,7 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     app.json = JSONProvider(app)
     app.extensions["govhall"] = ServiceRuntime(spec, settings)
     api = ProblemApi(app)
+    api.ma_plugin.converter.add_attribute_function(decimal_as_string)
     problems.install(app)
     from shared.audit_api import blp as audit_blp
     from shared.dead_letters_api import blp as dead_letters_blp

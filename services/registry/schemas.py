@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.registry.domain.halls import NoticeKind
 from services.registry.domain.matters import CaseKind, MatterType
 from services.registry.domain.windows import STANDARDS, WindowState, WindowType
 from shared.pagination import PageQuery
+from shared.schemas import Schema, Text
 
 Str = fields.String
 NonEmpty = validate.Length(min=1)
@@ -24,10 +25,20 @@ def page_of(item: type[Schema]) -> type[Schema]:
     )
 
 
+def _email_or_empty(value: str) -> None:
+    if value:
+        validate.Email()(value)
+
+
 class ContactSchema(Schema):
     name = Str(required=True, validate=NonEmpty)
     phone = Str(required=True, validate=validate.Regexp(r"^[0-9+\-() ]{5,30}$"))
-    email = fields.Email(load_default="")
+    # "" when there is none, as the unit is written back: a reply must load as a request.
+    email = Str(
+        load_default="",
+        validate=[validate.Length(max=254), _email_or_empty],
+        metadata={"description": "an e-mail address, or empty"},
+    )
     role = Str(load_default="")
 
 
@@ -66,8 +77,8 @@ class HallNoticeIn(Schema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(load_default=None, allow_none=True)
     new_address = Str(load_default="")
-    message_zh = Str(required=True)
-    message_en = Str(load_default="")
+    message_zh = Text(required=True)
+    message_en = Text(load_default="")
 
 
 class HallNoticeOut(HallNoticeIn):
@@ -85,7 +96,7 @@ class MaterialSchema(Schema):
     name_en = Str(required=True, validate=NonEmpty)
     required = fields.Boolean(load_default=True)
     copies = fields.Integer(load_default=1, validate=validate.Range(min=0, max=20))
-    note = Str(load_default="")
+    note = Text(load_default="")
 
 
 class MatterIn(Schema):
@@ -100,15 +111,15 @@ class MatterIn(Schema):
     legal_limit_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
     promised_limit_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
     extension_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
-    extension_note = Str(load_default="")
+    extension_note = Text(load_default="")
     materials = fields.List(fields.Nested(MaterialSchema), required=True)
     flow = fields.List(Str(), required=True)
     visits = fields.Integer(required=True, validate=validate.Range(min=0, max=10))
-    fees = Str(load_default="")
-    legal_basis = Str(required=True)
+    fees = Text(load_default="")
+    legal_basis = Text(required=True)
     forms = fields.List(fields.Integer(), load_default=list)
     unit_code = Str(load_default=None, allow_none=True)
-    description = Str(load_default="")
+    description = Text(load_default="")
 
 
 class NewMatterIn(MatterIn):
@@ -136,22 +147,22 @@ class MatterQuery(PageQuery):
 
 
 class EvidenceSchema(Schema):
-    demand = Str(required=True, metadata={"description": "TJ-4.1"})
-    staffing = Str(required=True, metadata={"description": "TJ-4.2"})
-    funding = Str(required=True, metadata={"description": "TJ-4.2"})
-    equipment = Str(required=True, metadata={"description": "TJ-4.2"})
-    district_consent = Str(required=True, metadata={"description": "TJ-4.2, TJ-5.1"})
+    demand = Text(required=True, metadata={"description": "TJ-4.1"})
+    staffing = Text(required=True, metadata={"description": "TJ-4.2"})
+    funding = Text(required=True, metadata={"description": "TJ-4.2"})
+    equipment = Text(required=True, metadata={"description": "TJ-4.2"})
+    district_consent = Text(required=True, metadata={"description": "TJ-4.2, TJ-5.1"})
 
 
 class DetailsSchema(Schema):
     address = Str()
     phone = Str()
     hours = Str()
-    service_standards = Str()
-    code_of_conduct = Str()
-    performance_assessment = Str()
-    complaint_channel = Str()
-    emergency_plan = Str()
+    service_standards = Text()
+    code_of_conduct = Text()
+    performance_assessment = Text()
+    complaint_channel = Text()
+    emergency_plan = Text()
 
 
 class WindowIn(Schema):
@@ -198,7 +209,7 @@ class InspectionIn(Schema):
 
     inspected_on = fields.Date(required=True)
     inspectors = fields.List(Str(validate=NonEmpty), required=True)
-    findings = Str(required=True)
+    findings = Text(required=True)
     passed = fields.Boolean(required=True)
 
 
@@ -208,7 +219,7 @@ class ReviewIn(Schema):
     held_on = fields.Date(required=True)
     participants = fields.List(Str(validate=NonEmpty), required=True, validate=NonEmpty)
     experts = fields.List(Str(validate=NonEmpty), required=True)
-    opinion = Str(required=True, validate=NonEmpty)
+    opinion = Text(required=True, validate=NonEmpty)
     passed = fields.Boolean(required=True)
 
 
@@ -221,16 +232,16 @@ class LetterIn(Schema):
 
 class AgreementIn(Schema):
     matters = fields.List(Str(), required=True)
-    duties = Str(required=True)
-    rights = Str(required=True)
-    requirements = Str(required=True)
+    duties = Text(required=True)
+    rights = Text(required=True)
+    requirements = Text(required=True)
     starts_on = fields.Date(required=True)
 
 
 class AssessmentSchema(Schema):
     assessed_on = fields.Date(required=True)
     passed = fields.Boolean(required=True)
-    summary = Str(required=True, validate=NonEmpty)
+    summary = Text(required=True, validate=NonEmpty)
     assessed_by = Str(dump_only=True)
 
 

@@ -66,3 +66,19 @@ def test_unexpected_errors_are_a_500_problem_without_internals() -> None:
     assert response.status_code == 500
     assert response.mimetype == "application/problem+json"
     assert "hunter2" not in response.get_data(as_text=True)
+
+
+def test_a_value_the_database_cannot_hold_is_the_clients_422_not_a_500() -> None:
+    from sqlalchemy.exc import DataError
+
+    app = Flask(__name__)
+    problems.install(app)
+
+    @app.post("/units")
+    def register() -> None:
+        raise DataError("INSERT …", {}, Exception("value too long for type character varying(63)"))
+
+    response = app.test_client().post("/units")
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert _body(response)["type"] == "urn:govhall:problem:validation"

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.registry.domain.appointments import HHMM, PHONE, Booking, Slot, hhmm, mask_phone
 from services.registry.handlers import appointments
@@ -16,6 +16,7 @@ from services.registry.schemas import page_of
 from shared import auth
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import principal, unit_of_work, unit_scope
 
 slots_blp = Blueprint(

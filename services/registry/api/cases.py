@@ -6,13 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.registry.domain.cases import CHAIN, Stage, Warning
 from services.registry.handlers import cases, supervision
 from shared import auth
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import require_principal, runtime, unit_of_work, unit_scope, with_etag
 
 blp = Blueprint(
@@ -177,7 +178,8 @@ def _action(name: str, schema: type[Schema], run: Any, doc: str) -> None:
             return _etag(run(case_id, body))
 
     Action.post.__doc__ = doc
-    blp.add_url_rule(f"/<int:case_id>/{name}", view_func=Action.as_view(name.replace("-", "_")))
+    # The class, not `.as_view()`: flask-smorest documents a MethodView's methods only from it.
+    blp.add_url_rule(f"/<int:case_id>/{name}", endpoint=name.replace("-", "_"), view_func=Action)
 
 
 def _register_actions() -> None:

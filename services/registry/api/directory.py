@@ -6,13 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.registry.domain.matters import MatterType
 from services.registry.domain.windows import WindowType
 from services.registry.handlers import directory
 from shared import auth
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import unit_of_work
 
 blp = Blueprint(
@@ -35,6 +36,8 @@ class DirectoryQuery(PageQuery):
 
 
 class DirectoryEntry(Schema):
+    reply = True
+
     id = fields.Integer()
     name_zh = fields.String()
     name_en = fields.String()

@@ -6,12 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.registry.domain.enquiries import Enquiry
 from services.registry.handlers import enquiries
 from shared import auth
 from shared.errors import Forbidden
+from shared.schemas import Schema
 from shared.web import require_principal, unit_of_work, unit_scope
 
 blp = Blueprint(

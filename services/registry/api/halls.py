@@ -6,11 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.registry.handlers import halls
 from services.registry.schemas import HallIn, HallNoticeIn, HallNoticeOut, HallOut
 from shared import auth, clock
+from shared.schemas import Schema
 from shared.web import runtime, unit_of_work
 
 blp = Blueprint("halls", __name__, url_prefix="/api/v1/halls", description="Halls (EQ-1.1, EQ-4.5)")
@@ -48,6 +49,8 @@ class CalendarQuery(Schema):
 
 
 class CalendarDay(Schema):
+    reply = True
+
     date = fields.Date()
     workday = fields.Boolean()
     closed = fields.Boolean()

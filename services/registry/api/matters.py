@@ -9,6 +9,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.registry.domain import forms
 from services.registry.domain.matters import MatterVersion
 from services.registry.handlers import matters
 from services.registry.schemas import (
@@ -106,6 +107,10 @@ class Forms(MethodView):
     )
     def post(self) -> Any:
         """Upload a form (PDF, Word, Excel, OpenDocument, PNG or JPEG; at most 5 MiB)."""
+        limit = forms.MAX_FORM_BYTES
+        # Refused before reading; the slack is multipart framing. The file is measured again.
+        if request.content_length is not None and request.content_length > limit + 64 * 1024:
+            raise forms.TooLarge(f"a form is at most {limit // (1024 * 1024)} MiB", field="file")
         upload = request.files.get("file")
         if upload is None:
             raise Invalid("send the form as multipart/form-data in the field `file`", field="file")

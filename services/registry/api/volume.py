@@ -7,10 +7,11 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.registry.handlers import volume
 from shared import auth, clock
+from shared.schemas import Schema
 from shared.web import unit_of_work
 
 blp = Blueprint(
@@ -58,6 +59,8 @@ def _period(query: dict[str, Any], days: int) -> tuple[Any, Any]:
 
 
 class Row(Schema):
+    reply = True
+
     window_id = fields.Integer()
     matter_code = fields.String()
     accepted_on = fields.Date()

@@ -103,16 +103,15 @@ def _step_view(step: str, schema: type, rule: str) -> type[MethodView]:
     return Step
 
 
-blp.add_url_rule(
-    "/<int:window_id>/inspection",
-    view_func=_step_view("inspection", InspectionIn, "TJ-5.2").as_view("inspection"),
-)
-blp.add_url_rule(
-    "/<int:window_id>/review", view_func=_step_view("review", ReviewIn, "TJ-5.3").as_view("review")
-)
-blp.add_url_rule(
-    "/<int:window_id>/letter", view_func=_step_view("letter", LetterIn, "TJ-5.4").as_view("letter")
-)
+# The class, not `.as_view()`: flask-smorest documents a MethodView's methods only from its class.
+for _step, _schema, _rule in (
+    ("inspection", InspectionIn, "TJ-5.2"),
+    ("review", ReviewIn, "TJ-5.3"),
+    ("letter", LetterIn, "TJ-5.4"),
+):
+    blp.add_url_rule(
+        f"/<int:window_id>/{_step}", endpoint=_step, view_func=_step_view(_step, _schema, _rule)
+    )
 
 
 @blp.route("/<int:window_id>/agreement")

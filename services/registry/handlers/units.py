@@ -35,6 +35,8 @@ def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> dict[str
         current = _find(uow, code)
         if current is None:
             raise NotFound(f"no unit {code}")
+        if not changes:
+            return current  # nothing to change: no write, no event
         values = {**current, **changes}
         uow.session.execute(update(orm.units).where(orm.units.c.code == code).values(changes))
         uow.emit(contracts.UNIT_UPDATED.name, subject=code, data=values)
