@@ -1,4 +1,4 @@
-"""The `govhall` command: up, serve, worker, migrate, token, asyncapi, audit verify.
+"""The `govhall` command: up, serve, worker, migrate, token, asyncapi, access-matrix, audit verify.
 
 Imports stay inside the commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before
 prometheus_client is first imported anywhere in the process.
@@ -231,6 +231,26 @@ def asyncapi(output: str | None) -> None:
     from shared import asyncapi as catalog
 
     text = catalog.render()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
+@main.command("access-matrix")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write here (docs/access-matrix.md is the committed one) instead of printing.",
+)
+def access_matrix(output: str | None) -> None:
+    """Who may call each route, read from the code (committed as docs/access-matrix.md)."""
+    from shared import access_matrix as matrix
+
+    text = matrix.render()
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -14,12 +14,16 @@ from services.registry.domain.agreements import Agreement, Assessment
 from services.registry.handlers.windows import agreement_event
 from shared import clock
 from shared.db import UnitOfWork
+from shared.errors import NotFound
 
 
 def get(uow: UnitOfWork, agreement_id: int, *, unit: str | None) -> Agreement:
     with uow:
         agreement = repository.get_agreement(uow.session, agreement_id)
-        repository.get_window(uow.session, agreement.window_id, unit=unit)  # 404 for others
+        try:
+            repository.get_window(uow.session, agreement.window_id, unit=unit)
+        except NotFound:  # another unit's reads like a missing one, not naming its window
+            raise NotFound(f"no agreement {agreement_id}") from None
     return agreement
 
 
