@@ -46,6 +46,15 @@ class SanctionV1(Schema):
         fields.Integer(), load_default=list, metadata={"description": "the complaints it rests on"}
     )
     decided_by = fields.String(load_default="", metadata={"description": "who decided"})
+    case_id = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "kind accountability: the accountability case (TJ-8.3), whose id is "
+            "also the sanction_id. Cases are numbered apart from the ladder's sanctions: key "
+            "them as `accountability:<case_id>`, never together with ladder sanction ids"
+        },
+    )
 
 
 EVALUATION_LEVELS = [

@@ -50,6 +50,20 @@ class SpotCheckPlanV1(Schema):
     seed_source = fields.String(required=True)
     draw_on = fields.Date(required=True)
     at = fields.AwareDateTime(required=True)
+    population_digest = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "SHA-256 of the canonical JSON of the population committed now, "
+            "before the seed's value is known: the draw is made from it or refused (TJ-7.4)"
+        },
+    )
+    population_covers = fields.String(
+        allow_none=True, load_default=None, metadata={"description": "what the population holds"}
+    )
+    population_at = fields.AwareDateTime(
+        allow_none=True, load_default=None, metadata={"description": "when it was committed"}
+    )
 
 
 class DrawV1(Schema):

@@ -68,6 +68,11 @@ spot_checks = Table(
     Column("draw_on", Date, nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The population committed when the check is planned, before its seed's value is known: the
+    # draw is made from it or refused (TJ-7.4). Null for checks planned before it was kept.
+    Column("population", JSON, nullable=True),
+    Column("population_digest", String(64), nullable=True),
+    Column("population_at", UTCDateTime(), nullable=True),
     # TJ-7.4: at least two inspectors at every check, held by the database too.
     CheckConstraint("inspectors_per_window >= 2", name="ck_spot_checks_inspectors"),
     CheckConstraint("(windows IS NULL) <> (rate IS NULL)", name="ck_spot_checks_windows_or_rate"),

@@ -208,7 +208,7 @@ def test_complaints_to_suspension_to_termination(
     assert listed.status_code == 404
     assert window["id"] not in _directory_ids(cluster, "红桥区")
     # Notification tells the authority, which decided it, that the window is gone.
-    told = f"Window terminated: 红桥窗口 / Hongqiao window (#{window['id']})"
+    told = f"窗口职能终止：红桥窗口（#{window['id']}）"  # in Chinese, unless asked otherwise
     wait_for(lambda: _told(cluster, AUTHORITY, told), timeout=20)
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.test import Client
 
+from services.inspection.domain.draws import Draw, Kind
 from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
@@ -305,8 +306,30 @@ def test_a_unit_sees_its_own_sampled_cases_after_the_draw_and_nothing_else(
     assert [d["id"] for d in listed] == [made["id"]]
     other = bearer("unit", "tj-heping")
     assert client.get(f"{API}/draws/{made['id']}", headers=other).status_code == 404
-    assert client.get(f"{API}/draws/{made['id']}/verify", headers=other).status_code == 404
     assert ok(client.get(f"{API}/draws", headers=other))["items"] == []
+    # Verification is public: a unit none of whose cases were drawn gets what anyone gets.
+    theirs = ok(client.get(f"{API}/draws/{made['id']}/verify", headers=other))
+    assert theirs["verified"] is True and theirs["selection"] == [] and theirs["record"] is None
+
+
+def test_anyone_verifies_a_sampling_draw_and_sees_no_case_of_it(
+    client: Client, hall: Hall, draw_day: Callable[[], None]
+) -> None:
+    hexi = window(client, hall, "tj-hexi")
+    completed_cases(client, hall, hexi, 4)
+    plan = sampling_plan(client, rate=0.5)
+    draw_day()
+    made = draw(client, f"sampling-plans/{plan['id']}")
+    public = ok(client.get(f"{API}/draws/{made['id']}/verify"))  # no token
+    assert public["verified"] is True and all(public["checks"].values())
+    assert (public["seed_source"], public["seed_value"]) == (SEED_SOURCE, "3 8 1")
+    assert (public["seed"], public["draw_digest"]) == (made["seed"], made["draw_digest"])
+    assert public["selection"] is None and public["record"] is None
+    assert public["population_commitment"] is None  # sampling: the period closed before the draw
+    overseer = ok(client.get(f"{API}/draws/{made['id']}/verify", headers=CENTER))
+    assert overseer["record"]["population"] == made["population"]
+    assert overseer["record"]["selection"] == overseer["selection"] == made["selection"]
+    assert client.get(f"{API}/draws/999/verify").status_code == 404
 
 
 def test_a_worksheet_lists_the_drawn_cases(
@@ -413,12 +436,87 @@ def test_a_declared_conflict_or_a_deactivation_keeps_an_inspector_out_of_later_d
     assert ok(client.get(f"{API}/draws", headers=AUTHORITY))["items"] == []
     assert events(hall, "govhall.inspection.draw.made.v1") == []
     ok(client.patch(f"{API}/inspectors/{b['id']}", json={"active": True}, headers=AUTHORITY))
+    # The pool changed since the check was planned: it is planned again, with a new seed.
+    moved = draw(client, f"spot-checks/{check['id']}", status=422)
+    assert moved["rule"] == "TJ-7.4" and "population" in moved["errors"]
+    check = spot_check(client, seed_source="福利彩票3D 第2026331期开奖号码")
     made = draw(client, f"spot-checks/{check['id']}")
     [only] = made["windows"]
     assert sorted(i["inspector_id"] for i in only["inspectors"]) == [b["id"], c["id"]]
     ok(client.patch(f"{API}/inspectors/{a['id']}", json=change, headers=AUTHORITY))  # no change
     changed = events(hall, "govhall.inspection.inspector.changed.v1")
     assert [e["active"] for e in changed] == [True, False, True]
+
+
+def test_a_spot_check_is_drawn_from_the_population_it_committed_before_its_seed(
+    client: Client, hall: Hall, draw_day: Callable[[], None]
+) -> None:
+    """Between the seed's value being published and the draw, nobody steers the draw by
+    changing the pool: the draw is made from the population committed when the check was
+    planned, or refused (TJ-7.4)."""
+    window(client, hall, "tj-hexi")
+    units_known(hall, "tj-hexi")
+    a, b, c = (inspector(client, name) for name in ("张", "王", "李"))
+    check = spot_check(client)
+    committed = check["population_digest"]
+    assert committed and check["population_at"] and "inspectors" in check["population_covers"]
+    [planned] = events(hall, "govhall.inspection.spot_check.planned.v1")
+    assert planned["population_digest"] == committed
+    draw_day()
+    url = f"{API}/inspectors"
+    for change, who in (({"active": False}, a), ({"conflicts": ["tj-hexi"]}, b)):
+        ok(client.patch(f"{url}/{who['id']}", json=change, headers=AUTHORITY))
+        refused = draw(client, f"spot-checks/{check['id']}", status=422)
+        assert refused["rule"] == "TJ-7.4" and list(refused["errors"]) == ["population"]
+        assert f"inspector {who['id']}" in refused["detail"]
+    assert ok(client.get(f"{API}/draws", headers=AUTHORITY))["items"] == []
+    assert events(hall, "govhall.inspection.draw.made.v1") == []
+    ok(client.patch(f"{url}/{a['id']}", json={"active": True}, headers=AUTHORITY))
+    ok(client.patch(f"{url}/{b['id']}", json={"conflicts": []}, headers=AUTHORITY))
+    made = draw(client, f"spot-checks/{check['id']}")  # the pool as committed: drawn
+    assert made["population_digest"] == committed
+    assert made["population_commitment"]["digest"] == committed
+    verified = ok(client.get(f"{API}/draws/{made['id']}/verify", headers=INSPECTOR))
+    assert verified["verified"] is True and verified["population_commitment"]["matches"] is True
+    assert {i["inspector_id"] for w in made["windows"] for i in w["inspectors"]} <= {
+        a["id"],
+        b["id"],
+        c["id"],
+    }
+
+
+def test_a_spot_checks_draw_is_public_once_its_last_day_has_passed(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unannounced until done: then anyone re-runs it from its record (TJ-7.4)."""
+    window(client, hall, "tj-hexi")
+    for name in ("张", "王"):
+        inspector(client, name)
+    check = spot_check(client)
+    monkeypatch.setattr(clock, "today", lambda: DRAW_DAY)
+    made = draw(client, f"spot-checks/{check['id']}")
+    url = f"{API}/draws/{made['id']}/verify"
+    last_day = DRAW_DAY + timedelta(days=1)
+    monkeypatch.setattr(clock, "today", lambda: last_day)
+    for who in ({}, HEXI, CENTER, bearer("integrator")):
+        assert client.get(url, headers=who).status_code == 404
+    monkeypatch.setattr(clock, "today", lambda: last_day + timedelta(days=1))
+    public = ok(client.get(url))
+    assert public["verified"] is True and public["selection"] == made["selection"]
+    record = public["record"]
+    rerun = Draw(
+        Kind(record["kind"]),
+        record["plan_id"],
+        record["seed_source"],
+        record["seed_value"],
+        record["parameters"],
+        record["population"],
+    )
+    assert rerun.select() == record["selection"] == made["selection"]
+    assert public["population_commitment"]["matches"] is True
+    assert rerun.population_digest == public["population_commitment"]["digest"]
+    # The draw itself stays with the inspectors: verification is what is public.
+    assert client.get(f"{API}/draws/{made['id']}", headers=HEXI).status_code == 404
 
 
 def test_a_spot_check_needs_at_least_two_inspectors(client: Client) -> None:

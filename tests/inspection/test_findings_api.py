@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from datetime import date, timedelta
 from typing import Any
 
@@ -177,6 +178,19 @@ def test_the_deadline_follows_the_hall_s_setting_or_the_request(
     monkeypatch.setenv("FINDING_RECTIFICATION_DAYS", "5")
     assert record(client, window)["rectification_due_on"] == "2026-11-30"
     assert record(client, window, rectification_days=1)["rectification_due_on"] == "2026-11-24"
+
+
+def test_a_wrong_deadline_setting_is_logged_and_the_default_used(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    window = known_window(client, hall)
+    for wrong in ("ten", "0"):
+        caplog.clear()
+        monkeypatch.setenv("FINDING_RECTIFICATION_DAYS", wrong)
+        with caplog.at_level(logging.ERROR, logger="services.inspection.handlers.findings"):
+            made = record(client, window)
+        assert made["rectification_due_on"] == TEN_WORKING_DAYS_ON.isoformat()
+        assert "FINDING_RECTIFICATION_DAYS" in caplog.text
 
 
 def test_evidence_is_kept_with_its_hash_and_served_as_uploaded(client: Client, hall: Hall) -> None:

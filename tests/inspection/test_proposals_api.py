@@ -4,7 +4,7 @@ and accountability cases with the district (TJ-8.3), through the API."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -154,6 +154,74 @@ def test_changing_a_threshold_through_the_api_changes_what_is_proposed(
     ok(client.patch(f"{RULES}/LR-COMPLAINTS-30D", json=off, headers=AUTHORITY))
     upheld(client, window), upheld(client, window)
     assert evaluate(client) == [made]
+    # What the rule proposed, the authority can decide: two upheld complaints are concentrated
+    # complaints now, for the decision as for the proposal (TJ-8.2).
+    shown = ok(client.get(f"{PROPOSALS}/{made}", headers=AUTHORITY))
+    decision = {
+        "window_id": window["id"],
+        "complaints": shown["complaints"],
+        "reason": "群众集中投诉 · concentrated complaints",
+        "proposal_id": made,
+    }
+    suspended = client.post(
+        "/inspection/api/v1/sanctions/suspensions", json=decision, headers=AUTHORITY
+    )
+    assert (ok(suspended, 201)["kind"], ok(suspended, 201)["proposal_id"]) == ("suspension", made)
+    assert ok(client.get(f"{PROPOSALS}/{made}", headers=AUTHORITY))["status"] == "accepted"
+
+
+def test_ranked_last_two_months_running_is_the_worst_rated_window_not_an_unrated_one(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ranking lists a window nobody rated last; LR-LAST-2-MONTHS looks past it to the
+    window the public rated worst, both months (TJ-8.1)."""
+    from tests.inspection.test_evaluations_api import accepted, published
+    from tests.inspection.test_evaluations_api import evaluate as rate
+
+    def on(day: datetime) -> None:
+        monkeypatch.setattr(clock, "today", lambda: day.date())
+        monkeypatch.setattr(clock, "now", lambda: day)
+
+    on(datetime(2026, 10, 19, 2, tzinfo=UTC))
+    good, poor = published(client, hall), published(client, hall)
+    unrated = published(client, hall, "tj-nankai")
+    for day in (datetime(2026, 10, 19, 2, tzinfo=UTC), datetime(2026, 11, 16, 2, tzinfo=UTC)):
+        on(day)
+        ok(rate(client, accepted(client, hall, good), "very_satisfied"), 201)
+        ok(rate(client, accepted(client, hall, poor), "basically_satisfied"), 201)
+    on(datetime(2026, 12, 2, 2, tzinfo=UTC))
+    for month in ("2026-10", "2026-11"):  # the worker's sweep may have published November
+        published_ = client.post(
+            "/inspection/api/v1/rankings", json={"month": month}, headers=CENTER
+        )
+        assert published_.status_code in (201, 409), published_.get_data(as_text=True)
+        ranking = ok(client.get(f"/inspection/api/v1/rankings/{month}", headers=CENTER))
+        assert [e["window_id"] for e in ranking["entries"]] == [
+            good["id"],
+            poor["id"],
+            unrated["id"],
+        ]
+    evaluate(client)
+    [made] = proposals(client, rule_id="LR-LAST-2-MONTHS")
+    assert (made["kind"], made["window_id"], made["basis"]) == ("interview", poor["id"], "TJ-8.1")
+    assert made["facts"] == {"months": ["2026-10", "2026-11"]}
+    # The authority holds the interview the rule proposed: the months ranked last are its grounds.
+    interview = {
+        "window_id": poor["id"],
+        "interviewed": [
+            {"name": "张敏 Zhang Min", "role": "window_lead"},
+            {"name": "李强 Li Qiang", "role": "unit_leader"},
+        ],
+        "held_on": "2026-12-02",
+        "minutes": "连续两月排名末位 · last two months running: causes and remedies agreed",
+        "proposal_id": made["id"],
+    }
+    url = "/inspection/api/v1/sanctions/interviews"
+    bare = problem(client.post(url, json={**interview, "proposal_id": None}, headers=AUTHORITY))
+    assert bare["rule"] == "TJ-8.1" and "findings" in bare["errors"]
+    held = ok(client.post(url, json=interview, headers=AUTHORITY), 201)
+    assert (held["kind"], held["basis"], held["proposal_id"]) == ("interview", "TJ-8.1", made["id"])
+    assert ok(client.get(f"{PROPOSALS}/{made['id']}", headers=AUTHORITY))["status"] == "accepted"
 
 
 def test_a_serious_finding_proposes_suspension_and_a_lesser_one_does_not(
@@ -399,3 +467,52 @@ def test_an_accountability_case_is_concluded_with_the_district_against_the_staff
     assert ok(client.get(url, headers=bearer("unit", "tj-hexi")))["outcome"] == "no_fault"
     problem(client.get(url, headers=bearer("unit", "tj-nankai")), 404)
     assert ok(client.get(CASES, headers=bearer("unit", "tj-nankai")))["items"] == []
+
+
+def test_an_outcome_corrected_to_no_fault_leaves_no_violation_behind(
+    client: Client, hall: Hall, window: dict[str, Any]
+) -> None:
+    """A fault is a sanction (TJ-8.3) and so a violation in registry (TJ-4.3); corrected to no
+    fault it is lifted, and registry withdraws the violation. The sanction events of a case are
+    keyed by the case, apart from the ladder's sanctions."""
+    complaint = upheld(client, window)
+    case = ok(client.post(CASES, json=case_body([complaint["id"]]), headers=AUTHORITY), 201)
+    url = f"{CASES}/{case['id']}"
+    opinion = {"opinion": "同意 · agreed", "given_by": "河西区纪委 李主任"}
+    ok(client.post(f"{url}/district-opinion", json=opinion, headers=AUTHORITY))
+    ok(
+        client.post(
+            f"{url}/conclusion", json={"outcome": "criticism", "reasons": "属实"}, headers=AUTHORITY
+        )
+    )
+    assert wait_for(lambda: _barred(client), timeout=5)
+    ok(
+        client.post(
+            f"{url}/corrections", json={"outcome": "no_fault", "reasons": "复查"}, headers=AUTHORITY
+        ),
+        201,
+    )
+    assert wait_for(lambda: not _barred(client), timeout=5)
+    imposed, lifted = emitted(hall, "sanction.imposed")[-1], emitted(hall, "sanction.lifted")[-1]
+    assert imposed["case_id"] == lifted["case_id"] == imposed["sanction_id"] == case["id"]
+    db = hall.runtime("inspection").db
+    with db.engine.connect() as conn:
+        outbox = db.table("outbox")
+        subjects = conn.execute(
+            select(outbox.c.subject).where(outbox.c.type.like("%sanction.%"))
+        ).scalars()
+        assert set(subjects) == {f"accountability:{case['id']}"}
+
+
+def _barred(client: Client) -> bool:
+    """Whether registry refuses tj-hexi a new window under TJ-4.3 (else the application is made)."""
+    body = {
+        "hall_code": "tj-hall",
+        "name_zh": "窗",
+        "name_en": "W",
+        "type": "permanent",
+        "evidence": builders.EVIDENCE,
+    }
+    response = client.post("/registry/api/v1/windows", headers=bearer("unit", "tj-hexi"), json=body)
+    assert response.status_code in (201, 422), response.get_data(as_text=True)
+    return response.status_code == 422 and response.json["rule"] == "TJ-4.3"

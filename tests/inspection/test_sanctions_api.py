@@ -5,6 +5,7 @@ passed unrectified — and what registry makes of them."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
@@ -37,7 +38,6 @@ PEOPLE = [
 def monday(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "today", lambda: MONDAY)
     monkeypatch.delenv("SANCTION_RECTIFICATION_DAYS", raising=False)
-    monkeypatch.delenv("SANCTION_SUSPENSION_COMPLAINTS", raising=False)
 
 
 def known_window(client: Client, hall: Hall, unit: str = "tj-hexi") -> dict[str, Any]:
@@ -232,11 +232,19 @@ def test_a_suspension_stops_new_cases_until_rectification_is_verified(
 def test_concentrated_complaints_suspend_at_once(
     client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SANCTION_SUSPENSION_COMPLAINTS", "2")
+    """Concentrated complaints are what LR-COMPLAINTS-30D says now: the count and the days."""
     window = known_window(client, hall)
     one = upheld_complaint(client, window)
-    assert refusal(suspend(client, window, complaints=[one]))["rule"] == "TJ-8.2"
     two = upheld_complaint(client, window)
+    refused = refusal(suspend(client, window, complaints=[one, two]))  # 3 within 30 days
+    assert refused["rule"] == "TJ-8.2" and "LR-COMPLAINTS-30D" in refused["detail"]
+    stricter = {"params": {"complaints": 2, "days": 7}, "note": "区里要求从严 · stricter"}
+    rule = "/inspection/api/v1/local-rules/LR-COMPLAINTS-30D"
+    ok(client.patch(rule, json=stricter, headers=AUTHORITY))
+    assert refusal(suspend(client, window, complaints=[one]))["rule"] == "TJ-8.2"
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 30))  # upheld 7 days ago: out
+    assert refusal(suspend(client, window, complaints=[one, two]))["rule"] == "TJ-8.2"
+    monkeypatch.setattr(clock, "today", lambda: MONDAY)
     made = ok(suspend(client, window, complaints=[one, two]), 201)
     assert made["complaints"] == [one, two]
     imposed = emitted(hall, "sanction.imposed")
@@ -282,6 +290,51 @@ def test_a_verified_order_is_no_ground_for_termination(
     assert refused["rule"] == "TJ-8.2"
     assert handlers.overdue_sweep(hall.runtime("inspection")) == 0
     assert window_state(client, window) == "active"
+
+
+def test_a_verified_order_is_no_ground_for_a_suspension(client: Client, hall: Hall) -> None:
+    """The ladder is climbed: a suspension follows an order still open, not one done (TJ-8.2)."""
+    window = known_window(client, hall)
+    minor = finding(client, window)
+    made = order(client, window, [minor])
+    ok(client.post(f"{URL}/orders/{made['id']}/report", json={"summary": "done"}, headers=HEXI))
+    url = f"{URL}/orders/{made['id']}/verification"
+    ok(client.post(url, json={"accepted": True}, headers=AUTHORITY))
+    refused = refusal(suspend(client, window, findings=[minor]))
+    assert refused["rule"] == "TJ-8.2" and "findings" in refused["errors"]
+    again = order(client, window, [minor])
+    suspended = ok(suspend(client, window, findings=[minor], order_id=again["id"]), 201)
+    assert suspended["order_id"] == again["id"]
+
+
+def test_a_terminated_windows_order_is_no_longer_reported_or_verified(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = known_window(client, hall)
+    made = order(client, window, [finding(client, window)])
+    other = order(client, window, [finding(client, window)])
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 8))
+    ok(client.post(f"{URL}/orders/{made['id']}/report", json={"summary": "late"}, headers=HEXI))
+    body = {"window_id": window["id"], "order_id": made["id"], "reason": "逾期未整改"}
+    ok(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY), 201)
+    url = f"{URL}/orders/{made['id']}/verification"
+    late = refusal(client.post(url, json={"accepted": True}, headers=AUTHORITY))
+    assert late["rule"] == "TJ-8.2" and "order_id" in late["errors"]
+    report = {"summary": "done"}
+    refused = refusal(client.post(f"{URL}/orders/{other['id']}/report", json=report, headers=HEXI))
+    assert refused["rule"] == "TJ-8.2" and "order_id" in refused["errors"]
+    assert emitted(hall, "order.verified") == []
+
+
+def test_a_wrong_deadline_setting_is_logged_and_the_default_used(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    window = known_window(client, hall)
+    monkeypatch.setenv("SANCTION_RECTIFICATION_DAYS", "ten")
+    with caplog.at_level(logging.ERROR, logger="services.inspection.handlers.sanctions"):
+        made = order(client, window, [finding(client, window)])
+    assert made["due_on"] == TEN_WORKING_DAYS_ON
+    assert "SANCTION_RECTIFICATION_DAYS" in caplog.text
 
 
 def test_an_order_reported_in_time_waits_for_its_verdict(

@@ -157,6 +157,68 @@ def test_a_violation_learned_from_inspection_bars_a_new_window(
     assert wait_for(lambda: refused() is None, timeout=3)  # a withdrawn finding bars no one
 
 
+def _barred(client: Client, unit: str) -> bool:
+    """Whether the unit's application for a new window is refused under TJ-4.3 (if it is not,
+    the application is made)."""
+    body = {
+        "hall_code": "tj-hall",
+        "name_zh": "窗",
+        "name_en": "W",
+        "type": "permanent",
+        "evidence": builders.EVIDENCE,
+    }
+    response = client.post("/registry/api/v1/windows", headers=bearer("unit", unit), json=body)
+    assert response.status_code in (201, 422), response.get_data(as_text=True)
+    return response.status_code == 422 and response.json["rule"] == "TJ-4.3"
+
+
+def _accountability(unit: str, case_id: int, lifted: bool = False) -> tuple[str, str]:
+    kind = f"govhall.inspection.sanction.{'lifted' if lifted else 'imposed'}.v1"
+    data = {
+        "sanction_id": case_id,
+        "case_id": case_id,
+        "kind": "accountability",
+        "window_id": 99,
+        "unit_code": unit,
+        "basis": "TJ-8.3",
+        "reason": "buck_passing by staff member s-zhang: " + ("no_fault" if lifted else "warning"),
+        "at": "2026-11-20T08:00:00+00:00",
+    }
+    return kind, builders.stub_event(kind, data)
+
+
+def test_an_accountability_sanction_lifted_no_longer_bars_the_unit_and_only_that_one(
+    client: Client, publish: Callable[[str, str], None]
+) -> None:
+    """An outcome corrected to no fault lifts the accountability sanction: its violation is
+    withdrawn (TJ-4.3). Cases are numbered apart from the ladder's sanctions: lifting case 4
+    leaves the ladder's sanction 4 (an interview at another unit) standing."""
+    ladder = {"id": 98, "unit_code": "tj-hexi"}
+    publish(*builders.sanction(ladder, "interview", sanction_id=4))
+    publish(*_accountability("tj-nankai", 4))
+    assert wait_for(lambda: _barred(client, "tj-hexi") and _barred(client, "tj-nankai"), 3)
+    publish(*_accountability("tj-nankai", 4, lifted=True))
+    assert wait_for(lambda: not _barred(client, "tj-nankai"), timeout=3)
+    assert _barred(client, "tj-hexi")
+
+
+def test_a_lifting_that_overtakes_its_sanction_still_withdraws_it(
+    client: Client, publish: Callable[[str, str], None]
+) -> None:
+    """Redelivered late, the imposition arrives after its lifting: it is stored withdrawn. A
+    later imposition (the outcome corrected back to a fault) counts again."""
+    imposed = _accountability("tj-nankai", 7)
+    lifted = _accountability("tj-nankai", 7, lifted=True)
+    publish(*lifted)
+    publish(*imposed)
+    marker = builders.sanction({"id": 98, "unit_code": "tj-hexi"}, "interview", sanction_id=9)
+    publish(*marker)  # delivered after both: once it counts, they have been handled
+    assert wait_for(lambda: _barred(client, "tj-hexi"), timeout=3)
+    assert not _barred(client, "tj-nankai")
+    publish(*_accountability("tj-nankai", 7))
+    assert wait_for(lambda: _barred(client, "tj-nankai"), timeout=3)
+
+
 def test_sanctions_suspend_reinstate_and_terminate_a_window(
     client: Client, publish: Callable[[str, str], None]
 ) -> None:

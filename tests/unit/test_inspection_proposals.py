@@ -17,6 +17,7 @@ from services.inspection.domain.proposals import (
     Finding,
     MonthRanking,
     Order,
+    Place,
     Rule,
 )
 from shared.errors import Invalid, RuleViolation
@@ -79,8 +80,16 @@ def test_only_a_serious_finding_proposes_suspension() -> None:
     assert (made.window_id, made.findings) == (8, (2,))
 
 
+def ranking(month: str, last: frozenset[int], rated: int = 3) -> MonthRanking:
+    """Five windows, each rated `rated` times, those in `last` sharing the last rank."""
+    ahead = sorted(set(range(1, 6)) - last)
+    places = [Place(w, rank, rated) for rank, w in enumerate(ahead, start=1)]
+    places += [Place(w, len(ahead) + 1, rated) for w in sorted(last)]
+    return MonthRanking(month, tuple(places))
+
+
 def months(*last: tuple[str, frozenset[int]]) -> list[MonthRanking]:
-    return [MonthRanking(month, 5, windows) for month, windows in last]
+    return [ranking(month, windows) for month, windows in last]
 
 
 def test_ranked_last_k_months_running_proposes_an_interview() -> None:
@@ -104,15 +113,29 @@ def test_last_in_months_that_do_not_run_or_not_in_the_latest_proposes_nothing() 
 
 
 def test_a_ranking_of_one_window_has_no_last_place() -> None:
-    alone = [MonthRanking("2026-10", 1, frozenset({4})), MonthRanking("2026-11", 1, frozenset({4}))]
+    alone = [MonthRanking(m, (Place(4, 1, 3),)) for m in ("2026-10", "2026-11")]
     assert rules.evaluate(LAST, Facts(rankings=alone), TODAY, NONE) == []
+    tied = [MonthRanking(m, (Place(4, 1, 3), Place(5, 1, 3))) for m in ("2026-10", "2026-11")]
+    assert rules.evaluate(LAST, Facts(rankings=tied), TODAY, NONE) == []
+
+
+def test_a_window_nobody_rated_is_not_ranked_last() -> None:
+    """The ranking lists unrated windows last; the rule looks past them to the worst-rated."""
+    rated = (Place(1, 1, 4), Place(2, 2, 3))
+    unrated = (Place(3, 3, 0), Place(4, 3, 0))
+    two = [MonthRanking(m, rated + unrated) for m in ("2026-10", "2026-11")]
+    [made] = rules.evaluate(LAST, Facts(rankings=two), TODAY, NONE)
+    assert made.window_id == 2
+    strict = Rule(**{**LAST.__dict__, "params": {"months": 2, "min_evaluations": 4}})
+    assert rules.evaluate(strict, Facts(rankings=two), TODAY, NONE) == []  # only one left
+    assert rules.check_params("ranked_last", {"months": 2}) == {"months": 2, "min_evaluations": 1}
 
 
 def test_ranked_last_months_used_once_then_k_new_months_are_needed() -> None:
     three = months(*((m, frozenset({4})) for m in ("2026-09", "2026-10", "2026-11")))
     [made] = rules.evaluate(LAST, Facts(rankings=three[:2]), TODAY, NONE)
     assert rules.evaluate(LAST, Facts(rankings=three), TODAY, made.tokens) == []
-    four = [*three, MonthRanking("2026-12", 5, frozenset({4}))]
+    four = [*three, ranking("2026-12", frozenset({4}))]
     [again] = rules.evaluate(LAST, Facts(rankings=four), TODAY, made.tokens)
     assert again.facts == {"months": ["2026-11", "2026-12"]}
 

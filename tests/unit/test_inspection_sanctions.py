@@ -42,17 +42,68 @@ def test_a_step_rests_on_standing_problems_at_that_window() -> None:
         with pytest.raises(Invalid):
             rules.check_grounds(Kind.INTERVIEW, 1, grounds, {})
     rules.check_grounds(Kind.INTERVIEW, 1, {7: Ground(1, True)}, {})
+    rules.check_grounds(Kind.INTERVIEW, 1, {}, {}, proposed=True)  # ranked last, proposed
+
+
+THREE_IN_30 = rules.Concentration(complaints=3, days=30)
+
+
+def suspension(
+    serious: bool = False,
+    upheld: tuple[int, ...] = (),
+    concentration: rules.Concentration = THREE_IN_30,
+    open_order: bool = False,
+    proposed: bool = False,
+    suspended: bool = False,
+) -> None:
+    """check_suspension on DAY, the named complaints upheld `upheld` days ago each."""
+    days = [DAY - timedelta(days=d) for d in upheld]
+    rules.check_suspension(1, suspended, serious, days, concentration, DAY, open_order, proposed)
 
 
 def test_suspension_needs_serious_problems_concentrated_complaints_or_an_order_first() -> None:
     with pytest.raises(RuleViolation) as refused:
-        rules.check_suspension(1, False, False, 2, 3, False)
-    assert refused.value.rule == "TJ-8.2"
-    rules.check_suspension(1, False, True, 0, 3, False)
-    rules.check_suspension(1, False, False, 3, 3, False)
-    rules.check_suspension(1, False, False, 0, 3, True)
-    with pytest.raises(Conflict):
-        rules.check_suspension(1, True, True, 0, 3, False)
+        suspension(upheld=(0, 1))
+    assert refused.value.rule == "TJ-8.2" and "complaints" in refused.value.errors
+    suspension(serious=True)
+    suspension(upheld=(0, 1, 2))
+    suspension(open_order=True)
+    with pytest.raises(Conflict) as again:
+        suspension(serious=True, suspended=True)
+    assert again.value.rule == "TJ-8.2"
+
+
+def test_concentrated_complaints_are_what_the_local_rule_says_now() -> None:
+    """LR-COMPLAINTS-30D's count and days, as the rule engine proposes with them (TJ-8.2)."""
+    with pytest.raises(RuleViolation):
+        suspension(upheld=(0, 5, 30))  # 30 days ago is outside the 30 days
+    suspension(upheld=(0, 5, 29))
+    two_in_7 = rules.Concentration(complaints=2, days=7)
+    suspension(upheld=(0, 6), concentration=two_in_7)
+    with pytest.raises(RuleViolation):
+        suspension(upheld=(0, 7), concentration=two_in_7)
+
+
+def test_the_rules_proposal_being_decided_is_grounds_for_the_suspension() -> None:
+    """A proposal made when its complaints were within the days is decided later."""
+    with pytest.raises(RuleViolation):
+        suspension(upheld=(31, 32, 33))
+    suspension(upheld=(31, 32, 33), proposed=True)
+
+
+def test_no_rectification_is_reported_or_verified_once_the_window_is_terminated() -> None:
+    rules.check_not_terminated(5, False)
+    with pytest.raises(RuleViolation) as refused:
+        rules.check_not_terminated(5, True)
+    assert refused.value.rule == "TJ-8.2" and "order_id" in refused.value.errors
+
+
+def test_a_wrong_deadline_setting_is_a_value_error_for_the_caller_to_log() -> None:
+    assert rules.configured_days(None) == rules.configured_days(" ") == 10
+    assert rules.configured_days("15") == 15
+    for wrong in ("ten", "0", "61", "1.5"):
+        with pytest.raises(ValueError):
+            rules.configured_days(wrong)
 
 
 def test_a_terminated_window_takes_no_further_step() -> None:
@@ -113,7 +164,7 @@ class Window:
                 self.log.append(("lift", self.order, self.due, self.reported_on, self.today))
         elif step == "suspend":
             rules.check_window(1, "active", Kind.SUSPENSION, self.terminated)
-            rules.check_suspension(1, self.suspension == Status.IN_FORCE, True, 0, 3, False)
+            suspension(serious=True, suspended=self.suspension == Status.IN_FORCE)
             self.suspension = Status.IN_FORCE
         elif step == "lift":
             self.suspension = rules.check_lift(self.suspension or "none", self.order)

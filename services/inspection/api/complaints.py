@@ -7,12 +7,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.inspection.domain import complaints as rules
 from services.inspection.handlers import complaints
 from shared import auth
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema, Text
 from shared.web import require_principal, runtime, unit_of_work
 
 complaints_blp = Blueprint(
@@ -44,7 +45,7 @@ class ComplaintIn(Schema):
         metadata={"description": "the staff member's number on the window, if known"},
     )
     misconduct = fields.String(load_default=None, allow_none=True, metadata=MISCONDUCT_DOC)
-    account = fields.String(required=True, metadata={"description": "what happened"})
+    account = Text(required=True, metadata={"description": "what happened"})
     happened_on = fields.Date(load_default=None, allow_none=True)
     complainant_name = fields.String(
         load_default=None,
@@ -125,6 +126,8 @@ class TrackQuery(Schema):
 
 
 class TrackEntry(Schema):
+    reply = True
+
     number = fields.String()
     status = fields.String()
     reasons = fields.String(allow_none=True)

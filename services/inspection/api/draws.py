@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.inspection.domain.draws import KINDS_TEXT, Kind
 from services.inspection.handlers import draws as handlers
@@ -15,7 +15,15 @@ from services.inspection.handlers.draws import Viewer
 from shared import auth
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_cursor, page
-from shared.web import csv_download, require_principal, unit_of_work, unit_scope, wants_csv
+from shared.schemas import Schema
+from shared.web import (
+    csv_download,
+    principal,
+    require_principal,
+    unit_of_work,
+    unit_scope,
+    wants_csv,
+)
 
 inspectors_blp = Blueprint(
     "inspectors",
@@ -154,6 +162,12 @@ class SpotCheckOut(PlanOut):
     days = fields.List(fields.String())
     windows = fields.Integer(allow_none=True)
     inspectors_per_window = fields.Integer()
+    population_digest = fields.String(
+        allow_none=True,
+        metadata={"description": "the population committed when planned: drawn from, or refused"},
+    )
+    population_covers = fields.String()
+    population_at = fields.DateTime(allow_none=True)
 
 
 class SamplingPlanPage(Schema):
@@ -178,6 +192,8 @@ class DrawIn(Schema):
 
 
 class DrawSummary(Schema):
+    reply = True
+
     id = fields.Integer()
     kind = fields.String()
     plan_id = fields.Integer()
@@ -197,6 +213,8 @@ class DrawSummary(Schema):
 
 
 class CaseDrawn(Schema):
+    reply = True
+
     case_id = fields.Integer()
     receipt_number = fields.String()
     window_id = fields.Integer()
@@ -206,11 +224,15 @@ class CaseDrawn(Schema):
 
 
 class InspectorDrawn(Schema):
+    reply = True
+
     inspector_id = fields.Integer()
     name = fields.String()
 
 
 class WindowDrawn(Schema):
+    reply = True
+
     window_id = fields.Integer()
     unit_code = fields.String()
     co_units = fields.List(fields.String())
@@ -226,6 +248,13 @@ class DrawOut(DrawSummary):
     windows = fields.List(fields.Nested(WindowDrawn), metadata={"description": "spot check"})
     population = fields.Raw(metadata={"description": "the recorded population (not to units)"})
     selection = fields.Raw(metadata={"description": "the recorded selection, as drawn"})
+    population_commitment = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "a spot check's population committed when planned (digest, covers, "
+            "at); null for sampling and for checks planned before it was kept"
+        },
+    )
 
 
 class DrawQuery(PageQuery):
@@ -251,10 +280,36 @@ class VerifyOut(Schema):
     population_matches_now = fields.Boolean(
         metadata={"description": "false: today's data would give another population"}
     )
+    kind = fields.String()
+    plan_id = fields.Integer()
+    seed_source = fields.String()
+    seed_value = fields.String()
+    population_commitment = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "a spot check's population committed before its seed (digest, "
+            "covers, at) and whether the draw was made from it (matches)"
+        },
+    )
+    record = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "kind, plan_id, seed_source, seed_value, parameters, population and "
+            "selection: enough to re-run the draw; null where the caller may not see it all"
+        },
+    )
 
 
 def _viewer() -> Viewer:
     return Viewer(spot_checks=require_principal().role in INSPECTING, unit=unit_scope())
+
+
+def _anyone() -> Viewer:
+    """The caller of a public route: a reader of draws as above, anyone else as the public."""
+    who = principal()
+    if who is None or who.role not in DRAW_READERS:
+        return Viewer(spot_checks=False, public=True)
+    return _viewer()
 
 
 def _cursor_id(cursor: str | None) -> int | None:
@@ -407,13 +462,16 @@ class DrawById(MethodView):
 
 @draws_blp.route("/<int:draw_id>/verify")
 class DrawVerification(MethodView):
-    @auth.roles(*DRAW_READERS)
+    @auth.public
     @draws_blp.response(200, VerifyOut)
     def get(self, draw_id: int) -> Any:
         """Re-run the draw from its recorded population, parameters and seed: `verified` when
         it gives the recorded selection and digests; `population_matches_now` says whether
-        today's data would give the same population."""
-        return handlers.verify(unit_of_work(), draw_id, _viewer())
+        today's data would give the same population. Anyone may call it. A spot check stays
+        unannounced (404) to all but the authority and inspectors until its last day has
+        passed, then its whole `record` is public; of a sampling draw the public gets the
+        verdict, seed and digests, a unit its own cases drawn, the overseers the record."""
+        return handlers.verify(unit_of_work(), draw_id, _anyone())
 
 
 CASE_COLUMNS = ["case_id", "receipt_number", "window_id", "unit_code", "matter_code"]

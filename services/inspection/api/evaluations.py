@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.inspection.contracts import EVALUATION_LEVELS
 from services.inspection.domain.evaluations import AppealStatus, Grounds, Source, TaskStatus
@@ -16,6 +16,7 @@ from services.inspection.handlers import evaluations as handlers
 from shared import auth
 from shared.errors import Forbidden, Invalid
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import (
     csv_download,
     require_principal,
@@ -87,6 +88,8 @@ class EvaluationIn(Schema):
 
 class EvaluationReceipt(Schema):
     """What the public is told back: never who handled the case, the contact masked."""
+
+    reply = True
 
     id = fields.Integer()
     level = fields.String()

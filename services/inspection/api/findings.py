@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.inspection.domain import findings as rules
 from services.inspection.handlers import findings as handlers
@@ -17,6 +17,7 @@ from shared import auth
 from shared.auth import ROLES
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_id_cursor, page
+from shared.schemas import TEXT_MAX, Schema
 from shared.web import require_principal, runtime, unit_of_work, unit_scope
 
 findings_blp = Blueprint(
@@ -281,7 +282,7 @@ UPLOAD = {
                 "type": "object",
                 "properties": {
                     "file": {"type": "string", "format": "binary"},
-                    "description": {"type": "string"},
+                    "description": {"type": "string", "maxLength": TEXT_MAX},
                     "replaces_id": {"type": "integer"},
                 },
             }
@@ -310,7 +311,7 @@ class EvidenceList(MethodView):
             finding_id,
             unit_scope(),
             upload,
-            fields_.get("description", ""),
+            _description(fields_.get("description", "")),
             _replaces(fields_.get("replaces_id")),
         )
 
@@ -351,6 +352,12 @@ def _upload() -> tuple[tuple[str | None, str | None, bytes], dict[str, str]]:
         return (upload.filename, upload.mimetype, upload.read(limit + 1)), dict(request.form)
     filename = request.args.get("filename")
     return (filename, request.mimetype, request.get_data()), dict(request.args)
+
+
+def _description(text: str) -> str:
+    if len(text) > TEXT_MAX:
+        raise Invalid(f"the description is at most {TEXT_MAX} characters", field="description")
+    return text
 
 
 def _replaces(text: str | None) -> int | None:

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.inspection.domain import proposals as rules
 from services.inspection.handlers import proposals as handlers
 from shared import auth, clock
 from shared.errors import Conflict
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema, Text
 from shared.web import require_principal, unit_of_work, unit_scope
 
 rules_blp = Blueprint(
@@ -53,7 +54,7 @@ class LocalRuleIn(Schema):
     proposes = fields.String(required=True, validate=validate.OneOf(rules.PROPOSABLE))
     basis = fields.String(load_default=None, allow_none=True, metadata={"description": "TJ-8.x"})
     active = fields.Boolean(load_default=True)
-    description = fields.String(required=True)
+    description = Text(required=True)
     note = fields.String(load_default=None, allow_none=True)
 
 
@@ -62,7 +63,7 @@ class LocalRuleChange(Schema):
     proposes = fields.String(load_default=None, validate=validate.OneOf(rules.PROPOSABLE))
     basis = fields.String(load_default=None, allow_none=True)
     active = fields.Boolean(load_default=None)
-    description = fields.String(load_default=None)
+    description = Text(load_default=None)
     note = fields.String(required=True, metadata={"description": "why: kept with the version"})
 
 
@@ -145,7 +146,7 @@ class AccountabilityCaseIn(Schema):
     kind = fields.String(required=True, metadata={"description": ", ".join(rules.MISCONDUCT)})
     complaints = fields.List(fields.Integer(), load_default=list)
     findings = fields.List(fields.Integer(), load_default=list)
-    summary = fields.String(required=True)
+    summary = Text(required=True)
     district_office = fields.String(
         required=True, metadata={"description": "the district office handling it with us"}
     )
@@ -153,7 +154,7 @@ class AccountabilityCaseIn(Schema):
 
 
 class DistrictOpinionIn(Schema):
-    opinion = fields.String(required=True)
+    opinion = Text(required=True)
     given_by = fields.String(required=True, metadata={"description": "who in the district"})
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.inspection.domain import sanctions as rules
 from services.inspection.handlers import sanctions as handlers
 from shared import auth
 from shared.pagination import PageQuery, decode_id_cursor, page
+from shared.schemas import TEXT_MAX, Schema
 from shared.web import runtime, unit_of_work, unit_scope
 
 sanctions_blp = Blueprint(
@@ -29,7 +30,7 @@ history_blp = Blueprint(
     description="A window's history of sanctions, in one query",
 )
 READERS = ("authority", "center", "inspector", "unit", "integrator")
-TEXT = validate.Length(min=1)
+TEXT = validate.Length(min=1, max=TEXT_MAX)
 IDS = {"load_default": list, "metadata": {"description": "ids at this window"}}
 
 

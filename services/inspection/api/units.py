@@ -6,11 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from services.inspection.handlers import units as handlers
 from services.inspection.schemas import UnitOut
 from shared import auth
+from shared.schemas import Schema
 from shared.web import unit_of_work
 
 units = Blueprint(

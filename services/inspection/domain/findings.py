@@ -248,6 +248,24 @@ def check_correction(
         )
 
 
+def configured_days(configured: str | None) -> int:
+    """`FINDING_RECTIFICATION_DAYS` as set, or the default when it is not; a ValueError when it
+    is not a whole number of working days in range (the caller logs it and uses the default)."""
+    if configured is None or not configured.strip():
+        return RECTIFICATION_WORKDAYS
+    try:
+        days = int(configured)
+    except ValueError:
+        raise ValueError(
+            f"FINDING_RECTIFICATION_DAYS is a whole number, not {configured!r}"
+        ) from None
+    if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
+        raise ValueError(
+            f"FINDING_RECTIFICATION_DAYS is 1..{MAX_RECTIFICATION_WORKDAYS}, not {days}"
+        )
+    return days
+
+
 def rectification_days(requested: int | None, configured: int) -> int:
     days = configured if requested is None else requested
     if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:

@@ -46,7 +46,9 @@ TRIGGERS = tuple(ALLOWED)
 PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
     "concentrated_complaints": {"complaints": (1, 100, 3), "days": (1, 366, 30)},
     "serious_finding": {"days": (1, 366, 30)},
-    "ranked_last": {"months": (1, 12, 2)},
+    # A window nobody rated that month has no place to lose: `min_evaluations` is how many of
+    # the public's evaluations a window needs for its place to count as last.
+    "ranked_last": {"months": (1, 12, 2), "min_evaluations": (1, 1000, 1)},
     "order_overdue": {},
 }
 TOP_SEVERITY = "serious"
@@ -90,12 +92,31 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A window's place in a published month: its rank and how many evaluations it rests on."""
+
+    window_id: int
+    rank: int
+    evaluations: int
+
+
+@dataclass(frozen=True)
 class MonthRanking:
-    """A published month: how many windows it ranked and which shared the last rank."""
+    """A published month, every window's place in it."""
 
     month: str
-    windows: int
-    last: frozenset[int]
+    places: tuple[Place, ...]
+
+    def last(self, min_evaluations: int) -> frozenset[int]:
+        """The windows sharing the worst rank among those evaluated at least `min_evaluations`
+        times. The ranking lists unrated windows last, but a window nobody rated was not
+        ranked last by anyone; and with fewer than two rated windows, or all of them tied,
+        there is no last place."""
+        rated = [p for p in self.places if p.evaluations >= min_evaluations]
+        ranks = {p.rank for p in rated}
+        if len(rated) < 2 or len(ranks) < 2:
+            return frozenset()
+        return frozenset(p.window_id for p in rated if p.rank == max(ranks))
 
 
 @dataclass(frozen=True)
@@ -209,18 +230,20 @@ def serious_finding(rule: Rule, facts: Facts, today: date, used: frozenset[str])
 
 def ranked_last(rule: Rule, facts: Facts, today: date, used: frozenset[str]) -> list[Candidate]:
     """Windows ranked last in the latest published month and in the K-1 calendar months before
-    it, running. A ranking of one window has no last place. Months counted by an earlier
-    proposal of this rule for the window do not count again."""
-    k = rule.params["months"]
-    by_month = {r.month: r for r in facts.rankings if r.windows >= 2}
-    if not by_month:
+    it, running; last among the windows the public rated at least `min_evaluations` times (see
+    `MonthRanking.last`). Months counted by an earlier proposal of this rule for the window do
+    not count again."""
+    params = with_defaults(rule.trigger, rule.params)
+    k = params["months"]
+    last = {r.month: r.last(params["min_evaluations"]) for r in facts.rankings}
+    if not last:
         return []
-    latest = max(by_month)
+    latest = max(last)
     candidates = []
-    for window_id in sorted(by_month[latest].last):
+    for window_id in sorted(last[latest]):
         streak: list[str] = []
         month: str | None = latest
-        while month in by_month and window_id in by_month[month].last:
+        while month in last and window_id in last[month]:
             if f"month:{window_id}:{month}" in used:
                 break
             streak.append(month)
@@ -322,6 +345,14 @@ def check_params(trigger: str, params: Mapping[str, Any] | None) -> dict[str, in
             raise Invalid(f"params.{name} is a whole number from {least} to {most}", field="params")
         checked[name] = value
     return checked
+
+
+def with_defaults(trigger: str, params: Mapping[str, Any]) -> dict[str, int]:
+    """A stored version's parameters, each one it predates at its default (a parameter added
+    to a trigger later applies to earlier versions as its default says)."""
+    return {
+        name: int(params.get(name, default)) for name, (_, _, default) in PARAMS[trigger].items()
+    }
 
 
 def check_proposes(trigger: str, proposes: str, basis: str | None) -> str:

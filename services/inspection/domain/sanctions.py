@@ -13,8 +13,9 @@ deleted: a correction is a new entry naming the one it corrects.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -25,7 +26,9 @@ SERIOUS = "TJ-8.2"  # suspension; termination
 
 RECTIFICATION_WORKDAYS = 10  # the hall's default; SANCTION_RECTIFICATION_DAYS overrides it
 MAX_RECTIFICATION_WORKDAYS = 60
-CONCENTRATED_COMPLAINTS = 3  # SANCTION_SUSPENSION_COMPLAINTS overrides it
+# What "concentrated complaints" means when a suspension is decided: the current version of this
+# local rule (N upheld complaints within M days), the same one that proposes suspensions.
+CONCENTRATION_RULE = "LR-COMPLAINTS-30D"
 
 IN_SERVICE = frozenset({"active", "suspended"})
 
@@ -77,6 +80,20 @@ class Ground:
     window_id: int
     counts: bool  # an open finding / an upheld complaint not corrected since
     serious: bool = False  # a finding of the top severity
+    on: date | None = None  # the day a complaint was upheld
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """Concentrated complaints (TJ-8.2): at least `complaints` upheld within the last `days`
+    days (today counts, the day `days` days ago does not), as CONCENTRATION_RULE says now."""
+
+    complaints: int
+    days: int
+
+    def counted(self, upheld_on: Iterable[date | None], today: date) -> int:
+        since = today - timedelta(days=self.days)
+        return sum(1 for on in upheld_on if on is not None and since < on <= today)
 
 
 def text(value: str | None, field: str, what: str) -> str:
@@ -93,6 +110,24 @@ def basis(kind: Kind, given: str | None) -> str:
     if named != rule:
         raise Invalid(f"a {kind.value} is imposed under {rule}, not {named!r}", field="basis")
     return rule
+
+
+def configured_days(configured: str | None) -> int:
+    """`SANCTION_RECTIFICATION_DAYS` as set, or the default when it is not; a ValueError when it
+    is not a whole number of working days in range (the caller logs it and uses the default)."""
+    if configured is None or not configured.strip():
+        return RECTIFICATION_WORKDAYS
+    try:
+        days = int(configured)
+    except ValueError:
+        raise ValueError(
+            f"SANCTION_RECTIFICATION_DAYS is a whole number, not {configured!r}"
+        ) from None
+    if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
+        raise ValueError(
+            f"SANCTION_RECTIFICATION_DAYS is 1..{MAX_RECTIFICATION_WORKDAYS}, not {days}"
+        )
+    return days
 
 
 def rectification_days(asked: int | None, configured: int) -> int:
@@ -122,9 +157,11 @@ def check_grounds(
     window_id: int,
     findings: dict[int, Ground | None],
     complaints: dict[int, Ground | None],
+    proposed: bool = False,
 ) -> None:
     """Each step rests on problems found at that window: findings still standing, complaints
-    upheld (TJ-8.1, TJ-8.2)."""
+    upheld (TJ-8.1, TJ-8.2), or the facts of the rules' open proposal it decides (a window
+    ranked last months running, TJ-8.1)."""
     for field, grounds, what in (
         ("findings", findings, "finding (not withdrawn)"),
         ("complaints", complaints, "upheld complaint (not corrected)"),
@@ -139,7 +176,7 @@ def check_grounds(
                 )
             if not ground.counts:
                 raise Invalid(f"{field[:-1]} {ref} is not a standing {what}", field=field)
-    if not findings and not complaints:
+    if not findings and not complaints and not proposed:
         raise RuleViolation(
             f"a {kind.value} rests on the problems found: name the findings or complaints "
             f"({BASIS[kind]})",
@@ -175,21 +212,27 @@ def check_suspension(
     window_id: int,
     suspended: bool,
     serious_finding: bool,
-    complaints: int,
-    threshold: int,
-    earlier_order: bool,
+    complaints: Iterable[date | None],
+    concentration: Concentration,
+    today: date,
+    open_order: bool,
+    proposed: bool = False,
 ) -> None:
     """Serious problems or concentrated complaints suspend at once; otherwise the ladder is
-    climbed first: an order to rectify before a suspension (TJ-8.2)."""
+    climbed first: an order to rectify, still open, before a suspension (TJ-8.2). `complaints`
+    are the days the named complaints were upheld; `proposed` is an open proposal of the rules
+    to suspend this window, which the decision answers."""
     if suspended:
-        raise Conflict(f"window {window_id} is suspended already", field="window_id")
-    if not (serious_finding or complaints >= threshold or earlier_order):
+        raise Conflict(f"window {window_id} is suspended already", rule=SERIOUS, field="window_id")
+    counted = concentration.counted(complaints, today)
+    if not (serious_finding or counted >= concentration.complaints or open_order or proposed):
         raise RuleViolation(
             "a suspension is for serious problems (a finding of severity serious) or "
-            f"concentrated complaints (at least {threshold} upheld); otherwise order "
-            "rectification first (TJ-8.2)",
+            f"concentrated complaints (at least {concentration.complaints} upheld within "
+            f"{concentration.days} days, {CONCENTRATION_RULE}; {counted} named), or follows an "
+            "open rectification order; otherwise order rectification first (TJ-8.2)",
             rule=SERIOUS,
-            field="findings",
+            field="complaints" if counted else "findings",
         )
 
 
@@ -253,6 +296,18 @@ def verify(status: str, accepted: bool, note: str) -> Status:
     if not accepted and not note.strip():
         raise Invalid("say what is still wrong", field="note")
     return Status.VERIFIED if accepted else Status.OPEN
+
+
+def check_not_terminated(order_id: int, terminated: bool) -> None:
+    """A terminated window is at the ladder's end: its orders are no longer reported rectified
+    nor verified, and nothing of it is lifted (TJ-8.2)."""
+    if terminated:
+        raise RuleViolation(
+            f"the window of order {order_id} is terminated: its rectification is no longer "
+            "reported or verified (TJ-8.2)",
+            rule=SERIOUS,
+            field="order_id",
+        )
 
 
 def check_lift(suspension_status: str, order_status: str | None) -> Status:

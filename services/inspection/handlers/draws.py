@@ -32,10 +32,13 @@ PLAN_NAMES = {Kind.SAMPLING: "sampling plan", Kind.SPOT_CHECK: "spot check"}
 
 @dataclass(frozen=True)
 class Viewer:
-    """What the caller may see: spot checks, and every unit's cases or only one unit's."""
+    """What the caller may see: spot checks, and every unit's cases or only one unit's; the
+    public (no token, or a role that reads no draw) sees only what a draw's verification shows
+    anyone."""
 
     spot_checks: bool
     unit: str | None = None
+    public: bool = False
 
 
 # ---- inspectors -----------------------------------------------------------------------------
@@ -156,6 +159,8 @@ def create_sampling_plan(
 def create_spot_check(
     uow: UnitOfWork, body: dict[str, Any], today: date | None = None
 ) -> dict[str, Any]:
+    """The check, its seed's source and its population committed now, before the seed's value
+    is published: its draw is made from this population or refused (TJ-7.4)."""
     values = rules.spot_check_plan(body, today or clock.today())
     return _create(uow, Kind.SPOT_CHECK, values, contracts.SPOT_CHECK_PLANNED)
 
@@ -163,9 +168,17 @@ def create_spot_check(
 def _create(uow: UnitOfWork, kind: Kind, values: dict[str, Any], event: Any) -> dict[str, Any]:
     values |= {"created_by": uow.actor or "unknown", "created_at": clock.now()}
     with uow:
+        if kind is Kind.SPOT_CHECK:
+            population, _ = _population(uow, kind, None)
+            values |= {
+                "population": population,
+                "population_digest": rules.digest(population),
+                "population_at": values["created_at"],
+            }
         plan_id = insert_returning_id(uow.session, PLANS[kind], values)
         shown = _plan_view(uow, kind, _plan(uow, kind, plan_id))
-        # The event carries what its contract names: a spot check's days stay out of it.
+        # The event carries what its contract names: a spot check's days (and the population's
+        # windows) stay out of it; its population's digest is published.
         data = {name: shown[name] for name in event.schema._declared_fields if name in shown}
         data |= {"plan_id": plan_id, "at": values["created_at"]}
         uow.emit(event.name, subject=str(plan_id), data=data)
@@ -192,7 +205,24 @@ def _current(uow: UnitOfWork, kind: Kind, plan_id: int) -> Any:
 def _plan_view(uow: UnitOfWork, kind: Kind, row: Any) -> dict[str, Any]:
     current = _current(uow, kind, row.id)
     rate = rules.rate_text(row.rate) if row.rate is not None else None
-    return {**row._mapping, "rate": rate, "current_draw_id": current.id if current else None}
+    shown = {**row._mapping, "rate": rate, "current_draw_id": current.id if current else None}
+    if kind is Kind.SPOT_CHECK:
+        shown.pop("population", None)
+        shown["population_covers"] = rules.SPOT_CHECK_POPULATION
+    return shown
+
+
+def _commitment(kind: Kind, plan: Any) -> dict[str, Any] | None:
+    """The population a spot check committed when planned; None for sampling (its population
+    is the cases completed in a period closed before the draw day) and for checks planned
+    before populations were committed."""
+    if kind is not Kind.SPOT_CHECK or plan.population_digest is None:
+        return None
+    return {
+        "digest": plan.population_digest,
+        "covers": rules.SPOT_CHECK_POPULATION,
+        "at": plan.population_at,
+    }
 
 
 def get_plan(uow: UnitOfWork, kind: Kind, plan_id: int) -> dict[str, Any]:
@@ -215,6 +245,7 @@ def list_plans(uow: UnitOfWork, kind: Kind, before: int | None, limit: int) -> l
 def _population(uow: UnitOfWork, kind: Kind, plan: Any) -> tuple[dict[str, Any], dict[int, str]]:
     """The population as of now, and each sampled case's unit (whose case it is)."""
     if kind is Kind.SAMPLING:
+        assert plan is not None
         cases = orm.cases.c
         rows = uow.session.execute(
             select(cases.case_id, cases.window_id, cases.unit_code).where(
@@ -250,6 +281,8 @@ def draw(
         last_day = date.fromisoformat(plan.days[-1]) if kind is Kind.SPOT_CHECK else None
         rules.check_draw_day(plan.draw_on, today, last_day)
         population, case_units = _population(uow, kind, plan)
+        if kind is Kind.SPOT_CHECK:
+            rules.check_committed(plan.population, population)
         record = Draw(
             kind,
             plan_id,
@@ -357,6 +390,7 @@ def _summary(row: Any) -> dict[str, Any]:
 def _draw_view(uow: UnitOfWork, row: Any, viewer: Viewer) -> dict[str, Any]:
     plan = _plan(uow, Kind(row.kind), row.plan_id)
     shown = {**_summary(row), "title": plan.title, "checklist": plan.checklist}
+    shown["population_commitment"] = _commitment(Kind(row.kind), plan)
     if row.kind == Kind.SAMPLING.value:
         shown["cases"] = _cases_drawn(uow, row.id, viewer.unit)
     else:
@@ -433,23 +467,42 @@ def list_draws(
 
 def verify(uow: UnitOfWork, draw_id: int, viewer: Viewer) -> dict[str, Any]:
     """Re-run the draw from its record alone, and say whether today's data would give the
-    same population (a case completed late, an inspector registered since)."""
+    same population (a case completed late, an inspector registered since) and whether it is
+    the population a spot check committed before its seed.
+
+    Anyone may verify, and sees as much as the draw's content may be shown to them:
+    - a spot check is unannounced: until its last day has passed only the authority and the
+      inspectors know it exists (404 for anyone else); after that its whole record is public;
+    - a sampling draw's verdict, seed and digests are public; the cases it drew are shown as
+      its draw is (a unit its own, the public none), and its whole record to the hall's
+      overseers."""
+    today = clock.today()
     with uow:
-        row = _draw_row(uow, draw_id, viewer)
+        row = _draw_row(uow, draw_id)
         kind = Kind(row.kind)
+        plan = _plan(uow, kind, row.plan_id)
+        over = kind is Kind.SPOT_CHECK and rules.is_over(plan.days, today)
+        if kind is Kind.SPOT_CHECK and not (viewer.spot_checks or over):
+            raise NotFound(f"no draw {draw_id}")
+        whole = kind is Kind.SPOT_CHECK or (viewer.unit is None and not viewer.public)
         record = Draw(
             kind, row.plan_id, row.seed_source, row.seed_value, row.parameters, row.population
         )
         result = rules.verify(
             record, row.seed, row.population_digest, row.selection, row.draw_digest
         )
-        now, _ = _population(uow, kind, _plan(uow, kind, row.plan_id))
+        now, _ = _population(uow, kind, plan)
         mine = _own_cases(uow, row.id, viewer.unit)
+        commitment = _commitment(kind, plan)
     selection = result.selection
-    if mine is not None and selection is not None:
-        selection = rules.only_cases(selection, mine)
+    if not whole:  # a unit sees its own cases drawn, the public none
+        selection = None if mine is None or selection is None else rules.only_cases(selection, mine)
+    if commitment is not None:
+        commitment["matches"] = commitment["digest"] == row.population_digest
     return {
         "draw_id": row.id,
+        "kind": row.kind,
+        "plan_id": row.plan_id,
         "verified": result.verified,
         "checks": {
             "seed": result.seed_matches,
@@ -458,13 +511,23 @@ def verify(uow: UnitOfWork, draw_id: int, viewer: Viewer) -> dict[str, Any]:
             "draw_digest": result.digest_matches,
         },
         "problem": result.problem,
+        "seed_source": row.seed_source,
+        "seed_value": row.seed_value,
         "seed": record.seed,
         "population_digest": row.population_digest,
         "draw_digest": row.draw_digest,
         "selection": selection,
         "population_digest_now": rules.digest(now),
         "population_matches_now": rules.digest(now) == row.population_digest,
+        "population_commitment": commitment,
+        "record": _record(row) if whole else None,
     }
+
+
+def _record(row: Any) -> dict[str, Any]:
+    """What re-runs the draw with the few lines of Python in domain/draws.py."""
+    keys = ("kind", "plan_id", "seed_source", "seed_value", "parameters", "population")
+    return {**{key: row._mapping[key] for key in keys}, "selection": row.selection}
 
 
 def _own_cases(uow: UnitOfWork, draw_id: int, unit: str | None) -> set[int] | None:

@@ -3,6 +3,7 @@ in working days (TJ-8.1), withdrawn but never deleted; a missed deadline is anno
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from datetime import date
@@ -26,9 +27,17 @@ P = tables.guidance_problems
 V = tables.guidance_visits
 
 
+log = logging.getLogger(__name__)
+
+
 def configured_days() -> int:
-    """The hall's rectification deadline (`FINDING_RECTIFICATION_DAYS`), else 10 working days."""
-    return int(os.environ.get("FINDING_RECTIFICATION_DAYS", rules.RECTIFICATION_WORKDAYS))
+    """The hall's rectification deadline (`FINDING_RECTIFICATION_DAYS`), else 10 working days. A
+    wrong setting is logged and the default used: it never fails the inspector's record."""
+    try:
+        return rules.configured_days(os.environ.get("FINDING_RECTIFICATION_DAYS"))
+    except ValueError as exc:
+        log.error("%s; using %d working days", exc, rules.RECTIFICATION_WORKDAYS)
+        return rules.RECTIFICATION_WORKDAYS
 
 
 def _window(uow: UnitOfWork, window_id: int, unit: str | None) -> Any:

@@ -46,6 +46,14 @@ def list_rules(uow: UnitOfWork, active: bool | None = None) -> list[dict[str, An
         return [dict(row._mapping) for row in uow.session.execute(query)]
 
 
+def current_params(uow: UnitOfWork, rule_id: str, trigger: str) -> dict[str, int]:
+    """The parameters of the rule's latest version (active or paused), each parameter its
+    trigger's default where the rule does not set it, or where there is no such rule."""
+    query = _current().where(R.c.rule_id == rule_id, R.c.trigger == trigger)
+    row = uow.session.execute(query).first()
+    return rules.with_defaults(trigger, row.params if row is not None else {})
+
+
 def get_rule(uow: UnitOfWork, rule_id: str) -> dict[str, Any]:
     """The rule at its latest version, with every version before it."""
     with uow:
@@ -284,7 +292,8 @@ SWEEPS: tuple[Sweep, ...] = (Sweep("sanction-proposals", 3600, proposal_sweep),)
 
 def _rule(row: Any) -> Rule:
     m = row._mapping
-    return Rule(m["rule_id"], m["version"], m["trigger"], m["params"], m["proposes"], m["basis"])
+    params = rules.with_defaults(m["trigger"], m["params"])
+    return Rule(m["rule_id"], m["version"], m["trigger"], params, m["proposes"], m["basis"])
 
 
 def _used(uow: UnitOfWork, rule_id: str) -> frozenset[str]:
@@ -329,23 +338,20 @@ def _findings(uow: UnitOfWork, since: date) -> list[rules.Finding]:
 
 
 def _rankings(uow: UnitOfWork) -> list[rules.MonthRanking]:
+    """The latest 13 published months, every window's place and evaluations in each."""
     entries = orm_evaluations.ranking_entries
-    months: dict[str, list[tuple[int, int]]] = {}
-    query = select(entries.c.month, entries.c.window_id, entries.c.rank).where(
+    months: dict[str, list[rules.Place]] = {}
+    query = select(entries.c.month, entries.c.window_id, entries.c.rank, entries.c.evaluations)
+    query = query.where(
         entries.c.month.in_(
             select(orm_evaluations.rankings.c.month)
             .order_by(orm_evaluations.rankings.c.month.desc())
             .limit(13)
         )
     )
-    for month, window_id, rank in uow.session.execute(query):
-        months.setdefault(month, []).append((window_id, rank))
-    ranked = []
-    for month, placed in months.items():
-        bottom = max(rank for _, rank in placed)
-        last = frozenset(w for w, rank in placed if rank == bottom)
-        ranked.append(rules.MonthRanking(month, len(placed), last))
-    return ranked
+    for month, window_id, rank, evaluations in uow.session.execute(query):
+        months.setdefault(month, []).append(rules.Place(window_id, rank, evaluations))
+    return [rules.MonthRanking(month, tuple(places)) for month, places in months.items()]
 
 
 def _orders(uow: UnitOfWork, today: date) -> list[rules.Order]:
@@ -542,8 +548,10 @@ def _decide(
             "findings": row.findings,
             "complaints": row.complaints,
             "decided_by": actor,
+            "case_id": row.id,
         }
-        uow.emit(event.name, subject=str(row.window_id), data=sanction)
+        # The case is the subject: apart from the ladder's sanctions, whose subjects are their ids.
+        uow.emit(event.name, subject=f"accountability:{row.id}", data=sanction)
 
 
 def _outcomes(uow: UnitOfWork, case_id: int) -> list[Any]:

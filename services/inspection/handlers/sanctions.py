@@ -4,13 +4,14 @@ confirmed when a deadline passed unrectified. A missed deadline is announced onc
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
 
-from services.inspection import contracts, orm, orm_complaints, orm_findings
+from services.inspection import contracts, orm, orm_complaints, orm_findings, orm_proposals
 from services.inspection import contracts_sanctions as events
 from services.inspection import orm_sanctions as tables
 from services.inspection.domain import sanctions as rules
@@ -23,16 +24,17 @@ from shared.service import ServiceRuntime, Sweep
 
 S = tables.sanctions
 R = tables.order_reports
+log = logging.getLogger(__name__)
 
 
 def configured_days() -> int:
-    """The hall's deadline (`SANCTION_RECTIFICATION_DAYS`), else 10 working days."""
-    return int(os.environ.get("SANCTION_RECTIFICATION_DAYS", rules.RECTIFICATION_WORKDAYS))
-
-
-def concentrated_complaints() -> int:
-    """Upheld complaints that suspend at once (`SANCTION_SUSPENSION_COMPLAINTS`), else 3."""
-    return int(os.environ.get("SANCTION_SUSPENSION_COMPLAINTS", rules.CONCENTRATED_COMPLAINTS))
+    """The hall's deadline (`SANCTION_RECTIFICATION_DAYS`), else 10 working days. A wrong
+    setting is logged and the default used: it never fails the authority's decision."""
+    try:
+        return rules.configured_days(os.environ.get("SANCTION_RECTIFICATION_DAYS"))
+    except ValueError as exc:
+        log.error("%s; using %d working days", exc, rules.RECTIFICATION_WORKDAYS)
+        return rules.RECTIFICATION_WORKDAYS
 
 
 # Reading
@@ -149,10 +151,15 @@ def _window(uow: UnitOfWork, window_id: int) -> Any:
     return uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
 
 
+def _terminated(uow: UnitOfWork, window_id: int) -> bool:
+    return any(r.kind == Kind.TERMINATION for r in _ladder(uow, window_id))
+
+
 def _check_window(uow: UnitOfWork, window_id: int, kind: Kind) -> Any:
     window = _window(uow, window_id)
-    ended = any(r.kind == Kind.TERMINATION for r in _ladder(uow, window_id))
-    rules.check_window(window_id, window.state if window else None, kind, ended)
+    rules.check_window(
+        window_id, window.state if window else None, kind, _terminated(uow, window_id)
+    )
     return window
 
 
@@ -170,7 +177,8 @@ def _grounds(
         .all()
     )
     for c in uow.session.execute(select(C).where(C.c.id.in_(complaints))):
-        heard[c.id] = Ground(c.window_id, c.status == "upheld" and c.id not in corrected)
+        standing = c.status == "upheld" and c.id not in corrected
+        heard[c.id] = Ground(c.window_id, standing, on=c.decided_on)
     return found, heard
 
 
@@ -178,8 +186,9 @@ def _grounded(uow: UnitOfWork, kind: Kind, window_id: int, body: dict[str, Any])
     findings = sorted(set(body.get("findings") or []))
     complaints = sorted(set(body.get("complaints") or []))
     found, heard = _grounds(uow, findings, complaints)
-    rules.check_grounds(kind, window_id, found, heard)
-    return findings, complaints, found
+    proposed = _proposed(uow, body.get("proposal_id"), kind, window_id)
+    rules.check_grounds(kind, window_id, found, heard, proposed)
+    return findings, complaints, found, heard, proposed
 
 
 def _insert(uow: UnitOfWork, window: Any, kind: Kind, values: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +279,7 @@ def record_interview(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
     kind = Kind.INTERVIEW
     with uow:
         window = _check_window(uow, body["window_id"], kind)
-        findings, complaints, _ = _grounded(uow, kind, window.id, body)
+        findings, complaints, _, _, _ = _grounded(uow, kind, window.id, body)
         _check_correction(uow, kind, window.id, body.get("corrects_id"))
         rules.check_held_on(body["held_on"], clock.today())
         values = {
@@ -315,7 +324,7 @@ def order_rectification(
     kind = Kind.RECTIFICATION
     with uow:
         window = _check_window(uow, body["window_id"], kind)
-        findings, complaints, _ = _grounded(uow, kind, window.id, body)
+        findings, complaints, _, _, _ = _grounded(uow, kind, window.id, body)
         _check_correction(uow, kind, window.id, body.get("corrects_id"))
         rules.basis(kind, body.get("basis"))
         values = _order_values(uow, window, body, calendar)
@@ -360,6 +369,7 @@ def report_rectification(
         row = _entry(uow, order_id, unit, Kind.RECTIFICATION)
         if unit is not None and unit != row.unit_code:
             raise NotFound(f"no rectification {order_id}")  # a co-located unit was not ordered
+        rules.check_not_terminated(order_id, _terminated(uow, row.window_id))
         status = rules.report(row.status)
         text = rules.text(summary, "summary", "how the problems were put right")
         now, today = clock.now(), clock.today()
@@ -383,6 +393,7 @@ def verify_rectification(uow: UnitOfWork, order_id: int, body: dict[str, Any]) -
     or rejects it saying what is still wrong; the deadline stays (TJ-8.2)."""
     with uow:
         row = _entry(uow, order_id, None, Kind.RECTIFICATION)
+        rules.check_not_terminated(order_id, _terminated(uow, row.window_id))
         note = (body.get("note") or "").strip()
         status = rules.verify(row.status, body["accepted"], note)
         verdict = {"accepted": body["accepted"], "note": note or None, "verified_at": clock.now()}
@@ -425,6 +436,30 @@ def _lift_suspensions(uow: UnitOfWork, order: dict[str, Any], note: str) -> None
         uow.emit(contracts.SANCTION_LIFTED.name, subject=str(row["id"]), data=data)
 
 
+OPEN_ORDER = (Status.OPEN.value, Status.REPORTED.value)  # a verified order is done: no ground
+
+
+def _concentration(uow: UnitOfWork) -> rules.Concentration:
+    """The current version of the rule that says what concentrated complaints are (TJ-8.2), so a
+    suspension it proposes is one the authority can decide."""
+    from services.inspection.handlers import proposals
+
+    params = proposals.current_params(uow, rules.CONCENTRATION_RULE, "concentrated_complaints")
+    return rules.Concentration(params["complaints"], params["days"])
+
+
+def _proposed(uow: UnitOfWork, proposal_id: int | None, kind: Kind, window_id: int) -> bool:
+    """The decision answers an open proposal of the rules to take this step at this window: the
+    rule's facts were grounds when it was made (`settle` checks the rest)."""
+    if proposal_id is None:
+        return False
+    P = orm_proposals.sanction_proposals
+    row = uow.session.execute(
+        select(P.c.kind, P.c.window_id, P.c.status).where(P.c.id == proposal_id)
+    ).first()
+    return row is not None and (row.kind, row.window_id, row.status) == (kind, window_id, "open")
+
+
 def suspend(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays) -> dict[str, Any]:
     """The authority suspends the window's delegated business for serious problems or
     concentrated complaints (TJ-8.2); the suspension waits on a rectification order, named or
@@ -432,15 +467,17 @@ def suspend(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays) -> dic
     kind = Kind.SUSPENSION
     with uow:
         window = _check_window(uow, body["window_id"], kind)
-        findings, complaints, found = _grounded(uow, kind, window.id, body)
+        findings, complaints, found, heard, proposed = _grounded(uow, kind, window.id, body)
         ladder = _ladder(uow, window.id)
         rules.check_suspension(
             window.id,
             any(r.kind == kind and r.status == Status.IN_FORCE for r in ladder),
             any(g is not None and g.serious for g in found.values()),
-            len(complaints),
-            concentrated_complaints(),
-            any(r.kind == Kind.RECTIFICATION and r.status != Status.CORRECTED for r in ladder),
+            [g.on for g in heard.values() if g is not None],
+            _concentration(uow),
+            clock.today(),
+            any(r.kind == Kind.RECTIFICATION and r.status in OPEN_ORDER for r in ladder),
+            proposed,
         )
         reason = rules.text(body.get("reason"), "reason", "why the window is suspended")
         order_id = body.get("order_id")

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import NoResultFound
 
 from services.registry import contracts, orm, repository
@@ -21,8 +21,18 @@ from shared.events import CloudEvent, EventType
 log = logging.getLogger(__name__)
 
 
+# Marks a withdrawal kept as a row of its own (never counted: it is withdrawn by itself), so an
+# imposition that arrives after the withdrawal of it (redelivered late) is stored withdrawn.
+WITHDRAWAL = "withdrawal"
+# A sanction whose lifting withdraws its violation: an accountability outcome corrected to no
+# fault (TJ-8.3) was never a fault. A lifted suspension stays a violation: the problems were
+# found, then rectified (TJ-4.3 asks whether a violation was ever recorded).
+WITHDRAWN_WHEN_LIFTED = frozenset({"accountability"})
+
+
 def remember_violation(uow: UnitOfWork, event: CloudEvent, kind: str) -> None:
     data = event.data
+    ref = _ref(data)
     uow.session.execute(
         insert(orm.violations).values(
             unit_code=data["unit_code"],
@@ -32,28 +42,68 @@ def remember_violation(uow: UnitOfWork, event: CloudEvent, kind: str) -> None:
             summary=data.get("summary") or data.get("reason", ""),
             source_event_id=event.id,
             recorded_at=event.time,
-            ref=_ref(data),
-            withdrawn_by=None,
+            ref=ref,
+            withdrawn_by=_withdrawn_since(uow, ref, event),
         )
     )
 
 
 def _ref(data: dict[str, Any]) -> str | None:
+    """The inspection record a violation comes from. Accountability cases are numbered apart
+    from the ladder's sanctions, so `accountability:<case>` never names a ladder step."""
+    if data.get("kind") == "accountability":
+        return f"accountability:{data.get('case_id') or data['sanction_id']}"
     for kind in ("finding", "sanction"):
         if data.get(f"{kind}_id") is not None:
             return f"{kind}:{data[f'{kind}_id']}"
     return None
 
 
+def _withdrawn_since(uow: UnitOfWork, ref: str | None, event: CloudEvent) -> str | None:
+    """The withdrawal, already received, of what this event records (made after it)."""
+    if ref is None:
+        return None
+    table = orm.violations
+    return uow.session.execute(
+        select(table.c.source_event_id)
+        .where(table.c.ref == ref, table.c.kind == WITHDRAWAL, table.c.recorded_at >= event.time)
+        .order_by(table.c.recorded_at)
+        .limit(1)
+    ).scalar()
+
+
 def withdraw_violation(uow: UnitOfWork, event: CloudEvent) -> None:
-    """A finding withdrawn by inspection no longer counts against the unit (TJ-4.3); the row
-    stays, marked, for the record."""
+    """A finding withdrawn, or an accountability sanction lifted, by inspection no longer counts
+    against the unit (TJ-4.3): every record of it made up to the withdrawal is marked, the rows
+    stay for the record. The withdrawal is kept too, for a record that arrives after it."""
     ref = _ref(event.data)
+    if ref is None:
+        log.warning("%s %s names no inspection record; nothing withdrawn", event.type, event.id)
+        return
     table = orm.violations
     uow.session.execute(
         update(table)
-        .where(table.c.ref == ref, table.c.withdrawn_by.is_(None))
+        .where(
+            table.c.ref == ref,
+            table.c.kind != WITHDRAWAL,
+            table.c.withdrawn_by.is_(None),
+            table.c.recorded_at <= event.time,
+        )
         .values(withdrawn_by=event.id)
+    )
+    data = event.data
+    uow.session.execute(
+        insert(orm.violations).values(
+            unit_code=data.get("unit_code") or "",
+            window_id=data.get("window_id"),
+            kind=WITHDRAWAL,
+            rule=data.get("rule") or data.get("basis", ""),
+            summary=data.get("reason") or data.get("summary") or "withdrawn",
+            source_event_id=event.id,
+            recorded_at=event.time,
+            ref=ref,
+            withdrawn_by=event.id,
+        )
     )
 
 
@@ -65,15 +115,21 @@ EFFECTS: dict[str, tuple[Callable[[Window, dict[str, Any]], Window | None], Even
 
 
 def apply_sanction(uow: UnitOfWork, event: CloudEvent) -> None:
-    remember_violation(uow, event, "sanction")
-    effect = EFFECTS.get(event.data["kind"])
+    kind = event.data["kind"]
+    remember_violation(uow, event, "accountability" if kind == "accountability" else "sanction")
+    effect = EFFECTS.get(kind)
     if effect is not None:
         change, result = effect
         _change_window(uow, event, change, result)
 
 
 def lift_sanction(uow: UnitOfWork, event: CloudEvent) -> None:
-    if event.data["kind"] == "suspension":
+    """A suspension lifted reinstates the window (TJ-8.2); an accountability sanction lifted
+    (its outcome corrected to no fault) withdraws its violation (TJ-4.3)."""
+    kind = event.data["kind"]
+    if kind in WITHDRAWN_WHEN_LIFTED:
+        withdraw_violation(uow, event)
+    if kind == "suspension":
         _change_window(uow, event, window_life.reinstate, contracts.WINDOW_REINSTATED)
 
 
