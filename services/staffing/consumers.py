@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from services.staffing import orm
-from services.staffing.domain.assessment import InputKind
+from services.staffing.domain.assessment import ENDED_STATES, PUBLISHED_STATES, InputKind
 from shared import clock
 from shared.consumer import Handler
 from shared.db import UnitOfWork, upsert, utcnow
@@ -66,9 +66,28 @@ class WindowSeen(Schema):
 
 
 def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    """The window as registry has it now, and the first days it was seen published and ended:
+    the years it is assessed in (EQ-3.2.2a), whatever order the events come in."""
     seen = WindowSeen().load(event.data)
     window_id = seen.pop("window_id")
-    values = {**seen, "id": window_id, "source_event_id": event.id}
+    known = uow.session.execute(
+        select(orm.windows.c.published_on, orm.windows.c.ended_on).where(
+            orm.windows.c.id == window_id
+        )
+    ).first()
+    published_on, ended_on = known if known else (None, None)
+    day = clock.hall_day(event.time)
+    if seen["state"] in PUBLISHED_STATES:
+        published_on = min(published_on or day, day)
+    if seen["state"] in ENDED_STATES:
+        ended_on = min(ended_on or day, day)
+    values = {
+        **seen,
+        "id": window_id,
+        "source_event_id": event.id,
+        "published_on": published_on,
+        "ended_on": ended_on,
+    }
     upsert(uow.session, orm.windows, ["id"], values)
 
 
@@ -85,6 +104,7 @@ class InspectionFactSeen(Schema):
     complaint_id = fields.Integer(load_default=None)
     finding_id = fields.Integer(load_default=None)
     sanction_id = fields.Integer(load_default=None)
+    case_id = fields.Integer(allow_none=True, load_default=None)  # a sanction for a TJ-8.3 case
     score = fields.Integer(load_default=1)
     level = fields.String(load_default="")
     severity = fields.String(load_default="")
@@ -96,6 +116,7 @@ class InspectionFactSeen(Schema):
     at = fields.AwareDateTime(load_default=None)
 
 
+ACCOUNTABILITY = "accountability"  # the sanction kind of a TJ-8.3 case concluded with a fault
 # Inspection event type → (the assessment input kind, the record it describes, its instant).
 FACTS = {
     "evaluation.submitted": (InputKind.EVALUATION, "evaluation_id", "submitted_at"),
@@ -115,11 +136,35 @@ def _fact_detail(kind: InputKind, fact: dict[str, Any]) -> str:
     return str(fact["misconduct"] or "")
 
 
+def sanction_ref(fact: dict[str, Any]) -> str:
+    """An accountability case's sanction (TJ-8.3) carries the case's id (`case_id`, and as its
+    `sanction_id`), and the ladder's sanctions (TJ-8.1, TJ-8.2) number from 1 too: keyed apart,
+    a lift of one never voids the other."""
+    if fact["kind"] == ACCOUNTABILITY:
+        return f"sanction:{ACCOUNTABILITY}:{fact.get('case_id') or fact['sanction_id']}"
+    return f"sanction:{fact['sanction_id']}"
+
+
 def inspection_fact(uow: UnitOfWork, event: CloudEvent) -> None:
     """An assessment input (EQ-3.2.2a), kept with the event it came from."""
     kind, ref_field, at_field = FACTS[".".join(event.type.split(".")[2:4])]
     fact = InspectionFactSeen().load(event.data)
-    ref = f"{ref_field.removesuffix('_id')}:{fact[ref_field]}"
+    if kind is InputKind.SANCTION:
+        ref = sanction_ref(fact)
+    else:
+        ref = f"{ref_field.removesuffix('_id')}:{fact[ref_field]}"
+    at = fact[at_field] or event.time
+    _record_fact(uow, event, ref, kind, fact, at)
+
+
+def _record_fact(
+    uow: UnitOfWork,
+    event: CloudEvent,
+    ref: str,
+    kind: InputKind,
+    fact: dict[str, Any],
+    at: datetime,
+) -> None:
     values = {
         "event_id": event.id,
         "ref": ref,
@@ -127,10 +172,11 @@ def inspection_fact(uow: UnitOfWork, event: CloudEvent) -> None:
         "staff_id": fact["staff_id"] or None,
         "window_id": fact["window_id"],
         "unit_code": fact["unit_code"],
-        "on": clock.hall_day(fact[at_field] or event.time),
+        "on": clock.hall_day(at),
+        "at": at,
         "value": fact["score"] if kind is InputKind.EVALUATION else 1,
         "detail": _fact_detail(kind, fact),
-        "voided_by": _withdrawal(uow, ref),
+        "voided_by": _withdrawal(uow, ref, at),
     }
     upsert(uow.session, orm.assessment_inputs, ["event_id"], values)
 
@@ -141,23 +187,85 @@ def inspection_fact(uow: UnitOfWork, event: CloudEvent) -> None:
 WITHDRAWAL = "withdrawal"
 
 
-def _withdrawal(uow: UnitOfWork, ref: str) -> str | None:
+def _withdrawal(uow: UnitOfWork, ref: str, at: datetime | None = None) -> str | None:
+    """The withdrawal that came first and voids this fact: one with no instant voids every fact
+    of its record, one with an instant those made before it (a sanction imposed again after
+    it was lifted stands)."""
     table = orm.assessment_inputs
-    return uow.session.execute(
-        select(table.c.event_id).where(table.c.ref == ref, table.c.kind == WITHDRAWAL)
-    ).scalar()
+    query = select(table.c.event_id).where(table.c.ref == ref, table.c.kind == WITHDRAWAL)
+    if at is not None:
+        query = query.where(or_(table.c.at.is_(None), table.c.at >= at))
+    return uow.session.execute(query.order_by(table.c.event_id).limit(1)).scalar()
 
 
-def _void(uow: UnitOfWork, ref: str, event_id: str) -> int:
+def _void(uow: UnitOfWork, ref: str, event_id: str, before: datetime | None = None) -> int:
     """Marks the standing inputs from one inspection record void (their lines stay, for the
-    record); returns how many."""
+    record); with `before`, only those from before that instant. Returns how many."""
     table = orm.assessment_inputs
-    marked: Any = uow.session.execute(
-        update(table)
-        .where(table.c.ref == ref, table.c.kind != WITHDRAWAL, table.c.voided_by.is_(None))
-        .values(voided_by=event_id)
-    )
+    where = [table.c.ref == ref, table.c.kind != WITHDRAWAL, table.c.voided_by.is_(None)]
+    if before is not None:
+        where.append(or_(table.c.at.is_(None), table.c.at <= before))
+    marked: Any = uow.session.execute(update(table).where(*where).values(voided_by=event_id))
     return int(marked.rowcount)
+
+
+def _void_or_wait(
+    uow: UnitOfWork, event: CloudEvent, ref: str, fact: dict[str, Any], at: datetime
+) -> None:
+    """Voids the record's inputs made up to `at`; when there are none yet (the event that made
+    them is still being retried), keeps a withdrawal, so that they are stored void on arrival."""
+    if _void(uow, ref, event.id, before=at):
+        return
+    withdrawal = {
+        "event_id": event.id,
+        "ref": ref,
+        "kind": WITHDRAWAL,
+        "staff_id": None,
+        "window_id": fact["window_id"],
+        "unit_code": fact["unit_code"],
+        "on": clock.hall_day(at),
+        "at": at,
+        "value": 0,
+        "detail": f"{event.type.split('.')[3]} before the input arrived",
+        "voided_by": event.id,
+    }
+    upsert(uow.session, orm.assessment_inputs, ["event_id"], withdrawal)
+
+
+class SanctionSeen(Schema):
+    """What staffing reads of `sanction.lifted` and `sanction.corrected` (SanctionV1)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    sanction_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+    corrects_id = fields.Integer(load_default=None)
+    case_id = fields.Integer(allow_none=True, load_default=None)
+    staff_id = fields.String(allow_none=True, load_default=None)
+
+
+def sanction_lifted(uow: UnitOfWork, event: CloudEvent) -> None:
+    """An accountability case's sanction is lifted when its outcome is corrected to no fault
+    (TJ-8.3): the window was not at fault, so the sanction stops counting against it (its line
+    stays, marked). A ladder sanction lifted after verified rectification (a suspension, TJ-8.2)
+    was still imposed that year and keeps counting."""
+    fact = SanctionSeen().load(event.data)
+    if fact["kind"] != ACCOUNTABILITY:
+        return
+    _void_or_wait(uow, event, sanction_ref(fact), fact, fact["at"])
+
+
+def sanction_corrected(uow: UnitOfWork, event: CloudEvent) -> None:
+    """An interview or an order corrected by a new entry: the entry it replaces stops counting
+    and the new one counts in its place, so the window bears one sanction, not two."""
+    fact = SanctionSeen().load(event.data)
+    replaced = {**fact, "sanction_id": fact["corrects_id"], "case_id": None}
+    _void_or_wait(uow, event, sanction_ref(replaced), fact, fact["at"])
+    _record_fact(uow, event, sanction_ref(fact), InputKind.SANCTION, fact, fact["at"])
 
 
 def evaluation_voided(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -244,6 +352,8 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     **{f"govhall.registry.window.{verb}.v1": window_changed for verb in WINDOW_EVENTS},
     **{f"govhall.inspection.{name}.v1": inspection_fact for name in FACTS},
     "govhall.inspection.evaluation.voided.v1": evaluation_voided,
+    "govhall.inspection.sanction.lifted.v1": sanction_lifted,
+    "govhall.inspection.sanction.corrected.v1": sanction_corrected,
     "govhall.inspection.complaint.corrected.v1": complaint_corrected,
     "govhall.inspection.finding.withdrawn.v1": finding_withdrawn,
     "govhall.inspection.accountability.concluded.v1": accountability_concluded,

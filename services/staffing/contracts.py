@@ -69,6 +69,16 @@ class AbsenceV1(Schema):
     status = fields.String(required=True)
     cover_staff_id = fields.String(allow_none=True, load_default=None)
     cover_name = fields.String(allow_none=True, load_default=None)
+    chief_staff_id = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the unit's chief representative then, who decides (EQ-3.2.5)"},
+    )
+    deputy_staff_id = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the deputy then, who decides when the chief is away"},
+    )
 
 
 class PostAlertV1(Schema):

@@ -64,6 +64,10 @@ windows = Table(
     Column("type", String(20), nullable=False),
     Column("state", String(20), nullable=False),
     Column("source_event_id", String(36), nullable=False),
+    # The hall days it was first seen published (active or suspended) and first seen ended
+    # (terminated or revoked): the years it is assessed in (EQ-3.2.2a). None before sta0008.
+    Column("published_on", Date, nullable=True),
+    Column("ended_on", Date, nullable=True),
 )
 
 # Staff records sent by units (EQ-3.1a). Personal data is kept here once; every response
@@ -275,6 +279,9 @@ assessment_inputs = Table(
     Column("value", Integer, nullable=False),  # an evaluation's level 1–5, else 1
     Column("detail", Text, nullable=False),  # a finding's severity; the subject in words
     Column("voided_by", String(36), nullable=True),  # an evaluation withdrawn on appeal
+    # The fact's instant, where its order matters: a sanction lifted voids the impositions of
+    # its sanction made before it, not a later one. None before sta0008.
+    Column("at", UTCDateTime(), nullable=True),
     Index("ix_assessment_inputs_staff", "staff_id", "on"),
     Index("ix_assessment_inputs_window", "window_id", "on"),
 )

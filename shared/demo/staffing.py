@@ -88,8 +88,7 @@ def load(client: DemoClient) -> dict[str, Any]:
                     "deputy_staff_id": deputy["id"],
                     "starts_on": (clock.today() - timedelta(days=400)).isoformat(),
                 },
-                role="unit",
-                unit=unit,
+                role="center",  # a term that began before today is the center's to record
             )
             chiefs[unit] = {"chief": chief, "deputy": deputy}
         post = client.call(
@@ -103,11 +102,13 @@ def load(client: DemoClient) -> dict[str, Any]:
         # The first window's A has held the post for over two years: due for rotation.
         a_since = clock.today() - timedelta(days=800 if index == 0 else 200)
         for person, role, since in ((a, "A", a_since), (b, "B", clock.today())):
+            # The unit posts its staff from today; a posting that began earlier is recorded by
+            # the center (EQ-3.2.3: it starts the two-year rotation clock).
             client.call(
                 "POST",
                 f"/staffing/api/v1/posts/{post['id']}/assignments",
                 {"staff_id": person["id"], "role": role, "starts_on": since.isoformat()},
-                role="unit",
+                role="center" if since < clock.today() else "unit",
                 unit=unit,
             )
         seats.append({"window": window, "post": post, "a": a, "b": b})

@@ -345,10 +345,11 @@ def _assert_unit_told(api: Api, year: int, grades: dict[str, str]) -> None:
     subjects = {f"{year}/{staff_id}": grade for staff_id, grade in grades.items()}
 
     def told() -> dict[str, str] | None:
-        notices = api.call("GET", "/notification/api/v1/notices?limit=200", headers=UNIT)["items"]
+        english = {**UNIT, "Accept-Language": "en"}  # the grades as the contract spells them
+        notices = api.call("GET", "/notification/api/v1/notices?limit=200", headers=english)
         seen = {
             n["subject"]: n["title"]
-            for n in notices
+            for n in notices["items"]
             if n["event_type"] == "govhall.staffing.assessment.grade_recorded.v1"
         }
         return seen if set(seen) == set(subjects) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -122,7 +123,7 @@ def _hall_of_six(client: Client, publish: Publish) -> dict[str, Any]:
         member = staffing.person(client, "tj-hexi", name)
         body = {"staff_id": member["id"], "role": "AB"[i % 2], "starts_on": "2026-01-01"}
         url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
-        ok(client.post(url, json=body, headers=HEXI), 201)
+        ok(client.post(url, json=body, headers=CENTER), 201)  # since New Year: the center's
         people[name] = member["id"]
     star, runner_up, weak = people["张伟"], people["李娜"], people["王芳"]
     _case_steps(publish, window, star, late=0, n=10)
@@ -309,7 +310,8 @@ def _notices(client: Client, headers: dict[str, str], event: str, n: int) -> lis
 def test_chief_representatives_and_deputies_are_assessed_too(client: Client) -> None:
     chief, deputy = (staffing.person(client, "tj-hexi", n) for n in ("王主任", "李副"))
     body = {"staff_id": chief["id"], "deputy_staff_id": deputy["id"], "starts_on": "2026-07-01"}
-    ok(client.put("/staffing/api/v1/chief-representatives/tj-hexi", json=body, headers=HEXI), 201)
+    url = "/staffing/api/v1/chief-representatives/tj-hexi"
+    ok(client.put(url, json=body, headers=CENTER), 201)
     opened = ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
     assert opened["assessed"] == 2
     shown = ok(client.get(f"{A}/2026/staff/{chief['id']}", headers=HEXI))
@@ -446,3 +448,214 @@ def test_an_accountability_outcome_counts_and_only_the_latest_stands(
     _inspection(publish, "accountability.concluded", marker)  # one queue: taken in after
     wait_for(lambda: _lines(client, b["id"], "accountability") == 1, timeout=10)
     assert _lines(client, a["id"], "accountability") == 0
+
+
+def _assign(client: Client, post_id: int, staff_id: str, role: str, since: str = "") -> Any:
+    body = {"staff_id": staff_id, "role": role, **({"starts_on": since} if since else {})}
+    url = f"/staffing/api/v1/posts/{post_id}/assignments"
+    return ok(client.post(url, json=body, headers=CENTER if since else HEXI), 201)
+
+
+def test_whoever_served_by_scoring_is_assessed_and_calibrations_stay(client: Client) -> None:
+    """EQ-3.2.2a: the cycle may open while the year runs; each scoring recounts who served and
+    how long, and finalising waits for a scoring that has everyone."""
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    a, b, c, d = (staffing.person(client, "tj-hexi", n) for n in ("张伟", "李娜", "王芳", "刘洋"))
+    held = _assign(client, seat["id"], a["id"], "A", "2026-01-01")
+    _assign(client, seat["id"], b["id"], "B", "2026-07-01")
+    assert ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)["assessed"] == 2
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    down = {"grade": "basically_competent", "reason": "late all spring"}
+    ok(client.put(f"{A}/2026/staff/{b['id']}/grade", json=down, headers=CENTER))
+
+    ended = f"/staffing/api/v1/assignments/{held['id']}/end"
+    ok(client.post(ended, json={"reason": "transferred"}, headers=HEXI))  # on 15 December
+    _assign(client, seat["id"], c["id"], "A")  # posted after the cycle opened
+    refused = client.post(f"{A}/2026/finalisation", headers=CENTER)
+    assert refused.status_code == 409 and refused.json["rule"] == "EQ-3.2.2a"
+
+    scored = ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    assert scored["assessed"] == 3
+    served = {
+        row["staff_id"]: (row["served_days"], row["grade"])
+        for row in ok(client.get(f"{A}/2026/staff", headers=CENTER))["items"]
+    }
+    assert served[a["id"]][0] == 348  # 1 January to 14 December
+    assert served[b["id"]] == (184, "basically_competent")  # the calibration stays
+    assert served[c["id"]][0] == 17 and served[c["id"]][1] is not None
+    assert d["id"] not in served
+    ok(client.post(f"{A}/2026/finalisation", headers=CENTER))
+    record = ok(client.get(f"/staffing/api/v1/staff/{c['id']}/record", headers=HEXI))
+    assert [r["year"] for r in record] == [2026]
+
+
+def test_every_window_published_in_the_year_is_assessed_staff_or_none(
+    client: Client, publish: Publish
+) -> None:
+    """EQ-3.2.2a, EQ-3.2.2b: a published window nobody served starts at 75 and counts in its
+    unit's target like the others."""
+    staff = _hall_of_six(client, publish)
+    empty = staffing.window_known_to_staffing(client)
+    elsewhere = staffing.window_known_to_staffing(client, "tj-nankai")
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    windows = {
+        w["window_id"]: w for w in ok(client.get(f"{A}/2026/reports/windows", headers=CENTER))
+    }
+    assert set(windows) == {staff["window"]["id"], empty["id"], elsewhere["id"]}
+    assert (windows[empty["id"]]["staff_count"], windows[empty["id"]]["total"]) == (0, "75.00")
+    assert windows[empty["id"]]["components"] == {"base": "75.00"}
+    units = {u["unit_code"]: u for u in ok(client.get(f"{A}/2026/reports/units", headers=CENTER))}
+    staffed = Decimal(windows[staff["window"]["id"]]["total"])
+    assert units["tj-hexi"]["windows"] == 2
+    assert Decimal(units["tj-hexi"]["window_average"]) == ((staffed + 75) / 2).quantize(
+        Decimal("0.01")
+    )
+    assert (units["tj-nankai"]["windows"], units["tj-nankai"]["points"]) == (1, "3.75")
+
+
+def _event_id(body: str) -> str:
+    return str(json.loads(body)["id"])
+
+
+def _send(publish: Publish, kind: str, data: dict[str, Any]) -> str:
+    event = f"govhall.inspection.{kind}.v1"
+    body = stub_event(event, data)
+    publish(event, body)
+    return _event_id(body)
+
+
+def _window_lines(client: Client, window_id: int, component: str) -> list[str]:
+    url = f"{A}/2026/windows/{window_id}/explanation"
+    lines = ok(client.get(url, headers=CENTER))["lines"]
+    return [line["source"] for line in lines if line["component"] == component]
+
+
+def test_a_window_s_score_is_explained_line_by_line(client: Client, publish: Publish) -> None:
+    staff = _hall_of_six(client, publish)
+    window = staff["window"]
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    against = {"window_id": window["id"], "unit_code": "tj-hexi", "staff_id": None}
+    finding = {**against, "finding_id": 901, "severity": "major", "rule": "TJ-7.4"}
+    recorded = {"summary": "no price list", "recorded_at": "2026-06-01T02:00:00Z"}
+    found = _send(publish, "finding.recorded", {**finding, **recorded})
+    review = {**against, "evaluation_id": 902, "level": "dissatisfied", "score": 2}
+    at = {"source": "public", "submitted_at": "2026-04-01T02:00:00+00:00"}
+    rated = _send(publish, "evaluation.submitted", {**review, **at})
+    wait_for(lambda: _window_lines(client, window["id"], "satisfaction") == [f"event:{rated}"])
+    stale = ok(client.get(f"{A}/2026/windows/{window['id']}/explanation", headers=CENTER))
+    assert stale["stale"] is True  # facts came after scoring
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+
+    told = ok(client.get(f"{A}/2026/windows/{window['id']}/explanation", headers=HEXI))
+    (row,) = [
+        w
+        for w in ok(client.get(f"{A}/2026/reports/windows", headers=HEXI))
+        if w["window_id"] == window["id"]
+    ]
+    assert told["total"] == told["scored_total"] == row["total"] and told["stale"] is False
+    assert sum(Decimal(line["points"]) for line in told["lines"]) == Decimal(told["total"])
+    assert told["components"] == row["components"]
+    parts = {line["source"] for line in told["lines"] if line["component"] == "staff_average"}
+    assert parts == {
+        f"staff:{staff[name]}" for name in ("张伟", "李娜", "王芳", "刘洋", "陈静", "赵磊")
+    }
+    assert _window_lines(client, window["id"], "finding") == [f"event:{found}"]
+    assert _window_lines(client, window["id"], "satisfaction") == [f"event:{rated}"]
+    nankai = client.get(f"{A}/2026/windows/{window['id']}/explanation", headers=NANKAI)
+    assert nankai.status_code == 404
+
+    download = client.get(f"{A}/2026/reports/windows?format=csv", headers=HEXI)
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    (line,) = [r for r in rows if r["window_id"] == str(window["id"])]
+    assert (
+        line["finding"] == "-3.00" and line["staff_average"] == row["components"]["staff_average"]
+    )
+    assert line["sanction"] == "0.00" and line["total"] == row["total"]
+
+
+def _sanction(window: dict[str, Any], sanction_id: int, kind: str, at: str) -> dict[str, Any]:
+    return {
+        "sanction_id": sanction_id,
+        "kind": kind,
+        "window_id": window["id"],
+        "unit_code": "tj-hexi",
+        "basis": "TJ-8.3" if kind == "accountability" else "TJ-8.1",
+        "reason": "test",
+        "at": at,
+    }
+
+
+def test_a_sanction_lifted_or_corrected_stops_counting_against_the_window(
+    client: Client, publish: Publish
+) -> None:
+    """An accountability case corrected to no fault lifts its sanction; an interview corrected by
+    a new entry is replaced by it. A case and a ladder entry with the same number stay apart."""
+    window, _post, _a, _b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    bare = Decimal(
+        ok(client.get(f"{A}/2026/windows/{window['id']}/explanation", headers=CENTER))["total"]
+    )
+    interview = _send(
+        publish, "sanction.imposed", _sanction(window, 7, "interview", "2026-11-20T02:00:00Z")
+    )
+    case = _send(
+        publish, "sanction.imposed", _sanction(window, 7, "accountability", "2026-11-21T02:00:00Z")
+    )
+    wanted = [f"event:{interview}", f"event:{case}"]
+    wait_for(lambda: _window_lines(client, window["id"], "sanction") == wanted, timeout=10)
+
+    _send(
+        publish, "sanction.lifted", _sanction(window, 7, "accountability", "2026-11-22T02:00:00Z")
+    )
+    wait_for(lambda: _window_lines(client, window["id"], "sanction") == wanted[:1], timeout=10)
+
+    corrected = {**_sanction(window, 8, "interview", "2026-11-23T02:00:00Z"), "corrects_id": 7}
+    correction = _send(publish, "sanction.corrected", corrected)
+    wait_for(
+        lambda: _window_lines(client, window["id"], "sanction") == [f"event:{correction}"],
+        timeout=10,
+    )
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    told = ok(client.get(f"{A}/2026/windows/{window['id']}/explanation", headers=CENTER))
+    assert Decimal(told["total"]) == bare - 5 and told["stale"] is False
+    assert told["components"]["sanction"] == "-5.00"
+    assert sum(Decimal(line["points"]) for line in told["lines"]) == Decimal(told["total"])
+
+
+def test_a_lift_that_overtakes_its_sanction_still_lifts_it_but_not_a_later_one(
+    client: Client, publish: Publish
+) -> None:
+    """Redelivery may bring a lift before the sanction it lifts: the sanction is stored lifted
+    when it comes. A case's fault found again after the lift is a sanction again."""
+    window, _post, _a, _b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    _send(
+        publish, "sanction.lifted", _sanction(window, 3, "accountability", "2026-11-22T02:00:00Z")
+    )
+    _send(
+        publish, "sanction.imposed", _sanction(window, 3, "accountability", "2026-11-21T02:00:00Z")
+    )
+    again = _send(
+        publish, "sanction.imposed", _sanction(window, 3, "accountability", "2026-11-25T02:00:00Z")
+    )
+    wait_for(
+        lambda: _window_lines(client, window["id"], "sanction") == [f"event:{again}"], timeout=10
+    )
+
+
+def test_a_suspension_lifted_after_rectification_still_counts(
+    client: Client, publish: Publish
+) -> None:
+    """TJ-8.2: a suspension lifted once the order is verified was still imposed that year."""
+    window, _post, _a, _b = staffing.staffed_post(client)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    at = "2026-11-20T02:00:00Z"
+    suspended = _send(publish, "sanction.imposed", _sanction(window, 9, "suspension", at))
+    _send(publish, "sanction.lifted", _sanction(window, 9, "suspension", "2026-11-27T02:00:00Z"))
+    marker = _send(publish, "sanction.imposed", _sanction(window, 10, "interview", at))
+    wanted = sorted([f"event:{suspended}", f"event:{marker}"])
+    wait_for(lambda: sorted(_window_lines(client, window["id"], "sanction")) == wanted, timeout=10)

@@ -10,6 +10,7 @@ from werkzeug.test import Client
 from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
+from tests import builders
 from tests.builders import ok
 from tests.staffing import builders as staffing
 
@@ -81,6 +82,87 @@ def test_a_post_has_one_a_and_one_b_and_gaps_are_reported(client: Client) -> Non
     assert stranger.status_code == 404
 
 
+def test_a_posting_starts_today_at_the_latest_and_only_the_center_backdates(
+    client: Client,
+) -> None:
+    """EQ-3.1a is checked at the date of posting and the two-year rotation clock (EQ-3.2.3)
+    runs from it: a date ahead would pass a novice, one back would make anyone due."""
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    today = clock.today()
+    novice = staffing.person(client, "tj-hexi", "新人", started=today - timedelta(days=200))
+    url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+    ahead = {"staff_id": novice["id"], "role": "A", "starts_on": str(today + timedelta(days=200))}
+    for headers in (HEXI, CENTER):
+        later = client.post(url, json=ahead, headers=headers)
+        assert later.status_code == 422 and later.json["rule"] == "EQ-3.1a"
+        assert list(later.json["errors"]) == ["starts_on"]
+    veteran = staffing.person(client, "tj-hexi", "张伟")
+    back = {"staff_id": veteran["id"], "role": "A", "starts_on": str(today - timedelta(days=1100))}
+    earlier = client.post(url, json=back, headers=HEXI)
+    assert earlier.status_code == 422 and earlier.json["rule"] == "EQ-3.2.3"
+    assert list(earlier.json["errors"]) == ["starts_on"]
+    assert ok(client.get("/staffing/api/v1/rotations/due", headers=CENTER)) == []
+    recorded = ok(client.post(url, json=back, headers=CENTER), 201)
+    assert recorded["starts_on"] == back["starts_on"]
+    due = ok(client.get("/staffing/api/v1/rotations/due", headers=CENTER))
+    assert [(d["staff_id"], d["years_on_post"]) for d in due] == [(veteran["id"], 3)]
+    b = staffing.person(client, "tj-hexi", "李娜")
+    assert staffing.assign(client, seat["id"], b["id"], "B")["starts_on"] == str(today)
+
+
+def test_a_chief_s_term_is_dated_today_at_the_latest_and_only_the_center_backdates(
+    client: Client,
+) -> None:
+    """EQ-3.2.6: a successor dated two years ahead made the serving chief's tenure look
+    served; the tenure is measured to the successor's first day, never past today."""
+    first, second = (staffing.person(client, "tj-hexi", n) for n in ("周主任", "吴主任"))
+    url = "/staffing/api/v1/chief-representatives/tj-hexi"
+    today = clock.today()
+    ok(client.put(url, json={"staff_id": first["id"]}, headers=HEXI), 201)
+    ahead = {"staff_id": second["id"], "starts_on": str(today + timedelta(days=731))}
+    for headers in (HEXI, CENTER):
+        later = client.put(url, json=ahead, headers=headers)
+        assert later.status_code == 422 and later.json["rule"] == "EQ-3.2.6"
+        assert list(later.json["errors"]) == ["starts_on"]
+    back = {"staff_id": second["id"], "starts_on": str(today - timedelta(days=1))}
+    earlier = client.put(url, json=back, headers=HEXI)
+    assert earlier.status_code == 422 and earlier.json["rule"] == "EQ-3.2.6"
+    assert ok(client.get(url, headers=HEXI))["staff_id"] == first["id"]
+    # The center records a successor from before the serving chief began: refused.
+    before = client.put(url, json={**back, "reason": "records"}, headers=CENTER)
+    assert before.status_code == 422 and list(before.json["errors"]) == ["starts_on"]
+
+    # A term the center records as begun three years ago has served its two: the unit
+    # replaces that chief alone, today.
+    ok(client.put(url, json={"staff_id": second["id"], "reason": "x"}, headers=CENTER), 201)
+    since = str(today - timedelta(days=1100))
+    nankai = bearer("unit", "tj-nankai")
+    old, new = (staffing.person(client, "tj-nankai", n) for n in ("钱主任", "孙主任"))
+    nankai_url = "/staffing/api/v1/chief-representatives/tj-nankai"
+    own = client.put(nankai_url, json={"staff_id": old["id"], "starts_on": since}, headers=nankai)
+    assert own.status_code == 422 and own.json["rule"] == "EQ-3.2.6"
+    body = {"staff_id": old["id"], "starts_on": since}
+    ok(client.put(nankai_url, json=body, headers=CENTER), 201)
+    replaced = ok(client.put(nankai_url, json={"staff_id": new["id"]}, headers=nankai), 201)
+    assert replaced["starts_on"] == str(today) and replaced["replacement_approved_by"] is None
+
+
+def test_coverage_lists_published_windows_without_a_post(client: Client) -> None:
+    window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
+    gap = {"post_id": None, "post": None, "window_id": window["id"], "a": None, "b": None}
+    wait_for(
+        lambda: (
+            {**gap, "covered": False} in ok(client.get("/staffing/api/v1/coverage", headers=HEXI))
+        ),
+        timeout=5,
+    )
+    assert ok(client.get("/staffing/api/v1/coverage", headers=NANKAI)) == []
+    seat = staffing.post(client, window["id"])
+    gaps = ok(client.get("/staffing/api/v1/coverage", headers=CENTER))
+    assert [(g["post_id"], g["window_id"]) for g in gaps] == [(seat["id"], window["id"])]
+
+
 def test_registry_publishes_the_staff_on_duty(client: Client) -> None:
     window, _, _a, _b = staffing.staffed_post(client)
     entry = wait_for(
@@ -121,7 +203,7 @@ def test_a_new_deputy_leaves_the_chief_s_term_running(client: Client, hall: Hall
     )
     url = "/staffing/api/v1/chief-representatives/tj-hexi"
     since = (clock.today() - timedelta(days=300)).isoformat()
-    ok(client.put(url, json={"staff_id": chief["id"], "starts_on": since}, headers=HEXI), 201)
+    ok(client.put(url, json={"staff_id": chief["id"], "starts_on": since}, headers=CENTER), 201)
     for named in (deputy, other):  # the unit alone, no reason: the chief is not replaced
         body = {"staff_id": chief["id"], "deputy_staff_id": named["id"]}
         kept = ok(client.put(url, json=body, headers=HEXI), 201)

@@ -285,6 +285,38 @@ def test_a_window_scores_its_staff_weighted_by_time_served_and_its_own_facts() -
     assert score.total == D("71.08") and adds_up(score)
 
 
+def test_a_window_score_names_each_staff_member_s_part_of_the_average() -> None:
+    staff = [
+        assessment.Stint(D("80"), Fraction(1), "staff:s-1"),
+        assessment.Stint(D("60"), Fraction(1, 2), "staff:s-2"),
+        assessment.Stint(D("70.01"), Fraction(1, 3), "staff:s-3"),
+    ]
+    score = assessment.score_window(SCHEME, staff, [fact(InputKind.SANCTION)])
+    parts = [ln for ln in score.lines if ln.component == "staff_average"]
+    assert [ln.source for ln in parts] == ["staff:s-1", "staff:s-2", "staff:s-3"]
+    # (80 + 30 + 23.337) / (11/6) = 72.73: the parts add up to the average, each within a cent
+    assert sum(ln.points for ln in parts) == D("72.73") and adds_up(score)
+    assert [ln.points for ln in parts] == [D("43.64"), D("16.36"), D("12.73")]
+    unnamed = assessment.score_window(SCHEME, [(D("80"), Fraction(1))], [])
+    assert unnamed.components() == {"staff_average": D("80")}
+    assert [ln.source for ln in unnamed.lines] == [None]
+
+
+def test_a_window_is_assessed_in_every_year_it_was_published() -> None:
+    during = assessment.published_during
+    assert during(2026, "active", date(2026, 12, 31), None)
+    assert not during(2026, "active", date(2027, 1, 1), None)
+    assert during(2026, "terminated", date(2024, 3, 1), date(2026, 1, 1))
+    assert not during(2026, "terminated", date(2024, 3, 1), date(2025, 12, 31))
+    assert during(2026, "suspended", date(2025, 3, 1), None)
+    assert not during(2026, "agreed", None, None)  # never published
+    # published before the days were kept: while still published, or in the year it ended
+    assert during(2026, "active", None, None)
+    assert during(2026, "revoked", None, date(2026, 5, 1))
+    assert not during(2026, "revoked", None, None)
+    assert not during(2026, "revoked", None, date(2027, 5, 1))
+
+
 def test_a_window_without_staff_starts_at_the_competent_threshold() -> None:
     score = assessment.score_window(SCHEME, [], [fact(InputKind.EVALUATION, "1")])
     assert score.components() == {"base": D("75"), "satisfaction": D("-11.25")}

@@ -79,8 +79,28 @@ def test_a_post_is_covered_by_an_a_and_a_b() -> None:
     with pytest.raises(RuleViolation) as neither:
         posts.check_assignment("active", "tj-hexi", ("tj-hexi",), "C")
     assert neither.value.rule == "EQ-3.2.5" and "role" in neither.value.errors
-    with pytest.raises(Invalid):
+
+
+def test_a_refused_posting_names_the_rule_and_the_field() -> None:
+    with pytest.raises(RuleViolation) as stranger:
         posts.check_assignment("active", "tj-nankai", ("tj-hexi",), "A")
+    assert stranger.value.rule == "TJ-1" and list(stranger.value.errors) == ["staff_id"]
+    for state, rule in (("terminated", "TJ-8.2"), ("revoked", "TJ-7.6"), ("rejected", "TJ-5.4")):
+        with pytest.raises(RuleViolation) as ended:
+            posts.check_assignment(state, "tj-hexi", ("tj-hexi",), "A")
+        assert ended.value.rule == rule and list(ended.value.errors) == ["window_id"]
+    with pytest.raises(Invalid) as unknown:  # an id staffing never heard of: no rule decides it
+        posts.check_assignment(None, "tj-hexi", ("tj-hexi",), "A")
+    assert unknown.value.rule is None and list(unknown.value.errors) == ["window_id"]
+    with pytest.raises(RuleViolation) as alone:
+        posts.appoint("tj-hexi", "s-1", "s-1", list(posts.CHIEF_POWERS), True, date(2026, 1, 1))
+    assert alone.value.rule == "EQ-3.2.5" and list(alone.value.errors) == ["deputy_staff_id"]
+
+
+def test_published_windows_without_a_post_are_gaps_too() -> None:
+    seats = [Seat(1, "受理", 5, "s-1", None)]
+    assert posts.unposted([5, 7, 9], seats) == [7, 9]
+    assert posts.unposted([], seats) == []
 
 
 def test_one_a_and_one_b_per_post_and_one_post_per_person() -> None:
@@ -115,6 +135,35 @@ def test_a_chief_representative_has_every_power_full_time_for_two_years() -> Non
     assert early.value.rule == "EQ-3.2.6"
     posts.check_replacement(chief, date(2026, 6, 1), "long illness", "center:c")
     posts.check_replacement(chief, date(2027, 1, 1), "", None)  # two years served
+    with pytest.raises(RuleViolation) as before:  # a successor from before the term began
+        posts.check_replacement(chief, date(2024, 12, 31), "long illness", "center:c")
+    assert before.value.rule == "EQ-3.2.6" and list(before.value.errors) == ["starts_on"]
+
+
+TODAY = date(2026, 12, 15)
+
+
+@pytest.mark.parametrize(
+    ("what", "ahead", "back"),
+    [("posting", "EQ-3.1a", "EQ-3.2.3"), ("appointment", "EQ-3.2.6", "EQ-3.2.6")],
+)
+def test_a_start_is_today_at_the_latest_and_only_the_center_records_an_earlier_one(
+    what: str, ahead: str, back: str
+) -> None:
+    """A start two years ahead would pass the two-year tests today (EQ-3.2.6, EQ-3.2.3) and
+    check age and experience at a day not yet come (EQ-3.1a); one in the past moves them
+    back: only the center records what already happened."""
+    assert posts.check_start(TODAY, TODAY, by_center=False, what=what) == TODAY
+    for by_center in (False, True):
+        with pytest.raises(RuleViolation) as later:
+            posts.check_start(date(2028, 12, 16), TODAY, by_center=by_center, what=what)
+        assert later.value.rule == ahead and list(later.value.errors) == ["starts_on"]
+        with pytest.raises(RuleViolation):
+            posts.check_start(date(2026, 12, 16), TODAY, by_center=by_center, what=what)
+    with pytest.raises(RuleViolation) as earlier:
+        posts.check_start(date(2025, 1, 1), TODAY, by_center=False, what=what)
+    assert earlier.value.rule == back and list(earlier.value.errors) == ["starts_on"]
+    assert posts.check_start(date(2025, 1, 1), TODAY, by_center=True, what=what) == date(2025, 1, 1)
 
 
 def test_naming_a_new_deputy_is_no_replacement_of_the_chief() -> None:

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.staffing.domain import rotation as rotation_rules
 from services.staffing.handlers import absences, returns, rotation
 from shared import auth, clock
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import require_principal, runtime, unit_of_work, unit_scope
 
 absences_blp = Blueprint(

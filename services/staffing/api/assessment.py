@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.staffing.domain.assessment import Grade
 from services.staffing.handlers import assessment as cycle
@@ -16,6 +16,7 @@ from services.staffing.handlers import assessment_reports as reports
 from shared import auth
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import csv_download, require_principal, unit_of_work, unit_scope, wants_csv
 
 blp = Blueprint(
@@ -90,13 +91,27 @@ class ResultQuery(PageQuery):
 class LineOut(Schema):
     component = fields.String()
     points = fields.Decimal(as_string=True)
-    source = fields.String(allow_none=True, metadata={"description": "event:<id> or record"})
+    source = fields.String(
+        allow_none=True, metadata={"description": "event:<id>, a record, or staff:<id>"}
+    )
     note = fields.String()
 
 
 class ExplanationOut(Schema):
     year = fields.Integer()
     staff_id = fields.String()
+    scheme_version = fields.Integer()
+    total = POINTS
+    scored_total = POINTS
+    stale = fields.Boolean(metadata={"description": "facts arrived after scoring"})
+    components = fields.Dict(keys=fields.String(), values=fields.String())
+    lines = fields.List(fields.Nested(LineOut))
+
+
+class WindowExplanationOut(Schema):
+    year = fields.Integer()
+    window_id = fields.Integer()
+    unit_code = fields.String()
     scheme_version = fields.Integer()
     total = POINTS
     scored_total = POINTS
@@ -328,7 +343,7 @@ UNIT_COLUMNS = [
     "unit_code", "windows", "window_average", "weight", "points",
     *(g.value for g in Grade),
 ]  # fmt: skip
-WINDOW_COLUMNS = ["window_id", "unit_code", "staff_count", "total"]
+WINDOW_COLUMNS = ["window_id", "unit_code", "staff_count", "total", *reports.WINDOW_COMPONENTS]
 
 
 @blp.route("/<int:year>/reports/units")
@@ -353,8 +368,22 @@ class WindowReport(MethodView):
         """Each window's score and its components."""
         rows = reports.window_report(unit_of_work(), year, unit_scope())
         if wants_csv():
-            return csv_download(rows, WINDOW_COLUMNS, f"assessment-{year}-windows.csv")
+            parts = [
+                {**row, **dict.fromkeys(reports.WINDOW_COMPONENTS, "0.00"), **row["components"]}
+                for row in rows
+            ]
+            return csv_download(parts, WINDOW_COLUMNS, f"assessment-{year}-windows.csv")
         return rows
+
+
+@blp.route("/<int:year>/windows/<int:window_id>/explanation")
+class WindowExplanation(MethodView):
+    @auth.roles(*READERS)
+    @blp.response(200, WindowExplanationOut)
+    def get(self, year: int, window_id: int) -> dict[str, Any]:
+        """A window's score line by line: its staff's parts of the average, then its own
+        sanctions, findings, complaints and evaluations, each naming its source; they add up."""
+        return reports.window_explanation(unit_of_work(), year, window_id, unit_scope())
 
 
 @schemes_blp.route("")

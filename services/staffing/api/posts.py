@@ -7,12 +7,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.staffing.domain.posts import CHIEF_POWERS
 from services.staffing.handlers import chiefs, posts
 from shared import auth
 from shared.errors import NotFound
+from shared.schemas import Schema
 from shared.web import require_principal, unit_of_work, unit_scope
 
 blp = Blueprint(
@@ -50,7 +51,10 @@ class AssignmentIn(Schema):
     staff_id = fields.String(required=True)
     # Checked by the domain, so a refusal names EQ-3.2.5 (a schema OneOf would not).
     role = fields.String(required=True, metadata={"enum": ["A", "B"]})
-    starts_on = fields.Date(load_default=None)
+    starts_on = fields.Date(
+        load_default=None,
+        metadata={"description": "today if none; earlier only by the center (EQ-3.2.3)"},
+    )
 
 
 class AssignmentOut(Schema):
@@ -69,8 +73,8 @@ class EndIn(Schema):
 
 
 class SeatOut(Schema):
-    post_id = fields.Integer()
-    post = fields.String()
+    post_id = fields.Integer(allow_none=True, metadata={"description": "none: a window unposted"})
+    post = fields.String(allow_none=True)
     window_id = fields.Integer()
     a = fields.String(allow_none=True)
     b = fields.String(allow_none=True)
@@ -93,7 +97,10 @@ class ChiefIn(Schema):
         load_default=lambda: list(CHIEF_POWERS),
     )
     full_time = fields.Boolean(load_default=True)
-    starts_on = fields.Date(load_default=None)
+    starts_on = fields.Date(
+        load_default=None,
+        metadata={"description": "today if none; earlier only by the center (EQ-3.2.6)"},
+    )
     reason = fields.String(load_default="", metadata={"description": "EQ-3.2.6 early change"})
 
 
@@ -137,8 +144,10 @@ class PostAssignments(MethodView):
     @blp.arguments(AssignmentIn)
     @blp.response(201, AssignmentOut)
     def post(self, body: dict[str, Any], post_id: int) -> Any:
-        """Post a staff member as A or B; checked against EQ-3.1a at the date of posting."""
-        return posts.assign(unit_of_work(), post_id, unit_scope(), body)
+        """Post a staff member as A or B; checked against EQ-3.1a at the date of posting, which
+        is today or, recorded by the center, earlier (EQ-3.2.3)."""
+        by_center = require_principal().role == "center"
+        return posts.assign(unit_of_work(), post_id, unit_scope(), body, by_center=by_center)
 
 
 @assignments_blp.route("/<int:assignment_id>/end")
@@ -155,8 +164,9 @@ class Coverage(MethodView):
     @auth.roles("center", "authority", "unit")
     @coverage_blp.response(200, SeatOut(many=True))
     def get(self) -> Any:
-        """Posts of published windows that lack an A or a B (EQ-3.2.5)."""
-        return _seats(posts.coverage(unit_of_work(), unit_scope()))
+        """Posts of published windows that lack an A or a B, and published windows with no
+        post (EQ-3.2.5)."""
+        return posts.coverage(unit_of_work(), unit_scope())
 
 
 @chiefs_blp.route("/<unit_code>")

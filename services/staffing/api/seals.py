@@ -7,13 +7,14 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.staffing.domain import attendance as attendance_rules
 from services.staffing.handlers import seals, training
 from shared import auth, clock
 from shared.errors import Invalid, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import unit_of_work, unit_scope
 
 seals_blp = Blueprint(
@@ -161,7 +162,7 @@ class ImportOut(Schema):
 
 SHEET_BODY = {
     "content": {
-        "text/csv": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string", "maxLength": attendance_rules.MAX_SHEET_BYTES}},
         "multipart/form-data": {
             "schema": {
                 "type": "object",

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.staffing.domain.staff import Employment
 from services.staffing.handlers import assessment_appeals, staff
 from shared import auth
 from shared.errors import Forbidden, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
+from shared.schemas import Schema
 from shared.web import require_principal, unit_of_work, unit_scope
 
 blp = Blueprint(

@@ -6,11 +6,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.staffing.handlers import units as handlers
 from services.staffing.schemas import UnitOut
 from shared import auth
+from shared.schemas import Schema
 from shared.web import unit_of_work
 
 units = Blueprint(

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.errors import Conflict, Invalid, RuleViolation
 
@@ -379,20 +379,40 @@ def score_staff(
     return _clamped(lines)
 
 
+class Stint(NamedTuple):
+    """A staff member's part in a window's score: their total, the share of the year they
+    served there, and whose it is (`staff:<id>`), named by the explanation's line."""
+
+    total: Decimal
+    served: Fraction
+    source: str | None = None
+
+
 def score_window(
-    scheme: Scheme, staff_totals: Sequence[tuple[Decimal, Fraction]], window_inputs: Sequence[Input]
+    scheme: Scheme,
+    staff_totals: Sequence[Stint | tuple[Decimal, Fraction]],
+    window_inputs: Sequence[Input],
 ) -> Score:
-    """A window's score: its staff's average weighted by the share of the year each served,
-    then the window's own sanctions, findings and upheld complaints, and its own evaluations
-    measured from the neutral mean of 4: a mean of 5 adds a quarter of the scheme's
-    satisfaction, a mean of 1 takes three quarters. A window with no staff starts at the
-    competent threshold."""
-    _check_served([served for _, served in staff_totals])
-    if staff_totals:
-        weights = sum((served for _, served in staff_totals), Fraction(0))
-        mean = sum((Fraction(t) * served for t, served in staff_totals), Fraction(0)) / weights
-        note = f"staff average of {len(staff_totals)}, weighted by the share of the year served"
-        lines = [Line("staff_average", _round(mean), None, note)]
+    """A window's score: its staff's average weighted by the share of the year each served (a
+    line per staff member, adding up to the average), then the window's own sanctions, findings
+    and upheld complaints, and its own evaluations measured from the neutral mean of 4: a mean
+    of 5 adds a quarter of the scheme's satisfaction, a mean of 1 takes three quarters. A window
+    with no staff starts at the competent threshold."""
+    stints = [Stint(*stint) for stint in staff_totals]
+    _check_served([stint.served for stint in stints])
+    if stints:
+        weights = sum((stint.served for stint in stints), Fraction(0))
+        n = len(stints)
+        shares: list[Share] = [
+            (
+                stint.source,
+                Fraction(stint.total) * stint.served / weights,
+                f"scored {stint.total}, served {stint.served} of the year: a weighted part of "
+                f"the average of {n}",
+            )
+            for stint in stints
+        ]
+        lines = _spread("staff_average", shares)
     else:
         note = "no staff served the window: the competent threshold"
         lines = [Line("base", _round(scheme.competent_from), None, note)]
@@ -402,6 +422,27 @@ def score_window(
     lines += _evaluations(scheme, evaluations, 4, Tally())
     lines += [_penalty(scheme, f) for f in facts if f.kind in WINDOW_PENALTIES]
     return _clamped(lines)
+
+
+PUBLISHED_STATES = ("active", "suspended")  # a window the public sees (TJ-5.6, TJ-8.2)
+ENDED_STATES = ("terminated", "revoked")  # a published window's duties ended (TJ-8.2, TJ-7.6)
+
+
+def published_during(
+    year: int, state: str, published_on: date | None, ended_on: date | None
+) -> bool:
+    """Whether a window was published on some day of `year`, so that it is assessed that year
+    (EQ-3.2.2a), staff or no staff. `published_on` and `ended_on` are the first days it was seen
+    published and ended; a window published before those were kept (None) counts while it is
+    still published, or in the year it ended."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if ended_on is not None and ended_on < first:
+        return False
+    if published_on is not None:
+        return published_on <= last
+    if state in PUBLISHED_STATES:
+        return True
+    return ended_on is not None and ended_on <= last
 
 
 def grade_for(scheme: Scheme, total: Decimal) -> Grade:

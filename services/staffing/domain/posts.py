@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -12,6 +13,8 @@ from shared.errors import Conflict, Invalid, RuleViolation, member_of
 
 CHIEF_TENURE_YEARS = 2  # EQ-3.2.6
 AB_RULE = "EQ-3.2.5"
+# A window that is no longer (or never was) set up takes no staff, by the rule that ended it.
+ENDED_BY = {"terminated": "TJ-8.2", "revoked": "TJ-7.6", "rejected": "TJ-5.4"}
 CHIEF_POWERS = ("accept", "decide", "coordinate", "control_process", "final_approval")
 
 
@@ -40,10 +43,19 @@ def check_assignment(
 ) -> Role:
     if window_state is None:
         raise Invalid("staffing has not learned of that window", field="window_id")
-    if window_state in ("terminated", "revoked", "rejected"):
-        raise Invalid(f"the window is {window_state}", field="window_id")
+    if window_state in ENDED_BY:
+        rule = ENDED_BY[window_state]
+        raise RuleViolation(
+            f"the window is {window_state} and takes no staff ({rule})",
+            rule=rule,
+            field="window_id",
+        )
     if staff_unit not in window_units:
-        raise Invalid("a unit posts its own staff to windows that serve it", field="staff_id")
+        raise RuleViolation(
+            "a unit staffs the windows it runs, with its own staff (TJ-1)",
+            rule="TJ-1",
+            field="staff_id",
+        )
     detail = f"{role!r}: a post is held by an A and a B (EQ-3.2.5)"
     return member_of(Role, role, field="role", detail=detail, rule=AB_RULE, error=RuleViolation)
 
@@ -70,6 +82,46 @@ def check_seat(seat: Seat, role: Role, posted: bool, field: str = "role") -> Non
 def uncovered(seats: list[Seat]) -> list[Seat]:
     """EQ-3.2.5: every post has both an A and a B."""
     return [seat for seat in seats if not seat.covered]
+
+
+def unposted(published: Iterable[int], seats: Iterable[Seat]) -> list[int]:
+    """EQ-3.2.5: a published window without a single post has no A and no B either."""
+    return sorted(set(published) - {seat.window_id for seat in seats})
+
+
+def check_start(starts_on: date, today: date, *, by_center: bool, what: str) -> date:
+    """The first day of a posting (`what` "posting") or of a chief representative's term
+    ("appointment").
+
+    Never after today: the checks made at that day (experience and age, EQ-3.1a) and the
+    two-year clocks that start on it (rotation, EQ-3.2.3; the chief's tenure, EQ-3.2.6) would
+    otherwise be passed with a day not yet come. A move planned ahead is a rotation or a swap,
+    which the center approves and the `rotations-due` sweep carries out on its day. A start
+    before today, recording what already happened, is the center's to make: it moves the same
+    checks and clocks back, so a unit cannot."""
+    chief = what == "appointment"
+    rule = "EQ-3.2.6" if chief else "EQ-3.2.3"
+    if starts_on > today:
+        ahead = "EQ-3.2.6" if chief else "EQ-3.1a"
+        plan = (
+            "appoint a successor on the day they take office"
+            if chief
+            else "a move planned ahead is a rotation or swap the center approves"
+        )
+        raise RuleViolation(
+            f"a {what} starts today at the latest, not {starts_on} (today is {today}); {plan} "
+            f"({ahead})",
+            rule=ahead,
+            field="starts_on",
+        )
+    if starts_on < today and not by_center:
+        raise RuleViolation(
+            f"a {what} that began before today ({starts_on}) is recorded by the center: the "
+            f"two-year clock runs from it ({rule})",
+            rule=rule,
+            field="starts_on",
+        )
+    return starts_on
 
 
 @dataclass(frozen=True)
@@ -105,7 +157,11 @@ def appoint(
             field="full_time",
         )
     if deputy == staff_id:
-        raise Invalid("the deputy (B) is someone else", field="deputy_staff_id")
+        raise RuleViolation(
+            "the deputy is the chief's B, someone else (EQ-3.2.5)",
+            rule=AB_RULE,
+            field="deputy_staff_id",
+        )
     return Chief(unit_code, staff_id, deputy, tuple(powers), full_time, starts_on)
 
 
@@ -128,9 +184,18 @@ def keeps_office(current: Chief | None, staff_id: str) -> bool:
 def check_replacement(
     current: Chief | None, on: date, reason: str, approved_by: str | None
 ) -> None:
-    """EQ-3.2.6: tenure of at least two years; earlier only with a reason the center approved."""
+    """EQ-3.2.6: tenure of at least two years; earlier only with a reason the center approved.
+    `on` is the successor's first day, the serving chief's last: never after today
+    (`check_start`), so a date ahead cannot make up the two years."""
     if current is None:
         return
+    if on < current.starts_on:
+        raise RuleViolation(
+            f"the serving chief representative took office on {current.starts_on}; a successor "
+            f"starts on or after it, not on {on} (EQ-3.2.6)",
+            rule="EQ-3.2.6",
+            field="starts_on",
+        )
     served = years_between(current.starts_on, on)
     if served >= CHIEF_TENURE_YEARS:
         return

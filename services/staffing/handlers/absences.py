@@ -94,6 +94,7 @@ def _name(uow: UnitOfWork, staff_id: str | None) -> str | None:
 
 
 def _emit(uow: UnitOfWork, event: Any, absence_id: int, row: dict[str, Any], unit: str) -> None:
+    chief = chiefs.current(uow, unit)  # who decides, so notification can tell them in person
     uow.emit(
         event.name,
         subject=str(absence_id),
@@ -110,6 +111,8 @@ def _emit(uow: UnitOfWork, event: Any, absence_id: int, row: dict[str, Any], uni
             "status": row["status"],
             "cover_staff_id": row["cover_staff_id"],
             "cover_name": _name(uow, row["cover_staff_id"]),
+            "chief_staff_id": chief.staff_id if chief else None,
+            "deputy_staff_id": chief.deputy_staff_id if chief else None,
         },
     )
 

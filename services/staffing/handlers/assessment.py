@@ -138,7 +138,8 @@ def _emit_cycle(uow: UnitOfWork, event: Any, year: int) -> None:
 
 
 def open_cycle(uow: UnitOfWork, body: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """EQ-3.2.2a: every staff member who served at a window in the year, part-year included."""
+    """EQ-3.2.2a: every staff member who served at a window in the year, part-year included. A
+    year may be opened while it runs: scoring takes in whoever has served by then."""
     year = body["year"]
     if year > (today or clock.today()).year:
         raise Invalid(f"{year} has not begun", field="year")
@@ -159,25 +160,75 @@ def open_cycle(uow: UnitOfWork, body: dict[str, Any], today: date | None = None)
                 opened_at=utcnow(),
             )
         )
-        results, stints = inputs.assessed(uow, year)
-        if results:
-            uow.session.execute(insert(RESULTS), results)
-        if stints:
-            uow.session.execute(insert(orm.assessment_stints), stints)
+        refresh_assessed(uow, year)
         _emit_cycle(uow, contracts.CYCLE_OPENED, year)
         uow.commit()
         return cycle_view(uow, cycle_row(uow, year))
 
 
+ASSESSED_KEYS = ("unit_code", "window_id", "served_days", "year_days")
+
+
+def refresh_assessed(uow: UnitOfWork, year: int) -> int:
+    """EQ-3.2.2a: who served in the hall in `year`, for how long and at which windows, as the
+    records stand now: someone posted since the last look joins, someone whose posting ended the
+    day it began leaves, and every share of the year is recounted. Whoever stays keeps their
+    score and grade (a calibration included) until scored again. Returns how many changed."""
+    results, stints = inputs.assessed(uow, year)
+    known = {
+        row.staff_id: row
+        for row in uow.session.execute(
+            select(RESULTS.c.staff_id, *(RESULTS.c[k] for k in ASSESSED_KEYS)).where(
+                RESULTS.c.year == year
+            )
+        )
+    }
+    now = {row["staff_id"]: row for row in results}
+    gone = sorted(set(known) - set(now))
+    joined = [row for staff_id, row in now.items() if staff_id not in known]
+    moved = [
+        {"k_staff_id": staff_id, **{k: row[k] for k in ASSESSED_KEYS}}
+        for staff_id, row in now.items()
+        if staff_id in known and tuple(known[staff_id][1:]) != tuple(row[k] for k in ASSESSED_KEYS)
+    ]
+    if gone:
+        uow.session.execute(
+            delete(RESULTS).where(RESULTS.c.year == year, RESULTS.c.staff_id.in_(gone))
+        )
+    if joined:
+        uow.session.execute(insert(RESULTS), joined)
+    if moved:
+        statement = (
+            update(RESULTS)
+            .where(RESULTS.c.year == year, RESULTS.c.staff_id == bindparam("k_staff_id"))
+            .values({k: bindparam(k) for k in ASSESSED_KEYS})
+        )
+        uow.session.connection().execute(statement, moved)
+    table = orm.assessment_stints
+    kept = {
+        (r.staff_id, r.window_id): r.served_days
+        for r in uow.session.execute(select(table).where(table.c.year == year))
+    }
+    changed = len(gone) + len(joined) + len(moved)
+    if kept != {(r["staff_id"], r["window_id"]): r["served_days"] for r in stints}:
+        uow.session.execute(delete(table).where(table.c.year == year))
+        if stints:
+            uow.session.execute(insert(table), stints)
+        changed += 1
+    return changed
+
+
 def score(uow: UnitOfWork, year: int) -> dict[str, Any]:
     """Scores every assessed staff member and window by the cycle's scheme and proposes grades
-    within the quota. Scoring again before finalising takes in late facts and keeps every grade
-    the center calibrated."""
+    within the quota. Each scoring first recounts who served and how long (EQ-3.2.2a), so that
+    anyone posted since the cycle opened is assessed; scoring again before finalising also takes
+    in late facts, and keeps every grade the center calibrated for whoever is still assessed."""
     with uow:
         cycle = cycle_row(uow, year, lock=True)
         if cycle.state == CycleState.FINALISED:
             raise Conflict(f"the {year} assessment is finalised; appeal instead")
         by = scheme(uow, cycle.scheme_version)
+        refresh_assessed(uow, year)
         scored = _score_staff(uow, year, by)
         _score_windows(uow, year, by, scored)
         uow.session.execute(
@@ -226,7 +277,7 @@ def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
                 "total_cents": cents(result.total),
                 "components": {k: str(v) for k, v in result.components().items()},
                 "proposed_grade": proposed,
-                "grade": grade if staff_id in calibrated else proposed,
+                "grade": grade if staff_id in calibrated and grade else proposed,
             }
         )
     if rows:
@@ -248,23 +299,42 @@ def _bulk_update_results(uow: UnitOfWork, year: int, rows: list[dict[str, Any]])
     uow.session.connection().execute(statement, rows)
 
 
-def _score_windows(uow: UnitOfWork, year: int, by: Scheme, totals: dict[str, Decimal]) -> None:
-    stints = uow.session.execute(
-        select(orm.assessment_stints).where(orm.assessment_stints.c.year == year)
-    ).all()
+def window_stints(
+    uow: UnitOfWork, year: int, totals: dict[str, Decimal], window_id: int | None = None
+) -> dict[int, list[rules.Stint]]:
+    """Each window's staff: their totals and the share of the year each served there."""
+    table = orm.assessment_stints
+    query = select(table).where(table.c.year == year).order_by(table.c.staff_id)
+    if window_id is not None:
+        query = query.where(table.c.window_id == window_id)
     year_days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-    served: dict[int, list[tuple[Decimal, Fraction]]] = defaultdict(list)
-    for stint in stints:
+    served: dict[int, list[rules.Stint]] = defaultdict(list)
+    for stint in uow.session.execute(query):
+        if stint.staff_id not in totals:  # not scored yet
+            continue
         served[stint.window_id].append(
-            (totals[stint.staff_id], Fraction(stint.served_days, year_days))
+            rules.Stint(
+                totals[stint.staff_id],
+                Fraction(stint.served_days, year_days),
+                f"staff:{stint.staff_id}",
+            )
         )
+    return served
+
+
+def _score_windows(uow: UnitOfWork, year: int, by: Scheme, totals: dict[str, Decimal]) -> None:
+    """Every window published on some day of the year (EQ-3.2.2a), and any other that had staff
+    or facts: one with neither starts at the competent threshold, and counts in its unit's
+    target all the same (EQ-3.2.2b)."""
+    served = window_stints(uow, year, totals)
     window_facts = inputs.window_facts(uow, year)
     units = inputs.window_units(uow)
+    published = inputs.published_windows(uow, year)
     uow.session.execute(
         delete(orm.assessment_window_results).where(orm.assessment_window_results.c.year == year)
     )
     rows = []
-    for window_id in sorted(set(served) | set(window_facts)):
+    for window_id in sorted(set(served) | set(window_facts) | set(published)):
         result = rules.score_window(by, served.get(window_id, []), window_facts.get(window_id, []))
         rows.append(
             {
@@ -358,6 +428,12 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
         cycle = cycle_row(uow, year, lock=True)
         if cycle.state != CycleState.SCORED:
             raise Conflict(f"the {year} assessment is {cycle.state}: only a scored one finalises")
+        if refresh_assessed(uow, year):  # rolled back with the refusal
+            raise Conflict(
+                f"who served in {year}, or how long, changed since the cycle was scored; score "
+                "it again so that everyone who served is assessed (EQ-3.2.2a)",
+                rule="EQ-3.2.2a",
+            )
         grades = all_grades(uow, year)
         rules.check_finalise(list(grades.values()))
         people = {

@@ -259,5 +259,16 @@ def window_units(uow: UnitOfWork) -> dict[int, str]:
     return dict(uow.session.execute(select(orm.windows.c.id, orm.windows.c.unit_code)).all())
 
 
+def published_windows(uow: UnitOfWork, year: int) -> list[int]:
+    """The windows published on some day of `year`: each is assessed (EQ-3.2.2a)."""
+    w = orm.windows
+    rows = uow.session.execute(select(w.c.id, w.c.state, w.c.published_on, w.c.ended_on))
+    return [
+        row.id
+        for row in rows
+        if rules.published_during(year, row.state, row.published_on, row.ended_on)
+    ]
+
+
 def served(row: Any) -> Fraction:
     return Fraction(row.served_days, row.year_days)

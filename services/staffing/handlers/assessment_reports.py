@@ -15,6 +15,7 @@ from services.staffing.domain import assessment as rules
 from services.staffing.handlers import assessment as cycle
 from services.staffing.handlers import assessment_inputs as inputs
 from shared.db import UnitOfWork
+from shared.errors import NotFound
 
 RESULTS = orm.assessment_results
 
@@ -76,11 +77,70 @@ def explanation(uow: UnitOfWork, year: int, staff_id: str, unit: str | None) -> 
         "scored_total": scored,
         "stale": scored is not None and scored != score.total,
         "components": {k: str(v) for k, v in score.components().items()},
-        "lines": [
-            {"component": ln.component, "points": ln.points, "source": ln.source, "note": ln.note}
-            for ln in score.lines
-        ],
+        "lines": _lines(score),
     }
+
+
+def _lines(score: rules.Score) -> list[dict[str, Any]]:
+    return [
+        {"component": ln.component, "points": ln.points, "source": ln.source, "note": ln.note}
+        for ln in score.lines
+    ]
+
+
+def window_explanation(
+    uow: UnitOfWork, year: int, window_id: int, unit: str | None
+) -> dict[str, Any]:
+    """Every line of a window's score, from the inputs scoring reads: a line per staff member's
+    part of the average (their scored total, weighted by the share of the year they served
+    there; `staff:<id>`, whose own explanation goes on from there), then a line per sanction,
+    finding, upheld complaint and evaluation against the window itself (`event:<id>`). The
+    lines add up to the total; `stale` says a fact arrived after scoring."""
+    table = orm.assessment_window_results
+    stints = orm.assessment_stints
+    query = select(table).where(table.c.year == year, table.c.window_id == window_id)
+    if unit is not None:
+        query = query.where(table.c.unit_code == unit)
+    with uow:
+        by = cycle.scheme(uow, cycle.cycle_row(uow, year).scheme_version)
+        row = uow.session.execute(query).first()
+        if row is None:
+            raise NotFound(f"window {window_id} has no {year} score")
+        staff = select(stints.c.staff_id).where(
+            stints.c.year == year, stints.c.window_id == window_id
+        )
+        totals = {
+            r.staff_id: Decimal(r.total_cents).scaleb(-2)
+            for r in uow.session.execute(
+                select(RESULTS.c.staff_id, RESULTS.c.total_cents).where(
+                    RESULTS.c.year == year,
+                    RESULTS.c.staff_id.in_(staff),
+                    RESULTS.c.total_cents.is_not(None),
+                )
+            )
+        }
+        served = cycle.window_stints(uow, year, totals, window_id).get(window_id, [])
+        facts = inputs.window_facts(uow, year, window_id).get(window_id, [])
+    score = rules.score_window(by, served, facts)
+    scored = cycle.points(row.total_cents)
+    return {
+        "year": year,
+        "window_id": window_id,
+        "unit_code": row.unit_code,
+        "scheme_version": by.version,
+        "total": score.total,
+        "scored_total": scored,
+        "stale": scored != score.total,
+        "components": {k: str(v) for k, v in score.components().items()},
+        "lines": _lines(score),
+    }
+
+
+# A window's score in parts: each a column of the windows' CSV, 0.00 where it has none.
+WINDOW_COMPONENTS = (
+    *("staff_average", "base", "satisfaction", "sanction"),
+    *("finding", "complaint_upheld", "clamp"),
+)
 
 
 def window_report(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:

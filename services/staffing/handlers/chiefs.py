@@ -33,7 +33,10 @@ def appoint(
     by_center: bool,
     today: date | None = None,
 ) -> dict[str, Any]:
-    starts_on = body.get("starts_on") or today or clock.today()
+    today = today or clock.today()
+    starts_on = rules.check_start(
+        body.get("starts_on") or today, today, by_center=by_center, what="appointment"
+    )
     with uow:
         member = staff_handlers.load(uow, body["staff_id"], unit_code)
         rules.check_appointable(member.name, member.status, "staff_id")
@@ -54,7 +57,8 @@ def appoint(
             values = _keep(uow, serving, chief)
         else:
             approver = (uow.actor or "center") if by_center else None
-            rules.check_replacement(_chief(serving), starts_on, reason, approver)
+            # Tenure is measured to the successor's first day, never past today (EQ-3.2.6).
+            rules.check_replacement(_chief(serving), min(starts_on, today), reason, approver)
             values = _replace(uow, serving, chief, reason, approver)
         uow.emit(
             contracts.CHIEF_APPOINTED.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -71,15 +72,28 @@ def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
     row = uow.session.execute(select(orm.posts).where(orm.posts.c.id == post_id)).first()
     if row is None:
         raise NotFound(f"no post {post_id}")
-    window(uow, row.window_id, unit)
+    try:
+        window(uow, row.window_id, unit)
+    except NotFound:  # another unit's reads like a missing one, not naming its window
+        raise NotFound(f"no post {post_id}") from None
     return row
 
 
 def assign(
-    uow: UnitOfWork, post_id: int, unit: str | None, body: dict[str, Any], today: date | None = None
+    uow: UnitOfWork,
+    post_id: int,
+    unit: str | None,
+    body: dict[str, Any],
+    today: date | None = None,
+    *,
+    by_center: bool = False,
 ) -> dict[str, Any]:
-    """Post a staff member as A or B; one A and one B per post (database-enforced)."""
-    starts_on = body.get("starts_on") or today or clock.today()
+    """Post a staff member as A or B; one A and one B per post (database-enforced). The
+    posting starts today, or earlier when the center records one (EQ-3.1a, EQ-3.2.3)."""
+    today = today or clock.today()
+    starts_on = rules.check_start(
+        body.get("starts_on") or today, today, by_center=by_center, what="posting"
+    )
     with uow:
         post = _post(uow, post_id, unit)
         win = window(uow, post.window_id)
@@ -132,7 +146,10 @@ def end_assignment(
         ).first()
         if row is None:
             raise NotFound(f"no current assignment {assignment_id}")
-        post = _post(uow, row.post_id, unit)
+        try:
+            post = _post(uow, row.post_id, unit)
+        except NotFound:  # another unit's reads like a missing one, not naming its post
+            raise NotFound(f"no current assignment {assignment_id}") from None
         member = staff_handlers.load(uow, row.staff_id)
         ended = today or clock.today()
         uow.session.execute(
@@ -166,12 +183,23 @@ def seats(uow: UnitOfWork, window_id: int | None = None, unit: str | None = None
     ]
 
 
-def coverage(uow: UnitOfWork, unit: str | None = None) -> list[Seat]:
-    """Posts of published windows that lack an A or a B (EQ-3.2.5)."""
+def coverage(uow: UnitOfWork, unit: str | None = None) -> list[dict[str, Any]]:
+    """Posts of published windows that lack an A or a B, and published windows with no post at
+    all (`post_id` none): nobody is at A or B there either (EQ-3.2.5)."""
     with uow:
-        published = set(
-            uow.session.execute(
-                select(orm.windows.c.id).where(orm.windows.c.state.in_(("active", "suspended")))
-            ).scalars()
-        )
-    return [s for s in rules.uncovered(seats(uow, unit=unit)) if s.window_id in published]
+        published = {
+            row.id
+            for row in uow.session.execute(
+                select(orm.windows.c.id, orm.windows.c.unit_code, orm.windows.c.co_units).where(
+                    orm.windows.c.state.in_(("active", "suspended"))
+                )
+            )
+            if unit is None or unit in (row.unit_code, *row.co_units)
+        }
+    held = seats(uow, unit=unit)
+    gaps = [
+        {**asdict(s), "covered": False} for s in rules.uncovered(held) if s.window_id in published
+    ]
+    empty = {"post_id": None, "post": None, "a": None, "b": None, "covered": False}
+    gaps += [{**empty, "window_id": w} for w in rules.unposted(published, held)]
+    return sorted(gaps, key=lambda gap: (gap["window_id"], gap["post_id"] or 0))

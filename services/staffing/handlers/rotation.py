@@ -38,7 +38,10 @@ def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
     row = uow.session.execute(select(orm.posts).where(orm.posts.c.id == post_id)).first()
     if row is None:
         raise NotFound(f"no post {post_id}")
-    posts.window(uow, row.window_id, unit)
+    try:
+        posts.window(uow, row.window_id, unit)
+    except NotFound:  # another unit's reads like a missing one, not naming its window
+        raise NotFound(f"no post {post_id}") from None
     return row
 
 
