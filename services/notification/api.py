@@ -1,15 +1,26 @@
-"""Notification's HTTP adapter: the caller's own inbox."""
+"""Notification's HTTP adapter: the caller's own inbox, and an applicant's case notices.
+
+Notices come in the reader's language: `Accept-Language` zh or en (zh when it names neither).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, after_this_request, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.notification import handlers
-from services.notification.domain.routing import inbox_keys
-from services.notification.schemas import NoticeOut, NoticePage, NoticeQuery, RecipientQuery
+from services.notification import applicants, handlers, texts
+from services.notification.domain.inboxes import inbox_keys
+from services.notification.schemas import (
+    CaseNoticePage,
+    CaseNoticeQuery,
+    NoticeOut,
+    NoticePage,
+    NoticeQuery,
+    RecipientQuery,
+)
 from shared import auth
 from shared.errors import NotFound
 from shared.pagination import decode_cursor, page
@@ -17,6 +28,12 @@ from shared.web import require_principal, unit_of_work
 
 notices = Blueprint(
     "notices", __name__, url_prefix="/api/v1/notices", description="The caller's inbox"
+)
+case_notices = Blueprint(
+    "case_notices",
+    __name__,
+    url_prefix="/api/v1/case-notices",
+    description="What the applicant of a case was told, by receipt number and query code",
 )
 
 READERS = ("authority", "center", "unit", "inspector", "integrator")
@@ -30,22 +47,41 @@ def _inboxes(recipient: str | None) -> tuple[str, ...]:
     return inboxes
 
 
+def language() -> str:
+    best = request.accept_languages.best_match(texts.LANGUAGES)
+    return best if best in texts.LANGUAGES else texts.DEFAULT_LANGUAGE
+
+
+def _in_language(body: Any) -> Any:
+    """The body, its answer saying which language it is in and that this depends on the
+    asking (so a cache keeps one copy per language)."""
+    chosen = language()
+
+    @after_this_request
+    def say(response: Response) -> Response:
+        response.headers["Content-Language"] = chosen
+        response.vary.add("Accept-Language")
+        return response
+
+    return body
+
+
 @notices.route("")
 class Notices(MethodView):
     @auth.roles(*READERS)
     @notices.arguments(NoticeQuery, location="query")
     @notices.response(200, NoticePage)
-    def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """The caller's notices (or, for the authority and the center, those of the inbox named
-        by `recipient`), oldest first, with the unread count."""
+    def get(self, query: dict[str, Any]) -> Any:
+        """The caller's notices (or those of the inbox named by `recipient`: the authority and
+        the center any, a unit its own staff's), oldest first, with the unread count."""
         inboxes = _inboxes(query["recipient"])
         after = int(decode_cursor(query["cursor"]) or 0)
         rows = handlers.list_notices(
-            unit_of_work(), inboxes, query["unread"], after, query["limit"] + 1
+            unit_of_work(), inboxes, query["unread"], after, query["limit"] + 1, language()
         )
         result = page(rows, query["limit"], key=lambda row: row["id"])
         result["unread"] = handlers.unread_count(unit_of_work(), inboxes)
-        return result
+        return _in_language(result)
 
 
 @notices.route("/<int:notice_id>/read")
@@ -55,11 +91,33 @@ class ReadNotice(MethodView):
     @notices.response(200, NoticeOut)
     def post(self, query: dict[str, Any], notice_id: int) -> Any:
         """Mark a notice read: one of the caller's own, or of the inbox named by `recipient`."""
-        return handlers.mark_read(unit_of_work(), _inboxes(query["recipient"]), notice_id)
+        inboxes = _inboxes(query["recipient"])
+        return _in_language(handlers.mark_read(unit_of_work(), inboxes, notice_id, language()))
+
+
+@case_notices.route("")
+class CaseNotices(MethodView):
+    @auth.public
+    @case_notices.arguments(CaseNoticeQuery, location="query")
+    @case_notices.response(200, CaseNoticePage)
+    def get(self, query: dict[str, Any]) -> Any:
+        """What the applicant was told of the case (accepted, materials missing, extended,
+        delivered or refused), oldest first. A wrong receipt number or query code is a 404
+        that tells nothing more."""
+        after = int(decode_cursor(query["cursor"]) or 0)
+        rows = applicants.case_notices(
+            unit_of_work(),
+            query["receipt_number"],
+            query["query_code"],
+            language(),
+            after,
+            query["limit"] + 1,
+        )
+        return _in_language(page(rows, query["limit"], key=lambda row: row["id"]))
 
 
 def blueprints() -> list[Blueprint]:
     from services.notification.email import api as email
     from services.notification.webhooks import api as webhooks
 
-    return [notices, *email.blueprints, *webhooks.blueprints]
+    return [notices, case_notices, *email.blueprints, *webhooks.blueprints]

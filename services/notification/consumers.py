@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from services.notification import orm
-from services.notification.domain.route import Notice
-from services.notification.domain.routing import ROUTES, notices_for
+from services.notification import applicants, orm, texts
+from services.notification.domain.routing import ROUTES, recipients_for
 from services.notification.email import handlers as email
 from services.notification.webhooks import handlers as webhooks
 from shared.consumer import Handler
@@ -17,26 +16,36 @@ from shared.events import CloudEvent
 def record_notices(uow: UnitOfWork, event: CloudEvent) -> None:
     """The inbox notices first (recorded before anything is sent), then each channel's share of
     the event, all in one transaction."""
-    notices = notices_for(event.type, event.data)
-    _inbox(uow, event, notices)
-    email.on_notices(uow, event, notices)
+    applicants.learn_receipt(uow, event)
+    recipients = recipients_for(event.type, event.data)
+    _inbox(uow, event, recipients)
+    email.on_notices(uow, event, recipients)
     webhooks.on_event(uow, event)
 
 
-def _inbox(uow: UnitOfWork, event: CloudEvent, notices: list[Notice]) -> None:
+def _inbox(uow: UnitOfWork, event: CloudEvent, recipients: tuple[str, ...]) -> None:
+    if not recipients:  # notification takes in every event (for webhooks); most notify nobody
+        return
+    titles = texts.inbox_titles(
+        event.type, event.data, event_id=event.id, subject=event.subject, time=event.time
+    )
     now = utcnow()
-    for notice in notices:
-        uow.session.execute(
-            insert(orm.notices).values(
-                recipient=notice.recipient,
-                channel="inbox",
-                event_id=event.id,
-                event_type=event.type,
-                subject=event.subject,
-                title=notice.title,
-                created_at=now,
-            )
-        )
+    uow.session.execute(
+        insert(orm.notices),
+        [
+            {
+                "recipient": recipient,
+                "channel": "inbox",
+                "event_id": event.id,
+                "event_type": event.type,
+                "subject": event.subject,
+                "title_zh": titles["zh"],
+                "title_en": titles["en"],
+                "created_at": now,
+            }
+            for recipient in recipients
+        ],
+    )
 
 
 # "govhall.#": every other event too, for the webhooks integrators subscribe to.

@@ -1,47 +1,83 @@
-"""Notification's use cases: an inbox per recipient."""
+"""Notification's use cases: an inbox per recipient, read in the reader's language.
+
+Each notice keeps its line in every language (rendered from templates/inbox/ when recorded);
+a reader gets the one it asks for as `title`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
 
 from services.notification import orm
 from shared.db import UnitOfWork, utcnow
 from shared.errors import NotFound
 
+notices = orm.notices
+
 
 def list_notices(
-    uow: UnitOfWork, inboxes: tuple[str, ...], unread_only: bool, after: int, limit: int
+    uow: UnitOfWork,
+    inboxes: tuple[str, ...],
+    unread_only: bool,
+    after: int,
+    limit: int,
+    language: str,
+) -> list[dict[str, Any]]:
+    with uow:
+        return inbox_page(uow.session, inboxes, unread_only, after, limit, language)
+
+
+def inbox_page(
+    session: Session,
+    inboxes: tuple[str, ...],
+    unread_only: bool,
+    after: int,
+    limit: int,
+    language: str,
 ) -> list[dict[str, Any]]:
     query = (
-        select(orm.notices)
-        .where(orm.notices.c.recipient.in_(inboxes), orm.notices.c.id > after)
-        .order_by(orm.notices.c.id)
+        select(notices)
+        .where(notices.c.recipient.in_(inboxes), notices.c.id > after)
+        .order_by(notices.c.id)
         .limit(limit)
     )
     if unread_only:
-        query = query.where(orm.notices.c.read_at.is_(None))
-    with uow:
-        return [dict(row._mapping) for row in uow.session.execute(query)]
+        query = query.where(notices.c.read_at.is_(None))
+    return _shown(session, query, language)
 
 
 def unread_count(uow: UnitOfWork, inboxes: tuple[str, ...]) -> int:
     query = select(func.count()).where(
-        orm.notices.c.recipient.in_(inboxes), orm.notices.c.read_at.is_(None)
+        notices.c.recipient.in_(inboxes), notices.c.read_at.is_(None)
     )
     with uow:
         return int(uow.session.execute(query).scalar_one())
 
 
-def mark_read(uow: UnitOfWork, inboxes: tuple[str, ...], notice_id: int) -> dict[str, Any]:
-    mine = (orm.notices.c.id == notice_id) & orm.notices.c.recipient.in_(inboxes)
+def mark_read(
+    uow: UnitOfWork, inboxes: tuple[str, ...], notice_id: int, language: str
+) -> dict[str, Any]:
+    mine = (notices.c.id == notice_id) & notices.c.recipient.in_(inboxes)
     with uow:
-        row = uow.session.execute(select(orm.notices).where(mine)).first()
+        row = uow.session.execute(select(notices.c.read_at).where(mine)).first()
         if row is None:
             raise NotFound(f"no notice {notice_id}")
         if row.read_at is None:
-            uow.session.execute(update(orm.notices).where(mine).values(read_at=utcnow()))
+            uow.session.execute(update(notices).where(mine).values(read_at=utcnow()))
             uow.commit()
-            row = uow.session.execute(select(orm.notices).where(mine)).first()
-    return dict(row._mapping)  # type: ignore[union-attr]
+        [shown] = _shown(uow.session, select(notices).where(mine), language)
+    return shown
+
+
+def _shown(session: Session, query: Select[Any], language: str) -> list[dict[str, Any]]:
+    """Rows as the API shows them: `title` in the reader's language, with that language."""
+    rows = []
+    for row in session.execute(query):
+        shown = dict(row._mapping)
+        shown["title"] = shown.pop(f"title_{language}")
+        shown.pop("title_en" if language == "zh" else "title_zh")
+        rows.append({**shown, "language": language})
+    return rows

@@ -21,12 +21,28 @@ notices = Table(
     Column("event_id", String(36), nullable=False),
     Column("event_type", String(200), nullable=False),
     Column("subject", String(200), nullable=False),
-    Column("title", Text, nullable=False),
+    # Rendered from templates/inbox/ when recorded, in both languages: what a reader sees is
+    # what was recorded, whichever language they ask for later.
+    Column("title_zh", Text, nullable=False),
+    Column("title_en", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("read_at", UTCDateTime(), nullable=True),
     # The same event never gives one recipient two notices on one channel.
     Index("ux_notices_once", "event_id", "recipient", "channel", unique=True),
     Index("ix_notices_inbox", "recipient", "id"),
+)
+
+# The receipts of the cases registry accepted, each with the verifier of its query code (a slow
+# salted hash, shared/receipts.py) learned from case.accepted: the applicant reads the case's
+# notices with the number and the code, checked here without asking registry.
+case_receipts = Table(
+    "case_receipts",
+    metadata,
+    Column("receipt_number", String(40), primary_key=True),
+    Column("case_id", Integer, nullable=False),
+    Column("query_code_verifier", Text, nullable=False),
+    Column("source_event_id", String(36), nullable=False),
+    Column("learned_at", UTCDateTime(), nullable=False),
 )
 
 # Each channel's tables, on this metadata (imported last: they import `metadata` from here).

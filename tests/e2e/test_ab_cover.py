@@ -1,11 +1,13 @@
 """A and B (EQ-3.2.5) across processes: A reports an absence for the next working day, the chief
-representative approves, and notification tells the unit that B covers, over RabbitMQ: in its
-inbox and in its mailbox (a real SMTP server)."""
+representative is asked in their own inbox and approves, and notification tells B in person
+that B covers, over RabbitMQ: in B's own inbox and in B's own mailbox (a real SMTP server), at
+the address B's unit gave for B."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -21,7 +23,6 @@ from tests.staffing.builders import id_number
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 UNIT_CODE = "e2e-ab-unit"
 UNIT = bearer("unit", UNIT_CODE)
-CENTER = bearer("center")
 MATTER = "e2e-ab-permit"
 
 
@@ -112,13 +113,18 @@ def register(api: Api, name: str, birth: date) -> dict[str, Any]:
     return api.call("POST", "/staffing/api/v1/staff", body, headers=UNIT, status=201)  # type: ignore[no-any-return]
 
 
+def inbox(api: Api, staff_id: str, event: str) -> list[str]:
+    """The titles in one staff member's own inbox, as their unit reads it."""
+    query = urlencode({"recipient": f"staff:{UNIT_CODE}:{staff_id}", "limit": 200})
+    notices = api.call("GET", f"/notification/api/v1/notices?{query}", headers=UNIT)["items"]
+    return [
+        n["title"] for n in notices if n["event_type"] == f"govhall.staffing.absence.{event}.v1"
+    ]
+
+
 def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster, mailbox: Mailbox) -> None:
     api = Api(cluster)
     window = published_window(api)
-    address = {"address": "hedong-office@e2e.test", "language": "zh"}
-    api.call(
-        "PUT", f"/notification/api/v1/email/addresses/unit:{UNIT_CODE}", address, headers=CENTER
-    )
     post = {"window_id": window["id"], "name": "受理 Acceptance"}
     seat = wait_for(
         lambda: api.call("POST", "/staffing/api/v1/posts", post, headers=UNIT, status=201),
@@ -129,6 +135,11 @@ def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster, mailbox: Mailbox) -
         register(api, name, date(1987, 3, day))
         for name, day in (("孙悦", 11), ("马超", 12), ("朱琳", 13))
     )
+    # B's unit gives B's own address (the center need not): B is mailed in person.
+    address = {"address": "ma.chao@e2e.test", "language": "zh"}
+    b_key = f"staff:{UNIT_CODE}:{b['id']}"
+    given = api.call("PUT", f"/notification/api/v1/email/addresses/{b_key}", address, headers=UNIT)
+    assert (given["inbox_key"], given["source"]) == (b_key, "unit")
     for member, role in ((a, "A"), (b, "B")):
         api.call(
             "POST",
@@ -153,6 +164,9 @@ def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster, mailbox: Mailbox) -
         status=201,
     )
     assert absence["late"] is False
+    # The chief representative is asked, in their own inbox.
+    [asked] = wait_for(lambda: inbox(api, chief["id"], "reported"), timeout=20, interval=0.2)
+    assert asked.startswith("请假待审批：孙悦") and next_workday in asked
     approved = api.call(
         "POST",
         f"/staffing/api/v1/absences/{absence['id']}/approval",
@@ -161,25 +175,16 @@ def test_b_is_told_to_cover_when_a_is_away(cluster: Cluster, mailbox: Mailbox) -
     )
     assert approved["cover_staff_id"] == b["id"]
 
-    def b_told() -> list[str]:
-        notices = api.call("GET", "/notification/api/v1/notices?limit=200", headers=UNIT)["items"]
-        return [
-            n["title"]
-            for n in notices
-            if n["event_type"] == "govhall.staffing.absence.approved.v1"
-            and "马超 顶岗" in n["title"]
-        ]
+    # B's own inbox: B covers for A.
+    [title] = wait_for(lambda: inbox(api, b["id"], "approved"), timeout=20, interval=0.2)
+    assert "马超 顶岗 孙悦" in title and next_workday in title
+    assert inbox(api, chief["id"], "approved") == []  # the chief decided; B is the one told
 
-    [title] = wait_for(b_told, timeout=20, interval=0.2)
-    assert "孙悦" in title and next_workday in title
-
-    # The unit's mailbox gets it too, from the worker's delivery sweep over real SMTP.
-    def mailed() -> list[Any]:
-        return [
-            mail
-            for mail in mailbox.to(address["address"])
-            if "马超" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        ]
-
-    [mail] = wait_for(mailed, timeout=30, interval=0.5)
+    # B's own mailbox gets it too, from the worker's delivery sweep over real SMTP.
+    [mail] = wait_for(lambda: mailbox.to(address["address"]), timeout=30, interval=0.5)
     assert mail["From"] == "hall@e2e"
+    assert "马超" in mail["Subject"] and "孙悦" in mail["Subject"]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert next_workday in text and b["id"] in text
+    mailed = api.call("GET", "/notification/api/v1/email/deliveries", headers=UNIT)["items"]
+    assert (b_key, "sent") in {(d["recipient"], d["status"]) for d in mailed}

@@ -261,11 +261,11 @@ def test_the_same_event_twice_gives_one_mail(
     # Even a handler run twice for one event (a replayed dead letter) records one delivery.
     rt = hall.runtime("notification")
     event = CloudEvent.from_json(body)
-    from services.notification.domain.routing import notices_for
+    from services.notification.domain.routing import recipients_for
 
     for _ in range(2):
         with rt.uow() as uow:
-            email.on_notices(uow, event, notices_for(event.type, event.data))
+            email.on_notices(uow, event, recipients_for(event.type, event.data))
             uow.commit()
     delivery.deliver_due(rt)
     assert len(mailbox.received) == 1
@@ -298,8 +298,13 @@ def test_only_the_center_keeps_the_address_book_and_wrong_entries_change_nothing
         assert answer.mimetype == "application/problem+json"
         assert field_name in (answer.json or {})["errors"]
     assert ok(client.get(ADDRESSES, headers=CENTER)) == []
+    # A unit keeps only its own staff's addresses: its own office's is the center's to set.
     put = client.put(f"{ADDRESSES}/unit:tj-hexi", json={"address": "a@b.test"}, headers=HEXI)
-    assert put.status_code == 403
+    assert put.status_code == 404
+    public = client.put(
+        f"{ADDRESSES}/case:2026120100000001", json={"address": "a@b.test"}, headers=CENTER
+    )
+    assert public.status_code == 422 and "inbox_key" in (public.json or {})["errors"]
     _address(client, "center", "center@hall.test", "en")
     [entry] = ok(client.get(ADDRESSES, headers=builders.AUTHORITY))
     assert (entry["inbox_key"], entry["language"], entry["source"]) == ("center", "en", "center")
@@ -319,3 +324,31 @@ def test_a_unit_sees_only_its_own_deliveries(client: Client, publish: Any) -> No
     assert mine and {d["recipient"] for d in mine} == {"unit:tj-hexi"}
     assert client.post(f"{DELIVERIES}/{mine[0]['id']}/retry", headers=HEXI).status_code == 403
     assert client.post(f"{DELIVERIES}/999999/retry", headers=CENTER).status_code == 404
+
+
+def test_a_unit_keeps_its_own_staffs_addresses_and_b_is_mailed_in_person(
+    client: Client, hall: Hall, publish: Any, mailbox: Mailbox
+) -> None:
+    """B (s-li) covers: mailed at B's own address, which B's unit set, in B's language."""
+    _settled(client)
+    b_inbox = f"{ADDRESSES}/staff:tj-hexi:s-li"
+    body = {"address": "li.si@hexi.test", "language": "en"}
+    entry = ok(client.put(b_inbox, json=body, headers=HEXI))
+    assert (entry["inbox_key"], entry["source"]) == ("staff:tj-hexi:s-li", "unit")
+    for other in ("staff:tj-nankai:s-li", "center", "integrator:acme", "staff:tj-hexi"):
+        refused = client.put(f"{ADDRESSES}/{other}", json=body, headers=HEXI)
+        assert refused.status_code == 404, other  # another unit's staff: nothing to see
+    assert client.delete(f"{ADDRESSES}/staff:tj-nankai:s-li", headers=HEXI).status_code == 404
+    assert client.get(ADDRESSES, headers=HEXI).status_code == 403  # the book is the center's
+
+    publish(ABSENCE, _absence())
+    _sweep_until(hall, lambda: mailbox.to("li.si@hexi.test"))
+    [mail] = mailbox.to("li.si@hexi.test")
+    assert mail["Subject"] == "A/B cover: 李四 covers for 张三 (2026-12-07 to 2026-12-09)"
+    mine = ok(client.get(DELIVERIES, headers=HEXI))["items"]
+    assert [(d["recipient"], d["address"]) for d in mine if d["event_type"] == ABSENCE] == [
+        ("staff:tj-hexi:s-li", "li.si@hexi.test")
+    ]
+    nankai = ok(client.get(DELIVERIES, headers=bearer("unit", "tj-nankai")))["items"]
+    assert all(d["recipient"] != "staff:tj-hexi:s-li" for d in nankai)
+    assert client.delete(b_inbox, headers=HEXI).status_code == 204

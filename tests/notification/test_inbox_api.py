@@ -129,3 +129,78 @@ def test_marking_read_and_the_unread_filter(hall: Hall, publish: Publish) -> Non
     # the center's own inbox does not hold the district's notices
     own = _inbox(client, CENTER)
     assert second["id"] not in [n["id"] for n in ok(own)["items"]]
+
+
+def _absence(publish: Publish, event: str, **more: Any) -> None:
+    event_type = f"govhall.staffing.absence.{event}.v1"
+    data = {
+        "absence_id": 7,
+        "staff_id": "s-zhang",
+        "name": "张三",
+        "unit_code": "tj-hexi",
+        "window_id": 3,
+        "post_id": 5,
+        "starts_on": "2026-12-07",
+        "ends_on": "2026-12-09",
+        "late": False,
+        "status": event,
+        "chief_staff_id": "s-wang",
+        "deputy_staff_id": None,
+        **more,
+    }
+    publish(event_type, builders.stub_event(event_type, data))
+
+
+def _staff_inbox(client: Client, staff: str, headers: dict[str, str] = HEXI) -> Any:
+    return _inbox(client, headers, _of(f"staff:tj-hexi:{staff}"))
+
+
+def test_b_and_the_chief_representative_have_inboxes_their_unit_reads(
+    hall: Hall, publish: Publish
+) -> None:
+    client = Client(hall.wsgi())
+    _absence(publish, "reported")
+    _absence(publish, "approved", cover_staff_id="s-li", cover_name="李四")
+    told = lambda staff: ok(_staff_inbox(client, staff))["items"]  # noqa: E731
+    [to_decide] = wait_for(lambda: told("s-wang"))  # the chief representative decides
+    assert to_decide["event_type"] == "govhall.staffing.absence.reported.v1"
+    assert to_decide["recipient"] == "staff:tj-hexi:s-wang"
+    [to_cover] = wait_for(lambda: told("s-li"))  # B covers
+    assert to_cover["title"].startswith("请假已批准：李四 顶岗 张三")
+    assert [n["event_type"] for n in told("s-zhang")] == ["govhall.staffing.absence.approved.v1"]
+    own = ok(_inbox(client, HEXI))["items"]  # the unit's own inbox has both, once each
+    assert sorted(n["event_type"].split(".")[3] for n in own) == ["approved", "reported"]
+    assert ok(
+        client.post(f"{NOTICES}/{to_cover['id']}/read{_of('staff:tj-hexi:s-li')}", headers=HEXI)
+    )
+    assert ok(_staff_inbox(client, "s-li"))["unread"] == 0
+    # another unit, an inspector, an integrator: nothing to see, not even that it exists
+    for stranger in (NANKAI, INSPECTOR, bearer("integrator")):
+        assert _staff_inbox(client, "s-li", stranger).status_code == 404
+    refused = client.post(f"{NOTICES}/{to_cover['id']}/read", headers=NANKAI)
+    assert refused.status_code == 404
+    assert [n["id"] for n in ok(_staff_inbox(client, "s-li", CENTER))["items"]] == [to_cover["id"]]
+
+
+def test_notices_come_in_the_readers_language(hall: Hall, publish: Publish) -> None:
+    client = Client(hall.wsgi())
+    _sanction(publish, 1)
+    [notice] = _delivered(client, 1)
+    assert notice["language"] == "zh" and notice["title"].startswith("窗口暂停受理：窗口 #11")
+
+    def read(language: str) -> Any:
+        return _inbox(client, {**AUTHORITY, "Accept-Language": language}, _of(DISTRICT))
+
+    for asked, shown in (("en", "en"), ("en-US,en;q=0.8", "en"), ("zh-CN", "zh"), ("fr", "zh")):
+        answer = read(asked)
+        [item] = ok(answer)["items"]
+        assert (item["language"], answer.headers["Content-Language"]) == (shown, shown), asked
+        assert "Accept-Language" in answer.headers["Vary"]
+    [english] = ok(read("en"))["items"]
+    assert english["title"] == "Window suspended: window #11 (TJ-8.2): concentrated complaints"
+    assert english["id"] == notice["id"]
+    marked = client.post(
+        f"{NOTICES}/{notice['id']}/read{_of(DISTRICT)}",
+        headers={**CENTER, "Accept-Language": "en"},
+    )
+    assert ok(marked)["title"] == english["title"]

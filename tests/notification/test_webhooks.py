@@ -14,15 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.notification.email import delivery as email_delivery
 from services.notification.webhooks import handlers
 from shared import auth, clock
 from shared.embedded import Hall
 from shared.testing import TEST_SECRET, bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, ok
+from tests.mailbox import Mailbox
+from tests.notification.test_email import mailbox  # noqa: F401  (the fixture)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 API = "/notification/api/v1/webhooks"
@@ -130,6 +134,32 @@ def later(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     return advance
 
 
+class Metrics:
+    """Notification's delivery metrics for one channel, read as deltas from when it was made:
+    the registry is the process's, shared by every test and thread."""
+
+    NAMES = {
+        "sent": "govhall_notification_sent_total",
+        "retried": "govhall_notification_retried_total",
+        "failed": "govhall_notification_failed_total",
+        "disabled": "govhall_notification_disabled_total",
+        "latency_count": "govhall_notification_delivery_seconds_count",
+        "latency_sum": "govhall_notification_delivery_seconds_sum",
+    }
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.start = self.now()
+
+    def now(self) -> dict[str, float]:
+        labels = {"channel": self.channel}
+        return {k: REGISTRY.get_sample_value(n, labels) or 0.0 for k, n in self.NAMES.items()}
+
+    def moved(self) -> dict[str, float]:
+        now = self.now()
+        return {k: now[k] - self.start[k] for k in self.NAMES if now[k] != self.start[k]}
+
+
 def subscribe(client: Client, url: str, patterns: list[str], who: Any = ACME) -> Any:
     body = {"url": url, "event_types": patterns, "description": "ERP sync"}
     return ok(client.post(f"{API}/subscriptions", json=body, headers=who), 201)
@@ -218,6 +248,7 @@ def test_a_failing_receiver_is_retried_with_back_off_until_it_answers(
     made = subscribe(client, receiver.url, [UNIT_REGISTERED])
     receiver.secrets = [made["secret"]]
     receiver.failing = 2
+    metrics = Metrics("webhook")
     builders.unit(client, "tj-heping")
     the_delivery(client, made["id"])
     send_until(hall, lambda: receiver.failing == 1)
@@ -240,6 +271,37 @@ def test_a_failing_receiver_is_retried_with_back_off_until_it_answers(
         ok(client.get(f"{API}/subscriptions/{made['id']}", headers=ACME))["consecutive_failures"]
         == 0
     )
+    # Two failed tries scheduled again, one delivery, one latency: from the event's own time,
+    # so the 37 s the back-offs took on the hall's clock are in it.
+    moved = metrics.moved()
+    assert {k: moved.get(k) for k in ("retried", "sent", "latency_count")} == {
+        "retried": 2,
+        "sent": 1,
+        "latency_count": 1,
+    }
+    assert moved["latency_sum"] >= 37 and "failed" not in moved
+
+
+def test_a_delivery_that_fails_every_try_is_given_up_and_counted_once(
+    client: Client,
+    hall: Hall,
+    later: Callable[[float], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEBHOOK_MAX_ATTEMPTS", "2")
+    broken = subscribe(client, "http://127.0.0.1:9/nobody-listens", [UNIT_REGISTERED])
+    metrics = Metrics("webhook")
+    builders.unit(client, "tj-heping")
+    the_delivery(client, broken["id"])
+    for tries, seconds in enumerate((0, 6), start=1):
+        later(seconds)
+        send_until(hall, functools.partial(_tried, client, broken["id"], tries))
+    given_up = the_delivery(client, broken["id"], status="failed")
+    assert given_up["attempts"] == 2 and given_up["next_attempt_at"] is None
+    later(3600)
+    deliver(hall)  # nothing is due any more
+    assert len(the_delivery(client, broken["id"])["attempts_log"]) == 2
+    assert metrics.moved() == {"retried": 1, "failed": 1}
 
 
 def _wait(delivery: dict[str, Any]) -> int:
@@ -261,6 +323,7 @@ def test_a_subscription_that_keeps_failing_is_disabled_and_its_owner_told(
     receiver.secrets = [told["secret"]]
     stranger = Receiver()  # another integrator taking everything never hears of it
     stranger.thread.start()
+    metrics = Metrics("webhook")
     try:
         theirs = subscribe(client, stranger.url, ["govhall.#"], who=OTHER)
         stranger.secrets = [theirs["secret"]]
@@ -272,6 +335,7 @@ def test_a_subscription_that_keeps_failing_is_disabled_and_its_owner_told(
         wait_for(lambda: not _subscription(client, broken["id"])["enabled"], timeout=10)
         gone = _subscription(client, broken["id"])
         assert gone["consecutive_failures"] == 3
+        assert metrics.moved()["disabled"] == 1
         assert "3 failed deliveries in a row" in gone["disabled_reason"]
         disabled = "govhall.notification.webhook.disabled.v1"
         send_until(hall, lambda: disabled in receiver.types())
@@ -500,3 +564,72 @@ def test_https_anywhere_is_accepted_and_patterns_can_change(client: Client) -> N
     patch = client.patch(f"{API}/subscriptions/{made['id']}", json=bad, headers=ACME)
     assert "url" in ok(patch, 422)["errors"]
     assert _subscription(client, made["id"])["url"] == "https://erp.example.com/hook"
+
+
+def test_latency_is_observed_once_per_delivery_on_both_channels_but_not_for_resends(
+    client: Client,
+    hall: Hall,
+    receiver: Receiver,
+    mailbox: Mailbox,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same event, by webhook and by e-mail: each channel's histogram counts one delivery,
+    measured from the event's time. Sent again by hand (a replay, a retry of a dead letter), a
+    delivery counts as sent but its latency, the wait for a person, is not observed."""
+    monkeypatch.setenv("EMAIL_MAX_ATTEMPTS", "1")
+    ok(
+        client.put(
+            "/notification/api/v1/email/addresses/authority",
+            json={"address": "authority@hall.test", "language": "en"},
+            headers=builders.CENTER,
+        )
+    )
+    made = subscribe(client, receiver.url, [UNIT_REGISTERED])
+    receiver.secrets = [made["secret"]]
+    webhook, email = Metrics("webhook"), Metrics("email")
+    builders.unit(client, "tj-heping")
+    sent(hall, receiver, 1)
+    rt = hall.runtime("notification")
+    wait_for(lambda: email_delivery.deliver_due(rt) >= 0 and mailbox.to("authority@hall.test"))
+    for channel in (webhook, email):
+        moved = wait_for(functools.partial(_observed, channel, 1), timeout=10)
+        assert (moved["sent"], moved["latency_count"]) == (1, 1), channel.channel
+        assert 0 <= moved.get("latency_sum", 0) < 60
+
+    # A replay of the webhook delivery: sent again, not observed.
+    one = the_delivery(client, made["id"], status="delivered")
+    ok(client.post(f"{API}/deliveries/{one['id']}/replay", headers=ACME), 202)
+    sent(hall, receiver, 2)
+    wait_for(lambda: webhook.moved()["sent"] == 2, timeout=10)
+    assert webhook.moved()["latency_count"] == 1
+
+    # A dead e-mail retried by the center: sent, not observed.
+    mailbox.refuse = True
+    builders.unit(client, "tj-hongqiao")
+    deliveries_url = "/notification/api/v1/email/deliveries?status=dead"
+
+    def dead() -> list[dict[str, Any]]:
+        email_delivery.deliver_due(rt)
+        items: list[dict[str, Any]] = ok(client.get(deliveries_url, headers=builders.CENTER))[
+            "items"
+        ]
+        return items
+
+    [lost] = wait_for(dead, timeout=10)
+    assert email.moved()["failed"] == 1
+    mailbox.refuse = False
+    ok(
+        client.post(
+            f"/notification/api/v1/email/deliveries/{lost['id']}/retry", headers=builders.CENTER
+        )
+    )
+    wait_for(
+        lambda: email_delivery.deliver_due(rt) >= 0 and len(mailbox.to("authority@hall.test")) == 2
+    )
+    wait_for(lambda: email.moved()["sent"] == 2, timeout=10)
+    assert email.moved()["latency_count"] == 1
+
+
+def _observed(metrics: Metrics, count: int) -> dict[str, float] | None:
+    moved = metrics.moved()
+    return moved if moved.get("latency_count") == count else None

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from jinja2 import TemplateNotFound
 
 from services.notification.domain import email as rules
+from services.notification.domain import inboxes
 from services.notification.domain.routing import ROUTES
 from services.notification.email import templates
 from tests.unit.test_notification_routes import _catalog, _payload
@@ -80,6 +81,11 @@ def test_a_field_the_payload_lacks_is_an_error_not_a_blank() -> None:
         ("unit:tj-hexi", True),
         ("district:南开区 Nankai", True),
         ("integrator:acme-erp", True),  # a webhook owner, told when its subscription is disabled
+        ("staff:tj-hexi:s-0123456789", True),  # B, or the chief representative, in person
+        ("case:2026120100000007", False),  # an applicant's: the public's contact is never kept
+        ("staff:tj-hexi", False),
+        ("staff:tj-hexi:", False),
+        ("staff:tj:hexi:s-1", False),
         ("unit:", False),
         ("integrator", False),
         ("integrator:", False),
@@ -89,6 +95,15 @@ def test_a_field_the_payload_lacks_is_an_error_not_a_blank() -> None:
 )
 def test_an_address_is_kept_for_inboxes_only(key: str, ok: bool) -> None:
     assert rules.is_inbox_key(key) is ok
+
+
+def test_the_center_addresses_any_inbox_a_unit_only_its_own_staffs() -> None:
+    assert inboxes.may_address("center", None, "unit:tj-hexi")
+    assert inboxes.may_address("center", None, "staff:tj-nankai:s-1")
+    assert inboxes.may_address("unit", "tj-hexi", "staff:tj-hexi:s-1")
+    for key in ("unit:tj-hexi", "staff:tj-nankai:s-1", "center", "district:河西区"):
+        assert not inboxes.may_address("unit", "tj-hexi", key), key
+    assert not inboxes.may_address("authority", None, "staff:tj-hexi:s-1")
 
 
 def test_a_units_address_is_its_first_contact_with_a_usable_email() -> None:

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.domain.routing import inbox_keys, notices_for
+from services.notification import texts
+from services.notification.domain.inboxes import inbox_keys
+from services.notification.domain.routing import recipients_for
 from services.registry.domain.units import new_unit
 from shared.errors import Invalid
 
@@ -35,13 +37,12 @@ def test_bad_units_name_the_field(code: str, name: str, district: str, field: st
 
 
 def test_a_registered_unit_tells_the_authority_and_the_unit() -> None:
-    notices = notices_for(
-        "govhall.registry.unit.registered.v1",
-        {"code": "tj-hexi", "name": "河西区政务服务中心", "district": "河西区"},
-    )
-    assert [n.recipient for n in notices] == ["authority", "unit:tj-hexi"]
-    assert "河西区政务服务中心" in notices[0].title
-    assert notices_for("govhall.registry.unit.renamed.v9", {}) == []
+    registered = "govhall.registry.unit.registered.v1"
+    data = {"code": "tj-hexi", "name": "河西区政务服务中心", "district": "河西区"}
+    assert recipients_for(registered, data) == ("authority", "unit:tj-hexi")
+    titles = texts.inbox_titles(registered, data, event_id="e", subject="tj-hexi", time=NOW)
+    assert all("河西区政务服务中心" in title for title in titles.values())
+    assert recipients_for("govhall.registry.unit.renamed.v9", {}) == ()
 
 
 def test_a_unit_reads_only_its_own_inbox() -> None:
@@ -54,6 +55,15 @@ def test_a_unit_reads_only_its_own_inbox() -> None:
     assert inbox_keys("inspector", None, "inspector") == ("inspector",)
     assert inbox_keys("integrator", None, sub="acme") == ("integrator:acme",)
     assert inbox_keys("integrator", None, "integrator:other", sub="acme") == ()
+
+
+def test_a_unit_reads_its_own_staffs_inboxes_and_no_others() -> None:
+    assert inbox_keys("unit", "tj-hexi", "staff:tj-hexi:s-1") == ("staff:tj-hexi:s-1",)
+    assert inbox_keys("unit", "tj-hexi", "staff:tj-nankai:s-1") == ()
+    assert inbox_keys("unit", "tj-hexi", "staff:tj-hexi-2:s-1") == ()
+    assert inbox_keys("unit", "tj-hexi", "case:2026120100000001") == ()
+    assert inbox_keys("inspector", None, "staff:tj-hexi:s-1") == ()
+    assert inbox_keys("integrator", None, "staff:tj-hexi:s-1", sub="acme") == ()
 
 
 def test_the_authority_and_the_center_read_any_inbox_they_name() -> None:

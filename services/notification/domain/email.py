@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from services.notification.domain import inboxes
+
 LANGUAGES = ("zh", "en")
 STATUSES = ("pending", "sent", "dead")
-ROLE_KEYS = ("authority", "center", "inspector")
-SCOPED_KEY = re.compile(r"^(unit|district|integrator):\S.{0,90}$")
 # Deliberately loose: one @, something each side, no spaces. The server is the judge.
 ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 TRUE = ("1", "true", "yes", "on")
@@ -70,9 +70,10 @@ def settings_from(env: Mapping[str, str]) -> EmailSettings:
 
 
 def is_inbox_key(key: str) -> bool:
-    """An address book entry is for an inbox: a role, `unit:<code>`, `district:<name>` or
-    `integrator:<sub>`."""
-    return key in ROLE_KEYS or bool(SCOPED_KEY.match(key))
+    """An address book entry is for an inbox that may have an address: a role, `unit:<code>`,
+    `staff:<unit code>:<staff id>`, `district:<name>` or `integrator:<sub>`; never an
+    applicant's `case:<receipt number>` (notification keeps no contact of the public)."""
+    return inboxes.is_addressable(key)
 
 
 def is_address(address: str) -> bool:

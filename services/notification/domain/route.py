@@ -1,31 +1,21 @@
-"""A route: who is told of an event and the notice's one-line title, bilingual."""
+"""A route: who is told of an event, as inbox keys (`inboxes`). What they are told is a template
+per event type, channel and language (services/notification/templates/README.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
-Text = Callable[[dict[str, Any]], str]
-Recipients = Callable[[dict[str, Any]], tuple[str, ...]]
+from services.notification.domain.inboxes import unit_key
+
+Route = Callable[[dict[str, Any]], Iterable[str]]
 
 
-@dataclass(frozen=True)
-class Route:
-    recipients: Recipients
-    title: Text
-
-
-@dataclass(frozen=True)
-class Notice:
-    recipient: str
-    title: str
-
-
-def window_title(zh: str, en: str) -> Text:
-    return lambda d: f"{zh} {en}: {d['name_zh']} / {d['name_en']} (#{d['window_id']})"
-
-
-def unit_and(*roles: str) -> Recipients:
+def unit_and(*roles: str) -> Route:
     """The roles named, and the unit the event is about."""
-    return lambda d: (*roles, f"unit:{d['unit_code']}")
+    return lambda d: (*roles, unit_key(d["unit_code"]))
+
+
+def only(*roles: str) -> Route:
+    """The roles named, whatever the event says."""
+    return lambda d: roles

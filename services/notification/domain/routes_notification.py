@@ -8,11 +8,5 @@ from __future__ import annotations
 from services.notification.domain.route import Route
 
 ROUTES: dict[str, Route] = {
-    "govhall.notification.webhook.disabled.v1": Route(
-        lambda d: (f"integrator:{d['owner']}", "center"),
-        lambda d: (
-            f"Webhook 已停用 Webhook disabled: subscription #{d['subscription_id']} of "
-            f"{d['owner']} after {d['failures']} failures: {d['reason']}"
-        ),
-    ),
+    "govhall.notification.webhook.disabled.v1": lambda d: (f"integrator:{d['owner']}", "center"),
 }

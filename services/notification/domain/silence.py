@@ -1,10 +1,11 @@
 """The event types nobody is told of, each with the reason. Every type in the catalogue is routed
-(`routing.ROUTES`) or named here: a new type must choose, the tests see to it. Webhooks still
-carry every event to the integrators who subscribe to it."""
+(`routing.ROUTES`) or named here: a new type must choose, the tests see to it. A routed type
+may still tell nobody of some of its events: of case.advanced the applicant hears only the last
+step, delivery (the inner steps show on tracking). Webhooks still carry every event to the
+integrators who subscribe to it."""
 
 from __future__ import annotations
 
-OWN_CASE_STEP = "the unit's own step; the applicant follows the case by its receipt"
 OWN_WEBHOOK = "the owner caused it and receives it through their own subscriptions"
 KEPT = "records kept, not news"
 
@@ -27,13 +28,14 @@ SILENT: dict[str, str] = {
     "govhall.registry.booking.cancelled.v1": (
         "the public's own cancellation; the window reads its slot's bookings"
     ),
-    "govhall.registry.case.accepted.v1": OWN_CASE_STEP,
-    "govhall.registry.case.advanced.v1": OWN_CASE_STEP,
-    "govhall.registry.case.refused.v1": OWN_CASE_STEP,
-    "govhall.registry.case.supplement_requested.v1": OWN_CASE_STEP,
-    "govhall.registry.case.supplement_received.v1": OWN_CASE_STEP,
-    "govhall.registry.case.extended.v1": OWN_CASE_STEP,
-    "govhall.registry.case.assisted.v1": OWN_CASE_STEP,
+    # The applicant is told of acceptance, missing materials, extensions and the outcome
+    # (routing: `case:<receipt number>`); of these two they need not be.
+    "govhall.registry.case.supplement_received.v1": (
+        "the applicant handed the materials in themselves; the unit carries on with the case"
+    ),
+    "govhall.registry.case.assisted.v1": (
+        "assistance the applicant asked the hall for; records kept"
+    ),
     # staffing
     "govhall.staffing.post.created.v1": KEPT,
     "govhall.staffing.seal.registered.v1": (

@@ -6,19 +6,23 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from services.notification.domain import inboxes
 from services.notification.domain.email import LANGUAGES, STATUSES
 from services.notification.email import handlers
 from shared import auth
+from shared.errors import NotFound
 from shared.pagination import PageQuery, decode_cursor, page
-from shared.web import unit_of_work, unit_scope
+from shared.schemas import Schema
+from shared.web import require_principal, unit_of_work, unit_scope
 
 addresses_blp = Blueprint(
     "email_addresses",
     __name__,
     url_prefix="/api/v1/email/addresses",
-    description="Who gets e-mail for an inbox (the center's address book)",
+    description="Who gets e-mail for an inbox (the center's address book; a unit keeps its "
+    "own staff's)",
 )
 deliveries_blp = Blueprint(
     "email_deliveries",
@@ -37,14 +41,14 @@ class AddressIn(Schema):
 class AddressOut(Schema):
     inbox_key = fields.String(
         metadata={
-            "description": "authority, center, inspector, unit:<code>, district:<name> or "
-            "integrator:<sub>"
+            "description": "authority, center, inspector, unit:<code>, "
+            "staff:<unit code>:<staff id>, district:<name> or integrator:<sub>"
         }
     )
     address = fields.String()
     language = fields.String()
     source = fields.String(
-        metadata={"description": "`center` (this API) or `registry` (a unit's contact)"}
+        metadata={"description": "`center` or `unit` (this API) or `registry` (a unit's contact)"}
     )
     updated_at = fields.DateTime()
 
@@ -83,19 +87,35 @@ class Addresses(MethodView):
         return handlers.list_addresses(unit_of_work())
 
 
+def _addressable(inbox_key: str) -> str:
+    """The center may address any inbox (a key naming none is the handler's 422); a unit only
+    its own staff's, anything else being 404 as for any other unit's object. Returns the role,
+    which the address book keeps as who set the address."""
+    who = require_principal()
+    if not inboxes.may_address(who.role, who.unit, inbox_key):
+        raise NotFound(f"no inbox {inbox_key}")
+    return who.role
+
+
 @addresses_blp.route("/<inbox_key>")
 class Address(MethodView):
-    @auth.roles("center")
+    @auth.roles("center", "unit")
     @addresses_blp.arguments(AddressIn)
     @addresses_blp.response(200, AddressOut)
     def put(self, body: dict[str, Any], inbox_key: str) -> Any:
-        """Set the address and language of an inbox; registry's contacts never overwrite it."""
-        return handlers.put_address(unit_of_work(), inbox_key, body["address"], body["language"])
+        """Set the address and language of an inbox; registry's contacts never overwrite it. A
+        unit sets those of its own staff (`staff:<its code>:<staff id>`)."""
+        source = _addressable(inbox_key)
+        return handlers.put_address(
+            unit_of_work(), inbox_key, body["address"], body["language"], source
+        )
 
-    @auth.roles("center")
+    @auth.roles("center", "unit")
     @addresses_blp.response(204)
     def delete(self, inbox_key: str) -> None:
-        """Stop e-mailing an inbox (what is recorded already is still sent)."""
+        """Stop e-mailing an inbox (what is recorded already is still sent); a unit, one of its
+        own staff's."""
+        _addressable(inbox_key)
         handlers.delete_address(unit_of_work(), inbox_key)
 
 
@@ -105,11 +125,10 @@ class Deliveries(MethodView):
     @deliveries_blp.arguments(DeliveryQuery, location="query")
     @deliveries_blp.response(200, DeliveryPage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """E-mail deliveries, oldest first; a unit sees only its own."""
-        unit = unit_scope()
+        """E-mail deliveries, oldest first; a unit sees only its own and its staff's."""
         rows = handlers.list_deliveries(
             unit_of_work(),
-            f"unit:{unit}" if unit else None,
+            unit_scope(),
             query["status"],
             int(decode_cursor(query["cursor"]) or 0),
             query["limit"] + 1,

@@ -90,9 +90,8 @@ def _sent(db: Database, row: Any) -> None:
             )
         )
     metrics.SENT.labels(metrics.CHANNEL).inc()
-    metrics.LATENCY.labels(metrics.CHANNEL).observe(
-        max((now - row.event_time).total_seconds(), 0.0)
-    )
+    if row.requeued_at is None:  # sent again by hand: the wait was a person's, not measured
+        metrics.observe_latency(metrics.CHANNEL, row.event_time, now)
 
 
 def _failed(db: Database, settings: rules.EmailSettings, row: Any, error: str) -> None:

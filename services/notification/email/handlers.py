@@ -7,14 +7,14 @@ A delivery is recorded in the consumer's transaction, with the inbox notice it c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services.notification.domain import email as rules
-from services.notification.domain.route import Notice
+from services.notification.domain import inboxes
 from services.notification.email import delivery, templates
 from services.notification.email.orm import email_addresses, email_deliveries
 from shared.db import UnitOfWork, upsert, utcnow
@@ -27,17 +27,18 @@ SWEEPS: tuple[Sweep, ...] = (Sweep("email-deliveries", 5.0, delivery.deliver_due
 UNIT_CONTACTS = ("govhall.registry.unit.registered.v1", "govhall.registry.unit.updated.v1")
 
 
-def on_notices(uow: UnitOfWork, event: CloudEvent, notices: list[Notice]) -> None:
-    """Called with the inbox notices just recorded for `event`, in the same transaction."""
+def on_notices(uow: UnitOfWork, event: CloudEvent, recipients: Sequence[str]) -> None:
+    """Called with the recipients of the inbox notices just recorded for `event`, in the same
+    transaction."""
     if event.type in UNIT_CONTACTS:
         learn_unit_contacts(uow, event)  # first, so a new unit's own notice reaches it
-    if not notices:  # notification takes in every event (for webhooks); most notify nobody
+    if not recipients:  # notification takes in every event (for webhooks); most notify nobody
         return
-    book = _addresses(uow.session, {notice.recipient for notice in notices})
-    for notice in notices:
-        entry = book.get(notice.recipient)
+    book = _addresses(uow.session, set(recipients))
+    for recipient in recipients:
+        entry = book.get(recipient)
         if entry is not None:
-            _record(uow.session, event, notice.recipient, entry)
+            _record(uow.session, event, recipient, entry)
 
 
 def learn_unit_contacts(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -108,11 +109,14 @@ def list_addresses(uow: UnitOfWork) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in rows]
 
 
-def put_address(uow: UnitOfWork, key: str, address: str, language: str) -> dict[str, Any]:
+def put_address(
+    uow: UnitOfWork, key: str, address: str, language: str, source: str = "center"
+) -> dict[str, Any]:
+    """`source` is who sets it: the center, or a unit (for its own staff, checked by the API)."""
     if not rules.is_inbox_key(key):
         raise Invalid(
-            f"{key!r} is no inbox: authority, center, inspector, unit:<code>, district:<name> "
-            "or integrator:<sub>",
+            f"{key!r} is no inbox with an address: authority, center, inspector, unit:<code>, "
+            "staff:<unit code>:<staff id>, district:<name> or integrator:<sub>",
             field="inbox_key",
         )
     if not rules.is_address(address.strip()):
@@ -121,7 +125,7 @@ def put_address(uow: UnitOfWork, key: str, address: str, language: str) -> dict[
         "inbox_key": key,
         "address": address.strip(),
         "language": language,
-        "source": "center",
+        "source": source,
         "updated_at": utcnow(),
     }
     with uow:
@@ -140,20 +144,25 @@ def delete_address(uow: UnitOfWork, key: str) -> None:
         uow.commit()
 
 
-# Deliveries (center and authority; a unit its own).
+# Deliveries (center and authority; a unit its own and its staff's).
 
 
 def list_deliveries(
-    uow: UnitOfWork, recipient: str | None, status: str | None, after: int, limit: int
+    uow: UnitOfWork, unit: str | None, status: str | None, after: int, limit: int
 ) -> list[dict[str, Any]]:
+    """Every delivery, or with `unit` those of that unit's inbox and its staff's."""
+    recipient = email_deliveries.c.recipient
     query = (
         select(email_deliveries)
         .where(email_deliveries.c.id > after)
         .order_by(email_deliveries.c.id)
         .limit(limit)
     )
-    if recipient is not None:
-        query = query.where(email_deliveries.c.recipient == recipient)
+    if unit is not None:
+        staff = inboxes.staff_key(unit, "")
+        query = query.where(
+            (recipient == inboxes.unit_key(unit)) | recipient.startswith(staff, autoescape=True)
+        )
     if status is not None:
         query = query.where(email_deliveries.c.status == status)
     with uow:
@@ -171,10 +180,11 @@ def retry(uow: UnitOfWork, delivery_id: int) -> dict[str, Any]:
             raise Conflict(
                 f"e-mail delivery {delivery_id} was sent at {row.sent_at}: it is never sent twice"
             )
+        now = utcnow()
         uow.session.execute(
             update(email_deliveries)
             .where(this)
-            .values(status="pending", attempts=0, next_attempt_at=utcnow())
+            .values(status="pending", attempts=0, next_attempt_at=now, requeued_at=now)
         )
         uow.commit()
         fresh = uow.session.execute(select(email_deliveries).where(this)).one()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.notification.metrics import FAILED, LATENCY, RETRIED, SENT
+from services.notification.metrics import FAILED, LATENCY, RETRIED, SENT, observe_latency
 
 CHANNEL = "email"
 
-__all__ = ["CHANNEL", "FAILED", "LATENCY", "RETRIED", "SENT"]
+__all__ = ["CHANNEL", "FAILED", "LATENCY", "RETRIED", "SENT", "observe_latency"]

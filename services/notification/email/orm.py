@@ -8,8 +8,8 @@ from services.notification.orm import metadata
 from shared.db import UTCDateTime
 
 # Who gets e-mail for an inbox key. `source` says who set it: `registry` (a unit's contact,
-# learned from `unit.registered`) or `center` (the address book API, which registry never
-# overwrites).
+# learned from `unit.registered`), or through the address book API, which registry never
+# overwrites: `center` (any inbox) or `unit` (a unit for its own staff's inboxes).
 email_addresses = Table(
     "email_addresses",
     metadata,
@@ -41,6 +41,9 @@ email_deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
+    # Set when the center sent it again by hand: its latency measures the wait for a person, not
+    # the pipeline, so the latency histogram leaves it out.
+    Column("requeued_at", UTCDateTime(), nullable=True),
     # The channel is this table: never two mails for one event and recipient.
     Index("ux_email_deliveries_once", "event_id", "recipient", unique=True),
     Index("ix_email_deliveries_due", "status", "next_attempt_at"),

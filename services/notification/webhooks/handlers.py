@@ -70,7 +70,10 @@ def wants(subscription: Any, event_type: str, data: dict[str, Any]) -> bool:
     return rules.matches_any(subscription.event_types, event_type)
 
 
-def queued(subscription_id: int, event_id: str, event_type: str, now: datetime) -> dict[str, Any]:
+def queued(
+    subscription_id: int, event_id: str, event_type: str, now: datetime, *, replay: bool = False
+) -> dict[str, Any]:
+    """A new delivery; `replay` when an integrator asked for it (its latency is not measured)."""
     return {
         "subscription_id": subscription_id,
         "event_id": event_id,
@@ -80,6 +83,7 @@ def queued(subscription_id: int, event_id: str, event_type: str, now: datetime) 
         "next_attempt_at": now,
         "created_at": now,
         "updated_at": now,
+        "requeued_at": now if replay else None,
     }
 
 
@@ -93,7 +97,8 @@ class Claimed:
     secrets: list[str]
     event_id: str
     body: str
-    created_at: datetime
+    event_time: datetime
+    measured: bool  # not sent again by hand: its latency is the pipeline's
 
 
 def deliver_due(rt: ServiceRuntime) -> int:
@@ -117,7 +122,7 @@ def claim(rt: ServiceRuntime, config: rules.WebhookSettings) -> list[Claimed]:
             webhook_deliveries.c.id,
             webhook_deliveries.c.subscription_id,
             webhook_deliveries.c.event_id,
-            webhook_deliveries.c.created_at,
+            webhook_deliveries.c.requeued_at,
             webhook_subscriptions.c.url,
             webhook_subscriptions.c.secret,
             webhook_subscriptions.c.previous_secret,
@@ -166,8 +171,15 @@ def _claimed(row: Any, lease: str, now: datetime) -> Claimed:
         secrets=secrets,
         event_id=row.event_id,
         body=row.body,
-        created_at=row.created_at,
+        event_time=_event_time(row.body),
+        measured=row.requeued_at is None,
     )
+
+
+def _event_time(body: str) -> datetime:
+    """When the event happened, as its envelope says: the start of the delivery latency, as on
+    the e-mail channel."""
+    return CloudEvent.from_json(body).time
 
 
 def _send(item: Claimed, config: rules.WebhookSettings) -> sender.Answer:
@@ -223,7 +235,8 @@ def _delivered(uow: UnitOfWork, item: Claimed, answer: sender.Answer, now: datet
         .values(consecutive_failures=0)
     )
     metrics.SENT.labels(metrics.CHANNEL).inc()
-    metrics.LATENCY.labels(metrics.CHANNEL).observe((now - item.created_at).total_seconds())
+    if item.measured:
+        metrics.observe_latency(metrics.CHANNEL, item.event_time, now)
 
 
 def _failed(

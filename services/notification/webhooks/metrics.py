@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.notification.metrics import DISABLED, FAILED, LATENCY, RETRIED, SENT
+from services.notification.metrics import DISABLED, FAILED, LATENCY, RETRIED, SENT, observe_latency
 
 CHANNEL = "webhook"
 
-__all__ = ["CHANNEL", "DISABLED", "FAILED", "LATENCY", "RETRIED", "SENT"]
+__all__ = ["CHANNEL", "DISABLED", "FAILED", "LATENCY", "RETRIED", "SENT", "observe_latency"]

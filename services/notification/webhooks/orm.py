@@ -71,6 +71,9 @@ webhook_deliveries = Table(
     Column("last_status_code", Integer, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("delivered_at", UTCDateTime(), nullable=True),
+    # Set by a replay (of the delivery or of a time range): its latency measures when the
+    # integrator asked, not the pipeline, so the latency histogram leaves it out.
+    Column("requeued_at", UTCDateTime(), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
     # An event reaches a subscription once; a replay re-sends the same delivery.
     Index("ux_webhook_deliveries_once", "subscription_id", "event_id", unique=True),

@@ -197,7 +197,7 @@ def _queue_events(uow: UnitOfWork, subscription_id: int, events: list[Any], now:
     again = [r.id for r in existing.values() if r.status != "pending"]
     _requeue(uow, again, now)
     new = [
-        queued(subscription_id, e.event_id, e.type, now)
+        queued(subscription_id, e.event_id, e.type, now, replay=True)
         for e in events
         if e.event_id not in existing
     ]
@@ -216,7 +216,14 @@ def _requeue(uow: UnitOfWork, delivery_ids: list[int], now: datetime) -> None:
         uow.session.execute(
             update(webhook_deliveries)
             .where(webhook_deliveries.c.id.in_(delivery_ids))
-            .values(status="pending", attempts=0, next_attempt_at=now, lease=None, updated_at=now)
+            .values(
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                lease=None,
+                updated_at=now,
+                requeued_at=now,
+            )
         )
 
 
