@@ -22,6 +22,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
+from services.inspection.domain.deadlines import configured_workdays
 from shared.errors import Conflict, Invalid, RuleViolation
 
 RULE_SURVEY = "TJ-7.5"
@@ -189,15 +190,9 @@ def shown(
 
 def handling_days(configured: str | None) -> int:
     """The hall's deadline to decide, in working days, or the default when it is not set."""
-    if configured is None or not configured.strip():
-        return HANDLING_WORKDAYS
-    try:
-        days = int(configured)
-    except ValueError:
-        raise ValueError(f"COMPLAINT_DAYS is a whole number, not {configured!r}") from None
-    if not 1 <= days <= MAX_HANDLING_WORKDAYS:
-        raise ValueError(f"COMPLAINT_DAYS is 1..{MAX_HANDLING_WORKDAYS}, not {days}")
-    return days
+    return configured_workdays(
+        "COMPLAINT_DAYS", configured, HANDLING_WORKDAYS, MAX_HANDLING_WORKDAYS
+    )
 
 
 def deadline(calendar: WorkingDays, received_on: date, days: int = HANDLING_WORKDAYS) -> date:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Protocol
 
+from services.inspection.domain.deadlines import configured_workdays
 from shared.errors import Conflict, Invalid, RuleViolation, member_of
 
 RULE = "TJ-7.5"
@@ -117,19 +118,12 @@ def sees_contact(role: str, unit: str | None, evaluation_unit: str) -> bool:
 # -- rectification of a bad review ---------------------------------------------------------------
 def rectification_days(configured: str | None) -> int:
     """The hall's deadline in working days, or the default when it is not set."""
-    if configured is None or not configured.strip():
-        return RECTIFICATION_WORKDAYS
-    try:
-        days = int(configured)
-    except ValueError:
-        raise ValueError(
-            f"BAD_REVIEW_RECTIFICATION_DAYS is a whole number, not {configured!r}"
-        ) from None
-    if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
-        raise ValueError(
-            f"BAD_REVIEW_RECTIFICATION_DAYS is 1..{MAX_RECTIFICATION_WORKDAYS}, not {days}"
-        )
-    return days
+    return configured_workdays(
+        "BAD_REVIEW_RECTIFICATION_DAYS",
+        configured,
+        RECTIFICATION_WORKDAYS,
+        MAX_RECTIFICATION_WORKDAYS,
+    )
 
 
 def rectification_due(calendar: WorkingDays, submitted_on: date, days: int) -> date:

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Protocol
 
+from services.inspection.domain.deadlines import configured_workdays
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, RuleViolation, member_of
 
 GUIDANCE = "TJ-7.2"
@@ -251,19 +252,9 @@ def check_correction(
 def configured_days(configured: str | None) -> int:
     """`FINDING_RECTIFICATION_DAYS` as set, or the default when it is not; a ValueError when it
     is not a whole number of working days in range (the caller logs it and uses the default)."""
-    if configured is None or not configured.strip():
-        return RECTIFICATION_WORKDAYS
-    try:
-        days = int(configured)
-    except ValueError:
-        raise ValueError(
-            f"FINDING_RECTIFICATION_DAYS is a whole number, not {configured!r}"
-        ) from None
-    if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
-        raise ValueError(
-            f"FINDING_RECTIFICATION_DAYS is 1..{MAX_RECTIFICATION_WORKDAYS}, not {days}"
-        )
-    return days
+    return configured_workdays(
+        "FINDING_RECTIFICATION_DAYS", configured, RECTIFICATION_WORKDAYS, MAX_RECTIFICATION_WORKDAYS
+    )
 
 
 def rectification_days(requested: int | None, configured: int) -> int:

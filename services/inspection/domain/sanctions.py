@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from services.inspection.domain.deadlines import configured_workdays
 from shared.errors import Conflict, Invalid, RuleViolation
 
 PROBLEMS = "TJ-8.1"  # interview; notice and rectification order
@@ -115,19 +116,12 @@ def basis(kind: Kind, given: str | None) -> str:
 def configured_days(configured: str | None) -> int:
     """`SANCTION_RECTIFICATION_DAYS` as set, or the default when it is not; a ValueError when it
     is not a whole number of working days in range (the caller logs it and uses the default)."""
-    if configured is None or not configured.strip():
-        return RECTIFICATION_WORKDAYS
-    try:
-        days = int(configured)
-    except ValueError:
-        raise ValueError(
-            f"SANCTION_RECTIFICATION_DAYS is a whole number, not {configured!r}"
-        ) from None
-    if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
-        raise ValueError(
-            f"SANCTION_RECTIFICATION_DAYS is 1..{MAX_RECTIFICATION_WORKDAYS}, not {days}"
-        )
-    return days
+    return configured_workdays(
+        "SANCTION_RECTIFICATION_DAYS",
+        configured,
+        RECTIFICATION_WORKDAYS,
+        MAX_RECTIFICATION_WORKDAYS,
+    )
 
 
 def rectification_days(asked: int | None, configured: int) -> int:

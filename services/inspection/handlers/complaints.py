@@ -7,8 +7,6 @@ when a handling role asks for a complaint (`get`, `list_complaints`).
 
 from __future__ import annotations
 
-import logging
-import os
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -21,13 +19,13 @@ from services.inspection import contracts, contracts_complaints, orm
 from services.inspection import orm_complaints as tables
 from services.inspection.domain import complaints as rules
 from services.inspection.domain.complaints import Disclosure, Status, WorkingDays
+from services.inspection.handlers import deadlines
 from shared import clock
 from shared.auth import Principal
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime, Sweep
 
-log = logging.getLogger(__name__)
 KIND = "complaint"  # record_kind of this area's personal-data reads
 complaints = tables.complaints
 reads = tables.personal_data_reads
@@ -56,11 +54,9 @@ def record_personal_read(
 def handling_days() -> int:
     """The hall's deadline to decide, in working days: `COMPLAINT_DAYS`, else 5. A wrong
     setting is logged, not the public's problem: the complaint is taken with the default."""
-    try:
-        return rules.handling_days(os.environ.get("COMPLAINT_DAYS"))
-    except ValueError as exc:
-        log.error("%s; using %d working days", exc, rules.HANDLING_WORKDAYS)
-        return rules.HANDLING_WORKDAYS
+    return deadlines.from_environment(
+        "COMPLAINT_DAYS", rules.handling_days, rules.HANDLING_WORKDAYS
+    )
 
 
 def submit(

@@ -9,8 +9,6 @@ only when the evaluated unit or the center asks for one evaluation or one task.
 from __future__ import annotations
 
 import functools
-import logging
-import os
 from datetime import date
 from typing import Any
 
@@ -20,7 +18,7 @@ from services.inspection import contracts, contracts_evaluations, orm
 from services.inspection import orm_evaluations as tables
 from services.inspection.domain import evaluations as rules
 from services.inspection.domain.evaluations import Level, Source, TaskStatus, WorkingDays
-from services.inspection.handlers import rankings
+from services.inspection.handlers import deadlines, rankings
 from services.inspection.handlers.complaints import record_personal_read
 from shared import clock, receipts
 from shared.auth import Principal
@@ -28,7 +26,6 @@ from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime, Sweep
 
-log = logging.getLogger(__name__)
 KIND = "evaluation"  # record_kind of this area's personal-data reads
 CONTACT = ["applicant_name", "applicant_phone"]
 evaluations, tasks = tables.evaluations, tables.rectifications
@@ -37,11 +34,9 @@ evaluations, tasks = tables.evaluations, tables.rectifications
 def rectification_days() -> int:
     """`BAD_REVIEW_RECTIFICATION_DAYS`, else 5. A wrong setting is logged, not the public's
     problem: their review is taken with the default deadline."""
-    try:
-        return rules.rectification_days(os.environ.get("BAD_REVIEW_RECTIFICATION_DAYS"))
-    except ValueError as exc:
-        log.error("%s; using %d working days", exc, rules.RECTIFICATION_WORKDAYS)
-        return rules.RECTIFICATION_WORKDAYS
+    return deadlines.from_environment(
+        "BAD_REVIEW_RECTIFICATION_DAYS", rules.rectification_days, rules.RECTIFICATION_WORKDAYS
+    )
 
 
 # -- the public's evaluation of a case -----------------------------------------------------------

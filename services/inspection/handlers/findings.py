@@ -3,8 +3,6 @@ in working days (TJ-8.1), withdrawn but never deleted; a missed deadline is anno
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -16,6 +14,7 @@ from services.inspection import contracts_findings as events
 from services.inspection import orm_findings as tables
 from services.inspection.domain import findings as rules
 from services.inspection.domain.findings import Source, Status, WorkingDays
+from services.inspection.handlers import deadlines
 from services.inspection.orm_draws import draws
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
@@ -27,17 +26,12 @@ P = tables.guidance_problems
 V = tables.guidance_visits
 
 
-log = logging.getLogger(__name__)
-
-
 def configured_days() -> int:
     """The hall's rectification deadline (`FINDING_RECTIFICATION_DAYS`), else 10 working days. A
     wrong setting is logged and the default used: it never fails the inspector's record."""
-    try:
-        return rules.configured_days(os.environ.get("FINDING_RECTIFICATION_DAYS"))
-    except ValueError as exc:
-        log.error("%s; using %d working days", exc, rules.RECTIFICATION_WORKDAYS)
-        return rules.RECTIFICATION_WORKDAYS
+    return deadlines.from_environment(
+        "FINDING_RECTIFICATION_DAYS", rules.configured_days, rules.RECTIFICATION_WORKDAYS
+    )
 
 
 def _window(uow: UnitOfWork, window_id: int, unit: str | None) -> Any:

@@ -4,8 +4,6 @@ confirmed when a deadline passed unrectified. A missed deadline is announced onc
 
 from __future__ import annotations
 
-import logging
-import os
 from datetime import date
 from typing import Any
 
@@ -16,6 +14,7 @@ from services.inspection import contracts_sanctions as events
 from services.inspection import orm_sanctions as tables
 from services.inspection.domain import sanctions as rules
 from services.inspection.domain.sanctions import Ground, Kind, Status, WorkingDays
+from services.inspection.handlers import deadlines
 from services.inspection.handlers.findings import visible_windows
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
@@ -24,17 +23,14 @@ from shared.service import ServiceRuntime, Sweep
 
 S = tables.sanctions
 R = tables.order_reports
-log = logging.getLogger(__name__)
 
 
 def configured_days() -> int:
     """The hall's deadline (`SANCTION_RECTIFICATION_DAYS`), else 10 working days. A wrong
     setting is logged and the default used: it never fails the authority's decision."""
-    try:
-        return rules.configured_days(os.environ.get("SANCTION_RECTIFICATION_DAYS"))
-    except ValueError as exc:
-        log.error("%s; using %d working days", exc, rules.RECTIFICATION_WORKDAYS)
-        return rules.RECTIFICATION_WORKDAYS
+    return deadlines.from_environment(
+        "SANCTION_RECTIFICATION_DAYS", rules.configured_days, rules.RECTIFICATION_WORKDAYS
+    )
 
 
 # Reading
