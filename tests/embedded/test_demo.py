@@ -5,38 +5,27 @@ finalising, an appeal)."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared import clock, demo, embedded
+from shared import clock
 from shared.demo import DemoClient
 from shared.embedded import Hall
-from shared.testing import TEST_SECRET, wait_for
+from shared.testing import wait_for
+from tests import halls
 
 INSPECTION = "/inspection/api/v1"
 
 
 @pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+def hall() -> Iterator[Hall]:
     """One demo hall for the module: loading it takes a while."""
-    run = uuid.uuid4().hex[:8]
-    settings = {
-        "jwt_secret": TEST_SECRET,
-        "events_exchange": f"govhall.events.{run}",
-        "dead_exchange": f"govhall.dead.{run}",
-        "queue_prefix": f"{run}.",
-    }
-    running = embedded.build(Path(tmp_path_factory.mktemp("demo")) / "var", settings)
-    running.start()
-    assert demo.load(running)
-    yield running
-    running.stop()
+    with halls.demo_hall("demo") as running:
+        yield running
 
 
 def test_the_demo_inspects_the_hall(hall: Hall) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from shared import demo, embedded
+from shared import demo
 from shared.demo import DemoClient
 from shared.embedded import Hall
-from shared.testing import TEST_SECRET
+from tests import halls
 from tests.security.matrix import Commits, Demo, gather
 
 
@@ -21,30 +17,11 @@ from tests.security.matrix import Commits, Demo, gather
 def matrix_hall() -> Iterator[tuple[Hall, Demo]]:
     """The demo hall with what it lacks for the matrix; its workers stopped, so that nothing
     changes but what the requests change."""
-    run = uuid.uuid4().hex[:8]
-    settings = {
-        "jwt_secret": TEST_SECRET,
-        "events_exchange": f"govhall.events.{run}",
-        "dead_exchange": f"govhall.dead.{run}",
-        "queue_prefix": f"{run}.",
-    }
-    # Loading the demo is bound by SQLite's fsyncs: in memory (tmpfs) it takes half the time.
-    shm = Path("/dev/shm")
-    var = Path(tempfile.mkdtemp(prefix="govhall-matrix-", dir=shm if shm.is_dir() else None))
-    try:
-        hall = embedded.build(var / "var", settings)
-        hall.start()
-        try:
-            assert demo.load(hall)
-            found = gather(DemoClient(hall))
-            demo._settle(hall)
-        finally:
-            hall.stop()
+    with halls.demo_hall("matrix") as hall:
+        found = gather(DemoClient(hall))
+        demo._settle(hall)
+        hall.stop()
         yield hall, found
-        for name in hall.apps:
-            hall.runtime(name).db.dispose()
-    finally:
-        shutil.rmtree(var, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

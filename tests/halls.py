@@ -1,0 +1,48 @@
+"""Embedded halls for tests: each on an exchange and queues of its own, the demo loaded or not."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from shared import demo, embedded
+from shared.embedded import Hall
+from shared.testing import TEST_SECRET
+
+
+def own_settings(**overrides: Any) -> dict[str, Any]:
+    """The test key, and broker names no other hall in this process uses (the in-memory
+    broker is one per process)."""
+    run = uuid.uuid4().hex[:8]
+    return {
+        "jwt_secret": TEST_SECRET,
+        "events_exchange": f"govhall.events.{run}",
+        "dead_exchange": f"govhall.dead.{run}",
+        "queue_prefix": f"{run}.",
+        **overrides,
+    }
+
+
+@contextmanager
+def demo_hall(prefix: str) -> Iterator[Hall]:
+    """The demo hall (shared/DEMO.md), running; stopped and its files removed afterwards.
+    Loading it is bound by SQLite's fsyncs, so its files go to tmpfs where there is one."""
+    shm = Path("/dev/shm")
+    var = Path(tempfile.mkdtemp(prefix=f"govhall-{prefix}-", dir=shm if shm.is_dir() else None))
+    try:
+        hall = embedded.build(var / "var", own_settings())
+        hall.start()
+        try:
+            assert demo.load(hall)
+            yield hall
+        finally:
+            hall.stop()
+            for name in hall.apps:
+                hall.runtime(name).db.dispose()
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
