@@ -214,6 +214,15 @@ class UnitOfWork:
         """Log a read of personal data (which fields of what); it is kept when this commits."""
         self._changes.reads.append(f"{target}: {', '.join(fields)}")
 
+    def record_reads(self, targets: Sequence[str], fields: Sequence[str]) -> None:
+        """In a transaction of its own: these records' `fields` were shown to the actor."""
+        if not targets:
+            return
+        with self:
+            for target in targets:
+                self.audit_read(target, fields)
+            self.commit()
+
     def emit(self, event_type: str, subject: str, data: dict[str, Any]) -> str:
         """Record an event for the relay; returns its id. Validated against its contract."""
         from shared.events import new_event

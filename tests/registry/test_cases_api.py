@@ -300,3 +300,22 @@ def test_a_case_due_on_friday_is_not_red_on_sunday(client: Client, hall: Hall) -
     assert (
         ok(client.get(f"/registry/api/v1/cases/{case['id']}", headers=CENTER))["warning"] == "red"
     )
+
+
+def test_who_saw_an_applicants_name_is_in_the_audit_trail(
+    client: Client, hall: Hall, window: dict[str, Any]
+) -> None:
+    from sqlalchemy import text
+
+    case = accept(client, window)
+    ok(client.get(f"/registry/api/v1/cases/{case['id']}", headers=CENTER))
+    ok(client.get("/registry/api/v1/cases", headers=HEXI))
+    with hall.runtime("registry").db.engine.connect() as conn:
+        reads = conn.execute(
+            text("SELECT actor, action, after FROM audit_log WHERE after LIKE '%\"read\"%'")
+        ).all()
+    assert [(r.actor.split(":")[0], r.action) for r in reads] == [
+        ("center", "GET /api/v1/cases/<int:case_id>"),
+        ("unit", "GET /api/v1/cases"),
+    ]
+    assert all(f"case:{case['id']}: applicant" in r.after for r in reads)

@@ -158,7 +158,13 @@ class Cases(MethodView):
         rows = cases.list_cases(
             unit_of_work(), unit=unit_scope(), filters=query, after=after, limit=limit + 1
         )
+        _applicants_read(rows[:limit])
         return page(rows, limit, key=lambda row: row["id"])
+
+
+def _applicants_read(shown: list[dict[str, Any]]) -> None:
+    # The applicant's name is personal data: who saw it, and when, goes to the audit trail.
+    unit_of_work().record_reads([f"case:{case['id']}" for case in shown], ["applicant"])
 
 
 @blp.route("/<int:case_id>")
@@ -166,7 +172,9 @@ class CaseById(MethodView):
     @auth.roles(*READERS)
     @blp.response(200, CaseOut)
     def get(self, case_id: int) -> Any:
-        return _etag(cases.get(unit_of_work(), case_id, unit_scope()))
+        case = cases.get(unit_of_work(), case_id, unit_scope())
+        _applicants_read([case])
+        return _etag(case)
 
 
 def _action(name: str, schema: type[Schema], run: Any, doc: str) -> None:
@@ -275,4 +283,5 @@ class CaseWarnings(MethodView):
             after=int(decode_cursor(query["cursor"]) or 0),
             limit=query["limit"] + 1,
         )
+        _applicants_read(rows[: query["limit"]])
         return page(rows, query["limit"], key=lambda row: row["id"])

@@ -152,11 +152,7 @@ def shown(
     """Records as this caller may see them; each one shown unmasked is a read of personal data,
     kept in the audit trail (whose who, request and time the unit of work supplies)."""
     unmasked = [m.id for m in members if rules.sees_personal_data(role, unit, m.unit_code)]
-    if unmasked:
-        with uow:
-            for staff_id in unmasked:
-                uow.audit_read(f"staff:{staff_id}", PERSONAL_FIELDS)
-            uow.commit()
+    uow.record_reads([f"staff:{staff_id}" for staff_id in unmasked], PERSONAL_FIELDS)
     return [view(member, role, unit) for member in members]
 
 
