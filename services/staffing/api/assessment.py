@@ -97,9 +97,10 @@ class LineOut(Schema):
     note = fields.String()
 
 
-class ExplanationOut(Schema):
+class _ExplanationOut(Schema):
+    """A score line by line: what a staff member's and a window's explanations share."""
+
     year = fields.Integer()
-    staff_id = fields.String()
     scheme_version = fields.Integer()
     total = POINTS
     scored_total = POINTS
@@ -108,16 +109,13 @@ class ExplanationOut(Schema):
     lines = fields.List(fields.Nested(LineOut))
 
 
-class WindowExplanationOut(Schema):
-    year = fields.Integer()
+class ExplanationOut(_ExplanationOut):
+    staff_id = fields.String()
+
+
+class WindowExplanationOut(_ExplanationOut):
     window_id = fields.Integer()
     unit_code = fields.String()
-    scheme_version = fields.Integer()
-    total = POINTS
-    scored_total = POINTS
-    stale = fields.Boolean(metadata={"description": "facts arrived after scoring"})
-    components = fields.Dict(keys=fields.String(), values=fields.String())
-    lines = fields.List(fields.Nested(LineOut))
 
 
 class GradeIn(Schema):
