@@ -19,11 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import requests
 from sqlalchemy import create_engine, text
@@ -43,11 +44,24 @@ from shared.testing import (
 ROOT = Path(__file__).resolve().parents[1]
 GOVHALL = [sys.executable, "-m", "shared.cli"]
 
-__all__ = ["AMQP_URL", "Alarm", "Bench", "install_stop", "interruption", "running"]
+__all__ = ["AMQP_URL", "Alarm", "Bench", "bounded", "running"]
+T = TypeVar("T")
 
 
-def interruption(exc: BaseException | None) -> BaseException | None:
-    return _interruption(exc)
+def bounded(max_seconds: int, made: str, measure: Callable[[], T]) -> T | None:
+    """`measure()`, stopped by SIGTERM or after `max_seconds` with every `finally` run (so
+    what it `made` is gone); None, once that is said, when it was stopped that way."""
+    install_stop(max_seconds)
+    try:
+        return measure()
+    except BaseException as exc:
+        reason = _interruption(exc)
+        if reason is None:
+            raise
+        print(f"stopped: {reason}; {made} are gone", file=sys.stderr)
+        return None
+    finally:
+        signal.alarm(0)
 
 
 def install_stop(max_seconds: int) -> None:

@@ -20,7 +20,6 @@ import argparse
 import json
 import random
 import shutil
-import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from typing import Any
 
 import requests
 
-from bench.cluster import ROOT, Bench, install_stop, interruption, progress, running
+from bench.cluster import ROOT, Bench, bounded, progress, running
 from shared.config import SERVICES
 from shared.testing import free_port, token, wait_for
 
@@ -458,18 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     args.items = max(args.items, 51)
     if not Path(WRK).exists():
         raise SystemExit("needs wrk (apt-get install wrk)")
-    install_stop(args.max_seconds)
-    try:
-        rows = run(args)
-    except BaseException as exc:
-        reason = interruption(exc)
-        if reason is None:
-            raise
-        print(f"stopped: {reason}; the bench databases, queues and processes are gone",
-              file=sys.stderr)  # fmt: skip
+    rows = bounded(args.max_seconds, "the bench databases, queues and processes", lambda: run(args))
+    if rows is None:
         return 2
-    finally:
-        signal.alarm(0)
     return report(rows, args)
 
 

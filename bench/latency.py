@@ -31,7 +31,6 @@ import contextlib
 import os
 import queue
 import random
-import signal
 import sys
 import threading
 import time
@@ -45,7 +44,7 @@ from kombu.message import Message
 from sqlalchemy import select
 
 import services.registry as registry
-from bench.cluster import AMQP_URL, Bench, install_stop, interruption, percentile, progress, running
+from bench.cluster import AMQP_URL, Bench, bounded, percentile, progress, running
 from services.registry.handlers import units
 from shared import config
 from shared.config import Settings
@@ -275,23 +274,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-logs", action="store_true", help="keep the workers' logs")
     parser.add_argument("--max-seconds", type=int, default=900, help="give up after this long")
     args = parser.parse_args(argv)
-    install_stop(args.max_seconds)
-    try:
+
+    def measure() -> tuple[Latencies, Latencies, int]:
         with running(args.keep_logs, args.poll_interval, services=SERVICES) as bench:
             progress(f"run {bench.ns.run}: registry and staffing workers on RabbitMQ ...")
             piped, size = pipeline(bench, args)
             progress(f"pipeline p50 {piped.p(50):.1f} ms, p99 {piped.p(99):.1f} ms; raw kombu ...")
             direct = raw(bench, args, size)
             progress(f"raw p50 {direct.p(50):.1f} ms, p99 {direct.p(99):.1f} ms")
-    except BaseException as exc:
-        reason = interruption(exc)
-        if reason is None:
-            raise
-        print(f"stopped: {reason}; the bench databases, queues and processes are gone",
-              file=sys.stderr)  # fmt: skip
+        return direct, piped, size
+
+    measured = bounded(args.max_seconds, "the bench databases, queues and processes", measure)
+    if measured is None:
         return 2
-    finally:
-        signal.alarm(0)
+    direct, piped, size = measured
     report([direct, piped], args, size)
     return 0
 

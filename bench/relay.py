@@ -19,7 +19,6 @@ Ctrl-C, SIGTERM or the `--max-seconds` alarm.
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ from kombu import Connection, Producer
 from sqlalchemy import select
 
 import services.registry as registry
-from bench.cluster import AMQP_URL, install_stop, interruption, progress, running
+from bench.cluster import AMQP_URL, bounded, progress, running
 from services.registry import contracts
 from services.registry.domain.units import new_unit
 from shared import broker, config, migrate
@@ -185,17 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-seconds", type=int, default=600, help="give up after this long")
     args = parser.parse_args(argv)
-    install_stop(args.max_seconds)
-    try:
-        runs, batch, size = measure(args)
-    except BaseException as exc:
-        reason = interruption(exc)
-        if reason is None:
-            raise
-        print(f"stopped: {reason}; the bench database and queues are gone", file=sys.stderr)
+    measured = bounded(args.max_seconds, "the bench database and queues", lambda: measure(args))
+    if measured is None:
         return 2
-    finally:
-        signal.alarm(0)
+    runs, batch, size = measured
     report(runs, batch, size)
     return 0
 
