@@ -166,6 +166,23 @@ def stub_event(event_type: str, data: dict[str, Any]) -> str:
     ).to_json()
 
 
+def absence(status: str, **more: Any) -> dict[str, Any]:
+    """An absence event's payload as staffing sends it (A is 张三 of tj-hexi's post 5)."""
+    return {
+        "absence_id": 7,
+        "staff_id": "s-zhang",
+        "name": "张三",
+        "unit_code": "tj-hexi",
+        "window_id": 3,
+        "post_id": 5,
+        "starts_on": "2026-12-07",
+        "ends_on": "2026-12-09",
+        "late": False,
+        "status": status,
+        **more,
+    }
+
+
 def sanction(
     window: dict[str, Any], kind: str, sanction_id: int = 1, lifted: bool = False
 ) -> tuple[str, str]:

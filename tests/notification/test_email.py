@@ -53,20 +53,7 @@ def _absence(event_id: str = "") -> str:
     body = json.loads(
         builders.stub_event(
             ABSENCE,
-            {
-                "absence_id": 7,
-                "staff_id": "s-zhang",
-                "name": "张三",
-                "unit_code": "tj-hexi",
-                "window_id": 3,
-                "post_id": 5,
-                "starts_on": "2026-12-07",
-                "ends_on": "2026-12-09",
-                "late": False,
-                "status": "approved",
-                "cover_staff_id": "s-li",
-                "cover_name": "李四",
-            },
+            builders.absence("approved", cover_staff_id="s-li", cover_name="李四"),
         )
     )
     body["id"] = event_id or body["id"]

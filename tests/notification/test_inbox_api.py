@@ -133,21 +133,7 @@ def test_marking_read_and_the_unread_filter(hall: Hall, publish: Publish) -> Non
 
 def _absence(publish: Publish, event: str, **more: Any) -> None:
     event_type = f"govhall.staffing.absence.{event}.v1"
-    data = {
-        "absence_id": 7,
-        "staff_id": "s-zhang",
-        "name": "张三",
-        "unit_code": "tj-hexi",
-        "window_id": 3,
-        "post_id": 5,
-        "starts_on": "2026-12-07",
-        "ends_on": "2026-12-09",
-        "late": False,
-        "status": event,
-        "chief_staff_id": "s-wang",
-        "deputy_staff_id": None,
-        **more,
-    }
+    data = builders.absence(event, **{"chief_staff_id": "s-wang", "deputy_staff_id": None, **more})
     publish(event_type, builders.stub_event(event_type, data))
 
 
