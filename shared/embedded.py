@@ -70,6 +70,7 @@ def build(var_dir: str | Path, overrides: dict[str, Any] | None = None) -> Hall:
             "broker_url": "memory://",
             "var_dir": str(var),
             "outbox_poll_interval": 0.05,
+            "embedded": True,
             **(overrides or {}),
         }
         apps[name] = service_module(name).create_app(config)

@@ -216,8 +216,12 @@ def _before() -> Response | None:
     g.log_context = logs.bind(
         service=runtime().spec.name, request_id=g.request_id, correlation_id=g.correlation_id
     )
+    settings = runtime().settings
     g.principal = auth.principal_from_header(
-        runtime().settings.jwt_secret, request.headers.get("Authorization")
+        settings.jwt_secret,
+        request.headers.get("Authorization"),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
     )
     logs.bind(actor=g.principal.actor if g.principal else "public")
     if request.endpoint is None or request.method == "OPTIONS":
@@ -276,7 +280,13 @@ def _teardown(_error: BaseException | None) -> None:
         logs.reset(token)
 
 
+class IsolatedBroker(RuntimeError):
+    """memory:// outside the embedded mode: the broker "answers", but reaches no one."""
+
+
 def broker_reachable(rt: ServiceRuntime) -> None:
+    if rt.settings.is_isolated:
+        raise IsolatedBroker("memory:// reaches no other process; set BROKER_URL or `govhall up`")
     if rt.settings.is_memory_broker:
         return
     connection = broker.connect(rt.settings)
