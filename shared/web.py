@@ -252,8 +252,30 @@ def _after(response: Response) -> Response:
     if "correlation_id" in g:
         response.headers["X-Request-ID"] = g.request_id
         response.headers["X-Correlation-ID"] = g.correlation_id
+    security_headers(response)
     _log_access(endpoint, status, started)
     return response
+
+
+def security_headers(response: Response) -> None:
+    """On every answer: no MIME sniffing (an upload served as HTML would run as a page); no
+    cache keeps what a token opened (shared proxies, the browser's disk); a 401 says how to
+    authenticate (RFC 6750), and that the token sent was refused if there was one."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    presented = bool(request.headers.get("Authorization"))
+    if presented or _needs_token():
+        response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 401:
+        challenge = 'Bearer realm="govhall"'
+        response.headers["WWW-Authenticate"] = (
+            f'{challenge}, error="invalid_token"' if presented else challenge
+        )
+
+
+def _needs_token() -> bool:
+    if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+        return False
+    return _access_of(request.endpoint) != auth.PUBLIC
 
 
 def _log_access(route: str, status: int, started: float | None) -> None:
