@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import marshmallow
-from flask import Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from shared import auth, broker, config, idempotency, logs, metrics, problems
+from shared import auth, broker, config, docs, idempotency, logs, metrics, problems
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, Invalid
 from shared.schemas import INT_MAX
@@ -84,6 +84,14 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http_exception(error)
 
+    def _register_swagger_ui_rule(self, blueprint: Blueprint) -> None:
+        path = self.config.get("OPENAPI_SWAGGER_UI_PATH")
+        if path is not None:
+            docs.register(self, blueprint, "/" + path.lstrip("/"))
+
+    def _openapi_json(self) -> Response:
+        return docs.openapi_json(self)
+
     def _register_responses(self) -> None:
         # flask-smorest documents its error responses as application/json in its own shape.
         for status in http.HTTPStatus:
@@ -108,16 +116,8 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        API_SPEC_OPTIONS={
-            "info": {"description": spec.description},
-            "components": {
-                "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-                }
-            },
-        },
+        OPENAPI_SWAGGER_UI_PATH="docs",  # served from swagger-ui-bundle (shared.docs)
+        API_SPEC_OPTIONS={"info": {"description": spec.description}, **docs.SPEC_OPTIONS},
         JSON_AS_ASCII=False,
         # The largest bodies are forms (5 MiB) and attendance sheets (2 MiB); anything beyond
         # this is refused (413) before a view, or the idempotency fingerprint, reads it.

@@ -45,6 +45,10 @@ def test_behind_a_trusted_proxy_links_keep_the_stripped_prefix(tmp_path: Path) -
     prefixed = {"X-Forwarded-Prefix": "/registry"}
     behind = _app(tmp_path, forwarded_proxies=1).test_client().get("/docs", headers=prefixed)
     assert '"/registry/openapi.json"' in behind.get_data(as_text=True)
+    document = (
+        _app(tmp_path, forwarded_proxies=1).test_client().get("/openapi.json", headers=prefixed)
+    )
+    assert document.json["servers"] == [{"url": "/registry"}]  # "Try it out" keeps the prefix
     direct = _app(tmp_path).test_client().get("/docs", headers=prefixed)
     assert '"/openapi.json"' in direct.get_data(as_text=True)
 
