@@ -35,11 +35,14 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server
 
-    from shared import auth, embedded, logs
+    from shared import auth, config, embedded, logs
 
     logs.configure()  # one process for four services: each line names its own
     os.environ.setdefault("VAR_DIR", var_dir)
-    hall = embedded.build(var_dir)
+    try:
+        hall = embedded.build(var_dir)
+    except config.ConfigError as exc:
+        raise click.ClickException(f"govhall will not start: {exc}") from exc
     hall.start()
     if demo:
         from shared import demo as demo_data

@@ -100,3 +100,14 @@ def test_separate_processes_refuse_the_in_memory_broker(
     assert result.exit_code == 1, result.output
     assert "will not start: BROKER_URL is memory://" in result.output
     assert "govhall up" in result.output
+
+
+def test_up_refuses_an_unknown_environment_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVHALL_ENV", "prod")
+    result = CliRunner().invoke(main, ["up", "--var-dir", str(tmp_path / "var")])
+    assert result.exit_code == 1
+    assert "will not start: GOVHALL_ENV='prod' is not one of development, production" in (
+        result.output
+    )
