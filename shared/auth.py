@@ -1,4 +1,7 @@
-"""Who may call what: bearer JWTs with `sub`, `role`, `unit`, `exp`.
+"""Who may call what: bearer JWTs with `sub`, `role`, `unit`, `exp`, `iss` and `aud`.
+
+`iss` and `aud` (JWT_ISSUER, JWT_AUDIENCE; both `govhall` by default) are required and
+checked: a token another system signed with a shared key is not one of ours.
 
 Every view says who may call it, with `@public` or `@roles(...)`; a view that says neither is
 refused (fail closed), and a test walks every route to prove none is left unmarked.
@@ -18,6 +21,8 @@ from shared.errors import DomainError, Forbidden
 
 ROLES = ("authority", "center", "unit", "inspector", "integrator")
 ALGORITHM = "HS256"
+ISSUER = "govhall"
+AUDIENCE = "govhall"
 ACCESS_ATTR = "__govhall_access__"
 PUBLIC = "public"
 
@@ -49,6 +54,8 @@ def issue_token(
     sub: str | None = None,
     unit: str | None = None,
     ttl: timedelta = timedelta(hours=12),
+    issuer: str = ISSUER,
+    audience: str = AUDIENCE,
 ) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -60,16 +67,25 @@ def issue_token(
         "role": role,
         "iat": now,
         "exp": now + ttl,
+        "iss": issuer,
+        "aud": audience,
     }
     if unit:
         claims["unit"] = unit
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def decode_token(secret: str, token: str) -> Principal:
+def decode_token(
+    secret: str, token: str, *, issuer: str = ISSUER, audience: str = AUDIENCE
+) -> Principal:
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]}
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            audience=audience,
+            options={"require": ["exp", "sub", "role", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("the token has expired") from exc
@@ -84,13 +100,15 @@ def decode_token(secret: str, token: str) -> Principal:
     return Principal(sub=str(claims["sub"]), role=role, unit=unit)
 
 
-def principal_from_header(secret: str, header: str | None) -> Principal | None:
+def principal_from_header(
+    secret: str, header: str | None, *, issuer: str = ISSUER, audience: str = AUDIENCE
+) -> Principal | None:
     if not header:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("use `Authorization: Bearer <token>`")
-    return decode_token(secret, token.strip())
+    return decode_token(secret, token.strip(), issuer=issuer, audience=audience)
 
 
 def public(view: F) -> F:

@@ -35,11 +35,14 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server
 
-    from shared import auth, embedded, logs
+    from shared import auth, config, embedded, logs
 
     logs.configure()  # one process for four services: each line names its own
     os.environ.setdefault("VAR_DIR", var_dir)
-    hall = embedded.build(var_dir)
+    try:
+        hall = embedded.build(var_dir)
+    except config.ConfigError as exc:
+        raise click.ClickException(f"govhall will not start: {exc}") from exc
     hall.start()
     if demo:
         from shared import demo as demo_data
@@ -48,7 +51,11 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
             click.echo("demo data is there already; nothing added")
     server = make_server(host, port, hall.wsgi(), threaded=True)
     secret = hall.runtime("registry").settings.jwt_secret
-    token = auth.issue_token(secret, role="authority", sub="operator", ttl=timedelta(hours=12))
+    settings = hall.runtime("registry").settings
+    claims = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+    token = auth.issue_token(
+        secret, role="authority", sub="operator", ttl=timedelta(hours=12), **claims
+    )
     base = f"http://{host}:{server.port}"
     click.echo(f"govhall is up at {base}/  (data in {Path(var_dir).resolve()})")
     for name in hall.apps:
@@ -60,7 +67,9 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
             ("unit", "tj-hexi", "demo-unit"),
             ("integrator", None, "demo-integrator"),
         ):
-            other = auth.issue_token(secret, role=role, unit=unit, sub=sub, ttl=timedelta(hours=12))
+            other = auth.issue_token(
+                secret, role=role, unit=unit, sub=sub, ttl=timedelta(hours=12), **claims
+            )
             click.echo(f"{role} token ({unit or sub}, 12 h):\n  {other}")
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
@@ -71,14 +80,18 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
         hall.stop()
 
 
-def _settings(name: str) -> Any:
-    """The service's settings, or the refusal to start (production checks) as a clear error."""
+def _settings(name: str, *, separate_process: bool = False) -> Any:
+    """The service's settings, or the refusal to start (production checks; memory:// for a
+    `serve` or `worker`, which run apart from each other) as a clear error."""
     from shared import config
 
     try:
-        return config.load(name)
+        settings = config.load(name)
+        if separate_process:
+            config.check_separate_process(settings)
     except config.ConfigError as exc:
         raise click.ClickException(f"{name} will not start: {exc}") from exc
+    return settings
 
 
 @main.command()
@@ -87,7 +100,7 @@ def _settings(name: str) -> Any:
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(name: str, bind: str, workers: int) -> None:
     """Run a service's web tier under gunicorn (Prometheus multiprocess mode)."""
-    _settings(name)  # refused here, in one clear line, not in each gunicorn worker
+    _settings(name, separate_process=True)  # refused here in one line, not in each worker
     metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
         Path(os.environ.get("VAR_DIR", "var")) / "prometheus" / name
     )
@@ -138,7 +151,7 @@ def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
 
         start_http_server(metrics_port, addr=metrics_addr)
     spec = embedded.service_module(name).SPEC
-    threads = WorkerThreads(ServiceRuntime(spec, _settings(name)))
+    threads = WorkerThreads(ServiceRuntime(spec, _settings(name, separate_process=True)))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -191,10 +204,12 @@ def audit_verify(name: str) -> None:
 
 
 def _parse_ttl(value: str) -> timedelta:
-    match = re.fullmatch(r"(\d+)([smhd])", value.strip())
+    match = re.fullmatch(r"(-?\d+)([smhd])", value.strip())
     if not match:
         raise click.BadParameter("use a number and s, m, h or d, e.g. 12h")
     amount, unit = int(match[1]), match[2]
+    if amount <= 0:
+        raise click.BadParameter(f"{value} is no lifetime: a token must live more than 0, e.g. 12h")
     return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
 
 
@@ -212,8 +227,13 @@ def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
     from shared import auth, config
 
     secret = os.environ.get("JWT_SECRET") or config.local_secret(os.environ.get("VAR_DIR", "var"))
+    claims = {
+        "issuer": os.environ.get("JWT_ISSUER") or auth.ISSUER,
+        "audience": os.environ.get("JWT_AUDIENCE") or auth.AUDIENCE,
+    }
+    lifetime = _parse_ttl(ttl)
     try:
-        click.echo(auth.issue_token(secret, role=role, unit=unit, sub=sub, ttl=_parse_ttl(ttl)))
+        click.echo(auth.issue_token(secret, role=role, unit=unit, sub=sub, ttl=lifetime, **claims))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
 

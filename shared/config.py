@@ -8,18 +8,26 @@ Variables (all optional; the defaults run the embedded mode with no servers):
 - ``BROKER_URL``: kombu URL (default ``memory://``, the in-process transport).
 - ``EVENTS_EXCHANGE`` (``govhall.events``), ``DEAD_EXCHANGE`` (``govhall.dead``),
   ``QUEUE_PREFIX`` (empty): broker entity names; tests use their own to stay apart.
-- ``JWT_SECRET``: the HS256 key for bearer tokens. Without it a local key is generated under
-  ``VAR_DIR`` and a warning says so, except in production.
-- ``GOVHALL_ENV``: ``production`` refuses to start on anything meant for a laptop: no
-  ``JWT_SECRET`` (or a short or example one), the in-memory broker, a SQLite database.
+- ``JWT_SECRET``: the HS256 key for bearer tokens: 256 bits or more from a CSPRNG, as hex or
+  base64 (``python -c "import secrets; print(secrets.token_hex(32))"`` or
+  ``openssl rand -hex 32``). Without it a local key is generated under ``VAR_DIR`` and a
+  warning says so, except in production.
+- ``JWT_ISSUER``, ``JWT_AUDIENCE`` (both ``govhall``): the ``iss`` and ``aud`` every token
+  carries and every service checks; a hall sharing a key with another system sets its own.
+- ``GOVHALL_ENV``: ``development`` (the default, also when empty) or ``production``; any other
+  value is refused at start. ``production`` refuses to start on anything meant for a laptop:
+  no ``JWT_SECRET`` (or a weak or example one), the in-memory broker, a SQLite database.
 - ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
   ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("registry", "staffing", "inspection", "notification")
 MIN_SECRET_LENGTH = 32  # characters; `openssl rand -hex 32` gives 64
+ENVIRONMENTS = ("development", "production")  # GOVHALL_ENV; unset or empty is development
 
 
 class ConfigError(RuntimeError):
@@ -46,6 +55,8 @@ class Settings:
     dead_exchange: str = "govhall.dead"
     queue_prefix: str = ""
     jwt_secret: str = ""
+    jwt_issuer: str = "govhall"
+    jwt_audience: str = "govhall"
     var_dir: str = "var"
     calendar_file: str | None = None
     outbox_poll_interval: float = 0.2
@@ -57,6 +68,8 @@ class Settings:
     broker_max_reconnect_delay: float = 2.0
     case_yellow_days: int = 2
     forwarded_proxies: int = 0  # trusted proxies in front setting X-Forwarded-* (0: none)
+    # All four services in this one process (`govhall up`): the only place memory:// works.
+    embedded: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,6 +83,12 @@ class Settings:
     @property
     def is_memory_broker(self) -> bool:
         return self.broker_url.startswith("memory://")
+
+    @property
+    def is_isolated(self) -> bool:
+        """On the in-process broker outside the embedded mode: no event reaches another
+        process (a `serve` never reaches its `worker`), so nothing is delivered anywhere."""
+        return self.is_memory_broker and not self.embedded
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -92,6 +111,8 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "dead_exchange": env.str("DEAD_EXCHANGE", "govhall.dead"),
         "queue_prefix": env.str("QUEUE_PREFIX", ""),
         "jwt_secret": env.str("JWT_SECRET", ""),
+        "jwt_issuer": env.str("JWT_ISSUER", "govhall"),
+        "jwt_audience": env.str("JWT_AUDIENCE", "govhall"),
         "var_dir": var_dir,
         "calendar_file": env.str("HALL_CALENDAR_FILE", None),
         "outbox_poll_interval": env.float("OUTBOX_POLL_INTERVAL", 0.2),
@@ -104,7 +125,7 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
     }
     values.update(overrides or {})
     settings = Settings(**values)
-    if env.str("GOVHALL_ENV", "").strip().lower() == "production":
+    if environment() == "production":
         check_production(settings)
     if not settings.jwt_secret:
         settings = replace(settings, jwt_secret=local_secret(settings.var_dir))
@@ -117,16 +138,25 @@ def check_production(settings: Settings) -> None:
     secret = settings.jwt_secret
     if not secret:
         raise ConfigError("JWT_SECRET is not set; production never generates a signing key")
-    if len(secret) < MIN_SECRET_LENGTH or secret.lower().startswith("change-me"):
-        raise ConfigError(
-            f"JWT_SECRET is too weak: at least {MIN_SECRET_LENGTH} random characters "
-            "(e.g. `openssl rand -hex 32`), not an example value"
-        )
+    weakness = secret_weakness(secret)
+    if weakness:
+        raise ConfigError(f"JWT_SECRET is too weak: {weakness}. {SECRET_ADVICE}")
     if settings.is_memory_broker:
         raise ConfigError("BROKER_URL is not set: production needs RabbitMQ, not memory://")
     if settings.database_url.startswith("sqlite"):
         name = f"{settings.service.upper()}_DATABASE_URL"
         raise ConfigError(f"{name} (or DATABASE_URL) is not set: production needs PostgreSQL")
+
+
+def check_separate_process(settings: Settings) -> None:
+    """`govhall serve` and `worker` are separate processes: the in-memory broker would leave
+    each alone with its own events, while /readyz called the broker fine."""
+    if settings.is_memory_broker:
+        raise ConfigError(
+            "BROKER_URL is memory:// (or unset): a separate `serve` or `worker` process reaches "
+            "no other process over it. Set BROKER_URL to RabbitMQ (amqp://…), or run all four "
+            "services in one process with `govhall up`"
+        )
 
 
 def local_secret(var_dir: str) -> str:
@@ -146,3 +176,63 @@ def local_secret(var_dir: str) -> str:
         "JWT_SECRET is not set: generated a local signing key in %s (not for production)", path
     )
     return secret
+
+
+def environment() -> str:
+    """GOVHALL_ENV, one of ENVIRONMENTS: a typo (`prod`) must not start as development."""
+    value = os.environ.get("GOVHALL_ENV", "")
+    if not value:
+        return "development"
+    if value not in ENVIRONMENTS:
+        raise ConfigError(
+            f"GOVHALL_ENV={value!r} is not one of {', '.join(ENVIRONMENTS)} "
+            "(unset means development)"
+        )
+    return value
+
+
+# A signing key is 256 bits or more from a CSPRNG; what a person types is refused.
+SECRET_ADVICE = (
+    "Use 256 random bits as hex or base64, e.g. "
+    '`python -c "import secrets; print(secrets.token_hex(32))"` or `openssl rand -hex 32`'
+)
+MIN_SECRET_BYTES = 32
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+# Words an example or hand-made key carries; six letters or more, so that a random base64 key
+# holds one by chance about once in ten million.
+_EXAMPLE_WORDS = ("change", "secret", "example", "password", "passphrase", "govhall", "default")
+
+
+def secret_material(secret: str) -> bytes | None:
+    """The bytes a hex or base64 (standard or URL-safe, padded or not) key stands for."""
+    if _HEX.fullmatch(secret) and len(secret) % 2 == 0:
+        return bytes.fromhex(secret)
+    if not _BASE64.fullmatch(secret):
+        return None
+    text = secret.rstrip("=").replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why `secret` is not a key from a CSPRNG, or None: too short, not hex or base64, an
+    example word, a repeated pattern, too few distinct bytes. The thresholds are far below
+    what 32 random bytes give (at least ~22 distinct bytes in 200,000 draws; we ask 16)."""
+    material = secret_material(secret)
+    if material is None:
+        return "it is neither hex nor base64"
+    if len(material) < MIN_SECRET_BYTES:
+        return f"it holds {len(material) * 8} bits, not at least {MIN_SECRET_BYTES * 8}"
+    lowered = secret.lower()
+    word = next((w for w in _EXAMPLE_WORDS if w in lowered), None)
+    if word:
+        return f"it contains {word!r}, an example value's word"
+    for period in range(1, len(material) // 2 + 1):
+        if material == (material[:period] * (len(material) // period + 1))[: len(material)]:
+            return f"it repeats a pattern of {period} bytes"
+    if len(set(material)) < 16 or len(set(secret)) < 8:
+        return "it has too few distinct values to be random"
+    return None

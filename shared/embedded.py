@@ -70,6 +70,7 @@ def build(var_dir: str | Path, overrides: dict[str, Any] | None = None) -> Hall:
             "broker_url": "memory://",
             "var_dir": str(var),
             "outbox_poll_interval": 0.05,
+            "embedded": True,
             **(overrides or {}),
         }
         apps[name] = service_module(name).create_app(config)
@@ -88,6 +89,9 @@ Prometheus metrics at <code>metrics</code>.</p>
 </body></html>"""
 
 
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}  # as every service's answer (shared.web)
+
+
 @Request.application
 def _index(request: Request) -> Response:
     if request.path not in ("/", ""):
@@ -95,10 +99,11 @@ def _index(request: Request) -> Response:
             '{"type":"about:blank","title":"Not Found","status":404}',
             404,
             mimetype="application/problem+json",
+            headers=NOSNIFF,
         )
     items = "".join(
         f'<li><a href="/{n}/docs">{n}</a> · <a href="/{n}/readyz">readyz</a> · '
         f'<a href="/{n}/metrics">metrics</a></li>'
         for n in SERVICES
     )
-    return Response(INDEX.format(items=items), mimetype="text/html")
+    return Response(INDEX.format(items=items), mimetype="text/html", headers=NOSNIFF)

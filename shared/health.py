@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from shared import auth, metrics
-from shared.web import broker_reachable, runtime
+from shared.web import IsolatedBroker, broker_reachable, runtime
 
 blp = Blueprint("health", __name__)
 
@@ -29,6 +29,8 @@ def readyz() -> tuple[Response, int]:
         try:
             probe()
             checks[name] = "ok"
+        except IsolatedBroker as exc:
+            checks[name] = f"isolated: {exc}"
         except Exception as exc:
             checks[name] = f"unreachable: {type(exc).__name__}"
     unknown = sorted(rt.calendar.unknown_years_used)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import marshmallow
-from flask import Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from shared import auth, broker, config, idempotency, logs, metrics, problems
+from shared import auth, broker, config, docs, idempotency, logs, metrics, problems
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, Invalid
 from shared.schemas import INT_MAX
@@ -84,6 +84,14 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http_exception(error)
 
+    def _register_swagger_ui_rule(self, blueprint: Blueprint) -> None:
+        path = self.config.get("OPENAPI_SWAGGER_UI_PATH")
+        if path is not None:
+            docs.register(self, blueprint, "/" + path.lstrip("/"))
+
+    def _openapi_json(self) -> Response:
+        return docs.openapi_json(self)
+
     def _register_responses(self) -> None:
         # flask-smorest documents its error responses as application/json in its own shape.
         for status in http.HTTPStatus:
@@ -108,16 +116,8 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        API_SPEC_OPTIONS={
-            "info": {"description": spec.description},
-            "components": {
-                "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-                }
-            },
-        },
+        OPENAPI_SWAGGER_UI_PATH="docs",  # served from swagger-ui-bundle (shared.docs)
+        API_SPEC_OPTIONS={"info": {"description": spec.description}, **docs.SPEC_OPTIONS},
         JSON_AS_ASCII=False,
         # The largest bodies are forms (5 MiB) and attendance sheets (2 MiB); anything beyond
         # this is refused (413) before a view, or the idempotency fingerprint, reads it.
@@ -216,8 +216,12 @@ def _before() -> Response | None:
     g.log_context = logs.bind(
         service=runtime().spec.name, request_id=g.request_id, correlation_id=g.correlation_id
     )
+    settings = runtime().settings
     g.principal = auth.principal_from_header(
-        runtime().settings.jwt_secret, request.headers.get("Authorization")
+        settings.jwt_secret,
+        request.headers.get("Authorization"),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
     )
     logs.bind(actor=g.principal.actor if g.principal else "public")
     if request.endpoint is None or request.method == "OPTIONS":
@@ -248,8 +252,30 @@ def _after(response: Response) -> Response:
     if "correlation_id" in g:
         response.headers["X-Request-ID"] = g.request_id
         response.headers["X-Correlation-ID"] = g.correlation_id
+    security_headers(response)
     _log_access(endpoint, status, started)
     return response
+
+
+def security_headers(response: Response) -> None:
+    """On every answer: no MIME sniffing (an upload served as HTML would run as a page); no
+    cache keeps what a token opened (shared proxies, the browser's disk); a 401 says how to
+    authenticate (RFC 6750), and that the token sent was refused if there was one."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    presented = bool(request.headers.get("Authorization"))
+    if presented or _needs_token():
+        response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 401:
+        challenge = 'Bearer realm="govhall"'
+        response.headers["WWW-Authenticate"] = (
+            f'{challenge}, error="invalid_token"' if presented else challenge
+        )
+
+
+def _needs_token() -> bool:
+    if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+        return False
+    return _access_of(request.endpoint) != auth.PUBLIC
 
 
 def _log_access(route: str, status: int, started: float | None) -> None:
@@ -276,7 +302,13 @@ def _teardown(_error: BaseException | None) -> None:
         logs.reset(token)
 
 
+class IsolatedBroker(RuntimeError):
+    """memory:// outside the embedded mode: the broker "answers", but reaches no one."""
+
+
 def broker_reachable(rt: ServiceRuntime) -> None:
+    if rt.settings.is_isolated:
+        raise IsolatedBroker("memory:// reaches no other process; set BROKER_URL or `govhall up`")
     if rt.settings.is_memory_broker:
         return
     connection = broker.connect(rt.settings)

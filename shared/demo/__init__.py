@@ -23,10 +23,19 @@ class DemoClient:
     def __init__(self, hall: Hall) -> None:
         self.hall = hall
         self.client = Client(hall.wsgi())
-        self.secret = hall.runtime("registry").settings.jwt_secret
+        settings = hall.runtime("registry").settings
+        self.settings = settings
+        self.secret = settings.jwt_secret
 
     def headers(self, role: str, unit: str | None = None) -> dict[str, str]:
-        token = auth.issue_token(self.secret, role=role, unit=unit, sub=f"demo-{role}")
+        token = auth.issue_token(
+            self.secret,
+            role=role,
+            unit=unit,
+            sub=f"demo-{role}",
+            issuer=self.settings.jwt_issuer,
+            audience=self.settings.jwt_audience,
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def call(

@@ -495,6 +495,12 @@ def check_ingress(ingress: dict[str, Any], name: str, kinds: set[tuple[str, str]
         assert match, f"{outside} does not reach {name}"
         assert match.expand(rewrite.replace("$", "\\")) == inside
     assert not re.match(path["path"], f"/{name}x/readyz")
+    # The metrics stay inside the cluster: Prometheus scrapes the pods (a PodMonitor), and no
+    # rule forwards /<service>/metrics (ingress-nginx matches locations case-insensitively).
+    for blocked in (f"/{name}/metrics", f"/{name}/metrics/", f"/{name.upper()}/METRICS"):
+        assert not re.match(path["path"], blocked, re.IGNORECASE), f"{blocked} is public"
+    match = re.match(path["path"], f"/{name}/metrics-help")
+    assert match and match.expand(rewrite.replace("$", "\\")) == "/metrics-help"
 
 
 def test_production_overlay_runs_replicated_engines() -> None:

@@ -19,8 +19,11 @@ def test_token_prints_a_signed_token(monkeypatch: pytest.MonkeyPatch) -> None:
         main, ["token", "--role", "unit", "--unit", "tj-hexi", "--ttl", "30m"]
     )
     assert result.exit_code == 0, result.output
-    claims = jwt.decode(result.output.strip(), TEST_SECRET, algorithms=["HS256"])
+    claims = jwt.decode(
+        result.output.strip(), TEST_SECRET, algorithms=["HS256"], audience="govhall"
+    )
     assert claims["role"] == "unit" and claims["unit"] == "tj-hexi"
+    assert claims["iss"] == "govhall" and claims["aud"] == "govhall"
     assert claims["exp"] - claims["iat"] == 30 * 60
 
 
@@ -30,6 +33,9 @@ def test_token_prints_a_signed_token(monkeypatch: pytest.MonkeyPatch) -> None:
         (["token", "--role", "unit"], "--unit"),
         (["token", "--role", "mayor"], "mayor"),
         (["token", "--role", "center", "--ttl", "forever"], "12h"),
+        (["token", "--role", "center", "--ttl", "0s"], "more than 0"),
+        (["token", "--role", "center", "--ttl", "0h"], "more than 0"),
+        (["token", "--role", "center", "--ttl", "-1h"], "more than 0"),
     ],
 )
 def test_token_refuses_bad_requests(
@@ -72,3 +78,36 @@ def test_production_processes_refuse_to_start_without_a_secret(
     assert result.exit_code == 1
     assert "will not start: JWT_SECRET is not set" in result.output
     assert not (tmp_path / "jwt-secret").exists()  # no key was generated on the way
+
+
+@pytest.mark.parametrize("command", [["serve", "registry"], ["worker", "staffing"]])
+def test_separate_processes_refuse_the_in_memory_broker(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `serve` and a `worker` on memory:// each talk to themselves: no event is delivered."""
+    import shared.service
+
+    def started(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("started on memory://")
+
+    monkeypatch.setattr("os.execv", started)  # serve: gunicorn would replace this process
+    monkeypatch.setattr(shared.service, "WorkerThreads", started)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
+    monkeypatch.delenv("GOVHALL_ENV", raising=False)
+    monkeypatch.delenv("BROKER_URL", raising=False)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1, result.output
+    assert "will not start: BROKER_URL is memory://" in result.output
+    assert "govhall up" in result.output
+
+
+def test_up_refuses_an_unknown_environment_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVHALL_ENV", "prod")
+    result = CliRunner().invoke(main, ["up", "--var-dir", str(tmp_path / "var")])
+    assert result.exit_code == 1
+    assert "will not start: GOVHALL_ENV='prod' is not one of development, production" in (
+        result.output
+    )

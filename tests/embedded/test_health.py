@@ -45,6 +45,10 @@ def test_behind_a_trusted_proxy_links_keep_the_stripped_prefix(tmp_path: Path) -
     prefixed = {"X-Forwarded-Prefix": "/registry"}
     behind = _app(tmp_path, forwarded_proxies=1).test_client().get("/docs", headers=prefixed)
     assert '"/registry/openapi.json"' in behind.get_data(as_text=True)
+    document = (
+        _app(tmp_path, forwarded_proxies=1).test_client().get("/openapi.json", headers=prefixed)
+    )
+    assert document.json["servers"] == [{"url": "/registry"}]  # "Try it out" keeps the prefix
     direct = _app(tmp_path).test_client().get("/docs", headers=prefixed)
     assert '"/openapi.json"' in direct.get_data(as_text=True)
 
@@ -67,3 +71,12 @@ def test_unknown_routes_and_methods_are_problems(tmp_path: Path) -> None:
     wrong = client.delete("/livez")
     assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
     assert "GET" in wrong.headers["Allow"]
+
+
+def test_the_in_memory_broker_outside_the_embedded_mode_is_not_called_ok(tmp_path: Path) -> None:
+    """A web tier alone on memory:// reaches no worker: readiness must not say the broker is ok."""
+    ready = _app(tmp_path, broker_url="memory://").test_client().get("/readyz")
+    assert ready.status_code == 200 and ready.json["status"] == "degraded"
+    assert ready.json["checks"]["broker"].startswith("isolated: memory://")
+    embedded = _app(tmp_path, broker_url="memory://", embedded=True).test_client()
+    assert embedded.get("/readyz").json["checks"]["broker"] == "ok"
