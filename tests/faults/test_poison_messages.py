@@ -69,14 +69,16 @@ def _applied_after(faults: Faults, code: str, sent: float, timeout: float) -> fl
 
 
 def test_each_poison_message_leaves_the_consumer_alive_and_is_kept(faults: Faults) -> None:
-    worker = _start(faults)
+    worker = _start(faults, CONSUMER_MAX_MESSAGE_BYTES=str(256 * 1024))
     deep = b"[" * 100_000
+    huge = b'{"data": "' + b"x" * 300_000 + b'"}'
     long_id = _envelope("x" * 500, "long-id")
     nul_id = _envelope("nul\u0000id", "nul-id")
     nul_text = b'{"specversion": "1.0", "id": "raw\x00nul"}'  # a raw NUL byte: not even JSON
     zipped = gzip.compress(_envelope(str(uuid.uuid4()), "zipped").encode())
     poisons: list[tuple[str, bytes | str, dict[str, Any], str]] = [
         ("100,000 [", deep, {}, "too_deep"),
+        ("300 kB, over the 256 KiB bound", huge, {}, "too_large"),
         ("id of 500 characters", long_id, {}, "bad_envelope"),
         ("NUL in the id", nul_id, {}, "bad_envelope"),
         ("raw NUL byte", nul_text, {"content_encoding": "binary"}, "not_json"),
@@ -107,9 +109,14 @@ def test_each_poison_message_leaves_the_consumer_alive_and_is_kept(faults: Fault
     kept_zip = next(i for i in dead if "gzip" in i["last_error"])
     assert kept_zip["body"].startswith("base64:")  # the gzip bytes, losslessly
     assert all(item["event_type"] == "undecodable" for item in dead)
-    # Nothing left on the queue, nothing had to go to the broker's DLX, /readyz still ready.
+    too_large = by_reason["too_large"]
+    assert len(too_large["body"]) == 64 * 1024 and "truncated" in too_large["last_error"]
+    # Nothing left on the queue; only the one too large went, whole, to the broker's DLX.
     assert faults.ns.queue_counts(faults.ns.queue_name("staffing")) == (0, 1)
-    assert faults.ns.queue_counts(faults.ns.dead_queue_name) == (0, 0)
+    assert faults.ns.queue_counts(faults.ns.dead_queue_name) == (1, 0)
+    with Connection(AMQP_URL, connect_timeout=5) as conn:
+        whole = conn.default_channel.basic_get(faults.ns.dead_queue_name, no_ack=True)
+    assert whole is not None and len(whole.body) == len(huge)
     assert requests.get(faults.url("staffing", "/readyz"), timeout=5).status_code == 200
     metrics = requests.get(faults.url("staffing", "/metrics"), timeout=5).text
     counted = {
@@ -117,7 +124,13 @@ def test_each_poison_message_leaves_the_consumer_alive_and_is_kept(faults: Fault
         for line in metrics.splitlines()
         if line.startswith("govhall_undecodable_messages_total{") and 'service="staffing"' in line
     }
-    assert counted == {"too_deep": 1, "bad_envelope": 2, "not_json": 1, "unknown_encoding": 2}
+    assert counted == {
+        "too_deep": 1,
+        "too_large": 1,
+        "bad_envelope": 2,
+        "not_json": 1,
+        "unknown_encoding": 2,
+    }
     print(
         f"\n[faults] {len(poisons)} poison messages: consumer alive, each kept as a dead letter;"
         " delay of the valid event behind each: "

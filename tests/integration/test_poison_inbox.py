@@ -4,6 +4,7 @@ consumer thread that dies is started again."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -131,3 +132,42 @@ def test_a_consumer_thread_that_dies_is_started_again(
         worker.shutdown()
     assert not consumer.consuming.is_set()
     assert staffing_consumers.SUBSCRIPTIONS  # the real handlers applied it
+
+
+def test_a_queue_declared_before_the_delivery_limit_is_used_as_it_is(
+    namespace: Namespace,
+    runtime: Callable[..., ServiceRuntime],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """RabbitMQ refuses to re-declare a queue with other arguments (PRECONDITION_FAILED): the
+    worker must keep consuming from the queue an earlier version declared, not die on it."""
+    staffing = runtime("staffing")
+    queue = staffing.settings.queue_name
+    old = {"x-dead-letter-exchange": staffing.settings.dead_exchange, "x-queue-type": "quorum"}
+    with Connection(AMQP_URL) as connection:
+        connection.channel().queue_declare(queue, durable=True, auto_delete=False, arguments=old)
+    caplog.set_level(logging.WARNING, logger="shared.broker")
+    worker = WorkerThreads(staffing, relay=False)
+    worker.start()
+    try:
+        assert worker.wait_ready()
+        _publish_to_exchange(namespace, unit_registered_body("legacy", str(uuid.uuid4())))
+        wait_for(lambda: _has_unit(staffing, "legacy"), timeout=15)
+    finally:
+        worker.shutdown()
+    assert "exists with other arguments" in caplog.text
+
+
+def _publish_to_exchange(ns: Namespace, body: str) -> None:
+    """Through the events exchange: the binding the worker added to the old queue routes it."""
+    with Connection(AMQP_URL) as connection:
+        Producer(connection.default_channel).publish(
+            body, exchange=ns.exchange, routing_key=UNIT_REGISTERED, delivery_mode=2
+        )
+
+
+def _has_unit(rt: ServiceRuntime, code: str) -> bool:
+    units = rt.db.table("units")
+    with rt.db.session() as session:
+        query = select(func.count()).select_from(units).where(units.c.code == code)
+        return bool(session.execute(query).scalar_one())
