@@ -70,7 +70,7 @@ def declare_queue(ns: Namespace) -> None:
     confirmed only once the queue has it, as in the cluster."""
     settings = config.load(CONSUMER, ns.settings(CONSUMER))
     with Connection(AMQP_URL, connect_timeout=5) as conn:
-        broker.declare(conn.default_channel, settings, [EVENT])
+        broker.declare(conn, settings, [EVENT])
 
 
 def purge(ns: Namespace) -> int:

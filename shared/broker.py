@@ -2,17 +2,23 @@
 
 One durable topic exchange for events; per consuming service one durable queue bound to the
 types it handles (a quorum queue on RabbitMQ); a fanout dead-letter exchange with one queue that
-keeps what a consumer could not even decode.
+keeps what a consumer could not even decode or store, and what the queue's delivery limit
+(`x-delivery-limit`) gives up on: a message that keeps coming back is dead-lettered by RabbitMQ.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue, binding
 
 from shared.config import Settings
+
+log = logging.getLogger(__name__)
 
 RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2}
 
@@ -42,6 +48,7 @@ def service_queue(settings: Settings, event_types: Iterable[str]) -> Queue:
     arguments: dict[str, Any] = {"x-dead-letter-exchange": settings.dead_exchange}
     if not settings.is_memory_broker:
         arguments["x-queue-type"] = "quorum"
+        arguments["x-delivery-limit"] = settings.queue_delivery_limit
     return Queue(
         settings.queue_name,
         exchange=exchange,
@@ -55,9 +62,40 @@ def dead_queue(settings: Settings) -> Queue:
     return Queue(settings.dead_queue_name, exchange=dead_exchange(settings), durable=True)
 
 
-def declare(channel: Any, settings: Settings, event_types: Iterable[str]) -> None:
-    """Declare every entity this service needs; safe to repeat after each reconnect."""
-    events_exchange(settings)(channel).declare()
-    dead_exchange(settings)(channel).declare()
-    dead_queue(settings)(channel).declare()
-    service_queue(settings, event_types)(channel).declare()
+def declare(connection: Connection, settings: Settings, event_types: Iterable[str]) -> Queue:
+    """Declare every entity this service needs; safe to repeat after each reconnect. Returns
+    the service's queue.
+
+    A queue declared before its arguments changed (e.g. without `x-delivery-limit`) makes
+    RabbitMQ refuse the new declaration (PRECONDITION_FAILED, which closes the channel). The
+    existing queue is then used as it is, bindings brought up to date, and a warning says how
+    to move it over (docs/operations.md); the `govhall-events` policy still limits deliveries.
+    """
+    event_types = list(event_types)
+    channel = connection.channel()
+    try:
+        events_exchange(settings)(channel).declare()
+        dead_exchange(settings)(channel).declare()
+        dead_queue(settings)(channel).declare()
+        queue = service_queue(settings, event_types)
+        try:
+            queue(channel).declare()
+        except PreconditionFailed as exc:
+            log.warning(
+                "queue %s exists with other arguments than %s (%s); using it as it is: "
+                "see docs/operations.md, 'Queue arguments'",
+                queue.name,
+                queue.queue_arguments,  # type: ignore[attr-defined]
+                exc,
+            )
+            with contextlib.suppress(Exception):
+                channel.close()
+            channel = connection.channel()
+            existing = queue(channel)
+            existing.queue_declare(passive=True)
+            for each in existing.bindings:
+                each.bind(existing, channel=channel)
+        return queue
+    finally:
+        with contextlib.suppress(Exception):
+            channel.close()

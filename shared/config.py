@@ -66,6 +66,13 @@ class Settings:
     retry_base_delay: float = 1.0
     retry_max_delay: float = 300.0
     broker_max_reconnect_delay: float = 2.0
+    # A message bigger than this is not parsed: kept (truncated) as a dead letter, whole on the
+    # broker's dead-letter exchange.
+    consumer_max_message_bytes: int = 1024 * 1024
+    # Deliveries of one message before RabbitMQ itself dead-letters it (x-delivery-limit of the
+    # quorum queues). The consumer returns a message only while its database is down, every
+    # half second, so this must outlast an outage: 100,000 returns are about 14 hours.
+    queue_delivery_limit: int = 100_000
     case_yellow_days: int = 2
     forwarded_proxies: int = 0  # trusted proxies in front setting X-Forwarded-* (0: none)
     # All four services in this one process (`govhall up`): the only place memory:// works.
@@ -120,6 +127,8 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "consumer_max_attempts": env.int("CONSUMER_MAX_ATTEMPTS", 5),
         "retry_base_delay": env.float("RETRY_BASE_DELAY", 1.0),
         "retry_max_delay": env.float("RETRY_MAX_DELAY", 300.0),
+        "consumer_max_message_bytes": env.int("CONSUMER_MAX_MESSAGE_BYTES", 1024 * 1024),
+        "queue_delivery_limit": env.int("QUEUE_DELIVERY_LIMIT", 100_000),
         "case_yellow_days": env.int("CASE_YELLOW_DAYS", 2),
         "forwarded_proxies": env.int("FORWARDED_PROXIES", 0),
     }

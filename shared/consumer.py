@@ -24,7 +24,14 @@ from kombu import Connection, Consumer
 from kombu.message import Message
 from kombu.mixins import ConsumerMixin
 from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared import broker, logs, metrics
 from shared.config import Settings
@@ -47,6 +54,16 @@ class Outcome(enum.Enum):
     DEAD = "dead"  # kept as a dead letter
     NOT_STORED = "not_stored"  # could not be recorded (database down): leave it on the broker
     DEAD_NOT_STORED = "dead_not_stored"  # undecodable and not recorded: the broker's DLX keeps it
+    DEAD_ON_BROKER = "dead_on_broker"  # too large: a truncated copy kept, the whole on the DLX
+
+
+# Content encodings whose bytes are the text itself; any other (gzip, utf-16, …) we cannot read.
+PLAIN_ENCODINGS = frozenset({"", "utf-8", "utf8", "binary", "ascii", "us-ascii"})
+# What of a message too large to parse a dead letter keeps (the whole goes to the DLX).
+KEPT_PREFIX_BYTES = 64 * 1024
+# Column sizes of failed_events (shared.messaging_tables).
+EVENT_ID_LENGTH = 100
+EVENT_TYPE_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -87,11 +104,12 @@ class Inbox:
 
     # -- taking a message in -------------------------------------------------------------------
     def receive(self, body: str | bytes) -> Outcome:
+        """Take one message in. Never raises for what the message holds: whatever cannot be
+        decoded is kept verbatim as a dead letter (see keep_undecodable)."""
         try:
-            event = CloudEvent.from_json(body)
+            event = CloudEvent.from_json(body, max_bytes=self.settings.consumer_max_message_bytes)
         except EnvelopeError as exc:
-            log.warning("%s got a message that is no event: %s", self.consumer, exc)
-            return self._keep_undecodable(storable(body), exc)
+            return self.keep_undecodable(body, exc)
         text = body.decode() if isinstance(body, bytes) else body
         handler = handler_for(self.subscriptions, event.type)
         if handler is None:
@@ -177,44 +195,99 @@ class Inbox:
             "next_attempt_at": None if dead else now + self.backoff(1),
             "updated_at": now,
         }
-        try:
-            with self.db.session() as session, session.begin():
-                session.execute(insert(self.failed).values(**values))
-        except IntegrityError:
+        stored = self._insert_failed(_fit(values))
+        if stored == "duplicate":
             return Outcome.FAILED  # a redelivery of an event already kept: it is on its way
-        except Exception:
-            log.exception("could not keep the failed event %s", event.id)
+        if stored == "down":
             return Outcome.NOT_STORED
+        if stored == "refused":
+            # The database is up but refuses this row: something in the message itself. Kept
+            # as a dead letter with the body in base64, or else left to the broker's DLX.
+            return self._keep_sanitised(values, "the failed event could not be stored as is")
         counter = metrics.EVENTS_DEAD_LETTERED if dead else metrics.EVENTS_RETRIED
         counter.labels(self.consumer, event.type).inc()
         return Outcome.DEAD if dead else Outcome.FAILED
 
-    def _keep_undecodable(self, body: str, exc: Exception) -> Outcome:
+    def keep_undecodable(self, body: str | bytes, exc: EnvelopeError) -> Outcome:
+        """A message that is no event (exc.reason says why), kept verbatim as a dead letter:
+        text as it came, else base64; one too large is kept truncated, and whole on the DLX."""
+        log.warning("%s got a message that is no event (%s): %s", self.consumer, exc.reason, exc)
+        metrics.UNDECODABLE_MESSAGES.labels(self.consumer, exc.reason).inc()
+        raw = _raw(body)
+        digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+        last_error = f"{exc.reason}: {exc}"
+        too_large = len(raw) > KEPT_PREFIX_BYTES and exc.reason == "too_large"
+        if too_large:
+            raw = raw[:KEPT_PREFIX_BYTES]
+            last_error += (
+                f" [body truncated to its first {KEPT_PREFIX_BYTES} bytes;"
+                " the whole message is on the broker's dead-letter queue]"
+            )
         now = utcnow()
-        digest = "sha256:" + hashlib.sha256(body.encode()).hexdigest()[:64]
+        values = {
+            "consumer": self.consumer,
+            "event_id": digest[:EVENT_ID_LENGTH],
+            "event_type": UNDECODABLE,
+            "body": storable(raw),
+            "status": "dead",
+            "attempts": 1,
+            "last_error": last_error,
+            "first_failed_at": now,
+            "next_attempt_at": None,
+            "updated_at": now,
+        }
+        stored = self._insert_failed(_fit(values))
+        if stored == "refused":
+            return self._keep_sanitised(values, "the undecodable message could not be stored")
+        if stored == "down":
+            return Outcome.DEAD_NOT_STORED
+        if stored == "stored":
+            metrics.EVENTS_DEAD_LETTERED.labels(self.consumer, UNDECODABLE).inc()
+        return Outcome.DEAD_ON_BROKER if too_large else Outcome.DEAD
+
+    def _keep_sanitised(self, values: dict[str, Any], why: str) -> Outcome:
+        raw = _raw(values["body"])
+        safe = {
+            **values,
+            "event_id": "sha256:" + hashlib.sha256(raw).hexdigest(),
+            "event_type": _printable(values["event_type"])[:EVENT_TYPE_LENGTH],
+            "body": "base64:" + base64.b64encode(raw).decode(),
+            "status": "dead",
+            "next_attempt_at": None,
+            "last_error": _printable(
+                f"{why}; kept sanitised [event id replaced by the body's digest, body in base64]"
+                f" (envelope id {values['event_id']!r:.200}): {values['last_error']}"
+            )[:2000],
+        }
+        stored = self._insert_failed(safe)
+        if stored in ("stored", "duplicate"):
+            if stored == "stored":
+                metrics.EVENTS_DEAD_LETTERED.labels(self.consumer, safe["event_type"]).inc()
+            return Outcome.DEAD
+        if stored == "down":
+            return Outcome.NOT_STORED
+        log.error("%s could not keep a message even sanitised: to the DLX", self.consumer)
+        metrics.UNDECODABLE_MESSAGES.labels(self.consumer, "not_storable").inc()
+        return Outcome.DEAD_NOT_STORED
+
+    def _insert_failed(self, values: dict[str, Any]) -> str:
+        """stored, duplicate (kept already), down (the database) or refused (this row)."""
         try:
             with self.db.session() as session, session.begin():
-                session.execute(
-                    insert(self.failed).values(
-                        consumer=self.consumer,
-                        event_id=digest[:100],
-                        event_type=UNDECODABLE,
-                        body=body,
-                        status="dead",
-                        attempts=1,
-                        last_error=str(exc),
-                        first_failed_at=now,
-                        next_attempt_at=None,
-                        updated_at=now,
-                    )
-                )
+                session.execute(insert(self.failed).values(**values))
         except IntegrityError:
-            return Outcome.DEAD
-        except Exception:
-            log.exception("could not keep an undecodable message")
-            return Outcome.DEAD_NOT_STORED
-        metrics.EVENTS_DEAD_LETTERED.labels(self.consumer, UNDECODABLE).inc()
-        return Outcome.DEAD
+            return "duplicate"
+        except Exception as exc:
+            if database_down(exc):
+                log.warning("could not keep the failed event %s: database down", values["event_id"])
+                return "down"
+            log.warning(
+                "the database refused the failed event %r: %s",
+                str(values["event_id"])[:120],
+                _describe(exc)[:300],
+            )
+            return "refused"
+        return "stored"
 
     # -- the sweep and the operators' replay ---------------------------------------------------
     def retry_due(self, limit: int = 50) -> int:
@@ -339,6 +412,48 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
+def database_down(exc: BaseException) -> bool:
+    """The database unreachable (wait and try again), not a row it refuses (the message's fault:
+    a value too long, a NUL character, a bad encoding), which no retry would cure."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _raw(body: str | bytes) -> bytes:
+    return body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+
+
+def _printable(text: str) -> str:
+    """Text without NUL (PostgreSQL refuses it in text) nor lone surrogates (not UTF-8)."""
+    text = text.replace("\x00", "\\u0000")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _fit(values: dict[str, Any]) -> dict[str, Any]:
+    """A failed event's row made storable as far as can be without losing the message: short
+    fields cut to their columns and flagged in last_error, NUL escaped, the body kept whole
+    (base64 when it is not clean UTF-8)."""
+    fitted = dict(values)
+    flags = []
+    event_id = _printable(str(values["event_id"]))
+    if len(event_id) > EVENT_ID_LENGTH or event_id != values["event_id"]:
+        # Not cut: two ids with one prefix would pass for one event, and one of them be lost.
+        flags.append("event_id replaced by the body's digest")
+        event_id = "sha256:" + hashlib.sha256(_raw(values["body"])).hexdigest()
+    fitted["event_id"] = event_id
+    event_type = _printable(str(values["event_type"]))
+    if len(event_type) > EVENT_TYPE_LENGTH or event_type != values["event_type"]:
+        flags.append("event_type truncated or escaped")
+    fitted["event_type"] = event_type[:EVENT_TYPE_LENGTH]
+    fitted["body"] = storable(values["body"])
+    error = _printable(values["last_error"])
+    if flags:
+        error = f"[{'; '.join(flags)}] {error}"
+    fitted["last_error"] = error[:2000]
+    return fitted
+
+
 class EventWorker(ConsumerMixin):
     """Feeds one service's queue into its inbox; acks only after the inbox has decided."""
 
@@ -346,33 +461,82 @@ class EventWorker(ConsumerMixin):
         self.inbox = inbox
         self.settings = settings
         self.connection: Connection = broker.connect(settings)
-        self.ready = threading.Event()
+        self.ready = threading.Event()  # the queue is declared (set once, never cleared)
+        self.consuming = threading.Event()  # consuming now: cleared when it stops or dies
 
     def get_consumers(self, consumer_cls: Callable[..., Consumer], channel: Any) -> list[Consumer]:
         # Re-run after every reconnect: the broker may have lost non-durable state.
-        queue = broker.service_queue(self.settings, self.inbox.subscriptions)
-        broker.declare(channel, self.settings, self.inbox.subscriptions)
+        # On a connection of their own: a refused declaration closes its channel (see declare).
+        with broker.connect(self.settings) as connection:
+            queue = broker.declare(connection, self.settings, self.inbox.subscriptions)
         self.ready.set()
-        return [consumer_cls(queues=[queue], on_message=self.on_message, prefetch_count=20)]
+        return [
+            consumer_cls(
+                queues=[queue], on_message=self.on_message, prefetch_count=20, auto_declare=False
+            )
+        ]
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **_: Any) -> None:
+        self.consuming.set()
+
+    def on_consume_end(self, connection: Any, channel: Any) -> None:
+        self.consuming.clear()
+
+    def on_connection_error(self, exc: Exception, interval: float) -> None:
+        self.consuming.clear()
+        log.warning(
+            "%s lost the broker (%s); retrying in %.1fs", self.settings.service, exc, interval
+        )
+
+    def run(self, _tokens: int = 1, **kwargs: Any) -> None:
+        try:
+            super().run(_tokens, **kwargs)
+        finally:
+            self.consuming.clear()
 
     def establish_connection(self) -> Any:
         # kombu's own back-off grows to 30 s; a short outage must stay a short pause.
         return _capped_connection(self)
 
     def on_message(self, message: Message) -> None:
-        outcome = self.inbox.receive(message.body)
-        if outcome is Outcome.DEAD_NOT_STORED and not self.settings.is_memory_broker:
+        encoding = (message.content_encoding or "").strip().lower()
+        try:
+            if encoding not in PLAIN_ENCODINGS:
+                problem = EnvelopeError(
+                    f"content-encoding {encoding[:50]!r} is not one a consumer reads",
+                    "unknown_encoding",
+                )
+                outcome = self.inbox.keep_undecodable(message.body, problem)
+            else:
+                outcome = self.inbox.receive(message.body)
+        except Exception as exc:  # a bug of ours: never the death of the consumer
+            log.exception("%s could not take a message in", self.settings.service)
+            outcome = Outcome.NOT_STORED if database_down(exc) else Outcome.DEAD_NOT_STORED
+        self._settle(message, outcome)
+
+    def on_decode_error(self, message: Message, exc: Exception) -> None:
+        """kombu could not undo the message's `compression` header. Its default acks the
+        message away unseen; here it is kept verbatim (the body as it came) as a dead letter."""
+        header = str((message.headers or {}).get("compression"))[:50]
+        problem = EnvelopeError(
+            f"compression {header!r}: {type(exc).__name__}: {str(exc)[:200]}", "unknown_encoding"
+        )
+        try:
+            outcome = self.inbox.keep_undecodable(message.body, problem)
+        except Exception as error:
+            log.exception("%s could not keep an undecodable message", self.settings.service)
+            outcome = Outcome.NOT_STORED if database_down(error) else Outcome.DEAD_NOT_STORED
+        self._settle(message, outcome)
+
+    def _settle(self, message: Message, outcome: Outcome) -> None:
+        to_dlx = outcome in (Outcome.DEAD_NOT_STORED, Outcome.DEAD_ON_BROKER)
+        if to_dlx and not self.settings.is_memory_broker:
             message.reject(requeue=False)  # to the dead-letter exchange, which keeps it
         elif outcome in (Outcome.NOT_STORED, Outcome.DEAD_NOT_STORED):
             time.sleep(0.5)  # the database is down: wait before taking the message again
             message.requeue()
         else:
             message.ack()
-
-    def on_connection_error(self, exc: Exception, interval: float) -> None:
-        log.warning(
-            "%s lost the broker (%s); retrying in %.1fs", self.settings.service, exc, interval
-        )
 
 
 class _capped_connection:

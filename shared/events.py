@@ -22,9 +22,22 @@ TYPE_PATTERN = re.compile(r"^govhall\.(?P<service>[a-z]+)\.[a-z_]+\.[a-z_]+\.v(?
 EXTENSIONS = ("correlationid", "causationid", "actor")
 REQUIRED = ("specversion", "id", "source", "type")
 
+# Bounds of what a consumer decodes. No event of ours comes near them: the largest carry a few
+# kilobytes and nest four or five levels. A message beyond them is kept as a dead letter.
+MAX_MESSAGE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+# Lengths of the envelope's attributes, as the inbox's columns keep them (messaging_tables).
+MAX_LENGTHS = {"id": 100, "source": 200, "type": 200, "subject": 500}
+MAX_EXTENSION_LENGTH = 128  # audit.correlation_id
+
 
 class EnvelopeError(ValueError):
-    """A message that is not a valid govhall CloudEvent."""
+    """A message that is not a valid govhall CloudEvent; `reason` is its class, for metrics:
+    not_utf8, not_json, too_large, too_deep or bad_envelope."""
+
+    def __init__(self, message: str, reason: str = "bad_envelope") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -69,30 +82,97 @@ class CloudEvent:
         if missing:
             raise EnvelopeError(f"missing attributes: {', '.join(missing)}")
         if doc["specversion"] != SPECVERSION:
-            raise EnvelopeError(f"unsupported specversion {doc['specversion']!r}")
+            raise EnvelopeError(f"unsupported specversion {str(doc['specversion'])[:20]!r}")
         data = doc.get("data", {})
         if not isinstance(data, dict):
             raise EnvelopeError("data must be a JSON object")
+        for name, limit in MAX_LENGTHS.items():
+            _check_text(name, doc.get(name, ""), limit)
+        for name in EXTENSIONS:
+            if doc.get(name) is not None:
+                _check_text(name, doc[name], MAX_EXTENSION_LENGTH)
         return cls(
-            id=str(doc["id"]),
-            source=str(doc["source"]),
-            type=str(doc["type"]),
-            subject=str(doc.get("subject", "")),
+            id=doc["id"],
+            source=doc["source"],
+            type=doc["type"],
+            subject=doc.get("subject", ""),
             data=data,
             time=_parse_time(doc.get("time")),
-            datacontenttype=str(doc.get("datacontenttype", "application/json")),
+            datacontenttype=str(doc.get("datacontenttype", "application/json"))[:100],
             correlationid=doc.get("correlationid"),
             causationid=doc.get("causationid"),
             actor=doc.get("actor"),
         )
 
     @classmethod
-    def from_json(cls, raw: str | bytes) -> CloudEvent:
+    def from_json(
+        cls,
+        raw: str | bytes,
+        *,
+        max_bytes: int = MAX_MESSAGE_BYTES,
+        max_depth: int = MAX_DEPTH,
+    ) -> CloudEvent:
+        """Decode a message; raises EnvelopeError and nothing else, whatever the bytes are."""
+        doc = decode_json(raw, max_bytes=max_bytes, max_depth=max_depth)
         try:
-            doc = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise EnvelopeError(f"not JSON: {exc}") from exc
-        return cls.from_dict(doc)
+            return cls.from_dict(doc)
+        except EnvelopeError:
+            raise
+        except Exception as exc:  # a bound forgotten above must not kill a consumer
+            raise EnvelopeError(f"not an event: {type(exc).__name__}") from exc
+
+
+def decode_json(
+    raw: str | bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, max_depth: int = MAX_DEPTH
+) -> Any:
+    """JSON text to Python, bounded in size and depth; EnvelopeError (with its reason) else.
+
+    json.loads recurses once per level: 100,000 `[` raise RecursionError, which is no
+    ValueError. It is caught here, and a document nested deeper than `max_depth` but within
+    the interpreter's limit is refused after parsing, by a walk that does not recurse."""
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise EnvelopeError(f"message of {size} bytes, over {max_bytes}", "too_large")
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EnvelopeError(f"not UTF-8: {exc}", "not_utf8") from exc
+    try:
+        doc = json.loads(raw)
+    except RecursionError as exc:
+        raise EnvelopeError(f"JSON nested deeper than {max_depth}", "too_deep") from exc
+    except Exception as exc:  # ValueError, and whatever else malformed text may raise
+        raise EnvelopeError(f"not JSON: {str(exc)[:200]}", "not_json") from exc
+    if _depth_over(doc, max_depth):
+        raise EnvelopeError(f"JSON nested deeper than {max_depth}", "too_deep")
+    return doc
+
+
+def _depth_over(doc: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _check_text(name: str, value: Any, limit: int) -> None:
+    if not isinstance(value, str):
+        raise EnvelopeError(f"{name} must be a string")
+    if len(value) > limit:
+        raise EnvelopeError(f"{name} is {len(value)} characters long, over {limit}")
+    # NUL is the one character PostgreSQL's text refuses; identifiers take no control at all.
+    if "\x00" in value or (name in REQUIRED and any(ch < " " for ch in value)):
+        raise EnvelopeError(f"{name} holds a control character")
 
 
 def _parse_time(value: Any) -> datetime:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from shared import auth, metrics
-from shared.web import IsolatedBroker, broker_reachable, runtime
+from shared.web import IsolatedBroker, broker_consumers, runtime
 
 blp = Blueprint("health", __name__)
 
@@ -22,17 +22,26 @@ def livez() -> Response:
 @blp.get("/readyz")
 @auth.public
 def readyz() -> tuple[Response, int]:
-    """Ready when the database answers; a broker outage is reported, not fatal."""
+    """Ready when the database answers and the service's consumer is consuming; a broker
+    outage is reported, not fatal."""
     rt = runtime()
     checks: dict[str, Any] = {}
-    for name, probe in (("database", rt.db.ping), ("broker", lambda: broker_reachable(rt))):
-        try:
-            probe()
-            checks[name] = "ok"
-        except IsolatedBroker as exc:
-            checks[name] = f"isolated: {exc}"
-        except Exception as exc:
-            checks[name] = f"unreachable: {type(exc).__name__}"
+    try:
+        rt.db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    consumers: int | None = None
+    try:
+        consumers = broker_consumers(rt)
+        checks["broker"] = "ok"
+    except IsolatedBroker as exc:
+        checks["broker"] = f"isolated: {exc}"
+    except Exception as exc:
+        checks["broker"] = f"unreachable: {type(exc).__name__}"
+    consuming = _consumer_check(rt, consumers)
+    if consuming is not None:
+        checks["consumer"] = consuming
     unknown = sorted(rt.calendar.unknown_years_used)
     checks["calendar"] = (
         {"status": "degraded", "detail": f"no calendar for {unknown}: counting Monday–Friday"}
@@ -42,7 +51,9 @@ def readyz() -> tuple[Response, int]:
     # Ready is "can answer requests": that takes the database, not the broker. Writes go to the
     # outbox and wait for it, so a broker outage must not take every web pod out of service;
     # it shows as "degraded" here, and in govhall_outbox_backlog and the broker alerts.
-    ready = checks["database"] == "ok"
+    # A consumer that is not consuming (its thread dead, its queue without consumers) is not
+    # ready either: events stop flowing, silently, until someone looks.
+    ready = checks["database"] == "ok" and checks.get("consumer", "ok") == "ok"
     degraded = checks["broker"] != "ok"
     body = {
         "status": ("degraded" if degraded else "ready") if ready else "unavailable",
@@ -50,6 +61,19 @@ def readyz() -> tuple[Response, int]:
         "checks": checks,
     }
     return jsonify(body), 200 if ready else 503
+
+
+def _consumer_check(rt: Any, consumers: int | None) -> str | None:
+    """ "ok", or why not; None when there is nothing to check (no subscriptions, or the
+    in-memory broker without a worker in this process)."""
+    if not rt.spec.subscriptions:
+        return None
+    worker = rt.consumer  # the worker's own consumer, when it runs in this process
+    if worker is not None:
+        return "ok" if worker.consuming.is_set() else "not consuming (this process's consumer)"
+    if consumers is None:
+        return None  # the broker unreachable (reported above), or the in-memory broker
+    return "ok" if consumers > 0 else f"not consuming (no consumer on {rt.settings.queue_name})"
 
 
 @blp.get("/metrics")

@@ -64,6 +64,18 @@ EVENTS_DEAD_LETTERED = Counter(
     "Events given up after the last attempt, or undecodable",
     ["service", "type"],
 )
+UNDECODABLE_MESSAGES = Counter(
+    "govhall_undecodable_messages_total",
+    "Messages a consumer could not take as events, by class: not_utf8, not_json, too_large, "
+    "too_deep, bad_envelope, unknown_encoding; not_storable when even the sanitised dead letter "
+    "could not be written and the message went to the broker's dead-letter exchange",
+    ["service", "reason"],
+)
+WORKER_THREAD_RESTARTS = Counter(
+    "govhall_worker_thread_restarts_total",
+    "Worker threads (consumer, relay, sweeps) that died and were started again",
+    ["service", "thread"],
+)
 RELAY_FAILURES = Counter(
     "govhall_outbox_relay_failures_total", "Relay batches that failed to publish", ["service"]
 )

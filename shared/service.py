@@ -67,6 +67,8 @@ class ServiceRuntime:
             settings.calendar_file, on_unknown_year=_count_fallback
         )
         self.inbox = Inbox(self.db, settings, spec.subscriptions)
+        # The consumer, when this process runs it (the embedded mode): /readyz asks it directly.
+        self.consumer: EventWorker | None = None
         logs.mask_secrets(settings.jwt_secret)
 
     def uow(self, **context: Any) -> UnitOfWork:
@@ -87,6 +89,11 @@ def _prune_outbox(rt: ServiceRuntime) -> int:
     return prune(rt.db, rt.db.table("outbox"), retention)
 
 
+RESTART_FIRST_DELAY = 0.5
+RESTART_MAX_DELAY = 30.0
+RESTART_RESET_AFTER = 60.0
+
+
 class WorkerThreads:
     """The worker's three jobs (relay, consumer, sweeps) on threads of one process."""
 
@@ -94,6 +101,8 @@ class WorkerThreads:
         self.runtime = runtime
         self.stop = threading.Event()
         self.consumer = EventWorker(runtime.inbox, runtime.settings) if consume else None
+        if self.consumer is not None and runtime.spec.subscriptions:
+            runtime.consumer = self.consumer
         self.relay = runtime.relay() if relay else None
         self.threads: list[threading.Thread] = []
         # Set once every sweep has run at least once: a test that moves the clock waits for it,
@@ -128,14 +137,37 @@ class WorkerThreads:
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         service = self.runtime.spec.name
+        job = name.removeprefix(f"{service}-")
 
         def run() -> None:
             with logs.context(service=service):
-                target()
+                self._supervise(job, target)
 
         thread = threading.Thread(target=run, name=name, daemon=True)
         thread.start()
         self.threads.append(thread)
+
+    def _supervise(self, job: str, target: Callable[[], None]) -> None:
+        """Run a job until the worker stops; one that dies (any exception, even RecursionError)
+        or returns early is logged, counted and started again after a growing pause, so one
+        bad message or bug never leaves a worker process up with a job silently gone."""
+        delay = RESTART_FIRST_DELAY
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                target()
+            except Exception:
+                log.exception("%s of %s died; restarting", job, self.runtime.spec.name)
+            else:
+                if self.stop.is_set():
+                    return
+                log.error("%s of %s stopped by itself; restarting", job, self.runtime.spec.name)
+            metrics.WORKER_THREAD_RESTARTS.labels(self.runtime.spec.name, job).inc()
+            if time.monotonic() - started > RESTART_RESET_AFTER:
+                delay = RESTART_FIRST_DELAY  # it ran well for a while: a fresh failure
+            if self.stop.wait(delay):
+                return
+            delay = min(delay * 2, RESTART_MAX_DELAY)
 
     def _sweep_loop(self, sweep: Sweep) -> None:
         wait, first = 0.1, True

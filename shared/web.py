@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http
 import logging
 import time
@@ -306,14 +307,28 @@ class IsolatedBroker(RuntimeError):
     """memory:// outside the embedded mode: the broker "answers", but reaches no one."""
 
 
-def broker_reachable(rt: ServiceRuntime) -> None:
+def broker_consumers(rt: ServiceRuntime) -> int | None:
+    """Consumers on the service's queue, as the broker counts them (whichever process they run
+    in); None on the in-memory broker, or for a service that consumes nothing. Raises when the
+    broker cannot be reached."""
     if rt.settings.is_isolated:
         raise IsolatedBroker("memory:// reaches no other process; set BROKER_URL or `govhall up`")
     if rt.settings.is_memory_broker:
-        return
+        return None
     connection = broker.connect(rt.settings)
     try:
         connection.connect()
+        if not rt.spec.subscriptions:
+            return None
+        channel = connection.channel()
+        try:
+            declared = channel.queue_declare(queue=rt.settings.queue_name, passive=True)
+        except connection.channel_errors:
+            return 0  # no queue yet (NOT_FOUND): no worker has ever declared it
+        finally:
+            with contextlib.suppress(Exception):
+                channel.close()
+        return int(declared.consumer_count)
     finally:
         connection.release()
 

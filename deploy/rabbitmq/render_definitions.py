@@ -38,7 +38,9 @@ POLICIES: list[dict[str, Any]] = [
             # it returns a message to the queue only while that database is unreachable,
             # every half second. RabbitMQ 4's default limit of 20 deliveries would turn a
             # 10-second database outage into broker-side dead letters; 100,000 lasts hours.
-            # (Not -1, "unlimited": RabbitMQ honours that as a queue argument only.)
+            # (Not -1, "unlimited": RabbitMQ honours that as a queue argument only.) The workers
+            # declare the same limit as x-delivery-limit (QUEUE_DELIVERY_LIMIT); the policy
+            # covers queues declared before they did (docs/operations.md).
             "delivery-limit": 100_000,
             # What does reach the dead-letter exchange (undecodable and not storable) is
             # moved with publisher confirms, never dropped on the way.

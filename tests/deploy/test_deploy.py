@@ -309,6 +309,8 @@ def test_definitions_topology() -> None:
         assert queue["arguments"] == {
             "x-dead-letter-exchange": "govhall.dead",
             "x-queue-type": "quorum",
+            # The queue itself gives up on a message that keeps coming back (issue 16).
+            "x-delivery-limit": 100_000,
         }
         assert bindings[queue["name"]] == set(embedded.service_module(name).SPEC.subscriptions)
     assert "users" not in defs and "permissions" not in defs, "no credentials in definitions"

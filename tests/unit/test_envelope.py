@@ -39,10 +39,14 @@ def test_new_event_round_trips_through_json() -> None:
     assert CloudEvent.from_json(wire) == event
 
 
+# NUL is the one character the envelope refuses in its attributes (PostgreSQL cannot store it).
+NO_NUL = st.characters(blacklist_characters="\x00")
+
+
 @given(
-    subject=st.text(max_size=40),
+    subject=st.text(NO_NUL, max_size=40),
     data=st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=20), max_size=5),
-    actor=st.none() | st.text(min_size=1, max_size=20),
+    actor=st.none() | st.text(NO_NUL, min_size=1, max_size=20),
 )
 def test_any_envelope_survives_the_wire(subject: str, data: dict, actor: str | None) -> None:
     event = CloudEvent(
