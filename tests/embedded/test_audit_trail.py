@@ -27,8 +27,15 @@ def _records(hall: Hall, service: str) -> list[dict[str, Any]]:
 
 
 def _verify(hall: Hall, service: str) -> Any:
-    url = hall.runtime(service).settings.database_url
-    return CliRunner().invoke(cli.main, ["audit", "verify", service], env={"DATABASE_URL": url})
+    """As an operator of `govhall up` runs it: the same VAR_DIR (its local audit key), the
+    service's database and notification's (the checkpoints)."""
+    settings = hall.runtime(service).settings
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "NOTIFICATION_DATABASE_URL": hall.runtime("notification").settings.database_url,
+        "VAR_DIR": settings.var_dir,
+    }
+    return CliRunner().invoke(cli.main, ["audit", "verify", service], env=env)
 
 
 def test_a_write_is_recorded_with_who_what_and_the_rows_before_and_after(hall: Hall) -> None:
@@ -123,7 +130,7 @@ def test_the_table_is_append_only_and_an_edit_behind_its_back_is_found(hall: Hal
         )
     broken = _verify(hall, "registry")
     assert broken.exit_code == 1
-    assert f"broken at record {record['id']}: its content does not match its hash" in broken.output
+    assert f"broken at record {record['id']}: its content does not match its MAC" in broken.output
 
 
 def test_the_authority_reads_the_trail_and_its_verification_over_http(hall: Hall) -> None:
