@@ -185,3 +185,48 @@ def test_the_last_records_deleted_are_found_through_the_checkpoints(
     verified = _verify(namespace, "registry")
     assert verified.returncode == 1, verified.stdout + verified.stderr
     assert "broken at record 7: records 7 to 9 are missing" in verified.stdout
+
+
+def test_govhall_migrate_runs_as_the_owner_and_grants_the_runtime_role_no_more(
+    namespace: Namespace,
+) -> None:
+    env = {**os.environ, **namespace.environment("registry")}
+    migrated = subprocess.run(
+        [sys.executable, "-m", "shared.cli", "migrate", "registry"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    assert f"registry: migrated (runtime role {namespace.runtime_role} granted)" in migrated.stdout
+
+    engine = create_engine(namespace.database_url("registry"))
+    with engine.connect() as conn:
+        owners = {
+            row.tableowner
+            for row in conn.execute(
+                text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")
+            )
+        }
+        rights = {
+            (table, right): conn.execute(
+                text("SELECT has_table_privilege(current_user, :table, :right)"),
+                {"table": table, "right": right},
+            ).scalar()
+            for table in ("audit_log", "units", "outbox")
+            for right in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "TRIGGER")
+        }
+    engine.dispose()
+    assert owners == {namespace.owner_role}
+    assert {right for (table, right), held in rights.items() if table == "audit_log" and held} == {
+        "SELECT",
+        "INSERT",
+    }
+    for table in ("units", "outbox"):
+        assert {right for (name, right), held in rights.items() if name == table and held} == {
+            "SELECT",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+        }
