@@ -84,7 +84,7 @@ def from_data(data: dict[str, Any]) -> audit.Checkpoint:
 
 class Publisher:
     """The worker's checkpoint sweep: publishes the head when it moved since the last one this
-    process published (and always the first time)."""
+    process published (and the first time, unless the chain is still empty)."""
 
     def __init__(self) -> None:
         self.last: tuple[int, str] | None = None
@@ -95,7 +95,7 @@ class Publisher:
             return 0
         with rt.uow() as uow:
             cp = audit.checkpoint(uow.session.connection(), table, rt.spec.name, rt.keyring)
-            if self.last == (cp.last_id, cp.last_mac):
+            if cp.last_id == 0 or self.last == (cp.last_id, cp.last_mac):
                 return 0
             uow.emit(TYPES[rt.spec.name].name, rt.spec.name, to_data(cp))
             uow.commit()
