@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import MetaData, create_engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from services.registry.handlers import units
@@ -230,3 +230,38 @@ def test_govhall_migrate_runs_as_the_owner_and_grants_the_runtime_role_no_more(
             "UPDATE",
             "DELETE",
         }
+
+
+def test_records_from_before_the_key_stay_the_verified_prefix_of_the_keyed_chain(
+    namespace: Namespace,
+) -> None:
+    """An upgraded hall: the records chained with plain SHA-256 before the key_id migration
+    verify as they are, and the keyed records after them link to the last of them."""
+    from shared import config, embedded, migrate
+
+    spec = embedded.service_module("registry").SPEC
+    settings = config.load("registry", namespace.settings("registry"))
+    owner = ServiceRuntime(spec, settings.with_(database_url=settings.migrate_database_url))
+    migrate.upgrade(owner, "reg0009")  # before the key
+    legacy = audit.add_audit_table(MetaData())
+    prev = audit.GENESIS
+    with owner.db.engine.begin() as conn:
+        for n in range(1, 4):
+            item = audit.entry(
+                "POST /api/v1/units", "/api/v1/units", "authority:old", audit.Changes()
+            )
+            values = {**vars(item), "prev_hash": prev, "hash": audit.digest(n, item, prev)}
+            conn.execute(legacy.insert().values(id=n, **values))
+            prev = values["hash"]
+    migrate.upgrade(owner, runtime_role=namespace.runtime_role)
+    owner.db.dispose()
+
+    rt = ServiceRuntime(spec, settings)
+    _register(rt, "new", 2)
+    with rt.db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, key_id FROM audit_log ORDER BY id")).all()
+        verdict = verify_table(conn, rt.db.table("audit_log"), rt.keyring)
+    rt.db.dispose()
+    kid = audit.key_id(TEST_AUDIT_KEY)
+    assert [tuple(row) for row in rows] == [(1, None), (2, None), (3, None), (4, kid), (5, kid)]
+    assert verdict.intact and verdict.records == 5
