@@ -1,18 +1,26 @@
 """The audit trail: every write of a service, and every read of personal data, as an append-only
-record whose hashes chain each record to the one before it.
+record whose MACs chain each record to the one before it.
 
 A unit of work collects the rows its statements change (`Changes`, filled by an engine hook, so
 no handler has to remember it) and, when it commits, appends one record in the same transaction:
 who (actor, role), what (action, object), the rows before and after, the request and
-correlation ids and the time. Each record's hash covers its content and the previous record's
-hash, so editing or deleting a row breaks the chain at that row: `govhall audit verify <service>`
-recomputes it and names the first broken link. The database also refuses UPDATE and DELETE on
-the table (a trigger); the chain is what still tells when someone with the rights got past that.
+correlation ids and the time. Each record's MAC (HMAC-SHA-256 keyed by `AUDIT_KEY`, which the
+database never sees) covers its content, its key id and the previous record's MAC, so editing or
+deleting a row breaks the chain at that row, and whoever can write the table but does not hold
+the key cannot recompute it: `govhall audit verify <service>` recomputes it and names the first
+broken link. The database also refuses UPDATE and DELETE on the table (a trigger), and the
+service's runtime role holds only INSERT and SELECT on it (`grant_runtime_role`). What the chain
+cannot tell by itself, its last records deleted, a signed checkpoint published outside the
+database tells (`checkpoint`, kept by notification; `verify(..., checkpoints=...)`).
+
+Records written before the key (no `key_id`) were chained with plain SHA-256; they are verified
+as such, but only as the prefix of the chain: a plain record after a keyed one breaks it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,7 +56,18 @@ GENESIS = "0" * 64  # the previous hash of the first record
 ROWS_PER_STATEMENT = 20
 TEXT_LIMIT = 2000  # characters of one value; a form's content or evidence is not copied
 # Bookkeeping of the messaging and the trail itself: not the service's data.
-UNAUDITED = frozenset({TABLE, "outbox", "processed_events", "failed_events", "idempotency_keys"})
+# (notification's copies of the checkpoints too: keeping one must not grow its own chain, or each
+# checkpoint would call for the next.)
+UNAUDITED = frozenset(
+    {
+        TABLE,
+        "audit_checkpoints",
+        "outbox",
+        "processed_events",
+        "failed_events",
+        "idempotency_keys",
+    }
+)
 # One writer at a time appends to the chain (PostgreSQL; SQLite's writers are serial already).
 _CHAIN_LOCK_KEY = 0x676F7668616C6C  # "govhall"
 
@@ -70,7 +89,38 @@ def add_audit_table(metadata: MetaData) -> Table:
         Column("correlation_id", String(128), nullable=True),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False, unique=True),
+        # The key that made `hash` an HMAC (`key_id`); NULL: a plain SHA-256 record from before.
+        Column("key_id", String(32), nullable=True),
     )
+
+
+# -- the key -------------------------------------------------------------------------------------
+def key_id(key: str) -> str:
+    """A key's public name: a fingerprint that says which key made a MAC, never the key."""
+    return hashlib.sha256(b"govhall audit key id\0" + key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The key new records and checkpoints are made with, and the retired ones still verified
+    (`AUDIT_KEY` and `AUDIT_KEYS`)."""
+
+    current: str
+    retired: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.current:
+            raise ValueError("the audit trail needs a key (AUDIT_KEY)")
+
+    @property
+    def current_id(self) -> str:
+        return key_id(self.current)
+
+    def key(self, kid: str) -> str | None:
+        for candidate in (self.current, *self.retired):
+            if candidate and key_id(candidate) == kid:
+                return candidate
+        return None
 
 
 # -- what a unit of work changed -------------------------------------------------------------
@@ -255,9 +305,8 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def digest(record_id: int, item: Entry, prev_hash: str) -> str:
-    """The hash of a record: its id, every field and the previous record's hash."""
-    content = {
+def _content(record_id: int, item: Entry, prev_hash: str) -> dict[str, Any]:
+    return {
         "id": record_id,
         "at": item.at.isoformat(timespec="microseconds"),
         "actor": item.actor,
@@ -270,10 +319,20 @@ def digest(record_id: int, item: Entry, prev_hash: str) -> str:
         "correlation_id": item.correlation_id,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(_json(content).encode()).hexdigest()
 
 
-def append(session: Session, table: Table, item: Entry) -> int:
+def digest(record_id: int, item: Entry, prev_hash: str) -> str:
+    """The plain SHA-256 of a record written before the key (anyone can recompute it)."""
+    return hashlib.sha256(_json(_content(record_id, item, prev_hash)).encode()).hexdigest()
+
+
+def mac(key: str, kid: str, record_id: int, item: Entry, prev_hash: str) -> str:
+    """A record's HMAC-SHA-256: its id, every field, its key id and the previous record's MAC."""
+    content = {**_content(record_id, item, prev_hash), "key_id": kid}
+    return hmac.new(key.encode(), _json(content).encode(), hashlib.sha256).hexdigest()
+
+
+def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int:
     """Add `item` at the end of the chain, in the caller's transaction (which commits it)."""
     if session.get_bind().dialect.name == "postgresql":
         # Held to the commit: two transactions never link to the same previous record.
@@ -297,10 +356,64 @@ def append(session: Session, table: Table, item: Entry) -> int:
             request_id=item.request_id,
             correlation_id=item.correlation_id,
             prev_hash=prev_hash,
-            hash=digest(record_id, item, prev_hash),
+            hash=mac(keyring.current, keyring.current_id, record_id, item, prev_hash),
+            key_id=keyring.current_id,
         )
     )
     return record_id
+
+
+# -- checkpoints: the head of the chain, anchored outside the database ----------------------
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a service's chain held at `at`: `records` records, the last `last_id` with MAC
+    `last_mac`; signed with the audit key `key_id`, so a copy kept elsewhere cannot be forged."""
+
+    service: str
+    records: int
+    last_id: int
+    last_mac: str
+    at: datetime
+    key_id: str
+    signature: str = ""
+
+    def content(self) -> str:
+        return _json(
+            {
+                "service": self.service,
+                "records": self.records,
+                "last_id": self.last_id,
+                "last_mac": self.last_mac,
+                "at": self.at.isoformat(timespec="microseconds"),
+                "key_id": self.key_id,
+            }
+        )
+
+    def signed_by(self, keyring: Keyring) -> bool:
+        key = keyring.key(self.key_id)
+        if key is None:
+            return False
+        expected = hmac.new(key.encode(), self.content().encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, self.signature)
+
+
+def checkpoint(connection: Connection, table: Table, service: str, keyring: Keyring) -> Checkpoint:
+    """The chain's head now, signed with the current key (ids run 1, 2, …: the count is the id)."""
+    last = connection.execute(
+        select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
+    ).first()
+    unsigned = Checkpoint(
+        service=service,
+        records=last.id if last else 0,
+        last_id=last.id if last else 0,
+        last_mac=last.hash if last else GENESIS,
+        at=utcnow(),
+        key_id=keyring.current_id,
+    )
+    signature = hmac.new(
+        keyring.current.encode(), unsigned.content().encode(), hashlib.sha256
+    ).hexdigest()
+    return Checkpoint(**{**vars(unsigned), "signature": signature})
 
 
 # -- verifying ---------------------------------------------------------------------------------
@@ -309,21 +422,36 @@ class Verdict:
     records: int
     broken_at: int | None = None
     reason: str | None = None
+    checkpoints: int = 0  # signed checkpoints the chain was compared with
+    unsigned_checkpoints: int = 0  # copies whose signature does not hold: not trusted, named
 
     @property
     def intact(self) -> bool:
         return self.broken_at is None
 
 
-def verify(rows: Iterator[Any]) -> Verdict:
-    """Walk the records in id order; the first whose hash or link does not hold breaks it."""
-    prev_hash, expected_id, count = GENESIS, 1, 0
+def verify(
+    rows: Iterator[Any], keyring: Keyring | None = None, checkpoints: Sequence[Checkpoint] = ()
+) -> Verdict:
+    """Walk the records in id order; the first whose MAC or link does not hold breaks it, and so
+    does a record other than the one a checkpoint anchored at its id, or a chain shorter than a
+    checkpoint counted (its tail deleted). Checkpoints not signed by a key of `keyring` are left
+    out (and counted)."""
+    trusted = [cp for cp in checkpoints if keyring is not None and cp.signed_by(keyring)]
+    extra: dict[str, Any] = {
+        "checkpoints": len(trusted),
+        "unsigned_checkpoints": len(checkpoints) - len(trusted),
+    }
+    anchors: dict[int, Checkpoint] = {}
+    for cp in sorted(trusted, key=lambda cp: cp.at):
+        anchors[cp.last_id] = cp
+    prev_hash, expected_id, count, keyed = GENESIS, 1, 0, False
     for row in rows:
         count += 1
         if row.id != expected_id:
-            return Verdict(count, row.id, f"record {expected_id} is missing")
+            return Verdict(count, row.id, f"record {expected_id} is missing", **extra)
         if row.prev_hash != prev_hash:
-            return Verdict(count, row.id, "it does not link to the record before it")
+            return Verdict(count, row.id, "it does not link to the record before it", **extra)
         item = Entry(
             at=row.at,
             actor=row.actor,
@@ -335,13 +463,44 @@ def verify(rows: Iterator[Any]) -> Verdict:
             request_id=row.request_id,
             correlation_id=row.correlation_id,
         )
-        if digest(row.id, item, prev_hash) != row.hash:
-            return Verdict(count, row.id, "its content does not match its hash")
+        kid = getattr(row, "key_id", None)
+        if kid is None:
+            if keyed:
+                reason = "it has a plain hash after the keyed chain began"
+                return Verdict(count, row.id, reason, **extra)
+            expected, what = digest(row.id, item, prev_hash), "hash"
+        else:
+            keyed = True
+            key = keyring.key(kid) if keyring is not None else None
+            if key is None:
+                reason = f"its key {kid} is not in the keyring (AUDIT_KEY, AUDIT_KEYS)"
+                return Verdict(count, row.id, reason, **extra)
+            expected, what = mac(key, kid, row.id, item, prev_hash), "MAC"
+        if not hmac.compare_digest(expected, row.hash):
+            return Verdict(count, row.id, f"its content does not match its {what}", **extra)
+        anchor = anchors.get(row.id)
+        if anchor is not None and not hmac.compare_digest(anchor.last_mac, row.hash):
+            reason = f"it is not the record the checkpoint of {anchor.at.isoformat()} anchored"
+            return Verdict(count, row.id, reason, **extra)
         prev_hash, expected_id = row.hash, expected_id + 1
-    return Verdict(count)
+    if anchors:
+        last = max(anchors.values(), key=lambda cp: cp.last_id)
+        if last.last_id > count:
+            reason = (
+                f"records {count + 1} to {last.last_id} are missing: the checkpoint of"
+                f" {last.at.isoformat()} counted {last.records}"
+            )
+            return Verdict(count, count + 1, reason, **extra)
+    return Verdict(count, **extra)
 
 
-def verify_table(connection: Connection, table: Table, batch: int = 5000) -> Verdict:
+def verify_table(
+    connection: Connection,
+    table: Table,
+    keyring: Keyring | None = None,
+    checkpoints: Sequence[Checkpoint] = (),
+    batch: int = 5000,
+) -> Verdict:
     """`verify` over a service's whole table, read in id order a batch at a time."""
 
     def rows() -> Iterator[Any]:
@@ -355,7 +514,7 @@ def verify_table(connection: Connection, table: Table, batch: int = 5000) -> Ver
             yield from chunk
             after = chunk[-1].id
 
-    return verify(rows())
+    return verify(rows(), keyring, checkpoints)
 
 
 # -- the schema, for each service's migration --------------------------------------------------
@@ -409,3 +568,16 @@ def drop_in_migration(op: Any) -> None:
     op.drop_table(TABLE)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION audit_log_append_only()")
+
+
+def add_key_id_in_migration(op: Any) -> None:
+    """The key id of each record's MAC (the body of each service's keyed-chain migration). The
+    records already there keep no key id: plain SHA-256, verified as the chain's legacy prefix."""
+    import sqlalchemy as sa
+
+    op.add_column(TABLE, sa.Column("key_id", sa.String(length=32), nullable=True))
+
+
+def drop_key_id_in_migration(op: Any) -> None:
+    with op.batch_alter_table(TABLE) as batch:
+        batch.drop_column("key_id")

@@ -95,10 +95,11 @@ class Verification(MethodView):
     @auth.roles("authority")
     @blp.response(200, VerdictSchema)
     def get(self) -> dict[str, Any]:
-        """Recompute the chain now (as `govhall audit verify`); names the first broken link."""
+        """Recompute the keyed chain now; names the first broken link. A deleted tail shows only
+        against the checkpoints kept outside this database: `govhall audit verify` reads them."""
         db = runtime().db
         with db.engine.connect() as connection:
-            verdict = audit.verify_table(connection, db.table(audit.TABLE))
+            verdict = audit.verify_table(connection, db.table(audit.TABLE), db.audit_keyring)
         return {
             "intact": verdict.intact,
             "records": verdict.records,

@@ -166,15 +166,19 @@ def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
     "name", type=click.Choice(["registry", "staffing", "inspection", "notification", "all"])
 )
 def migrate_command(name: str) -> None:
-    """Bring a service's database to the newest schema (Alembic)."""
+    """Bring a service's database to the newest schema (Alembic), as the owner
+    (<SERVICE>_MIGRATE_DATABASE_URL) granting the runtime role (<SERVICE>_DATABASE_URL's user)."""
     from shared import config, embedded, migrate
     from shared.service import ServiceRuntime
 
     names = list(config.SERVICES) if name == "all" else [name]
     for each in names:
         spec = embedded.service_module(each).SPEC
-        migrate.upgrade(ServiceRuntime(spec, _settings(each)))
-        click.echo(f"{each}: migrated")
+        settings = _settings(each)
+        role = migrate.runtime_role_of(settings)
+        owner = settings.with_(database_url=settings.migrate_database_url or settings.database_url)
+        migrate.upgrade(ServiceRuntime(spec, owner), runtime_role=role)
+        click.echo(f"{each}: migrated" + (f" (runtime role {role} granted)" if role else ""))
 
 
 @main.group()
@@ -185,22 +189,64 @@ def audit() -> None:
 @audit.command("verify")
 @click.argument("name", type=SERVICE)
 def audit_verify(name: str) -> None:
-    """Recompute the hash chain of a service's audit trail; name the first broken link."""
+    """Recompute the MAC chain of a service's audit trail and compare it with the checkpoints
+    notification keeps; name the first broken link, or the missing tail."""
     from shared import audit as trail
     from shared import embedded
     from shared.service import ServiceRuntime
 
+    checkpoints, note = _checkpoints(name)
     rt = ServiceRuntime(embedded.service_module(name).SPEC, _settings(name))
     with rt.db.engine.connect() as connection:
-        verdict = trail.verify_table(connection, rt.db.table(trail.TABLE))
+        verdict = trail.verify_table(
+            connection, rt.db.table(trail.TABLE), rt.keyring, checkpoints=checkpoints
+        )
     rt.db.dispose()
+    if note:
+        click.echo(f"{name}: {note}")
+    if verdict.unsigned_checkpoints:
+        click.echo(
+            f"{name}: {verdict.unsigned_checkpoints} checkpoint(s) whose signature does not hold"
+            " with AUDIT_KEY or AUDIT_KEYS were left out: forged, or signed by a key not given"
+        )
     if not verdict.intact:
         click.echo(
             f"{name}: the audit trail is broken at record {verdict.broken_at}: {verdict.reason}"
             f" ({verdict.records} records read)"
         )
         sys.exit(1)
-    click.echo(f"{name}: the audit trail is intact ({verdict.records} records)")
+    click.echo(
+        f"{name}: the audit trail is intact ({verdict.records} records,"
+        f" {verdict.checkpoints} checkpoints agree)"
+    )
+
+
+def _checkpoints(name: str) -> tuple[list[Any], str | None]:
+    """The checkpoints of `name` that notification received: the anchor lives in another
+    service's database, which whoever tampers with `name`'s database does not also hold."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.notification import orm
+    from shared import audit_checkpoints
+
+    url = _settings("notification").database_url
+    table = orm.audit_checkpoints
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(table).where(table.c.service == name).order_by(table.c.id)
+            ).mappings()
+            found = [audit_checkpoints.from_data(dict(row)) for row in rows]
+    except SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0]
+        return [], f"no checkpoints read from notification's database ({reason}): tail unchecked"
+    finally:
+        engine.dispose()
+    if not found:
+        return [], "notification holds no checkpoint yet: a deleted tail cannot be told"
+    return found, None
 
 
 def _parse_ttl(value: str) -> timedelta:

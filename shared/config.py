@@ -17,6 +17,13 @@ Variables (all optional; the defaults run the embedded mode with no servers):
 - ``GOVHALL_ENV``: ``development`` (the default, also when empty) or ``production``; any other
   value is refused at start. ``production`` refuses to start on anything meant for a laptop:
   no ``JWT_SECRET`` (or a weak or example one), the in-memory broker, a SQLite database.
+- ``AUDIT_KEY``: the HMAC key chaining the audit trail (shared/audit.py); the database never
+  sees it. ``AUDIT_KEYS``: retired keys, comma-separated, still verified after a rotation.
+  Without ``AUDIT_KEY`` a local key is generated under ``VAR_DIR``, except in production.
+  ``AUDIT_CHECKPOINT_INTERVAL`` (seconds, 300): how often the worker publishes the chain's head.
+- ``<SERVICE>_MIGRATE_DATABASE_URL`` or ``MIGRATE_DATABASE_URL``: the owner's login that
+  ``govhall migrate`` uses (default: the service's own URL); the service's URL is then the
+  runtime role's, granted only INSERT and SELECT on ``audit_log``.
 - ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
   ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
 """
@@ -77,6 +84,10 @@ class Settings:
     forwarded_proxies: int = 0  # trusted proxies in front setting X-Forwarded-* (0: none)
     # All four services in this one process (`govhall up`): the only place memory:// works.
     embedded: bool = False
+    audit_key: str = ""
+    audit_keys: tuple[str, ...] = ()  # retired audit keys, verified only
+    audit_checkpoint_interval: float = 300.0
+    migrate_database_url: str = ""  # the owner's login for `govhall migrate` ("": database_url)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -131,14 +142,62 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "queue_delivery_limit": env.int("QUEUE_DELIVERY_LIMIT", 100_000),
         "case_yellow_days": env.int("CASE_YELLOW_DAYS", 2),
         "forwarded_proxies": env.int("FORWARDED_PROXIES", 0),
+        "audit_key": env.str("AUDIT_KEY", ""),
+        "audit_keys": _keys(env.str("AUDIT_KEYS", "")),
+        "audit_checkpoint_interval": env.float("AUDIT_CHECKPOINT_INTERVAL", 300.0),
+        "migrate_database_url": env.str(
+            f"{service.upper()}_MIGRATE_DATABASE_URL", env.str("MIGRATE_DATABASE_URL", "")
+        ),
     }
     values.update(overrides or {})
     settings = Settings(**values)
     if environment() == "production":
         check_production(settings)
+        check_audit_key(settings)
     if not settings.jwt_secret:
         settings = replace(settings, jwt_secret=local_secret(settings.var_dir))
+    if not settings.audit_key:
+        settings = replace(settings, audit_key=local_audit_key(settings.var_dir))
     return settings
+
+
+def _keys(listed: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in listed.split(",") if key.strip())
+
+
+def check_audit_key(settings: Settings) -> None:
+    """Production keys the audit trail with a key of its own: a generated one would differ per
+    pod, sit on its disk, and verification elsewhere could not recompute a single MAC."""
+    key = settings.audit_key
+    if not key:
+        raise ConfigError("AUDIT_KEY is not set; production never generates the audit trail's key")
+    weakness = secret_weakness(key)
+    if weakness is not None or key == settings.jwt_secret:
+        raise ConfigError(
+            f"AUDIT_KEY is too weak ({weakness or 'it is JWT_SECRET'}): 256 bits or more from a "
+            'CSPRNG, e.g. `python -c "import secrets; print(secrets.token_hex(32))"` or '
+            "`openssl rand -hex 32`, and not JWT_SECRET"
+        )
+
+
+def local_audit_key(var_dir: str) -> str:
+    """The embedded mode's audit key: generated once under var/ (next to the data it keys, so
+    it protects nothing there: the embedded mode is not for production)."""
+    path = Path(var_dir) / "audit-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    log.warning(
+        "AUDIT_KEY is not set: generated a local audit key in %s (not for production)", path
+    )
+    return key
 
 
 def check_production(settings: Settings) -> None:

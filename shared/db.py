@@ -89,9 +89,10 @@ def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str
 class Database:
     """A service's database, reachable from any thread of any process that owns this object."""
 
-    def __init__(self, url: str, metadata: MetaData) -> None:
+    def __init__(self, url: str, metadata: MetaData, audit_keyring: Any = None) -> None:
         self.url = url
         self.metadata = metadata
+        self.audit_keyring = audit_keyring  # shared.audit.Keyring: what chains the audit trail
         self._pid: int | None = None
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
@@ -288,6 +289,8 @@ class UnitOfWork:
         table = self.db.metadata.tables.get(audit.TABLE)
         if not self._changes or table is None:
             return
+        if self.db.audit_keyring is None:
+            raise RuntimeError("the audit trail has no key: build the Database with a Keyring")
         record = audit.entry(self.action, self.target, self.actor, self._changes)
-        audit.append(self.session, table, record)
+        audit.append(self.session, table, record, self.db.audit_keyring)
         self._changes.clear()

@@ -1,14 +1,22 @@
 """Alembic, run from code: `govhall migrate <name>` and the embedded start-up use the same path.
 
 Each service keeps its own `migrations/` folder; its `env.py` is one call to `run_env()`.
+
+On PostgreSQL the migrations run as the owner of the schema (`<SERVICE>_MIGRATE_DATABASE_URL`)
+and the service as a runtime role (`<SERVICE>_DATABASE_URL`'s user) that owns nothing: after
+each upgrade `grant_runtime_role` gives it the ordinary DML on the service's tables but only
+INSERT and SELECT on `audit_log`, so it can neither edit the trail nor switch its trigger off.
 """
 
 from __future__ import annotations
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, make_url, text
+from sqlalchemy.engine import Connection
 
+from shared import audit
+from shared.config import Settings
 from shared.service import ServiceRuntime
 
 
@@ -21,8 +29,39 @@ def alembic_config(rt: ServiceRuntime) -> Config:
     return cfg
 
 
-def upgrade(rt: ServiceRuntime, revision: str = "head") -> None:
+def upgrade(rt: ServiceRuntime, revision: str = "head", runtime_role: str | None = None) -> None:
     command.upgrade(alembic_config(rt), revision)
+    if runtime_role and rt.db.dialect == "postgresql":
+        with rt.db.engine.begin() as connection:
+            grant_runtime_role(connection, runtime_role)
+
+
+def grant_runtime_role(connection: Connection, role: str) -> None:
+    """What the service's runtime role may do, granted again after every migration (new tables
+    included): read and write its tables, but only append to and read the audit trail. Never
+    ownership, nor membership of the owner: the owner alone may ALTER or DISABLE TRIGGER."""
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    if quoted == connection.dialect.identifier_preparer.quote(str(connection.engine.url.username)):
+        raise ValueError(f"the runtime role {role} would be the owner that migrates")
+    for statement in (
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE ALL ON {audit.TABLE} FROM {quoted}",
+        f"GRANT SELECT, INSERT ON {audit.TABLE} TO {quoted}",
+        f"REVOKE ALL ON alembic_version FROM {quoted}",
+        f"GRANT SELECT ON alembic_version TO {quoted}",
+    ):
+        connection.execute(text(statement))
+
+
+def runtime_role_of(settings: Settings) -> str | None:
+    """The role to grant when migrating as an owner other than the service's own login."""
+    if not settings.migrate_database_url:
+        return None
+    runtime = make_url(settings.database_url).username
+    owner = make_url(settings.migrate_database_url).username
+    return runtime if runtime and runtime != owner else None
 
 
 def run_env() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import MetaData
 
-from shared import logs, metrics
+from shared import audit, audit_checkpoints, logs, metrics
 from shared.config import Settings
 from shared.consumer import EventWorker, Inbox, Subscriptions
 from shared.db import Database, UnitOfWork
@@ -62,7 +62,8 @@ class ServiceRuntime:
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
         self.settings = settings
-        self.db = Database(settings.database_url, spec.metadata)
+        self.keyring = audit.Keyring(settings.audit_key, settings.audit_keys)
+        self.db = Database(settings.database_url, spec.metadata, audit_keyring=self.keyring)
         self.calendar = HallCalendar.from_file(
             settings.calendar_file, on_unknown_year=_count_fallback
         )
@@ -70,6 +71,7 @@ class ServiceRuntime:
         # The consumer, when this process runs it (the embedded mode): /readyz asks it directly.
         self.consumer: EventWorker | None = None
         logs.mask_secrets(settings.jwt_secret)
+        logs.mask_secrets(settings.audit_key)
 
     def uow(self, **context: Any) -> UnitOfWork:
         # Events inherit the correlation id of what is being logged: a request, a sweep's round.
@@ -108,6 +110,7 @@ class WorkerThreads:
         # Set once every sweep has run at least once: a test that moves the clock waits for it,
         # or the start-up round could act on the real day in the middle of the test's.
         self.swept_once = threading.Event()
+        self.checkpoints = audit_checkpoints.Publisher()
         self._first_rounds_left = 0
         self._lock = threading.Lock()
 
@@ -120,9 +123,11 @@ class WorkerThreads:
             self._spawn(f"{name}-relay", lambda: relay.run_forever(self.stop))
             if self.runtime.db.url.startswith("postgresql"):
                 self._spawn(f"{name}-relay-listener", lambda: relay.listen(self.stop))
+        settings = self.runtime.settings
         sweeps = [
             Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due()),
             Sweep("prune-outbox", 3600, _prune_outbox),
+            Sweep("audit-checkpoint", settings.audit_checkpoint_interval, self.checkpoints),
             *self.runtime.spec.sweeps,
         ]
         self._first_rounds_left = len(sweeps)
@@ -196,3 +201,15 @@ class WorkerThreads:
         deadline = time.monotonic() + timeout  # for all threads together, however many
         for thread in self.threads:
             thread.join(max(deadline - time.monotonic(), 0.0))
+        self.last_checkpoint()
+
+    def last_checkpoint(self) -> None:
+        """The head as the worker leaves it, published (relayed now if this worker relays)."""
+        if not self.threads:
+            return
+        with logs.context(service=self.runtime.spec.name, sweep="audit-checkpoint"):
+            try:
+                if self.checkpoints(self.runtime) and self.relay is not None:
+                    self.relay.run_once()
+            except Exception:
+                log.exception("the last audit checkpoint of %s failed", self.runtime.spec.name)

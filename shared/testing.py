@@ -21,10 +21,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import make_url
+
 from shared import auth
 from shared.config import SERVICES
 
 TEST_SECRET = "test-secret-not-for-production-0123456789abcdef"
+TEST_AUDIT_KEY = "test-audit-key-not-for-production-0123456789abcdef"
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -97,7 +100,12 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
 
 @dataclass
 class Namespace:
-    """Broker entity names and databases of one test run, so runs never see each other."""
+    """Broker entity names, databases and roles of one test run, so runs never see each other.
+
+    As deployed: each database is owned by the run's owner role, which migrates
+    (`migrate_database_url`), and the services log in as the run's runtime role
+    (`database_url`), granted DML but only INSERT and SELECT on `audit_log`. Roles are
+    cluster-wide: both are dropped with the databases."""
 
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
@@ -116,9 +124,30 @@ class Namespace:
     def database(self, service: str) -> str:
         return f"govhall_t{self.run}_{service}"
 
+    @property
+    def owner_role(self) -> str:
+        return f"govhall_t{self.run}_owner"
+
+    @property
+    def runtime_role(self) -> str:
+        return f"govhall_t{self.run}_app"
+
+    def _url(self, service: str, user: str | None) -> str:
+        url = make_url(PG_ADMIN_URL).set(database=self.database(service))
+        if user is not None:
+            url = url.set(username=user, password=None)
+        return url.render_as_string(hide_password=False)
+
     def database_url(self, service: str) -> str:
-        base = PG_ADMIN_URL.rsplit("/", 1)[0]
-        return f"{base}/{self.database(service)}"
+        """The service's own login: the runtime role, which owns nothing."""
+        return self._url(service, self.runtime_role)
+
+    def migrate_database_url(self, service: str) -> str:
+        """The owner's login, for migrations (and for tests that play the owner)."""
+        return self._url(service, self.owner_role)
+
+    def admin_database_url(self, service: str) -> str:
+        return self._url(service, None)
 
     def settings(self, service: str, **extra: Any) -> dict[str, Any]:
         return {
@@ -128,6 +157,8 @@ class Namespace:
             "dead_exchange": self.dead_exchange,
             "queue_prefix": self.queue_prefix,
             "jwt_secret": TEST_SECRET,
+            "audit_key": TEST_AUDIT_KEY,
+            "migrate_database_url": self.migrate_database_url(service),
             **extra,
         }
 
@@ -139,6 +170,8 @@ class Namespace:
             "DEAD_EXCHANGE": self.dead_exchange,
             "QUEUE_PREFIX": self.queue_prefix,
             "JWT_SECRET": TEST_SECRET,
+            "AUDIT_KEY": TEST_AUDIT_KEY,
+            "MIGRATE_DATABASE_URL": self.migrate_database_url(service),
         }
 
     def create_databases(self) -> None:
@@ -146,8 +179,13 @@ class Namespace:
 
         engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
+            # Trust auth on the test server: LOGIN without a password.
+            conn.execute(text(f'CREATE ROLE "{self.owner_role}" LOGIN'))
+            conn.execute(text(f'CREATE ROLE "{self.runtime_role}" LOGIN'))
             for service in SERVICES:
-                conn.execute(text(f'CREATE DATABASE "{self.database(service)}"'))
+                conn.execute(
+                    text(f'CREATE DATABASE "{self.database(service)}" OWNER "{self.owner_role}"')
+                )
         engine.dispose()
 
     def drop_databases(self) -> None:
@@ -159,6 +197,8 @@ class Namespace:
                 conn.execute(
                     text(f'DROP DATABASE IF EXISTS "{self.database(service)}" WITH (FORCE)')
                 )
+            for role in (self.runtime_role, self.owner_role):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         engine.dispose()
 
     def queue_name(self, service: str) -> str:

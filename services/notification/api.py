@@ -117,7 +117,14 @@ class CaseNotices(MethodView):
 
 
 def blueprints() -> list[Blueprint]:
+    from services.notification import checkpoints_api
     from services.notification.email import api as email
     from services.notification.webhooks import api as webhooks
 
-    return [notices, case_notices, *email.blueprints, *webhooks.blueprints]
+    return [
+        notices,
+        case_notices,
+        *email.blueprints,
+        *webhooks.blueprints,
+        checkpoints_api.blp,
+    ]

@@ -8,6 +8,7 @@ from services.notification import applicants, orm, texts
 from services.notification.domain.routing import ROUTES, recipients_for
 from services.notification.email import handlers as email
 from services.notification.webhooks import handlers as webhooks
+from shared import audit_checkpoints
 from shared.consumer import Handler
 from shared.db import UnitOfWork, utcnow
 from shared.events import CloudEvent
@@ -48,8 +49,29 @@ def _inbox(uow: UnitOfWork, event: CloudEvent, recipients: tuple[str, ...]) -> N
     )
 
 
+def keep_checkpoint(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A service's audit checkpoint, kept as received (verified when a chain is), then passed on
+    to the integrators' webhooks like any other event."""
+    cp = audit_checkpoints.from_data(event.data)
+    uow.session.execute(
+        insert(orm.audit_checkpoints).values(
+            event_id=event.id,
+            service=cp.service,
+            records=cp.records,
+            last_id=cp.last_id,
+            last_mac=cp.last_mac,
+            at=cp.at,
+            key_id=cp.key_id,
+            signature=cp.signature,
+            received_at=utcnow(),
+        )
+    )
+    record_notices(uow, event)
+
+
 # "govhall.#": every other event too, for the webhooks integrators subscribe to.
 SUBSCRIPTIONS: dict[str, Handler] = {
     **dict.fromkeys(ROUTES, record_notices),
+    **{kind.name: keep_checkpoint for kind in audit_checkpoints.TYPES.values()},
     "govhall.#": record_notices,
 }

@@ -45,6 +45,25 @@ case_receipts = Table(
     Column("learned_at", UTCDateTime(), nullable=False),
 )
 
+# The audit checkpoints of every service (shared/audit_checkpoints.py), as received: the anchors
+# `govhall audit verify` compares each chain with, kept outside the audited service's database.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("service", String(20), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("last_id", Integer, nullable=False),
+    Column("last_mac", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", String(64), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index("ix_audit_checkpoints_service", "service", "last_id"),
+)
+
+
 # Each channel's tables, on this metadata (imported last: they import `metadata` from here).
 from services.notification.email import orm as email_orm  # noqa: E402, F401
 from services.notification.webhooks import orm as webhooks_orm  # noqa: E402, F401

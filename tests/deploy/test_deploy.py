@@ -221,6 +221,14 @@ def test_compose_urls_reach_each_service_own_database_and_the_broker() -> None:
                 name,
             )
             assert url.password == env_example()["GOVHALL_DB_PASSWORD"]
+            assert env["AUDIT_KEY"] == env_example()["AUDIT_KEY"]
+            owner_url = env.get(f"{name.upper()}_MIGRATE_DATABASE_URL")
+            if tier == "migrate":  # the owner migrates; web and worker never hold its password
+                owner = make_url(str(owner_url))
+                assert (owner.username, owner.database) == (f"{name}_owner", name)
+                assert owner.password == env_example()["GOVHALL_DB_OWNER_PASSWORD"]
+            else:
+                assert owner_url is None
             broker = Connection(env["BROKER_URL"])
             assert (broker.transport_cls, broker.hostname, broker.virtual_host) == (
                 "amqp",
@@ -232,7 +240,14 @@ def test_compose_urls_reach_each_service_own_database_and_the_broker() -> None:
 
 def test_compose_commits_no_secret() -> None:
     text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
-    for variable in ("POSTGRES_PASSWORD", "GOVHALL_DB_PASSWORD", "RABBITMQ_PASSWORD", "JWT_SECRET"):
+    for variable in (
+        "POSTGRES_PASSWORD",
+        "GOVHALL_DB_PASSWORD",
+        "GOVHALL_DB_OWNER_PASSWORD",
+        "RABBITMQ_PASSWORD",
+        "JWT_SECRET",
+        "AUDIT_KEY",
+    ):
         assert f"${{{variable}:?" in text, f"{variable} must be required from deploy/.env"
     assert (DEPLOY / ".gitignore").read_text().splitlines().count(".env") == 1
 
@@ -333,10 +348,12 @@ CUSTOM_KINDS = {
 }
 EXTERNAL_SECRETS = {
     "govhall-jwt",
+    "govhall-audit",
     "govhall-rabbitmq-default-user",
     "govhall-smtp",
     "govhall-tls",
     *(f"govhall-{name}-db" for name in SERVICES),
+    *(f"govhall-{name}-db-owner" for name in SERVICES),
 }
 
 
@@ -444,6 +461,15 @@ def test_each_service_has_web_worker_job_service_ingress_and_autoscaler(overlay:
             leftover = [k for k, v in env.items() if "$(" in v]
             assert not leftover, f"{name}: unresolved $(VAR) in {leftover}"
             check_urls(name, env, production=overlay != "base")
+            owner_url = env.get(f"{name.upper()}_MIGRATE_DATABASE_URL")
+            if each is j_container:  # the owner migrates; web and worker never hold its password
+                from sqlalchemy.engine import make_url
+
+                owner = make_url(str(owner_url))
+                assert owner.username == f"secret-govhall-{name}-db-owner-username"
+                assert owner.database == name
+            else:
+                assert owner_url is None
 
         service = find(docs, "Service", name)
         assert service["spec"]["selector"].items() <= labels.items()
@@ -464,6 +490,7 @@ def check_urls(name: str, env: dict[str, str], *, production: bool) -> None:
 
     assert env["VAR_DIR"] == "/var/lib/govhall"
     assert env["JWT_SECRET"] == "secret-govhall-jwt-secret"
+    assert env["AUDIT_KEY"] == "secret-govhall-audit-key"
     url = make_url(env[f"{name.upper()}_DATABASE_URL"])
     assert url.drivername == "postgresql+psycopg"
     assert (url.host, url.port, url.database) == ("govhall-postgres-rw", 5432, name)
@@ -520,7 +547,9 @@ def test_production_overlay_runs_replicated_engines() -> None:
         assert roles[name]["login"] is True
         # The role's password is the very Secret the service reads its credentials from.
         assert roles[name]["passwordSecret"]["name"] == f"govhall-{name}-db"
-        assert databases[name]["owner"] == name
+        # The owner is another role than the service's login: that one owns nothing.
+        assert databases[name]["owner"] == f"{name}_owner"
+        assert roles[f"{name}_owner"]["passwordSecret"]["name"] == f"govhall-{name}-db-owner"
         assert databases[name]["cluster"]["name"] == "govhall-postgres"
     for name in SERVICES:
         worker = find(docs, "Deployment", f"{name}-worker")

@@ -27,8 +27,15 @@ def _records(hall: Hall, service: str) -> list[dict[str, Any]]:
 
 
 def _verify(hall: Hall, service: str) -> Any:
-    url = hall.runtime(service).settings.database_url
-    return CliRunner().invoke(cli.main, ["audit", "verify", service], env={"DATABASE_URL": url})
+    """As an operator of `govhall up` runs it: the same VAR_DIR (its local audit key), the
+    service's database and notification's (the checkpoints)."""
+    settings = hall.runtime(service).settings
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "NOTIFICATION_DATABASE_URL": hall.runtime("notification").settings.database_url,
+        "VAR_DIR": settings.var_dir,
+    }
+    return CliRunner().invoke(cli.main, ["audit", "verify", service], env=env)
 
 
 def test_a_write_is_recorded_with_who_what_and_the_rows_before_and_after(hall: Hall) -> None:
@@ -123,7 +130,7 @@ def test_the_table_is_append_only_and_an_edit_behind_its_back_is_found(hall: Hal
         )
     broken = _verify(hall, "registry")
     assert broken.exit_code == 1
-    assert f"broken at record {record['id']}: its content does not match its hash" in broken.output
+    assert f"broken at record {record['id']}: its content does not match its MAC" in broken.output
 
 
 def test_the_authority_reads_the_trail_and_its_verification_over_http(hall: Hall) -> None:
@@ -140,3 +147,38 @@ def test_the_authority_reads_the_trail_and_its_verification_over_http(hall: Hall
     for role in ("center", "inspector"):
         refused = client.get("/registry/api/v1/audit/records", headers=bearer(role))
         assert refused.status_code == 403
+
+
+def test_checkpoints_are_kept_by_notification_and_tell_a_deleted_tail(hall: Hall) -> None:
+    client = Client(hall.wsgi())
+    for n in range(4):
+        body = {"code": f"cp-{n}", "name": f"Unit {n}", "district": "和平区"}
+        assert (
+            client.post("/registry/api/v1/units", json=body, headers=AUTHORITY).status_code == 201
+        )
+    head = _records(hall, "registry")[-1]
+    # The worker's sweep round, now rather than in AUDIT_CHECKPOINT_INTERVAL seconds.
+    assert hall.workers["registry"].checkpoints(hall.runtime("registry")) == 1
+    listed = wait_for(
+        lambda: client.get(
+            "/notification/api/v1/audit/checkpoints?service=registry", headers=AUTHORITY
+        ).json["items"],
+        timeout=10,
+    )
+    assert [(cp["last_id"], cp["last_mac"], cp["signed"]) for cp in listed] == [
+        (head["id"], head["hash"], True)
+    ]
+    forbidden = client.get("/notification/api/v1/audit/checkpoints", headers=bearer("center"))
+    assert forbidden.status_code == 403
+    agreed = _verify(hall, "registry")
+    assert agreed.exit_code == 0 and "1 checkpoints agree" in agreed.output, agreed.output
+
+    # The database's owner drops the guard and deletes the last two records: what is left is
+    # a whole chain; only the checkpoint in notification's database still counts them.
+    with hall.runtime("registry").db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+        conn.execute(text("DELETE FROM audit_log WHERE id > :id"), {"id": head["id"] - 2})
+    broken = _verify(hall, "registry")
+    assert broken.exit_code == 1
+    missing = f"records {head['id'] - 1} to {head['id']} are missing"
+    assert f"broken at record {head['id'] - 1}: {missing}" in broken.output, broken.output

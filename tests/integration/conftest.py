@@ -40,12 +40,15 @@ def namespace() -> Iterator[Namespace]:
 
 @pytest.fixture
 def runtime(namespace: Namespace) -> Callable[..., ServiceRuntime]:
-    """`runtime("staffing", consumer_max_attempts=3)`: a migrated service on the real servers."""
+    """`runtime("staffing", consumer_max_attempts=3)`: a migrated service on the real servers,
+    migrated by the owner role and running as the runtime role (as deployed)."""
 
     def build(service: str, **extra: object) -> ServiceRuntime:
         spec = embedded.service_module(service).SPEC
-        rt = ServiceRuntime(spec, config.load(service, namespace.settings(service, **extra)))
-        migrate.upgrade(rt)
-        return rt
+        settings = config.load(service, namespace.settings(service, **extra))
+        owner = ServiceRuntime(spec, settings.with_(database_url=settings.migrate_database_url))
+        migrate.upgrade(owner, runtime_role=namespace.runtime_role)
+        owner.db.dispose()
+        return ServiceRuntime(spec, settings)
 
     return build

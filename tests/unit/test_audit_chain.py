@@ -1,9 +1,11 @@
-"""The audit trail's hash chain: what verification accepts and the first link it rejects."""
+"""The audit trail's chain: what verification accepts and the first link it rejects. Records
+before the key are plain SHA-256 (`_chain`), after it HMAC-SHA-256 (`_keyed`); checkpoints kept
+outside the database tell a deleted tail."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -81,3 +83,119 @@ def test_personal_data_and_secrets_are_kept_as_fingerprints_and_files_as_sizes()
     assert "13800138000" not in str(kept)
     assert audit._plain({"content": b"x" * 4096}) == {"content": "<4096 bytes>"}
     assert audit._plain({"name": "河西区"}) == {"name": "河西区"}
+
+
+KEYRING = audit.Keyring("k" * 64)
+
+
+def _keyed(n: int, keyring: audit.Keyring = KEYRING, start: list[Any] | None = None) -> list[Any]:
+    rows = list(start or [])
+    prev = rows[-1].hash if rows else audit.GENESIS
+    for i in range(len(rows) + 1, n + 1):
+        item = audit.Entry(
+            at=datetime(2026, 12, 7, 9, 0, i, tzinfo=UTC),
+            actor="unit:U1:clerk",
+            role="unit",
+            action="POST /api/v1/staff",
+            object="/api/v1/staff",
+            before=None,
+            after=f'{{"staff:+1": {{"name": "{i}"}}}}',
+            request_id=f"req-{i}",
+            correlation_id=f"cor-{i}",
+        )
+        kid = keyring.current_id
+        mac = audit.mac(keyring.current, kid, i, item, prev)
+        rows.append(SimpleNamespace(id=i, **vars(item), prev_hash=prev, hash=mac, key_id=kid))
+        prev = mac
+    return rows
+
+
+def _entry(row: Any) -> audit.Entry:
+    return audit.Entry(**{name: getattr(row, name) for name in audit.Entry.__dataclass_fields__})
+
+
+def _checkpoint(rows: list[Any], keyring: audit.Keyring = KEYRING) -> audit.Checkpoint:
+    unsigned = audit.Checkpoint(
+        service="staffing",
+        records=len(rows),
+        last_id=rows[-1].id,
+        last_mac=rows[-1].hash,
+        at=datetime(2026, 12, 7, 10, tzinfo=UTC),
+        key_id=keyring.current_id,
+    )
+    import hashlib
+    import hmac
+
+    signature = hmac.new(
+        keyring.current.encode(), unsigned.content().encode(), hashlib.sha256
+    ).hexdigest()
+    return replace(unsigned, signature=signature)
+
+
+def test_a_keyed_chain_after_a_plain_prefix_is_intact() -> None:
+    rows = _keyed(8, start=_chain(3))
+    verdict = audit.verify(iter(rows), KEYRING)
+    assert verdict.intact and verdict.records == 8
+
+
+def test_a_record_rewritten_with_a_recomputed_plain_hash_is_found() -> None:
+    """Whoever can write the table but lacks AUDIT_KEY can only recompute plain SHA-256 hashes:
+    a rewritten record with its own and every later hash recomputed is still found."""
+    rows = _keyed(6)
+    forged = [SimpleNamespace(**vars(row)) for row in rows]
+    prev = forged[2].prev_hash
+    forged[2].after = '{"staff:+1": {"name": "forged"}}'
+    for row in forged[2:]:  # the whole rest of the chain, re-linked with plain hashes
+        row.prev_hash = prev
+        row.hash = audit.digest(row.id, _entry(row), prev)
+        prev = row.hash
+    kept_key = audit.verify(iter(forged), KEYRING)
+    assert (kept_key.broken_at, kept_key.reason) == (3, "its content does not match its MAC")
+    for row in forged[2:]:
+        row.key_id = None  # passed off as records from before the key
+    as_legacy = audit.verify(iter(forged), KEYRING)
+    assert as_legacy.broken_at == 3
+    assert as_legacy.reason == "it has a plain hash after the keyed chain began"
+
+
+def test_a_chain_rewritten_whole_as_plain_hashes_is_found_by_its_checkpoint() -> None:
+    rows = _keyed(5)
+    anchor = _checkpoint(rows)
+    plain = _chain(5)  # every record rewritten before the key, consistently
+    verdict = audit.verify(iter(plain), KEYRING, [anchor])
+    assert verdict.broken_at == 5 and "checkpoint" in (verdict.reason or "")
+
+
+def test_deleting_the_last_records_is_found_by_the_checkpoint() -> None:
+    rows = _keyed(10)
+    anchors = [_checkpoint(rows[:4]), _checkpoint(rows)]
+    assert audit.verify(iter(rows[:7]), KEYRING).intact  # without an anchor, nothing tells
+    verdict = audit.verify(iter(rows[:7]), KEYRING, anchors)
+    assert verdict.broken_at == 8
+    assert verdict.reason is not None and verdict.reason.startswith("records 8 to 10 are missing")
+    assert audit.verify(iter(rows), KEYRING, anchors).checkpoints == 2
+
+
+def test_a_forged_checkpoint_is_left_out_and_counted() -> None:
+    rows = _keyed(4)
+    forged = replace(_checkpoint(_keyed(9)), signature="0" * 64)
+    verdict = audit.verify(iter(rows), KEYRING, [forged])
+    assert verdict.intact and (verdict.checkpoints, verdict.unsigned_checkpoints) == (0, 1)
+
+
+def test_after_a_rotation_the_retired_key_still_verifies_its_records() -> None:
+    old = _keyed(4)
+    rotated = audit.Keyring("n" * 64, retired=(KEYRING.current,))
+    rows = _keyed(7, rotated, start=old)
+    assert {row.key_id for row in rows} == {KEYRING.current_id, rotated.current_id}
+    assert audit.verify(iter(rows), rotated).intact
+    unknown = audit.verify(iter(rows), audit.Keyring("n" * 64))
+    assert unknown.broken_at == 1 and "not in the keyring" in (unknown.reason or "")
+
+
+def test_a_checkpoint_names_its_key_and_not_the_key() -> None:
+    anchor = _checkpoint(_keyed(2), KEYRING)
+    assert anchor.signed_by(KEYRING)
+    assert not anchor.signed_by(audit.Keyring("x" * 64))
+    assert KEYRING.current not in anchor.content() and anchor.key_id == KEYRING.current_id
+    assert replace(anchor, at=anchor.at + timedelta(seconds=1)).signed_by(KEYRING) is False

@@ -75,4 +75,11 @@ SILENT: dict[str, str] = {
     "govhall.notification.webhook.updated.v1": OWN_WEBHOOK,
     "govhall.notification.webhook.secret_rotated.v1": OWN_WEBHOOK,
     "govhall.notification.webhook.replayed.v1": OWN_WEBHOOK,
+    # every service's audit checkpoints: kept in audit_checkpoints, not news for anyone's inbox
+    **{
+        f"govhall.{service}.audit.checkpointed.v1": (
+            "an anchor of the audit trail, kept for `govhall audit verify`; integrators subscribe"
+        )
+        for service in ("registry", "staffing", "inspection", "notification")
+    },
 }

@@ -1,0 +1,25 @@
+"""the audit trail chained with a keyed MAC: each record says which audit key made it
+
+Revision ID: ins0013
+Revises: ins0012
+Create Date: 2026-12-07 19:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from shared import audit
+
+revision: str = 'ins0013'
+down_revision: str | None = 'ins0012'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    audit.add_key_id_in_migration(op)
+
+
+def downgrade() -> None:
+    audit.drop_key_id_in_migration(op)
