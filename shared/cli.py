@@ -160,7 +160,9 @@ def migrate_command(name: str) -> None:
     names = list(config.SERVICES) if name == "all" else [name]
     for each in names:
         spec = embedded.service_module(each).SPEC
-        migrate.upgrade(ServiceRuntime(spec, _settings(each)))
+        settings = _settings(each)
+        timeouts = settings.database_timeouts.for_migrations()
+        migrate.upgrade(ServiceRuntime(spec, settings.with_(database_timeouts=timeouts)))
         click.echo(f"{each}: migrated")
 
 

@@ -22,7 +22,11 @@ def _service() -> str | None:
 accesslog = None
 logs.mask_environment()
 logconfig_dict = logs.gunicorn_config(_service())
-worker_class = "sync"
+# Threads, not one request per process: a request waiting on the database (a few seconds at
+# most, shared/pg.py) holds one thread, and /livez and the rest are answered by the others.
+# The gunicorn timeout watches the worker's main loop, so no waiting request gets it killed.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))
 graceful_timeout = 20
 
 

@@ -62,7 +62,7 @@ class ServiceRuntime:
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
         self.settings = settings
-        self.db = Database(settings.database_url, spec.metadata)
+        self.db = Database(settings.database_url, spec.metadata, settings.database_timeouts)
         self.calendar = HallCalendar.from_file(
             settings.calendar_file, on_unknown_year=_count_fallback
         )
