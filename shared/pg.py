@@ -83,6 +83,7 @@ class BoundedConnection(psycopg.Connection[Any]):
 
     reply_timeout: float | None = None
     silence: Silence | None = None
+    waiting_for = "a statement"  # what a timeout is reported as
 
     def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
         if timeout is not None:  # psycopg's own bound (notifies(timeout=…)): its own handling
@@ -94,7 +95,7 @@ class BoundedConnection(psycopg.Connection[Any]):
             # Half a protocol exchange is in flight: the connection cannot be used again.
             self.pgconn.finish()
             if self.silence is not None:
-                self.silence.timed_out("a statement", limit or 0)
+                self.silence.timed_out(self.waiting_for, limit or 0)
             raise errors.ConnectionTimeout(
                 f"the database sent no answer within {limit:g}s (DB_REPLY_TIMEOUT); "
                 "connection closed"
@@ -104,12 +105,13 @@ class BoundedConnection(psycopg.Connection[Any]):
         return result
 
     @contextlib.contextmanager
-    def bounded(self, seconds: float | None) -> Iterator[None]:
-        before, self.reply_timeout = self.reply_timeout, seconds
+    def bounded(self, seconds: float | None, waiting_for: str) -> Iterator[None]:
+        before = self.reply_timeout, self.waiting_for
+        self.reply_timeout, self.waiting_for = seconds, waiting_for
         try:
             yield
         finally:
-            self.reply_timeout = before
+            self.reply_timeout, self.waiting_for = before
 
 
 def _seconds(value: float) -> float | None:
@@ -166,7 +168,7 @@ def install(engine: Any, timeouts: DatabaseTimeouts) -> Silence:
     def _ping(dbapi_connection: Any) -> bool:
         silence.admit()
         bounded = getattr(dbapi_connection, "bounded", None)
-        with bounded(ping) if bounded is not None else contextlib.nullcontext():
+        with bounded(ping, "a ping") if bounded is not None else contextlib.nullcontext():
             cursor = dbapi_connection.cursor()
             try:
                 cursor.execute(";")
