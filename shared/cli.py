@@ -176,7 +176,10 @@ def migrate_command(name: str) -> None:
         spec = embedded.service_module(each).SPEC
         settings = _settings(each)
         role = migrate.runtime_role_of(settings)
-        owner = settings.with_(database_url=settings.migrate_database_url or settings.database_url)
+        owner = settings.with_(
+            database_url=settings.migrate_database_url or settings.database_url,
+            database_timeouts=settings.database_timeouts.for_migrations(),
+        )
         migrate.upgrade(ServiceRuntime(spec, owner), runtime_role=role)
         click.echo(f"{each}: migrated" + (f" (runtime role {role} granted)" if role else ""))
 

@@ -26,6 +26,22 @@ Variables (all optional; the defaults run the embedded mode with no servers):
   runtime role's, granted only INSERT and SELECT on ``audit_log``.
 - ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
   ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
+
+PostgreSQL never waits forever (shared/pg.py); every bound in seconds, ``0`` turns one off:
+
+- ``DB_CONNECT_TIMEOUT`` (3, at least 2): to open a connection, handshake and login included.
+- ``DB_PING_TIMEOUT`` (2): for the ping a pooled connection gets before each use.
+- ``DB_REPLY_TIMEOUT`` (7): for the server's answer to anything sent on an open connection; the
+  client's own bound, for when nothing arrives at all. Keep it above the statement timeout.
+- ``DB_STATEMENT_TIMEOUT`` (5), ``DB_LOCK_TIMEOUT`` (3), ``DB_IDLE_IN_TRANSACTION_TIMEOUT``
+  (60): the server's ``statement_timeout``, ``lock_timeout`` and
+  ``idle_in_transaction_session_timeout`` for our sessions (``govhall migrate`` sets none).
+- ``DB_POOL_TIMEOUT`` (3): to wait for a free connection of the process's pool.
+- ``DB_KEEPALIVES_IDLE`` (10), ``DB_KEEPALIVES_INTERVAL`` (3), ``DB_KEEPALIVES_COUNT`` (3),
+  ``DB_TCP_USER_TIMEOUT`` (10): TCP keepalives, and how long sent data may stay unacknowledged
+  (Linux), so the kernel itself drops a connection whose packets no longer arrive.
+
+A request that meets any of these answers 503 with ``Retry-After``, as when the server is down.
 """
 
 from __future__ import annotations
@@ -51,6 +67,46 @@ ENVIRONMENTS = ("development", "production")  # GOVHALL_ENV; unset or empty is d
 
 class ConfigError(RuntimeError):
     """A setting this process must not start with; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long PostgreSQL may keep us waiting, in seconds (0: no bound); see the docstring."""
+
+    connect: float = 3.0
+    ping: float = 2.0
+    reply: float = 7.0
+    statement: float = 5.0
+    lock: float = 3.0
+    idle_in_transaction: float = 60.0
+    pool: float = 3.0
+    keepalives_idle: float = 10.0
+    keepalives_interval: float = 3.0
+    keepalives_count: int = 3
+    tcp_user_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Env) -> DatabaseTimeouts:
+        defaults = cls()
+        return cls(
+            connect=env.float("DB_CONNECT_TIMEOUT", defaults.connect),
+            ping=env.float("DB_PING_TIMEOUT", defaults.ping),
+            reply=env.float("DB_REPLY_TIMEOUT", defaults.reply),
+            statement=env.float("DB_STATEMENT_TIMEOUT", defaults.statement),
+            lock=env.float("DB_LOCK_TIMEOUT", defaults.lock),
+            idle_in_transaction=env.float(
+                "DB_IDLE_IN_TRANSACTION_TIMEOUT", defaults.idle_in_transaction
+            ),
+            pool=env.float("DB_POOL_TIMEOUT", defaults.pool),
+            keepalives_idle=env.float("DB_KEEPALIVES_IDLE", defaults.keepalives_idle),
+            keepalives_interval=env.float("DB_KEEPALIVES_INTERVAL", defaults.keepalives_interval),
+            keepalives_count=env.int("DB_KEEPALIVES_COUNT", defaults.keepalives_count),
+            tcp_user_timeout=env.float("DB_TCP_USER_TIMEOUT", defaults.tcp_user_timeout),
+        )
+
+    def for_migrations(self) -> DatabaseTimeouts:
+        """A migration may rebuild a large table: no statement, lock or reply bound."""
+        return replace(self, reply=0.0, statement=0.0, lock=0.0, idle_in_transaction=0.0)
 
 
 @dataclass(frozen=True)
@@ -88,6 +144,7 @@ class Settings:
     audit_keys: tuple[str, ...] = ()  # retired audit keys, verified only
     audit_checkpoint_interval: float = 300.0
     migrate_database_url: str = ""  # the owner's login for `govhall migrate` ("": database_url)
+    database_timeouts: DatabaseTimeouts = field(default_factory=lambda: DatabaseTimeouts())
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -148,6 +205,7 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "migrate_database_url": env.str(
             f"{service.upper()}_MIGRATE_DATABASE_URL", env.str("MIGRATE_DATABASE_URL", "")
         ),
+        "database_timeouts": DatabaseTimeouts.from_env(env),
     }
     values.update(overrides or {})
     settings = Settings(**values)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from shared.config import DatabaseTimeouts
 from shared.errors import Conflict
 
 
@@ -89,9 +90,16 @@ def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str
 class Database:
     """A service's database, reachable from any thread of any process that owns this object."""
 
-    def __init__(self, url: str, metadata: MetaData, audit_keyring: Any = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        metadata: MetaData,
+        timeouts: DatabaseTimeouts | None = None,
+        audit_keyring: Any = None,
+    ) -> None:
         self.url = url
         self.metadata = metadata
+        self.timeouts = timeouts or DatabaseTimeouts()
         self.audit_keyring = audit_keyring  # shared.audit.Keyring: what chains the audit trail
         self._pid: int | None = None
         self._engine: Engine | None = None
@@ -122,9 +130,20 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        elif self.url.startswith("postgresql"):
+            # Never wait forever on a server that stopped answering (shared/pg.py).
+            from shared import pg
+
+            kwargs["connect_args"] = pg.connect_args(self.timeouts)
+            if self.timeouts.pool > 0:
+                kwargs["pool_timeout"] = self.timeouts.pool
         engine = create_engine(self.url, **kwargs)
         if engine.dialect.name == "sqlite":
             _sqlite_pragmas(engine)
+        elif engine.dialect.driver == "psycopg":
+            from shared import pg
+
+            pg.install(engine, self.timeouts)
         from shared import audit
 
         audit.watch(engine)

@@ -22,7 +22,12 @@ def _service() -> str | None:
 accesslog = None
 logs.mask_environment()
 logconfig_dict = logs.gunicorn_config(_service())
-worker_class = "sync"
+# Threads, not one request per process: a request waiting on the database (a few seconds at
+# most, shared/pg.py) holds one thread, and /livez and the rest are answered by the others.
+# The gunicorn timeout watches the worker's main loop, so no waiting request gets it killed.
+# Each thread may hold a database connection: 4 per process, 8 per pod of two processes.
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
 graceful_timeout = 20
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from shared import auth, metrics
+from shared import auth, metrics, problems
 from shared.web import IsolatedBroker, broker_consumers, runtime
 
 blp = Blueprint("health", __name__)
@@ -15,7 +15,8 @@ blp = Blueprint("health", __name__)
 @blp.get("/livez")
 @auth.public
 def livez() -> Response:
-    """Alive: the process answers. Checks no dependency, so a database outage restarts nothing."""
+    """Alive: the process answers. Checks no dependency, so a database outage restarts nothing;
+    gunicorn's threads (shared/gunicorn_conf.py) answer it while others wait on the database."""
     return jsonify(status="ok", service=runtime().spec.name)
 
 
@@ -60,7 +61,11 @@ def readyz() -> tuple[Response, int]:
         "service": rt.spec.name,
         "checks": checks,
     }
-    return jsonify(body), 200 if ready else 503
+    if ready:
+        return jsonify(body), 200
+    response = jsonify(body)
+    response.headers["Retry-After"] = str(problems.RETRY_AFTER_SECONDS)
+    return response, 503
 
 
 def _consumer_check(rt: Any, consumers: int | None) -> str | None:

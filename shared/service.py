@@ -63,7 +63,12 @@ class ServiceRuntime:
         self.spec = spec
         self.settings = settings
         self.keyring = audit.Keyring(settings.audit_key, settings.audit_keys)
-        self.db = Database(settings.database_url, spec.metadata, audit_keyring=self.keyring)
+        self.db = Database(
+            settings.database_url,
+            spec.metadata,
+            settings.database_timeouts,
+            audit_keyring=self.keyring,
+        )
         self.calendar = HallCalendar.from_file(
             settings.calendar_file, on_unknown_year=_count_fallback
         )

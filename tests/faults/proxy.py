@@ -10,7 +10,8 @@ refused connects. The servers themselves see only a few of our own sessions end.
     proxy.cut()       # reset every open connection (both sides); new ones are still let through
     proxy.refuse()    # cut, and stop listening: a connect gets ECONNREFUSED, as from a dead server
     proxy.hold()      # cut, and accept new connections without ever answering (a hung server)
-    proxy.resume()    # forward new connections again, on the same port
+    proxy.silence()   # cut nothing, pass nothing: every byte either way is held (packets dropped)
+    proxy.resume()    # forward again, on the same port (what silence() held goes through now)
     proxy.close()
 
 One asyncio loop on a daemon thread carries every connection; the methods above are safe to
@@ -28,7 +29,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-FORWARD, HOLD, REFUSE = "forward", "hold", "refuse"
+FORWARD, HOLD, REFUSE, SILENT = "forward", "hold", "refuse", "silent"
 
 
 @dataclass
@@ -37,6 +38,7 @@ class ProxyStats:
     forwarded: int = 0  # of them, connected through to the server
     cut: int = 0  # connections reset by cut() / refuse() / hold()
     upstream_failed: int = 0  # the server itself could not be reached
+    silenced: int = 0  # open connections that silence() kept open, passing nothing
 
 
 class TcpProxy:
@@ -51,6 +53,7 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()  # every socket we hold, both sides
         self._held: set[asyncio.Task[Any]] = set()
+        self._flowing: asyncio.Event | None = None  # clear while silent; made inside the loop
 
     # -- control, from any thread ------------------------------------------------------------
     def start(self) -> TcpProxy:
@@ -69,6 +72,14 @@ class TcpProxy:
     def hold(self) -> int:
         """Cut everything; accept new connections but never pass a byte either way."""
         return self._call(self._set_mode(HOLD))
+
+    def silence(self) -> int:
+        """Stop passing bytes, in both directions, on every connection, and reset none: what
+        a peer whose packets are dropped looks like. Both kernels still acknowledge what they
+        are sent, so only a timeout of the client's own notices. New connections are accepted
+        and wait. Returns how many open connections went silent; resume() lets it all through.
+        """
+        return self._call(self._set_mode(SILENT))
 
     def resume(self) -> None:
         self._call(self._set_mode(FORWARD))
@@ -96,6 +107,12 @@ class TcpProxy:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     # -- inside the loop ---------------------------------------------------------------------
+    def _flow(self) -> asyncio.Event:
+        if self._flowing is None:
+            self._flowing = asyncio.Event()
+            self._flowing.set()
+        return self._flowing
+
     async def _listen(self) -> None:
         if self._server is not None:
             return
@@ -106,6 +123,13 @@ class TcpProxy:
 
     async def _set_mode(self, mode: str) -> int:
         self.mode = mode
+        if mode == SILENT:
+            self._flow().clear()
+            count = len(self._open) // 2
+            self.stats.silenced += count
+            await self._listen()
+            return count
+        self._flow().set()  # what silence held goes on (or meets the cut below)
         # Any mode change ends what is open: held connections must not hang on after resume().
         cut = await self._cut() if mode != FORWARD else self._end_held()
         if mode == REFUSE and self._server is not None:
@@ -144,7 +168,9 @@ class TcpProxy:
         if self.mode == HOLD:
             await self._hold(writer)
             return
-        if self.mode == REFUSE:  # accepted in the instant before the listener closed
+        if self.mode == SILENT:  # the client's SYN is answered (by the kernel), nothing more
+            await self._flow().wait()
+        if self.mode != FORWARD:  # refused in the instant before the listener closed, or cut
             _reset(writer)
             return
         try:
@@ -160,7 +186,10 @@ class TcpProxy:
         self.stats.forwarded += 1
         self._open.update((writer, up_writer))
         try:
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            flowing = self._flow()
+            await asyncio.gather(
+                _pipe(reader, up_writer, flowing), _pipe(up_reader, writer, flowing)
+            )
         finally:
             for side in (writer, up_writer):
                 if side in self._open:
@@ -180,10 +209,13 @@ class TcpProxy:
             _reset(writer)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     try:
         while True:
             chunk = await reader.read(65536)
+            await flowing.wait()  # while silent, the chunk (and all behind it) is held here
             if not chunk:
                 break
             writer.write(chunk)

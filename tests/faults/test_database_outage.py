@@ -80,7 +80,11 @@ def test_database_cut_fails_fast_with_503_and_recovers_without_restart(faults: F
                 )
             )
             holder.start()
+            # The writers' requests wait on the lock too (gunicorn's threads serve them side by
+            # side): the held one must have claimed its key and reached the lock before the cut.
+            wait_for(lambda: _claimed(faults, HELD_KEY), timeout=5, interval=0.01)
             wait_for(lambda: faults.waiting_on_a_lock("registry") >= 1, timeout=5, interval=0.01)
+            time.sleep(0.3)  # from its claim to its insert into the outbox: a few milliseconds
             cut = faults.db.refuse()
             holder.join(5)
             blocker.rollback()  # the lock goes; the cut transaction can never commit now
@@ -184,6 +188,11 @@ def _post(session: requests.Session, faults: Faults, code: str, key: str | None 
         response.json() if response.content else {},
         time.monotonic(),
     )
+
+
+def _claimed(faults: Faults, key: str) -> bool:
+    sql = "SELECT count(*) FROM idempotency_keys WHERE key = :key"
+    return bool(faults.scalar("registry", sql, key=key))
 
 
 def _get(faults: Faults, path: str) -> tuple[int, dict[str, str]]:

@@ -22,11 +22,15 @@ from tests.faults.conftest import Faults
 pytestmark = pytest.mark.integration
 AUTHORITY = bearer("authority")
 UNIT_REGISTERED = "govhall.registry.unit.registered.v1"
+# These tests hold a table lock for seconds on purpose, to catch a worker inside its
+# transaction: the workers wait for it as long as it takes, not DB_LOCK_TIMEOUT (3 s).
+WAIT_FOR_LOCKS = {"DB_LOCK_TIMEOUT": "0", "DB_STATEMENT_TIMEOUT": "0", "DB_REPLY_TIMEOUT": "0"}
 
 
 def test_a_consumer_killed_mid_handler_and_mid_load_applies_each_event_once(
     faults: Faults,
 ) -> None:
+    faults.env_extra.update(WAIT_FOR_LOCKS)
     faults.migrate("registry", "staffing")
     faults.web("registry")
     faults.worker("registry")
@@ -88,6 +92,7 @@ def test_a_consumer_killed_mid_handler_and_mid_load_applies_each_event_once(
 def test_a_relay_killed_after_publishing_before_marking_sent_doubles_nothing(
     faults: Faults,
 ) -> None:
+    faults.env_extra.update(WAIT_FOR_LOCKS)
     consumers = ("staffing", "notification")
     faults.migrate("registry", *consumers)
     faults.web("registry")
