@@ -200,13 +200,7 @@ def unit_of_work() -> UnitOfWork:
 
 
 def _access_of(endpoint: str) -> Any:
-    view = current_app.view_functions.get(endpoint)
-    access = getattr(view, auth.ACCESS_ATTR, None)
-    view_class = getattr(view, "view_class", None)
-    if access is None and view_class is not None:
-        method = getattr(view_class, request.method.lower(), None)
-        access = getattr(method, auth.ACCESS_ATTR, None)
-    return access
+    return auth.access_of(current_app.view_functions.get(endpoint), request.method)
 
 
 def _before() -> Response | None:
