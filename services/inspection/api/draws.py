@@ -13,7 +13,6 @@ from services.inspection.domain.draws import KINDS_TEXT, Kind
 from services.inspection.handlers import draws as handlers
 from services.inspection.handlers.draws import Viewer
 from shared import auth
-from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
@@ -313,9 +312,7 @@ def _anyone() -> Viewer:
 
 
 def _cursor_id(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor)
-    if key is not None and not isinstance(key, int):
-        raise Invalid("the cursor is not one this service gave out", field="cursor")
+    key: int | None = decode_cursor(cursor, int)
     return key
 
 

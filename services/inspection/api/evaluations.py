@@ -14,7 +14,7 @@ from services.inspection.domain.evaluations import AppealStatus, Grounds, Source
 from services.inspection.handlers import bad_reviews, rankings
 from services.inspection.handlers import evaluations as handlers
 from shared import auth
-from shared.errors import Forbidden, Invalid
+from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
@@ -260,9 +260,7 @@ class RankingOut(RankingMonthOut):
 
 
 def _before(cursor: str | None) -> int | None:
-    before = decode_cursor(cursor)
-    if before is not None and (type(before) is not int):
-        raise Invalid("the cursor is not one this service gave out", field="cursor")
+    before: int | None = decode_cursor(cursor, int)
     return before
 
 

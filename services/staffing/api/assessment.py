@@ -259,7 +259,7 @@ class Results(MethodView):
         if wants_csv():
             rows = reports.staff_results(unit_of_work(), year, scope, query["grade"], None, 10**7)
             return csv_download(rows, RESULT_COLUMNS, f"assessment-{year}-staff.csv")
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], str)
         rows = reports.staff_results(
             unit_of_work(), year, scope, query["grade"], after, query["limit"] + 1
         )
