@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http
+import json
 import logging
+import sys
 import time
 import uuid
 from datetime import date, datetime
@@ -21,8 +23,8 @@ from werkzeug.routing import IntegerConverter, Map
 
 from shared import auth, broker, config, idempotency, logs, metrics, problems
 from shared.db import UnitOfWork
-from shared.errors import Forbidden, Invalid
-from shared.schemas import INT_MAX
+from shared.errors import DomainError, Forbidden, Invalid
+from shared.schemas import INT_MAX, MAX_DEPTH
 from shared.service import ServiceRuntime, ServiceSpec
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
@@ -203,6 +205,38 @@ def _access_of(endpoint: str) -> Any:
     return auth.access_of(current_app.view_functions.get(endpoint), request.method)
 
 
+def _refuse_deep_json() -> None:
+    """JSON nested past MAX_DEPTH is a 400 naming the body, before a schema reads it: 10,000
+    levels would exhaust the parsers' recursion (a RecursionError, a 500). Not-JSON is left to
+    the parser that reads the body, which says so."""
+    if not request.is_json:
+        return
+    data = request.get_data(cache=True)
+    if not data:
+        return
+    try:
+        depth = json_depth(json.loads(data))
+    except RecursionError:
+        depth = sys.getrecursionlimit()
+    except ValueError:
+        return
+    if depth > MAX_DEPTH:
+        raise DomainError(f"the JSON body nests deeper than {MAX_DEPTH} levels", field="body")
+
+
+def json_depth(value: Any) -> int:
+    """How deep `value`, parsed JSON, nests arrays and objects, without recursing."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack.extend((inner, depth + 1) for inner in node)
+    return deepest
+
+
 def _before() -> Response | None:
     g.started = time.perf_counter()
     g.request_id = logs.sane_id(request.headers.get("X-Request-ID")) or str(uuid.uuid4())
@@ -222,6 +256,7 @@ def _before() -> Response | None:
     if access is None:
         raise Forbidden("this endpoint declares no access rule")
     auth.check(access, g.principal)
+    _refuse_deep_json()
     who = g.principal
     return idempotency.claim(runtime().db, who.actor if who else "public")
 

@@ -1,14 +1,17 @@
 """Issue 16.3: the shapes of a request that a stranger controls, checked before they reach a
-query: a cursor's decoded key, text a database cannot keep."""
+query: a cursor's decoded key, text a database cannot keep, JSON's depth."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from marshmallow import ValidationError, fields
 
 from shared.errors import Invalid
 from shared.pagination import decode_cursor, encode_cursor
-from shared.schemas import Schema, storable
+from shared.schemas import MAX_DEPTH, Schema, storable
+from shared.web import json_depth
 
 
 @pytest.mark.parametrize(
@@ -90,3 +93,9 @@ def test_a_schema_refuses_unstorable_text_naming_where_it_sits() -> None:
     assert messages["contacts"] == {1: {"name": messages["name"]}}
     assert "\\ud800" in messages["extra"]  # named escaped, so the answer can be written
     assert Person().load({"name": "名字"}) == {"name": "名字"}
+
+
+def test_json_depth() -> None:
+    assert json_depth(json.loads('{"a": [1, {"b": "[[["}]}')) == 3
+    assert json_depth(1) == 0
+    assert json_depth(json.loads("[" * 500 + "]" * 500)) > MAX_DEPTH
