@@ -16,6 +16,7 @@ from shared import auth
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CsvQuery,
     csv_download,
     principal,
     require_principal,
@@ -449,8 +450,9 @@ class Draws(MethodView):
 @draws_blp.route("/<int:draw_id>")
 class DrawById(MethodView):
     @auth.roles(*DRAW_READERS)
+    @draws_blp.arguments(CsvQuery, location="query")
     @draws_blp.response(200, DrawOut)
-    def get(self, draw_id: int) -> Any:
+    def get(self, _query: dict[str, Any], draw_id: int) -> Any:
         """A draw with what it picked and the record to re-run it; `?format=csv` gives the
         inspectors' worksheet. A unit sees only its own cases."""
         shown = handlers.get_draw(unit_of_work(), draw_id, _viewer())

@@ -18,6 +18,7 @@ from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CsvQuery,
     csv_download,
     require_principal,
     runtime,
@@ -421,8 +422,9 @@ RANKING_CSV = ["month", *(f for f in RankingEntryOut().fields)]
 @rankings_blp.route("/<month>")
 class RankingByMonth(MethodView):
     @auth.roles(*READERS)
+    @rankings_blp.arguments(CsvQuery, location="query")
     @rankings_blp.response(200, RankingOut)
-    def get(self, month: str) -> Any:
+    def get(self, _query: dict[str, Any], month: str) -> Any:
         """A month's ranking (`?format=csv` to download); a unit sees its own windows' places."""
         ranking = rankings.get(unit_of_work(), month, unit_scope())
         if wants_csv():
