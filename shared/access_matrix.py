@@ -127,12 +127,7 @@ def declared_access(app: Flask, endpoint: str, method: str) -> Any:
     """The access mark the request gate (shared.web) applies to `method` on `endpoint`."""
     if endpoint.split(".", 1)[0] == DOCS_BLUEPRINT:
         return auth.PUBLIC
-    view = app.view_functions[endpoint]
-    access = getattr(view, auth.ACCESS_ATTR, None)
-    view_class = getattr(view, "view_class", None)
-    if access is None and view_class is not None:
-        access = getattr(getattr(view_class, method.lower(), None), auth.ACCESS_ATTR, None)
-    return access
+    return auth.access_of(app.view_functions[endpoint], method)
 
 
 def routes(apps: Mapping[str, Flask]) -> list[Route]:

@@ -129,6 +129,26 @@ def roles(*allowed: str) -> Callable[[F], F]:
     return mark
 
 
+def handler_of(view: Any, method: str) -> Any:
+    """The function that answers `method` on `view`: a MethodView's method, GET's for HEAD
+    where it has no `head` of its own (as Flask dispatches it), or the view itself."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return view
+    name = method.lower()
+    if name == "head" and not hasattr(view_class, "head"):
+        name = "get"
+    return getattr(view_class, name, None)
+
+
+def access_of(view: Any, method: str) -> Any:
+    """The access mark of `view` for `method`: HEAD takes GET's, as it runs GET's handler."""
+    access = getattr(view, ACCESS_ATTR, None)
+    if access is None:
+        access = getattr(handler_of(view, method), ACCESS_ATTR, None)
+    return access
+
+
 def check(access: Any, principal: Principal | None) -> None:
     """Raise unless `principal` may call a view marked with `access`."""
     if access == PUBLIC:

@@ -64,7 +64,7 @@ class DeadLetters(MethodView):
     @blp.response(200, FailedEventPage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """List failed events, oldest first."""
-        after = decode_cursor(query["cursor"]) or 0
+        after = decode_cursor(query["cursor"], int) or 0
         rows = runtime().inbox.list(query["status"], int(after), query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row.id)
 

@@ -13,7 +13,7 @@ another service's valid event.
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Mapping, Sized
 from typing import Any, ClassVar
 
 import marshmallow
@@ -22,9 +22,23 @@ from marshmallow.validate import Length
 
 LINE_MAX = 200
 INT_MAX = 2**31 - 1  # PostgreSQL's integer: every id and count we keep
+BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint, and SQLite's integer
 TEXT_MAX = 4000
 MAX_ITEMS = 100
 MAX_ENTRIES = 50
+MAX_DEPTH = 32  # how deep JSON a request body may nest
+
+
+def storable(text: str) -> bool:
+    """Text a database can keep: UTF-8 (no lone surrogate, which JSON's `\\ud800` can carry)
+    and no NUL character (which PostgreSQL's text refuses)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class MaxEntries(validate.Validator):
@@ -98,3 +112,42 @@ class Schema(marshmallow.Schema):
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         if not field_obj.dump_only and not self.is_reply():
             bound(field_obj)
+
+    @marshmallow.pre_load
+    def _refuse_unstorable_text(self, data: Any, **kwargs: Any) -> Any:
+        """Every string a request carries, as a value or a key, at any depth, is text a
+        database can keep; else a 422 naming where it sits, before any field reads it."""
+        errors = unstorable(data)
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+UNSTORABLE = "Not text this service can keep: a lone surrogate or a NUL character."
+
+
+def _name(key: Any) -> Any:
+    # A key that is itself unstorable is named escaped, or the problem document could not be
+    # written either.
+    return key.encode("utf-8", "backslashreplace").decode() if isinstance(key, str) else key
+
+
+def unstorable(value: Any, depth: int = 0) -> Any:
+    """Where under `value` a string is no storable text: messages in marshmallow's shape (a
+    list for the value itself, a mapping by key or index below), or None."""
+    if isinstance(value, str):
+        return None if storable(value) else [UNSTORABLE]
+    if depth > MAX_DEPTH:
+        return None  # the body's depth is bounded before any schema reads it
+    found: dict[Any, Any] = {}
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if isinstance(key, str) and not storable(key):
+                found[_name(key)] = [UNSTORABLE]
+            elif (errors := unstorable(inner, depth + 1)) is not None:
+                found[key] = errors
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            if (errors := unstorable(inner, depth + 1)) is not None:
+                found[index] = errors
+    return found or None

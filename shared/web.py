@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import http
+import json
 import logging
+import sys
 import time
 import uuid
 from datetime import date, datetime
@@ -15,15 +18,15 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from marshmallow import fields
+from marshmallow import fields, validate
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from shared import auth, broker, config, docs, idempotency, logs, metrics, problems
 from shared.db import UnitOfWork
-from shared.errors import Forbidden, Invalid
-from shared.schemas import INT_MAX
+from shared.errors import DomainError, Forbidden, Invalid
+from shared.schemas import INT_MAX, MAX_DEPTH, Schema
 from shared.service import ServiceRuntime, ServiceSpec
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
@@ -201,13 +204,82 @@ def unit_of_work() -> UnitOfWork:
 
 
 def _access_of(endpoint: str) -> Any:
-    view = current_app.view_functions.get(endpoint)
-    access = getattr(view, auth.ACCESS_ATTR, None)
-    view_class = getattr(view, "view_class", None)
-    if access is None and view_class is not None:
-        method = getattr(view_class, request.method.lower(), None)
-        access = getattr(method, auth.ACCESS_ATTR, None)
-    return access
+    return auth.access_of(current_app.view_functions.get(endpoint), request.method)
+
+
+@functools.cache
+def declared_query(handler: Any) -> frozenset[str] | None:
+    """The query parameters an API operation declares (its `location="query"` schemas and its
+    documented parameters), or None for what is no API operation (pages, health)."""
+    apidoc = getattr(handler, "_apidoc", None)
+    if apidoc is None:
+        return None
+    names: set[str] = set()
+    for argument in apidoc.get("arguments", {}).get("parameters", ()):
+        if argument.get("in") != "query":
+            continue
+        schema = argument["schema"]
+        schema = schema() if isinstance(schema, type) else schema
+        names.update(
+            field.data_key or name for name, field in schema.fields.items() if not field.dump_only
+        )
+    for parameter in apidoc.get("manual_doc", {}).get("parameters", ()):
+        if isinstance(parameter, dict) and parameter.get("in") == "query":
+            names.add(parameter["name"])
+    return frozenset(names)
+
+
+def _refuse_unknown_parameters(endpoint: str) -> None:
+    """A query parameter the operation does not declare is a 422 naming it, never ignored:
+    `?unit=nope` on a list that has no such filter would otherwise answer every row."""
+    declared = declared_query(
+        auth.handler_of(current_app.view_functions.get(endpoint), request.method)
+    )
+    if declared is None:
+        return
+    unknown = sorted(set(request.args) - declared)
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise Invalid(
+            f"unknown query parameters: {', '.join(unknown)} (this operation takes {known})",
+            errors={_printable(name): ["Unknown query parameter."] for name in unknown},
+        )
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "backslashreplace").decode()
+
+
+def _refuse_deep_json() -> None:
+    """JSON nested past MAX_DEPTH is a 400 naming the body, before a schema reads it: 10,000
+    levels would exhaust the parsers' recursion (a RecursionError, a 500). Not-JSON is left to
+    the parser that reads the body, which says so."""
+    if not request.is_json:
+        return
+    data = request.get_data(cache=True)
+    if not data:
+        return
+    try:
+        depth = json_depth(json.loads(data))
+    except RecursionError:
+        depth = sys.getrecursionlimit()
+    except ValueError:
+        return
+    if depth > MAX_DEPTH:
+        raise DomainError(f"the JSON body nests deeper than {MAX_DEPTH} levels", field="body")
+
+
+def json_depth(value: Any) -> int:
+    """How deep `value`, parsed JSON, nests arrays and objects, without recursing."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_DEPTH:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack.extend((inner, depth + 1) for inner in node)
+    return deepest
 
 
 def _before() -> Response | None:
@@ -233,6 +305,8 @@ def _before() -> Response | None:
     if access is None:
         raise Forbidden("this endpoint declares no access rule")
     auth.check(access, g.principal)
+    _refuse_unknown_parameters(request.endpoint)
+    _refuse_deep_json()
     who = g.principal
     return idempotency.claim(runtime().db, who.actor if who else "public")
 
@@ -331,6 +405,12 @@ def broker_consumers(rt: ServiceRuntime) -> int | None:
         return int(declared.consumer_count)
     finally:
         connection.release()
+
+
+class CsvQuery(Schema):
+    """`?format=csv` on an operation that answers CSV too (wants_csv)."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
 def wants_csv() -> bool:

@@ -75,7 +75,7 @@ class Notices(MethodView):
         """The caller's notices (or those of the inbox named by `recipient`: the authority and
         the center any, a unit its own staff's), oldest first, with the unread count."""
         inboxes = _inboxes(query["recipient"])
-        after = int(decode_cursor(query["cursor"]) or 0)
+        after = decode_cursor(query["cursor"], int) or 0
         rows = handlers.list_notices(
             unit_of_work(), inboxes, query["unread"], after, query["limit"] + 1, language()
         )
@@ -104,7 +104,7 @@ class CaseNotices(MethodView):
         """What the applicant was told of the case (accepted, materials missing, extended,
         delivered or refused), oldest first. A wrong receipt number or query code is a 404
         that tells nothing more."""
-        after = int(decode_cursor(query["cursor"]) or 0)
+        after = decode_cursor(query["cursor"], int) or 0
         rows = applicants.case_notices(
             unit_of_work(),
             query["receipt_number"],

@@ -17,7 +17,8 @@ from services.registry.domain.matters import MatterType, MatterVersion
 from services.registry.domain.windows import WindowType
 from services.registry.handlers import directory, halls, matters
 from shared import auth, clock
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound
+from shared.schemas import UNSTORABLE, storable
 from shared.web import unit_of_work
 
 PAGE_SIZE = 100
@@ -138,6 +139,8 @@ def _switch_link(lang: str) -> dict[str, str]:
 def _filters() -> directory.Filters:
     def chosen(name: str, allowed: list[str] | None = None) -> str | None:
         value = request.args.get(name, "").strip()
+        if not storable(value):
+            raise Invalid(UNSTORABLE, field=name)
         return value if value and (allowed is None or value in allowed) else None
 
     return directory.Filters(

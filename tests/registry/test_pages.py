@@ -172,6 +172,14 @@ def test_english_by_parameter_or_by_the_browser(client: Client) -> None:
     assert '<html lang="zh-CN">' in chosen
 
 
+def test_pages_keep_their_own_parameters_and_refuse_a_nul(client: Client) -> None:
+    """The API refuses query parameters it does not declare; pages are no API operations, and
+    take theirs (lang, q, after, …). A NUL, which PostgreSQL's text refuses, is a 422."""
+    assert "Foreign work permit window" in page(client, "/registry/?lang=en&q=work&after=0")
+    refused = client.get("/registry/?q=a%00b")
+    assert refused.status_code == 422 and "q" in refused.get_json()["errors"]
+
+
 def test_unknown_or_unpublished_windows_and_matters_are_404_pages(client: Client) -> None:
     unpublished = builders.application(client, "tj-hexi")
     for url in (

@@ -197,7 +197,7 @@ class Complaints(MethodView):
         """Complaints, oldest first; a unit token sees its own windows', without who complained.
         The center and inspectors see names and phones, and each complaint so shown is a logged
         read; the authority sees them masked."""
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], int)
         rows = complaints.list_complaints(
             unit_of_work(), require_principal(), query, after, query["limit"] + 1
         )
@@ -267,7 +267,7 @@ class PersonalDataReads(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Who read which member of the public's name or phone, and when, newest first. The
         authority's alone: the center and inspectors are the readers this log watches."""
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], int)
         rows = complaints.list_reads(unit_of_work(), query, after, query["limit"] + 1)
         return page([_read(row) for row in rows], query["limit"], key=lambda row: row["id"])
 

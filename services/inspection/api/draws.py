@@ -13,10 +13,10 @@ from services.inspection.domain.draws import KINDS_TEXT, Kind
 from services.inspection.handlers import draws as handlers
 from services.inspection.handlers.draws import Viewer
 from shared import auth
-from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CsvQuery,
     csv_download,
     principal,
     require_principal,
@@ -313,9 +313,7 @@ def _anyone() -> Viewer:
 
 
 def _cursor_id(cursor: str | None) -> int | None:
-    key = decode_cursor(cursor)
-    if key is not None and not isinstance(key, int):
-        raise Invalid("the cursor is not one this service gave out", field="cursor")
+    key: int | None = decode_cursor(cursor, int)
     return key
 
 
@@ -452,8 +450,9 @@ class Draws(MethodView):
 @draws_blp.route("/<int:draw_id>")
 class DrawById(MethodView):
     @auth.roles(*DRAW_READERS)
+    @draws_blp.arguments(CsvQuery, location="query")
     @draws_blp.response(200, DrawOut)
-    def get(self, draw_id: int) -> Any:
+    def get(self, _query: dict[str, Any], draw_id: int) -> Any:
         """A draw with what it picked and the record to re-run it; `?format=csv` gives the
         inspectors' worksheet. A unit sees only its own cases."""
         shown = handlers.get_draw(unit_of_work(), draw_id, _viewer())

@@ -14,10 +14,11 @@ from services.inspection.domain.evaluations import AppealStatus, Grounds, Source
 from services.inspection.handlers import bad_reviews, rankings
 from services.inspection.handlers import evaluations as handlers
 from shared import auth
-from shared.errors import Forbidden, Invalid
+from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CsvQuery,
     csv_download,
     require_principal,
     runtime,
@@ -260,9 +261,7 @@ class RankingOut(RankingMonthOut):
 
 
 def _before(cursor: str | None) -> int | None:
-    before = decode_cursor(cursor)
-    if before is not None and (type(before) is not int):
-        raise Invalid("the cursor is not one this service gave out", field="cursor")
+    before: int | None = decode_cursor(cursor, int)
     return before
 
 
@@ -423,8 +422,9 @@ RANKING_CSV = ["month", *(f for f in RankingEntryOut().fields)]
 @rankings_blp.route("/<month>")
 class RankingByMonth(MethodView):
     @auth.roles(*READERS)
+    @rankings_blp.arguments(CsvQuery, location="query")
     @rankings_blp.response(200, RankingOut)
-    def get(self, month: str) -> Any:
+    def get(self, _query: dict[str, Any], month: str) -> Any:
         """A month's ranking (`?format=csv` to download); a unit sees its own windows' places."""
         ranking = rankings.get(unit_of_work(), month, unit_scope())
         if wants_csv():

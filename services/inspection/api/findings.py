@@ -17,7 +17,7 @@ from shared import auth
 from shared.auth import ROLES
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_id_cursor, page
-from shared.schemas import TEXT_MAX, Schema
+from shared.schemas import INT_MAX, LINE_MAX, TEXT_MAX, UNSTORABLE, Schema, storable
 from shared.web import require_principal, runtime, unit_of_work, unit_scope
 
 findings_blp = Blueprint(
@@ -295,10 +295,19 @@ UPLOAD = {
 }
 
 
+# The raw-body upload names its file and describes it in the query (the multipart form does so
+# in its fields).
+UPLOAD_QUERY = [
+    {"in": "query", "name": "filename", "schema": {"type": "string", "maxLength": LINE_MAX}},
+    {"in": "query", "name": "description", "schema": {"type": "string", "maxLength": TEXT_MAX}},
+    {"in": "query", "name": "replaces_id", "schema": {"type": "integer", "maximum": INT_MAX}},
+]
+
+
 @findings_blp.route("/<int:finding_id>/evidence")
 class EvidenceList(MethodView):
     @auth.roles(*RECORDERS, "unit")
-    @findings_blp.doc(requestBody=UPLOAD)
+    @findings_blp.doc(requestBody=UPLOAD, parameters=UPLOAD_QUERY)
     @findings_blp.response(201, EvidenceOut)
     def post(self, finding_id: int) -> Any:
         """Attach evidence: PDF, JPEG, PNG or UTF-8 text, at most 10 MiB, as multipart (`file`,
@@ -349,9 +358,20 @@ def _upload() -> tuple[tuple[str | None, str | None, bytes], dict[str, str]]:
         upload = request.files.get("file")
         if upload is None:
             raise Invalid("send the evidence in the form field `file`", field="file")
-        return (upload.filename, upload.mimetype, upload.read(limit + 1)), dict(request.form)
-    filename = request.args.get("filename")
-    return (filename, request.mimetype, request.get_data()), dict(request.args)
+        return (
+            (_text(upload.filename, "file"), upload.mimetype, upload.read(limit + 1)),
+            {name: _text(value, name) for name, value in request.form.items()},
+        )
+    filename = _text(request.args.get("filename"), "filename")
+    fields_ = {name: _text(value, name) for name, value in request.args.items()}
+    return (filename, request.mimetype, request.get_data()), fields_
+
+
+def _text(value: str | None, field: str) -> Any:
+    """What the form or the query carries is text a database can keep (no NUL character)."""
+    if value is not None and not storable(value):
+        raise Invalid(UNSTORABLE, field=field)
+    return value
 
 
 def _description(text: str) -> str:

@@ -264,7 +264,7 @@ class Proposals(MethodView):
     @proposals_blp.response(200, ProposalPage)
     def get(self, query: dict[str, Any]) -> Any:
         """Proposals, newest first."""
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], int)
         rows = handlers.list_proposals(unit_of_work(), query, after, query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row["id"])
 
@@ -296,7 +296,7 @@ class Cases(MethodView):
     @cases_blp.response(200, AccountabilityCasePage)
     def get(self, query: dict[str, Any]) -> Any:
         """Accountability cases, newest first; a unit sees its own staff's."""
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], int)
         rows = handlers.list_cases(unit_of_work(), query, unit_scope(), after, query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row["id"])
 

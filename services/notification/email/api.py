@@ -130,7 +130,7 @@ class Deliveries(MethodView):
             unit_of_work(),
             unit_scope(),
             query["status"],
-            int(decode_cursor(query["cursor"]) or 0),
+            decode_cursor(query["cursor"], int) or 0,
             query["limit"] + 1,
         )
         return page(rows, query["limit"], key=lambda row: row["id"])

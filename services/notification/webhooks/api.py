@@ -129,7 +129,7 @@ class Subscriptions(MethodView):
     @blp.response(200, WebhookSubscriptionPage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The caller's own subscriptions."""
-        after = int(decode_cursor(query["cursor"]) or 0)
+        after = decode_cursor(query["cursor"], int) or 0
         rows = subscriptions.list_own(unit_of_work(), _owner(), after, query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row["id"])
 
@@ -172,7 +172,7 @@ class Deliveries(MethodView):
     @blp.response(200, WebhookDeliveryPage)
     def get(self, query: dict[str, Any], subscription_id: int) -> dict[str, Any]:
         """The delivery log, newest first, with each delivery's attempts and status codes."""
-        before = int(decode_cursor(query["cursor"]) or 0)
+        before = decode_cursor(query["cursor"], int) or 0
         rows = subscriptions.deliveries(
             unit_of_work(), _owner(), subscription_id, query["status"], before, query["limit"] + 1
         )

@@ -133,16 +133,15 @@ def _sees_phones() -> bool:
 
 def _cursor(query: dict[str, Any], parts: int) -> list[Any] | None:
     """The keyset a page ended on: [date, ..., id], or the id alone when parts is 1."""
-    key = decode_cursor(query["cursor"])
+    if parts == 1:
+        key = decode_cursor(query["cursor"], int)
+        return None if key is None else [key]
+    key = decode_cursor(query["cursor"], (str, *[str] * (parts - 2), int))
     if key is None:
         return None
     try:
-        if parts == 1:
-            return [int(key)]
-        if not isinstance(key, list) or len(key) != parts:
-            raise ValueError(key)
-        return [date.fromisoformat(key[0]), *key[1:-1], int(key[-1])]
-    except (TypeError, ValueError):
+        return [date.fromisoformat(key[0]), *key[1:]]
+    except ValueError:
         raise Invalid("the cursor is not one this service gave out", field="cursor") from None
 
 

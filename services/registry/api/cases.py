@@ -154,7 +154,7 @@ class Cases(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Cases in id order, filtered; a unit token sees only its own unit's."""
         limit = query.pop("limit")
-        after = int(decode_cursor(query.pop("cursor")) or 0)
+        after = decode_cursor(query.pop("cursor"), int) or 0
         rows = cases.list_cases(
             unit_of_work(), unit=unit_scope(), filters=query, after=after, limit=limit + 1
         )
@@ -280,7 +280,7 @@ class CaseWarnings(MethodView):
             level=query["level"],
             unit=query["unit_code"],
             window_id=query["window_id"],
-            after=int(decode_cursor(query["cursor"]) or 0),
+            after=decode_cursor(query["cursor"], int) or 0,
             limit=query["limit"] + 1,
         )
         _applicants_read(rows[: query["limit"]])

@@ -83,7 +83,7 @@ class Directory(MethodView):
         rows = directory.entries(
             unit_of_work(),
             filters,
-            after=int(decode_cursor(query["cursor"]) or 0),
+            after=decode_cursor(query["cursor"], int) or 0,
             limit=query["limit"] + 1,
         )
         return page(rows, query["limit"], key=lambda entry: entry["id"])

@@ -58,7 +58,7 @@ class Matters(MethodView):
             unit_of_work(),
             q=query["q"],
             type=query["type"],
-            after=decode_cursor(query["cursor"]),
+            after=decode_cursor(query["cursor"], str),
             limit=query["limit"] + 1,
         )
         return page(rows, query["limit"], key=lambda matter: matter.code)

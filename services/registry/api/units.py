@@ -31,7 +31,9 @@ class Units(MethodView):
     @blp.response(200, page_of(UnitOut))
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Units in code order."""
-        rows = units.list_units(unit_of_work(), decode_cursor(query["cursor"]), query["limit"] + 1)
+        rows = units.list_units(
+            unit_of_work(), decode_cursor(query["cursor"], str), query["limit"] + 1
+        )
         return page(rows, query["limit"], key=lambda unit: unit["code"])
 
 

@@ -65,7 +65,7 @@ class Windows(MethodView):
             unit_of_work(),
             unit=unit_scope(),
             state=query["state"],
-            after=int(decode_cursor(query["cursor"]) or 0),
+            after=decode_cursor(query["cursor"], int) or 0,
             limit=query["limit"] + 1,
         )
         return page(rows, query["limit"], key=lambda window: window.id)

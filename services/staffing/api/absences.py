@@ -189,7 +189,7 @@ class Absences(MethodView):
     @absences_blp.response(200, AbsencePage)
     def get(self, query: dict[str, Any]) -> Any:
         """Absences in id order; a unit token sees its own staff's."""
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], int)
         rows = absences.list_absences(
             unit_of_work(), unit_scope(), query, after, query["limit"] + 1
         )

@@ -17,7 +17,14 @@ from shared import auth
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
-from shared.web import csv_download, require_principal, unit_of_work, unit_scope, wants_csv
+from shared.web import (
+    CsvQuery,
+    csv_download,
+    require_principal,
+    unit_of_work,
+    unit_scope,
+    wants_csv,
+)
 
 blp = Blueprint(
     "assessments",
@@ -83,7 +90,7 @@ class ResultPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class ResultQuery(PageQuery):
+class ResultQuery(PageQuery, CsvQuery):
     unit_code = fields.String(load_default=None)
     grade = fields.String(load_default=None, validate=GRADES)
 
@@ -196,10 +203,6 @@ class WindowRowOut(Schema):
     components = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-class ReportQuery(Schema):
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-
-
 def _unit() -> str:
     unit = require_principal().unit
     if unit is None:
@@ -259,7 +262,7 @@ class Results(MethodView):
         if wants_csv():
             rows = reports.staff_results(unit_of_work(), year, scope, query["grade"], None, 10**7)
             return csv_download(rows, RESULT_COLUMNS, f"assessment-{year}-staff.csv")
-        after = decode_cursor(query["cursor"])
+        after = decode_cursor(query["cursor"], str)
         rows = reports.staff_results(
             unit_of_work(), year, scope, query["grade"], after, query["limit"] + 1
         )
@@ -347,7 +350,7 @@ WINDOW_COLUMNS = ["window_id", "unit_code", "staff_count", "total", *reports.WIN
 @blp.route("/<int:year>/reports/units")
 class UnitReport(MethodView):
     @auth.roles(*READERS)
-    @blp.arguments(ReportQuery, location="query")
+    @blp.arguments(CsvQuery, location="query")
     @blp.response(200, UnitRowOut(many=True))
     def get(self, _query: dict[str, Any], year: int) -> Any:
         """Each unit's windows' average and its points in the unit's target (EQ-3.2.2b)."""
@@ -360,7 +363,7 @@ class UnitReport(MethodView):
 @blp.route("/<int:year>/reports/windows")
 class WindowReport(MethodView):
     @auth.roles(*READERS)
-    @blp.arguments(ReportQuery, location="query")
+    @blp.arguments(CsvQuery, location="query")
     @blp.response(200, WindowRowOut(many=True))
     def get(self, _query: dict[str, Any], year: int) -> Any:
         """Each window's score and its components."""

@@ -214,9 +214,7 @@ class SealUses(MethodView):
     @seals_blp.response(200, UsePage)
     def get(self, query: dict[str, Any], seal_id: int) -> Any:
         """The log, newest first; `allowed=false` lists refused attempts only."""
-        before = decode_cursor(query["cursor"])
-        if before is not None and not isinstance(before, int):
-            raise Invalid("the cursor is not one this service gave out", field="cursor")
+        before = decode_cursor(query["cursor"], int)
         rows = seals.uses(
             unit_of_work(), seal_id, unit_scope(), query["allowed"], before, query["limit"] + 1
         )
@@ -329,15 +327,9 @@ def _unit_of(named: str | None) -> str:
 
 def _day_key(cursor: str | None, then: type) -> list[Any] | None:
     """A cursor [day, id] as the lists hand them out."""
-    key = decode_cursor(cursor)
+    key = decode_cursor(cursor, (str, then))
     if key is None:
         return None
-    if not (
-        isinstance(key, list)
-        and len(key) == 2
-        and isinstance(key[0], str)
-        and attendance_rules.parse_day(key[0]) is not None
-        and type(key[1]) is then
-    ):
+    if attendance_rules.parse_day(key[0]) is None:
         raise Invalid("the cursor is not one this service gave out", field="cursor")
     return key

@@ -88,7 +88,7 @@ class Staff(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Staff in id order; a unit token sees its own unit's."""
         rows = staff.list_staff(
-            unit_of_work(), unit_scope(), decode_cursor(query["cursor"]), query["limit"] + 1
+            unit_of_work(), unit_scope(), decode_cursor(query["cursor"], str), query["limit"] + 1
         )
         who, limit = require_principal(), query["limit"]
         # Only the page is shown (and audited); the extra row just says that more follow.
