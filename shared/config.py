@@ -12,6 +12,13 @@ Variables (all optional; the defaults run the embedded mode with no servers):
   ``VAR_DIR`` and a warning says so, except in production.
 - ``GOVHALL_ENV``: ``production`` refuses to start on anything meant for a laptop: no
   ``JWT_SECRET`` (or a short or example one), the in-memory broker, a SQLite database.
+- ``RATE_LIMIT_STORAGE_URL`` (or ``REDIS_URL``): where the public endpoints' rate limits and
+  receipt lockouts are counted (default ``memory://``, one process only; production refuses it),
+  e.g. ``redis://redis:6379/0``. ``RATE_LIMIT_KEY_PREFIX`` (``govhall``) keeps halls apart on one
+  Redis. ``RATE_LIMIT_<NAME>`` overrides a named limit (``shared.limits.DEFAULT_LIMITS``), e.g.
+  ``RATE_LIMIT_TRACKING="30/minute;300/hour"``; ``LOCKOUT_FAILURES`` (5),
+  ``LOCKOUT_RECEIPT_FAILURES`` (20) and ``LOCKOUT_SECONDS`` (900) set the lockout after wrong
+  query codes (docs/operations.md).
 - ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
   ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
 """
@@ -31,6 +38,20 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("registry", "staffing", "inspection", "notification")
 MIN_SECRET_LENGTH = 32  # characters; `openssl rand -hex 32` gives 64
+
+# The public (no-token) endpoints' limits, by name, in the `limits` notation: per client address
+# unless the name says receipt. Production-sensible: an applicant checking a case now and then,
+# a complainant filing once, never reach them; a script guessing codes does at once.
+DEFAULT_LIMITS: dict[str, str] = {
+    "tracking": "30/minute;300/hour",  # registry: case tracking by receipt and query code
+    "case_notices": "30/minute;300/hour",  # notification: a case's notices, same secret
+    "evaluations": "10/minute;60/hour",  # inspection: evaluating a case, same secret
+    "complaints": "5/minute;30/hour",  # inspection: filing an (anonymous) complaint
+    "complaint_tracking": "30/minute;300/hour",  # inspection: a complaint by number and code
+    "bookings": "10/minute;60/hour",  # registry: booking a seat, cancelling with the code
+    "draw_verification": "30/minute;600/hour",  # inspection: re-running a draw
+    "receipt": "20/minute;200/hour",  # one receipt (case, complaint, booking), all addresses
+}
 
 
 class ConfigError(RuntimeError):
@@ -57,6 +78,12 @@ class Settings:
     broker_max_reconnect_delay: float = 2.0
     case_yellow_days: int = 2
     forwarded_proxies: int = 0  # trusted proxies in front setting X-Forwarded-* (0: none)
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_key_prefix: str = "govhall"
+    rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    lockout_failures: int = 5  # wrong codes from one address on one receipt before it locks
+    lockout_receipt_failures: int = 20  # from all addresses, before failed addresses are refused
+    lockout_seconds: int = 900  # how long the failures count, and so the longest lock
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,6 +97,10 @@ class Settings:
     @property
     def is_memory_broker(self) -> bool:
         return self.broker_url.startswith("memory://")
+
+    @property
+    def is_memory_rate_limit_storage(self) -> bool:
+        return self.rate_limit_storage_url.startswith("memory://")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -101,8 +132,23 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "retry_max_delay": env.float("RETRY_MAX_DELAY", 300.0),
         "case_yellow_days": env.int("CASE_YELLOW_DAYS", 2),
         "forwarded_proxies": env.int("FORWARDED_PROXIES", 0),
+        "rate_limit_storage_url": env.str(
+            "RATE_LIMIT_STORAGE_URL", env.str("REDIS_URL", "memory://")
+        ),
+        "rate_limit_key_prefix": env.str("RATE_LIMIT_KEY_PREFIX", "govhall"),
+        "lockout_failures": env.int("LOCKOUT_FAILURES", 5),
+        "lockout_receipt_failures": env.int("LOCKOUT_RECEIPT_FAILURES", 20),
+        "lockout_seconds": env.int("LOCKOUT_SECONDS", 900),
     }
-    values.update(overrides or {})
+    limits = {
+        name: env.str(f"RATE_LIMIT_{name.upper()}", default) or default
+        for name, default in DEFAULT_LIMITS.items()
+    }
+    overrides = dict(overrides or {})
+    # A test or the embedded mode may raise some limits and keep the others.
+    limits.update(overrides.pop("rate_limits", None) or {})
+    values["rate_limits"] = limits
+    values.update(overrides)
     settings = Settings(**values)
     if env.str("GOVHALL_ENV", "").strip().lower() == "production":
         check_production(settings)
@@ -127,6 +173,13 @@ def check_production(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite"):
         name = f"{settings.service.upper()}_DATABASE_URL"
         raise ConfigError(f"{name} (or DATABASE_URL) is not set: production needs PostgreSQL")
+    if settings.is_memory_rate_limit_storage:
+        # Counted in one process, a limit multiplies by the pods and workers and resets on
+        # every restart: a guesser would hardly notice it.
+        raise ConfigError(
+            "RATE_LIMIT_STORAGE_URL (or REDIS_URL) is not set: production needs Redis for the "
+            "public endpoints' rate limits, not memory://"
+        )
 
 
 def local_secret(var_dir: str) -> str:
