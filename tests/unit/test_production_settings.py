@@ -10,11 +10,13 @@ from shared import config
 STRONG = "f" * 64
 PG = "postgresql+psycopg://govhall@db/registry"
 AMQP = "amqp://govhall:pw@rabbitmq:5672//"
+REDIS = "redis://redis:6379/0"
 
 
 @pytest.fixture
 def production(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.MonkeyPatch:
-    for name in ("JWT_SECRET", "BROKER_URL", "DATABASE_URL", "REGISTRY_DATABASE_URL"):
+    names = ("JWT_SECRET", "BROKER_URL", "DATABASE_URL", "REGISTRY_DATABASE_URL")
+    for name in (*names, "REDIS_URL", "RATE_LIMIT_STORAGE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     monkeypatch.setenv("GOVHALL_ENV", "production")
@@ -32,6 +34,10 @@ def production(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.Monk
         ),
         ({"JWT_SECRET": STRONG, "DATABASE_URL": PG}, "BROKER_URL is not set"),
         ({"JWT_SECRET": STRONG, "BROKER_URL": AMQP}, "REGISTRY_DATABASE_URL"),
+        (
+            {"JWT_SECRET": STRONG, "BROKER_URL": AMQP, "DATABASE_URL": PG},
+            "RATE_LIMIT_STORAGE_URL",
+        ),
     ],
 )
 def test_production_refuses_to_start_and_names_the_variable(
@@ -46,9 +52,11 @@ def test_production_refuses_to_start_and_names_the_variable(
 def test_production_starts_with_its_servers_and_a_strong_key(
     production: pytest.MonkeyPatch,
 ) -> None:
-    for name, value in {"JWT_SECRET": STRONG, "BROKER_URL": AMQP, "DATABASE_URL": PG}.items():
+    servers = {"BROKER_URL": AMQP, "DATABASE_URL": PG, "REDIS_URL": REDIS}
+    for name, value in {"JWT_SECRET": STRONG, **servers}.items():
         production.setenv(name, value)
-    assert config.load("registry").jwt_secret == STRONG
+    settings = config.load("registry")
+    assert settings.jwt_secret == STRONG and settings.rate_limit_storage_url == REDIS
 
 
 def test_the_embedded_default_generates_its_key(
