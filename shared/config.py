@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 SERVICES = ("registry", "staffing", "inspection", "notification")
 MIN_SECRET_LENGTH = 32  # characters; `openssl rand -hex 32` gives 64
 
-# The public (no-token) endpoints' limits, by name, in the `limits` notation: per client address
-# unless the name says receipt. Production-sensible: an applicant checking a case now and then,
-# a complainant filing once, never reach them; a script guessing codes does at once.
+# The public (no-token) endpoints' limits, by name, in the `limits` notation, per client address.
+# Per receipt only wrong codes count (the lockout, LOCKOUT_*): a limit on every request for a
+# receipt would let anyone who knows its number keep the applicant out. Production-sensible: an
+# applicant checking a case now and then, a complainant filing once, never reach them; a script
+# guessing codes does at once.
 DEFAULT_LIMITS: dict[str, str] = {
     "tracking": "30/minute;300/hour",  # registry: case tracking by receipt and query code
     "case_notices": "30/minute;300/hour",  # notification: a case's notices, same secret
@@ -50,7 +52,6 @@ DEFAULT_LIMITS: dict[str, str] = {
     "complaint_tracking": "30/minute;300/hour",  # inspection: a complaint by number and code
     "bookings": "10/minute;60/hour",  # registry: booking a seat, cancelling with the code
     "draw_verification": "30/minute;600/hour",  # inspection: re-running a draw
-    "receipt": "20/minute;200/hour",  # one receipt (case, complaint, booking), all addresses
 }
 
 

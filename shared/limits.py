@@ -8,8 +8,7 @@ each declared view with:
 - the named limit (``Settings.rate_limits[name]``) per client address, the address being the one
   ``FORWARDED_PROXIES`` trusted hops say (ProxyFix has already put it in ``remote_addr``);
 - where the request names a receipt (a case's receipt number, a complaint's number, a booking's
-  reference), the ``receipt`` limit per receipt, whichever addresses ask;
-- where that receipt comes with a secret code, the lockout: an address that gave
+  reference) with its secret code, the lockout, counted per receipt: an address that gave
   ``lockout_failures`` wrong codes for one receipt is refused that receipt until
   ``lockout_seconds`` after its first wrong code; once ``lockout_receipt_failures`` wrong codes
   came from all addresses together, every address that gave a wrong one is refused, while an
@@ -192,14 +191,6 @@ class Guard:
                 scope=d.name,
                 on_breach=self._counter(d.name),
             )(limited)
-            if d.receipt is not None:
-                limited = self.limiter.limit(
-                    self.settings.rate_limits["receipt"],
-                    key_func=functools.partial(self._receipt_key, d),
-                    methods=[method],
-                    scope=f"{d.name}-receipt",
-                    on_breach=self._counter(f"{d.name}_receipt"),
-                )(limited)
         inner = limited
 
         @functools.wraps(view)
@@ -225,10 +216,6 @@ class Guard:
                 raise
 
         return guarded
-
-    def _receipt_key(self, declared: PublicLimit) -> str:
-        receipt = self._receipt(declared)
-        return f"{declared.kind}:{receipt}" if receipt else ""
 
 
 def _declared(view: Callable[..., Any]) -> dict[str, PublicLimit]:

@@ -50,8 +50,7 @@ HTTP_DURATION = Histogram(
 )
 RATE_LIMITED = Counter(
     "govhall_rate_limited_total",
-    "Public requests refused with a 429, by named limit (`<name>_receipt`: one receipt's "
-    "limit, `<name>_lockout`: wrong query codes)",
+    "Public requests refused with a 429, by named limit (`<name>_lockout`: wrong codes)",
     ["service", "limit"],
 )
 EVENTS_PUBLISHED = Counter(
