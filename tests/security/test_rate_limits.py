@@ -178,3 +178,28 @@ def test_a_flood_of_anonymous_complaints_is_refused(client: Client) -> None:
         "/inspection/api/v1/complaints", json=complaint, headers={"X-Forwarded-For": APPLICANT}
     )
     assert other.status_code != 429
+
+
+def test_a_refused_write_is_tried_again_with_the_same_idempotency_key(tmp_path: Path) -> None:
+    """A 429 did nothing, so the retry after Retry-After is tried, not answered with the 429."""
+    settings = own_settings(**{**LIMITED, "rate_limits": {"complaints": "1/second"}})
+    running = embedded.build(tmp_path / "var", settings)
+    try:
+        client = Client(running.wsgi())
+        complaint = {"window_id": 1, "account": "rude at the counter"}
+
+        def post(key: str) -> Any:
+            return client.post(
+                "/inspection/api/v1/complaints",
+                json=complaint,
+                headers={"X-Forwarded-For": STRANGERS[0], "Idempotency-Key": key},
+            )
+
+        assert post("first").status_code != 429
+        refused(post("second"), 1)
+        time.sleep(1.1)
+        again = post("second")
+        assert again.status_code != 429 and "Idempotent-Replayed" not in again.headers
+    finally:
+        for name in running.apps:
+            running.runtime(name).db.dispose()
