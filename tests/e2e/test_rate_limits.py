@@ -17,7 +17,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.testing import Namespace, free_port, port_open, processes, wait_for
+from shared.testing import Namespace, free_port, port_open, processes, servers_required, wait_for
 from tests.integration.conftest import require_servers
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -30,6 +30,8 @@ STRANGER = "203.0.113.7"
 @pytest.fixture
 def key_prefix() -> Iterator[str]:
     if not port_open("127.0.0.1", 6379):
+        if servers_required():
+            pytest.fail("Redis not reachable on 127.0.0.1:6379 (GOVHALL_REQUIRE_SERVERS=1)")
         pytest.skip("Redis not reachable on 127.0.0.1:6379")
     import redis
 
