@@ -252,6 +252,12 @@ def install(app: Flask, service: str, settings: Settings) -> Guard:
         key_prefix=f"{settings.rate_limit_key_prefix}:{service}",
         headers_enabled=False,  # the 429 says Retry-After itself
         swallow_errors=True,  # Redis down: the endpoints answer, unlimited, and it is logged
+        # …and at once: a Redis that does not answer holds no request up for more than this.
+        storage_options=(
+            {"socket_timeout": 1, "socket_connect_timeout": 1}
+            if settings.rate_limit_storage_url.startswith(("redis://", "rediss://"))
+            else {}
+        ),
     )
     guard = Guard(service, settings, limiter)
     for endpoint, view in list(app.view_functions.items()):

@@ -203,3 +203,25 @@ def test_a_refused_write_is_tried_again_with_the_same_idempotency_key(tmp_path: 
     finally:
         for name in running.apps:
             running.runtime(name).db.dispose()
+
+
+def test_without_its_redis_the_public_endpoints_answer_unlimited(tmp_path: Path) -> None:
+    """A Redis that is down costs the limits, logged, never the public's answers."""
+    from services.registry import create_app
+    from shared import migrate
+
+    settings = own_settings(
+        **LIMITED,
+        rate_limit_storage_url="redis://127.0.0.1:1/0",  # nothing listens there
+        database_url=f"sqlite:///{tmp_path}/registry.db",
+        var_dir=str(tmp_path),
+    )
+    app = create_app(settings)
+    migrate.upgrade(app.extensions["govhall"])
+    client = app.test_client()
+    started = time.monotonic()
+    answers = {
+        client.get(f"/api/v1/tracking?receipt_number=R1&query_code=X{n}").status_code
+        for n in range(8)
+    }
+    assert answers == {404} and time.monotonic() - started < 5
