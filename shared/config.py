@@ -24,6 +24,13 @@ Variables (all optional; the defaults run the embedded mode with no servers):
 - ``<SERVICE>_MIGRATE_DATABASE_URL`` or ``MIGRATE_DATABASE_URL``: the owner's login that
   ``govhall migrate`` uses (default: the service's own URL); the service's URL is then the
   runtime role's, granted only INSERT and SELECT on ``audit_log``.
+- ``RATE_LIMIT_STORAGE_URL`` (or ``REDIS_URL``): where the public endpoints' rate limits and
+  receipt lockouts are counted (default ``memory://``, one process only; production refuses it),
+  e.g. ``redis://redis:6379/0``. ``RATE_LIMIT_KEY_PREFIX`` (``govhall``) keeps halls apart on one
+  Redis. ``RATE_LIMIT_<NAME>`` overrides a named limit (``shared.limits.DEFAULT_LIMITS``), e.g.
+  ``RATE_LIMIT_TRACKING="30/minute;300/hour"``; ``LOCKOUT_FAILURES`` (5),
+  ``LOCKOUT_RECEIPT_FAILURES`` (20) and ``LOCKOUT_SECONDS`` (900) set the lockout after wrong
+  query codes (docs/operations.md).
 - ``VAR_DIR`` (``./var``), ``HALL_CALENDAR_FILE``, ``OUTBOX_POLL_INTERVAL`` (seconds),
   ``CONSUMER_MAX_ATTEMPTS``, ``RETRY_BASE_DELAY`` (seconds), ``RETRY_MAX_DELAY`` (seconds).
 
@@ -63,6 +70,21 @@ log = logging.getLogger(__name__)
 SERVICES = ("registry", "staffing", "inspection", "notification")
 MIN_SECRET_LENGTH = 32  # characters; `openssl rand -hex 32` gives 64
 ENVIRONMENTS = ("development", "production")  # GOVHALL_ENV; unset or empty is development
+
+# The public (no-token) endpoints' limits, by name, in the `limits` notation, per client address.
+# Per receipt only wrong codes count (the lockout, LOCKOUT_*): a limit on every request for a
+# receipt would let anyone who knows its number keep the applicant out. Production-sensible: an
+# applicant checking a case now and then, a complainant filing once, never reach them; a script
+# guessing codes does at once.
+DEFAULT_LIMITS: dict[str, str] = {
+    "tracking": "30/minute;300/hour",  # registry: case tracking by receipt and query code
+    "case_notices": "30/minute;300/hour",  # notification: a case's notices, same secret
+    "evaluations": "10/minute;60/hour",  # inspection: evaluating a case, same secret
+    "complaints": "5/minute;30/hour",  # inspection: filing an (anonymous) complaint
+    "complaint_tracking": "30/minute;300/hour",  # inspection: a complaint by number and code
+    "bookings": "10/minute;60/hour",  # registry: booking a seat, cancelling with the code
+    "draw_verification": "30/minute;600/hour",  # inspection: re-running a draw
+}
 
 
 class ConfigError(RuntimeError):
@@ -145,6 +167,12 @@ class Settings:
     audit_checkpoint_interval: float = 300.0
     migrate_database_url: str = ""  # the owner's login for `govhall migrate` ("": database_url)
     database_timeouts: DatabaseTimeouts = field(default_factory=lambda: DatabaseTimeouts())
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_key_prefix: str = "govhall"
+    rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    lockout_failures: int = 5  # wrong codes from one address on one receipt before it locks
+    lockout_receipt_failures: int = 20  # from all addresses, before failed addresses are refused
+    lockout_seconds: int = 900  # how long the failures count, and so the longest lock
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -164,6 +192,9 @@ class Settings:
         """On the in-process broker outside the embedded mode: no event reaches another
         process (a `serve` never reaches its `worker`), so nothing is delivered anywhere."""
         return self.is_memory_broker and not self.embedded
+
+    def is_memory_rate_limit_storage(self) -> bool:
+        return self.rate_limit_storage_url.startswith("memory://")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -206,8 +237,23 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
             f"{service.upper()}_MIGRATE_DATABASE_URL", env.str("MIGRATE_DATABASE_URL", "")
         ),
         "database_timeouts": DatabaseTimeouts.from_env(env),
+        "rate_limit_storage_url": env.str(
+            "RATE_LIMIT_STORAGE_URL", env.str("REDIS_URL", "memory://")
+        ),
+        "rate_limit_key_prefix": env.str("RATE_LIMIT_KEY_PREFIX", "govhall"),
+        "lockout_failures": env.int("LOCKOUT_FAILURES", 5),
+        "lockout_receipt_failures": env.int("LOCKOUT_RECEIPT_FAILURES", 20),
+        "lockout_seconds": env.int("LOCKOUT_SECONDS", 900),
     }
-    values.update(overrides or {})
+    limits = {
+        name: env.str(f"RATE_LIMIT_{name.upper()}", default) or default
+        for name, default in DEFAULT_LIMITS.items()
+    }
+    overrides = dict(overrides or {})
+    # A test or the embedded mode may raise some limits and keep the others.
+    limits.update(overrides.pop("rate_limits", None) or {})
+    values["rate_limits"] = limits
+    values.update(overrides)
     settings = Settings(**values)
     if environment() == "production":
         check_production(settings)
@@ -272,6 +318,13 @@ def check_production(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite"):
         name = f"{settings.service.upper()}_DATABASE_URL"
         raise ConfigError(f"{name} (or DATABASE_URL) is not set: production needs PostgreSQL")
+    if settings.is_memory_rate_limit_storage:
+        # Counted in one process, a limit multiplies by the pods and workers and resets on
+        # every restart: a guesser would hardly notice it.
+        raise ConfigError(
+            "RATE_LIMIT_STORAGE_URL (or REDIS_URL) is not set: production needs Redis for the "
+            "public endpoints' rate limits, not memory://"
+        )
 
 
 def check_separate_process(settings: Settings) -> None:

@@ -78,7 +78,8 @@ def remember(db: Database, response: Response) -> None:
     table = db.table("idempotency_keys")
     mine = (table.c.actor == claimed[0]) & (table.c.key == claimed[1])
     with db.session() as session, session.begin():
-        if response.status_code >= 500:
+        # A 429 did nothing either: the retry after Retry-After must be tried, not replayed.
+        if response.status_code >= 500 or response.status_code == 429:
             session.execute(delete(table).where(mine))
             return
         values: dict[str, Any] = {

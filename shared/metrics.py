@@ -48,6 +48,11 @@ HTTP_DURATION = Histogram(
     ["service", "method", "endpoint"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+RATE_LIMITED = Counter(
+    "govhall_rate_limited_total",
+    "Public requests refused with a 429, by named limit (`<name>_lockout`: wrong codes)",
+    ["service", "limit"],
+)
 EVENTS_PUBLISHED = Counter(
     "govhall_events_published_total", "Events the relay published", ["service", "type"]
 )

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from shared import auth, broker, config, docs, idempotency, logs, metrics, problems
+from shared import auth, broker, config, docs, idempotency, limits, logs, metrics, problems
 from shared.db import UnitOfWork
 from shared.errors import DomainError, Forbidden, Invalid
 from shared.schemas import INT_MAX, MAX_DEPTH, Schema
@@ -141,6 +141,8 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     app.register_blueprint(health_blp)
     for pages in spec.pages():
         app.register_blueprint(pages)
+    # After every route exists: the public views that declare a limit are put behind it.
+    limits.install(app, spec.name, settings)
     if settings.forwarded_proxies:
         # Behind the Ingress or gateway, which strips `/<service>`: links and /docs keep it.
         # Only as many hops as are really there are trusted, or anyone could forge a prefix.

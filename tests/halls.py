@@ -11,15 +11,31 @@ from pathlib import Path
 from typing import Any
 
 from shared import demo, embedded
+from shared.config import DEFAULT_LIMITS
 from shared.embedded import Hall
 from shared.testing import TEST_SECRET
+
+# The public endpoints' limits and lockout, raised out of reach: the suites call them far more
+# often, from one address, than an applicant would. tests/security/test_rate_limits.py and
+# tests/integration/test_rate_limits_redis.py check the real ones.
+UNLIMITED: dict[str, Any] = {
+    "rate_limits": dict.fromkeys(DEFAULT_LIMITS, "1000000/minute"),
+    "lockout_failures": 1_000_000,
+    "lockout_receipt_failures": 1_000_000,
+}
+UNLIMITED_ENV = {
+    **{f"RATE_LIMIT_{name.upper()}": "1000000/minute" for name in DEFAULT_LIMITS},
+    "LOCKOUT_FAILURES": "1000000",
+    "LOCKOUT_RECEIPT_FAILURES": "1000000",
+}
 
 
 def own_settings(**overrides: Any) -> dict[str, Any]:
     """The test key, and broker names no other hall in this process uses (the in-memory
-    broker is one per process)."""
+    broker is one per process); the public limits raised (`UNLIMITED`)."""
     run = uuid.uuid4().hex[:8]
     return {
+        **UNLIMITED,
         "jwt_secret": TEST_SECRET,
         "events_exchange": f"govhall.events.{run}",
         "dead_exchange": f"govhall.dead.{run}",

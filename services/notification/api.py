@@ -21,7 +21,7 @@ from services.notification.schemas import (
     NoticeQuery,
     RecipientQuery,
 )
-from shared import auth
+from shared import auth, limits
 from shared.errors import NotFound
 from shared.pagination import decode_cursor, page
 from shared.web import require_principal, unit_of_work
@@ -97,6 +97,7 @@ class ReadNotice(MethodView):
 
 @case_notices.route("")
 class CaseNotices(MethodView):
+    @limits.public("case_notices", receipt=("args", "receipt_number"), lockout=True)
     @auth.public
     @case_notices.arguments(CaseNoticeQuery, location="query")
     @case_notices.response(200, CaseNoticePage)

@@ -238,6 +238,19 @@ def test_compose_urls_reach_each_service_own_database_and_the_broker() -> None:
             assert env["JWT_SECRET"] == env_example()["JWT_SECRET"]
 
 
+def test_compose_counts_the_rate_limits_in_its_redis() -> None:
+    services = compose()["services"]
+    redis = services["redis"]
+    assert redis["healthcheck"]["test"][:2] == ["CMD", "redis-cli"]
+    for name in SERVICES:
+        for tier in ("migrate", "web", "worker"):
+            env = services[f"{name}-{tier}"]["environment"]
+            # Production refuses memory:// (shared/config.py): every process must name Redis.
+            assert env["REDIS_URL"] == "redis://redis:6379/0"
+        web = services[f"{name}-web"]["depends_on"]
+        assert web["redis"]["condition"] == "service_healthy"
+
+
 def test_compose_commits_no_secret() -> None:
     text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
     for variable in (
@@ -484,6 +497,22 @@ def test_each_service_has_web_worker_job_service_ingress_and_autoscaler(overlay:
         check_ingress(find(docs, "Ingress", name), name, kinds)
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_kubernetes_counts_the_rate_limits_in_its_redis(overlay: str) -> None:
+    docs = kustomize(overlay)
+    maps = config_maps(docs)
+    service = find(docs, "Service", "govhall-redis")
+    redis = find(docs, "Deployment", "redis")
+    assert (
+        service["spec"]["selector"].items()
+        <= redis["spec"]["template"]["metadata"]["labels"].items()
+    )
+    for name in SERVICES:
+        (container,) = pod_spec(find(docs, "Deployment", f"{name}-web"))["containers"]
+        env = resolved_env(container, maps)
+        assert env["REDIS_URL"] == "redis://govhall-redis:6379/0"
+
+
 def check_urls(name: str, env: dict[str, str], *, production: bool) -> None:
     from kombu import Connection
     from sqlalchemy.engine import make_url
@@ -615,6 +644,7 @@ def test_the_alerts_asked_for_are_there() -> None:
         ("GovhallOverdueCasesRising", "govhall_registry_cases_open"),
         ("GovhallHighErrorRate", "govhall_http_errors_total"),
         ("GovhallConsumerNotConsuming", "govhall_events_consumed_total"),
+        ("GovhallCodeGuessing", "govhall_rate_limited_total"),
     ):
         assert metric in alerts[alert], alert
 

@@ -15,6 +15,7 @@ import requests
 
 from shared.config import SERVICES
 from shared.testing import Namespace, Process, free_port, processes, wait_for
+from tests.halls import UNLIMITED_ENV
 from tests.integration.conftest import require_servers
 from tests.mailbox import Mailbox
 
@@ -191,5 +192,6 @@ def _env(ns: Namespace, service: str, log_dir: Path, index: int = 0) -> dict[str
         "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "prometheus" / folder),
         "RETRY_BASE_DELAY": "0.1",
         "OUTBOX_POLL_INTERVAL": "0.05",
+        **UNLIMITED_ENV,
         "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2])]),
     }

@@ -15,18 +15,18 @@ STRONG = "2bc7ca9434ecfc835aa1f7ef6a9cafe65f6d20642b3661cadf8d75fbb0d9f73f"  # t
 AUDIT = "9c1e4f0b7a2d5e8c3f6a9b1d4e7f0a2c5b8d1e4f7a0c3e6b9d2f5a8c1e4b7d0a"  # token_hex(32)
 PG = "postgresql+psycopg://govhall@db/registry"
 AMQP = "amqp://govhall:pw@rabbitmq:5672//"
+REDIS = "redis://redis:6379/0"
 
 
 @pytest.fixture
 def production(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.MonkeyPatch:
+    names = ("JWT_SECRET", "AUDIT_KEY", "AUDIT_KEYS", "BROKER_URL", "DATABASE_URL")
     for name in (
-        "JWT_SECRET",
-        "AUDIT_KEY",
-        "AUDIT_KEYS",
-        "BROKER_URL",
-        "DATABASE_URL",
+        *names,
         "REGISTRY_DATABASE_URL",
         "GOVHALL_ENV",
+        "REDIS_URL",
+        "RATE_LIMIT_STORAGE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
@@ -45,6 +45,10 @@ def production(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.Monk
         ),
         ({"JWT_SECRET": STRONG, "DATABASE_URL": PG}, "BROKER_URL is not set"),
         ({"JWT_SECRET": STRONG, "BROKER_URL": AMQP}, "REGISTRY_DATABASE_URL"),
+        (
+            {"JWT_SECRET": STRONG, "BROKER_URL": AMQP, "DATABASE_URL": PG},
+            "RATE_LIMIT_STORAGE_URL",
+        ),
     ],
 )
 def test_production_refuses_to_start_and_names_the_variable(
@@ -59,11 +63,12 @@ def test_production_refuses_to_start_and_names_the_variable(
 def test_production_starts_with_its_servers_and_a_strong_key(
     production: pytest.MonkeyPatch,
 ) -> None:
-    environment = {"JWT_SECRET": STRONG, "AUDIT_KEY": AUDIT, "BROKER_URL": AMQP, "DATABASE_URL": PG}
-    for name, value in environment.items():
+    servers = {"BROKER_URL": AMQP, "DATABASE_URL": PG, "REDIS_URL": REDIS}
+    for name, value in {"JWT_SECRET": STRONG, "AUDIT_KEY": AUDIT, **servers}.items():
         production.setenv(name, value)
     settings = config.load("registry")
     assert (settings.jwt_secret, settings.audit_key) == (STRONG, AUDIT)
+    assert settings.rate_limit_storage_url == REDIS
 
 
 @pytest.mark.parametrize(
@@ -78,7 +83,8 @@ def test_production_starts_with_its_servers_and_a_strong_key(
 def test_production_refuses_to_start_without_a_strong_audit_key(
     production: pytest.MonkeyPatch, tmp_path: Path, audit_key: str | None, named: str
 ) -> None:
-    for name, value in {"JWT_SECRET": STRONG, "BROKER_URL": AMQP, "DATABASE_URL": PG}.items():
+    servers = {"BROKER_URL": AMQP, "DATABASE_URL": PG, "REDIS_URL": REDIS}
+    for name, value in {"JWT_SECRET": STRONG, **servers}.items():
         production.setenv(name, value)
     if audit_key is not None:
         production.setenv("AUDIT_KEY", audit_key)

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 
 from services.inspection.domain import complaints as rules
 from services.inspection.handlers import complaints
-from shared import auth
+from shared import auth, limits
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema, Text
 from shared.web import require_principal, runtime, unit_of_work
@@ -182,6 +182,7 @@ class ReadPage(Schema):
 
 @complaints_blp.route("")
 class Complaints(MethodView):
+    @limits.public("complaints")
     @auth.public
     @complaints_blp.arguments(ComplaintIn)
     @complaints_blp.response(201, ReceiptOut)
@@ -206,6 +207,7 @@ class Complaints(MethodView):
 
 @complaints_blp.route("/track")
 class Track(MethodView):
+    @limits.public("complaint_tracking", receipt=("args", "number"), kind="complaint", lockout=True)
     @auth.public
     @complaints_blp.arguments(TrackQuery, location="query")
     @complaints_blp.response(200, TrackOut)

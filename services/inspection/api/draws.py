@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 from services.inspection.domain.draws import KINDS_TEXT, Kind
 from services.inspection.handlers import draws as handlers
 from services.inspection.handlers.draws import Viewer
-from shared import auth
+from shared import auth, limits
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
@@ -461,6 +461,7 @@ class DrawById(MethodView):
 
 @draws_blp.route("/<int:draw_id>/verify")
 class DrawVerification(MethodView):
+    @limits.public("draw_verification")
     @auth.public
     @draws_blp.response(200, VerifyOut)
     def get(self, draw_id: int) -> Any:

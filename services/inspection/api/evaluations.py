@@ -13,7 +13,7 @@ from services.inspection.contracts import EVALUATION_LEVELS
 from services.inspection.domain.evaluations import AppealStatus, Grounds, Source, TaskStatus
 from services.inspection.handlers import bad_reviews, rankings
 from services.inspection.handlers import evaluations as handlers
-from shared import auth
+from shared import auth, limits
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
@@ -274,6 +274,7 @@ def _unit() -> str:
 
 @evaluations_blp.route("")
 class Evaluations(MethodView):
+    @limits.public("evaluations", receipt=("json", "receipt_number"), lockout=True)
     @auth.public
     @evaluations_blp.arguments(EvaluationIn)
     @evaluations_blp.response(201, EvaluationReceipt)

@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 from services.registry.domain.appointments import HHMM, PHONE, Booking, Slot, hhmm, mask_phone
 from services.registry.handlers import appointments
 from services.registry.schemas import page_of
-from shared import auth
+from shared import auth, limits
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
@@ -206,6 +206,7 @@ class SlotBookings(MethodView):
 
 @bookings_blp.route("")
 class Bookings(MethodView):
+    @limits.public("bookings")
     @auth.public
     @bookings_blp.arguments(BookingIn)
     @bookings_blp.response(201, BookingMade)
@@ -218,6 +219,7 @@ class Bookings(MethodView):
 
 @bookings_blp.route("/<reference>/cancellation")
 class BookingCancellation(MethodView):
+    @limits.public("bookings", receipt=("view_args", "reference"), kind="booking", lockout=True)
     @auth.public
     @bookings_blp.arguments(CancellationIn)
     @bookings_blp.response(200, CancellationOut)

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from services.registry.domain.cases import CHAIN, Stage, Warning
 from services.registry.handlers import cases, supervision
-from shared import auth
+from shared import auth, limits
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
@@ -254,6 +254,7 @@ class TrackingOut(Schema):
 
 @tracking_blp.route("")
 class Tracking(MethodView):
+    @limits.public("tracking", receipt=("args", "receipt_number"), lockout=True)
     @auth.public
     @tracking_blp.arguments(TrackingQuery, location="query")
     @tracking_blp.response(200, TrackingOut)
