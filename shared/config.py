@@ -193,6 +193,7 @@ class Settings:
         process (a `serve` never reaches its `worker`), so nothing is delivered anywhere."""
         return self.is_memory_broker and not self.embedded
 
+    @property
     def is_memory_rate_limit_storage(self) -> bool:
         return self.rate_limit_storage_url.startswith("memory://")
 
