@@ -27,7 +27,8 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,7 @@ class Guard:
     service: str
     settings: Settings
     limiter: Limiter
+    suspended: bool = False  # `suspended()`: loading the demo through the API, before serving
 
     def _receipt(self, declared: PublicLimit) -> str:
         if declared.receipt is None:
@@ -196,6 +198,8 @@ class Guard:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             d = declared.get(request.method)
+            if self.suspended:
+                return view(*args, **kwargs)
             receipt = self._receipt(d) if d is not None and d.lockout else ""
             if not receipt or d is None:
                 return inner(*args, **kwargs)
@@ -260,6 +264,7 @@ def install(app: Flask, service: str, settings: Settings) -> Guard:
         ),
     )
     guard = Guard(service, settings, limiter)
+    limiter.request_filter(lambda: guard.suspended)
     for endpoint, view in list(app.view_functions.items()):
         declared = _declared(view)
         if declared:
@@ -267,6 +272,20 @@ def install(app: Flask, service: str, settings: Settings) -> Guard:
     app.register_error_handler(RateLimitExceeded, _rate_limit_exceeded)
     app.extensions["govhall_limits"] = guard
     return guard
+
+
+@contextmanager
+def suspended(apps: Iterable[Flask]) -> Iterator[None]:
+    """No limits on these apps for the block: the demo loader files dozens of complaints and
+    evaluations through the public API, from one address, before the hall serves anyone."""
+    guards: list[Guard] = [app.extensions["govhall_limits"] for app in apps]
+    for guard in guards:
+        guard.suspended = True
+    try:
+        yield
+    finally:
+        for guard in guards:
+            guard.suspended = False
 
 
 def _rate_limit_exceeded(_error: RateLimitExceeded) -> Response:
