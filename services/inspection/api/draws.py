@@ -16,6 +16,7 @@ from shared import auth, limits
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CSV_TOO,
     CsvQuery,
     csv_download,
     principal,
@@ -451,6 +452,7 @@ class Draws(MethodView):
 class DrawById(MethodView):
     @auth.roles(*DRAW_READERS)
     @draws_blp.arguments(CsvQuery, location="query")
+    @draws_blp.doc(**CSV_TOO)
     @draws_blp.response(200, DrawOut)
     def get(self, _query: dict[str, Any], draw_id: int) -> Any:
         """A draw with what it picked and the record to re-run it; `?format=csv` gives the

@@ -18,6 +18,7 @@ from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CSV_TOO,
     CsvQuery,
     csv_download,
     require_principal,
@@ -424,6 +425,7 @@ RANKING_CSV = ["month", *(f for f in RankingEntryOut().fields)]
 class RankingByMonth(MethodView):
     @auth.roles(*READERS)
     @rankings_blp.arguments(CsvQuery, location="query")
+    @rankings_blp.doc(**CSV_TOO)
     @rankings_blp.response(200, RankingOut)
     def get(self, _query: dict[str, Any], month: str) -> Any:
         """A month's ranking (`?format=csv` to download); a unit sees its own windows' places."""

@@ -18,6 +18,7 @@ from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
+    CSV_TOO,
     CsvQuery,
     csv_download,
     require_principal,
@@ -255,6 +256,7 @@ class Finalisation(MethodView):
 class Results(MethodView):
     @auth.roles(*READERS)
     @blp.arguments(ResultQuery, location="query")
+    @blp.doc(**CSV_TOO)
     @blp.response(200, ResultPage)
     def get(self, query: dict[str, Any], year: int) -> Any:
         """Scores and grades in staff id order; a unit sees its own staff. `?format=csv`."""
@@ -351,6 +353,7 @@ WINDOW_COLUMNS = ["window_id", "unit_code", "staff_count", "total", *reports.WIN
 class UnitReport(MethodView):
     @auth.roles(*READERS)
     @blp.arguments(CsvQuery, location="query")
+    @blp.doc(**CSV_TOO)
     @blp.response(200, UnitRowOut(many=True))
     def get(self, _query: dict[str, Any], year: int) -> Any:
         """Each unit's windows' average and its points in the unit's target (EQ-3.2.2b)."""
@@ -364,6 +367,7 @@ class UnitReport(MethodView):
 class WindowReport(MethodView):
     @auth.roles(*READERS)
     @blp.arguments(CsvQuery, location="query")
+    @blp.doc(**CSV_TOO)
     @blp.response(200, WindowRowOut(many=True))
     def get(self, _query: dict[str, Any], year: int) -> Any:
         """Each window's score and its components."""
