@@ -381,7 +381,16 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 # Words an example or hand-made key carries; six letters or more, so that a random base64 key
 # holds one by chance about once in ten million.
-_EXAMPLE_WORDS = ("change", "secret", "example", "password", "passphrase", "govhall", "default")
+_EXAMPLE_WORDS = (
+    "change",
+    "secret",
+    "example",
+    "password",
+    "passphrase",
+    "govhall",
+    "default",
+    "production",  # "test-key-not-for-production-…" reads like base64 but is no key
+)
 
 
 def secret_material(secret: str) -> bytes | None:

@@ -27,7 +27,7 @@ from shared import auth
 from shared.config import SERVICES
 
 TEST_SECRET = "test-secret-not-for-production-0123456789abcdef"
-TEST_AUDIT_KEY = "test-audit-key-not-for-production-0123456789abcdef"
+TEST_AUDIT_KEY = "5f0c2e9a7b41d3869e2af10c7d5b3e48a6c9f2017e3d5b8a4c6e0f92d1b7a35c"  # token_hex(32)
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -102,14 +102,17 @@ def test_prometheus_sees_exactly_the_requests_and_events_of_the_test(
     expect(prometheus, f"sum(up{{{worker}}})", len(SERVICES))
 
     # N reads of one endpoint, sent concurrently until both gunicorn workers have answered some.
+    # Each on a connection of its own: gthread workers keep connections alive, and a pooled
+    # connection would stay with the worker that accepted it.
     units_url = cluster.url("registry", "/api/v1/units")
+    fresh = {**AUTHORITY, "Connection": "close"}
     metrics_dir = cluster.log_dir / "prometheus" / "registry"
     sent = 0
     with requests.Session() as session, ThreadPoolExecutor(4) as pool:
         for _ in range(10):
             statuses = list(
                 pool.map(
-                    lambda _: session.get(units_url, headers=AUTHORITY, timeout=10).status_code,
+                    lambda _: session.get(units_url, headers=fresh, timeout=10).status_code,
                     range(8),
                 )
             )

@@ -6,6 +6,7 @@ workers is still locked out after five; the refusals are counted for Prometheus.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import time
 import uuid
@@ -52,7 +53,7 @@ def registry(tmp_path: Path, key_prefix: str) -> Iterator[list[str]]:
         env = {
             **ns.environment("registry"),
             "GOVHALL_ENV": "production",
-            "JWT_SECRET": uuid.uuid4().hex * 2,
+            "JWT_SECRET": secrets.token_hex(32),  # production refuses a patterned key
             "VAR_DIR": str(tmp_path / "var"),
             "REDIS_URL": REDIS_URL,
             "RATE_LIMIT_KEY_PREFIX": key_prefix,
@@ -62,6 +63,8 @@ def registry(tmp_path: Path, key_prefix: str) -> Iterator[list[str]]:
         with processes(tmp_path, together=True) as start:
             migrate = start("registry-migrate", [*GOVHALL, "migrate", "registry"], env)
             assert migrate.popen.wait(timeout=120) == 0, migrate.output()
+            # /readyz waits for a consumer on the service's queue: the worker provides it.
+            start("registry-worker", [*GOVHALL, "worker", "registry"], env)
             urls = []
             for n in range(2):
                 port = free_port()

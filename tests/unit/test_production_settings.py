@@ -148,6 +148,7 @@ WEAK = {
     "the old example": "change-me-" + "x" * 40,
     "an example word in base64": "ThisIsMyJwtSecretForGovhallProductionUse1234",
     "a half repeated": secrets.token_hex(16) * 2,
+    "a test key": "test-audit-key-not-for-production-0123456789abcdef",
 }
 
 
