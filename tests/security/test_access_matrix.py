@@ -159,7 +159,9 @@ def _reads_like_a_ghost(
 def _judge(route: Route, caller: Caller, response: TestResponse, stranger: str) -> str | None:
     """What is wrong with this answer to this caller, or None."""
     status = response.status_code
-    if status >= 500:
+    # The matrix hall's workers are stopped, so its readiness truthfully says 503 (no consumer):
+    # an answer about health, not about who may ask.
+    if status >= 500 and not (route.rule == "/readyz" and status == 503):
         return "a server error"
     if caller in (EXPIRED, FORGED):
         return refusal(response, 401)
