@@ -24,7 +24,14 @@ def window_url(window: dict[str, Any], tail: str = "") -> str:
 def test_a_window_walks_from_application_to_publication(client: Client) -> None:
     window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
     assert window["state"] == "active" and window["is_open"] is True
-    assert set(window["records"]) == {"inspection", "review", "letter", "agreement", "publication"}
+    assert set(window["records"]) == {
+        "application",
+        "inspection",
+        "review",
+        "letter",
+        "agreement",
+        "publication",
+    }
     entry = ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
     assert [m["code"] for m in entry["matters"]] == ["work-permit-long"]
     assert entry["unit"]["code"] == "tj-hexi" and entry["hall"]["code"] == "tj-hall"

@@ -59,6 +59,7 @@ def application(**changes: Any) -> Window:
         "seasonal_months": [],
         "violations": 0,
         "now": NOW,
+        "today": APPLIED_ON,
         **changes,
     }
     return replace(windows.apply(**args), id=1)

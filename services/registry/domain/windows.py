@@ -108,8 +108,10 @@ def apply(
     seasonal_months: list[int],
     violations: int,
     now: datetime,
+    today: date,
 ) -> Window:
-    """TJ-5.1: a unit's written application, checked against the conditions of TJ-4."""
+    """TJ-5.1: a unit's written application, checked against the conditions of TJ-4. Its day in
+    the hall (`today`) is recorded: the site inspection cannot come before it."""
     if violations:
         raise RuleViolation(
             f"{violations} violation(s) are recorded against {unit_code}'s windows; a unit "
@@ -130,6 +132,7 @@ def apply(
         state=WindowState.APPLIED,
         evidence=evidence,
         applied_at=now,
+        records={"application": {"on": today.isoformat()}},
         co_units=tuple(co_units),
         seasonal_months=tuple(sorted(set(seasonal_months))),
     )

@@ -66,6 +66,7 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
             seasonal_months=body.get("seasonal_months", []),
             violations=_violations(uow, unit_code),
             now=clock.now(),
+            today=clock.today(),
         )
         window = replace(window, id=repository.add_window(uow.session, window))
         if body.get("details"):
@@ -87,7 +88,10 @@ Step = Callable[[Window, dict[str, Any], date], Window]
 
 
 def _inspection(window: Window, record: dict[str, Any], today: date) -> Window:
-    applied_on = clock.hall_day(window.applied_at)
+    # Windows applied for before the application's day was recorded: the hall day of the instant.
+    applied_on = windows.recorded_on(window, "application", "on") or clock.hall_day(
+        window.applied_at
+    )
     return windows.record_inspection(window, record, today=today, applied_on=applied_on)
 
 
