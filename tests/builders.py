@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from shared import clock
 from shared.testing import bearer
 
 AUTHORITY = bearer("authority")
@@ -98,15 +99,18 @@ def procedure(
     window_id: int,
     matters: list[str],
     until: str = "publication",
-    starts_on: str = "2026-11-01",
+    starts_on: str | None = None,
 ) -> dict[str, Any]:
-    """Take the authority's steps in order, stopping after `until`."""
+    """Take the authority's steps in order, stopping after `until`: each dated today in the
+    hall (a step may not precede the application, made today, nor follow today); the agreement
+    starts on `starts_on`, today unless given."""
+    today = clock.today().isoformat()
     base = f"/registry/api/v1/windows/{window_id}"
     steps: list[tuple[str, dict[str, Any] | None, int]] = [
         (
             "inspection",
             {
-                "inspected_on": "2026-10-10",
+                "inspected_on": today,
                 "inspectors": ["市科技局 王", "市人社局 李"],
                 "findings": "site meets the conditions",
                 "passed": True,
@@ -116,7 +120,7 @@ def procedure(
         (
             "review",
             {
-                "held_on": "2026-10-20",
+                "held_on": today,
                 "participants": ["市科技局", "市人社局"],
                 "experts": ["张教授"],
                 "opinion": "agreed",
@@ -124,7 +128,7 @@ def procedure(
             },
             200,
         ),
-        ("letter", {"number": "津科函〔2026〕88号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕88号", "issued_on": today}, 200),
         (
             "agreement",
             {
@@ -132,7 +136,7 @@ def procedure(
                 "duties": "handle delegated permits",
                 "rights": "use of the municipal system",
                 "requirements": "TJ-6 standards",
-                "starts_on": starts_on,
+                "starts_on": starts_on or today,
             },
             201,
         ),

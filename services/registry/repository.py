@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.registry import orm
-from services.registry.domain.agreements import Agreement, AgreementStatus, Assessment
+from services.registry.domain.agreements import RUNNING, Agreement, AgreementStatus, Assessment
 from services.registry.domain.matters import CaseKind, Material, MatterType, MatterVersion
 from services.registry.domain.windows import Evidence, Window, WindowState, WindowType
 from shared.db import insert_returning_id
@@ -159,15 +159,32 @@ def get_agreement(session: Session, agreement_id: int) -> Agreement:
     return agreement_from_row(row)
 
 
-def current_agreement(session: Session, window_id: int) -> Agreement | None:
-    """The window's newest agreement (in force, or the one that lapsed)."""
-    row = session.execute(
+def agreement_on(session: Session, window_id: int, day: date) -> Agreement | None:
+    """The window's agreement in force that day, if any: after an early renewal the old one
+    until its end, then its successor (TJ-5.5)."""
+    rows = session.execute(
         select(orm.agreements)
-        .where(orm.agreements.c.window_id == window_id)
+        .where(
+            orm.agreements.c.window_id == window_id,
+            orm.agreements.c.status.in_([s.value for s in RUNNING]),
+            orm.agreements.c.starts_on <= day,
+            orm.agreements.c.ends_on >= day,
+        )
         .order_by(orm.agreements.c.id.desc())
         .limit(1)
     ).first()
-    return agreement_from_row(row) if row else None
+    return agreement_from_row(rows) if rows else None
+
+
+def running_agreements(session: Session, window_id: int) -> list[Agreement]:
+    """Agreements in force or yet to start, e.g. a renewal signed ahead of expiry."""
+    rows = session.execute(
+        select(orm.agreements).where(
+            orm.agreements.c.window_id == window_id,
+            orm.agreements.c.status.in_([s.value for s in RUNNING]),
+        )
+    ).all()
+    return [agreement_from_row(row) for row in rows]
 
 
 # -- matters -----------------------------------------------------------------------------------

@@ -77,12 +77,14 @@ def _steps(
     client: DemoClient, window_id: int, matters: list[str], until: str, starts_on: str | None = None
 ) -> None:
     today = clock.today()
+    # The window applies today, so each step is dated today too: a step may not precede the
+    # one before it nor follow today (docs/registry.md). The agreement may have begun already.
     base = f"/registry/api/v1/windows/{window_id}"
     plan: list[tuple[str, dict[str, Any] | None]] = [
         (
             "inspection",
             {
-                "inspected_on": (today - timedelta(days=60)).isoformat(),
+                "inspected_on": today.isoformat(),
                 "inspectors": ["市科技局 王强", "市人社局 李敏"],
                 "findings": "场地、设备符合要求 · site and equipment meet the conditions",
                 "passed": True,
@@ -91,7 +93,7 @@ def _steps(
         (
             "review",
             {
-                "held_on": (today - timedelta(days=45)).isoformat(),
+                "held_on": today.isoformat(),
                 "participants": ["市科技局", "市人社局", "区政府"],
                 "experts": ["南开大学 张教授"],
                 "opinion": "同意设立 · agreed",
@@ -102,7 +104,7 @@ def _steps(
             "letter",
             {
                 "number": f"津科外函〔{today.year}〕{window_id:02d}号",
-                "issued_on": (today - timedelta(days=40)).isoformat(),
+                "issued_on": today.isoformat(),
             },
         ),
         (

@@ -172,7 +172,7 @@ def _procedure(matters: list[str]) -> list[tuple[str, dict[str, Any] | None, int
         (
             "inspection",
             {
-                "inspected_on": _days_ago(40),
+                "inspected_on": _days_ago(0),
                 "inspectors": ["市科技局 王", "市人社局 李"],
                 "findings": "site meets the conditions",
                 "passed": True,
@@ -182,7 +182,7 @@ def _procedure(matters: list[str]) -> list[tuple[str, dict[str, Any] | None, int
         (
             "review",
             {
-                "held_on": _days_ago(30),
+                "held_on": _days_ago(0),
                 "participants": ["市科技局"],
                 "experts": ["张教授"],
                 "opinion": "agreed",
@@ -190,7 +190,7 @@ def _procedure(matters: list[str]) -> list[tuple[str, dict[str, Any] | None, int
             },
             200,
         ),
-        ("letter", {"number": "津科函〔2026〕88号", "issued_on": _days_ago(20)}, 200),
+        ("letter", {"number": "津科函〔2026〕88号", "issued_on": _days_ago(0)}, 200),
         (
             "agreement",
             {

@@ -65,7 +65,7 @@ def _procedure() -> list[tuple[str, dict[str, Any] | None, int]]:
         (
             "inspection",
             {
-                "inspected_on": "2026-10-10",
+                "inspected_on": clock.today().isoformat(),
                 "inspectors": ["王", "李"],
                 "findings": "ok",
                 "passed": True,
@@ -75,7 +75,7 @@ def _procedure() -> list[tuple[str, dict[str, Any] | None, int]]:
         (
             "review",
             {
-                "held_on": "2026-10-20",
+                "held_on": clock.today().isoformat(),
                 "participants": ["市科技局"],
                 "experts": ["张"],
                 "opinion": "agreed",
@@ -83,7 +83,7 @@ def _procedure() -> list[tuple[str, dict[str, Any] | None, int]]:
             },
             200,
         ),
-        ("letter", {"number": "津科函〔2026〕9号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕9号", "issued_on": clock.today().isoformat()}, 200),
         (
             "agreement",
             {

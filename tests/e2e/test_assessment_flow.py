@@ -142,13 +142,17 @@ def _published_window(api: Api) -> dict[str, Any]:
     }
     window = api.call("POST", "/registry/api/v1/windows", body, headers=UNIT, status=201)
     base = f"/registry/api/v1/windows/{window['id']}"
-    inspection = {"inspected_on": "2026-10-10", "inspectors": ["王", "李"], "findings": "ok"}
-    review = {"held_on": "2026-10-20", "participants": ["市科技局"], "experts": ["张"]}
+    inspection = {
+        "inspected_on": clock.today().isoformat(),
+        "inspectors": ["王", "李"],
+        "findings": "ok",
+    }
+    review = {"held_on": clock.today().isoformat(), "participants": ["市科技局"], "experts": ["张"]}
     agreement = {"matters": [MATTER], "duties": "d", "rights": "r", "requirements": "q"}
     for step, step_body, status in [
         ("inspection", {**inspection, "passed": True}, 200),
         ("review", {**review, "opinion": "agreed", "passed": True}, 200),
-        ("letter", {"number": "津科函〔2026〕31号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕31号", "issued_on": clock.today().isoformat()}, 200),
         ("agreement", {**agreement, "starts_on": clock.today().isoformat()}, 201),
         ("publication", None, 200),
     ]:

@@ -114,7 +114,7 @@ def builders_steps(api: Api, window_id: int) -> None:
         (
             "inspection",
             {
-                "inspected_on": "2026-10-10",
+                "inspected_on": clock.today().isoformat(),
                 "inspectors": ["王", "李"],
                 "findings": "ok",
                 "passed": True,
@@ -124,7 +124,7 @@ def builders_steps(api: Api, window_id: int) -> None:
         (
             "review",
             {
-                "held_on": "2026-10-20",
+                "held_on": clock.today().isoformat(),
                 "participants": ["市科技局"],
                 "experts": ["张"],
                 "opinion": "agreed",
@@ -132,7 +132,7 @@ def builders_steps(api: Api, window_id: int) -> None:
             },
             200,
         ),
-        ("letter", {"number": "津科函〔2026〕2号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕2号", "issued_on": clock.today().isoformat()}, 200),
         (
             "agreement",
             {

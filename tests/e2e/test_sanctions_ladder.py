@@ -83,13 +83,13 @@ def _window(api: Api, code: str) -> dict[str, Any]:
 
 def _procedure(matter: str) -> list[tuple[str, dict[str, Any] | None, int]]:
     inspected = {
-        "inspected_on": "2026-10-10",
+        "inspected_on": clock.today().isoformat(),
         "inspectors": ["王", "李"],
         "findings": "ok",
         "passed": True,
     }
     review = {
-        "held_on": "2026-10-20",
+        "held_on": clock.today().isoformat(),
         "participants": ["市科技局"],
         "experts": ["张"],
         "opinion": "agreed",
@@ -105,7 +105,7 @@ def _procedure(matter: str) -> list[tuple[str, dict[str, Any] | None, int]]:
     return [
         ("inspection", inspected, 200),
         ("review", review, 200),
-        ("letter", {"number": "津科函〔2026〕77号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕77号", "issued_on": clock.today().isoformat()}, 200),
         ("agreement", agreement, 201),
         ("publication", None, 200),
     ]

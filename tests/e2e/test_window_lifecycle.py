@@ -9,6 +9,7 @@ import pytest
 import requests
 from kombu import Connection, Producer
 
+from shared import clock
 from shared.testing import AMQP_URL, bearer, wait_for
 from tests import builders
 from tests.e2e.conftest import Cluster
@@ -96,7 +97,7 @@ def test_a_window_from_application_to_revocation(cluster: Cluster) -> None:
         (
             "inspection",
             {
-                "inspected_on": "2026-10-10",
+                "inspected_on": clock.today().isoformat(),
                 "inspectors": ["王", "李"],
                 "findings": "ok",
                 "passed": True,
@@ -106,7 +107,7 @@ def test_a_window_from_application_to_revocation(cluster: Cluster) -> None:
         (
             "review",
             {
-                "held_on": "2026-10-20",
+                "held_on": clock.today().isoformat(),
                 "participants": ["市科技局"],
                 "experts": ["张"],
                 "opinion": "agreed",
@@ -114,7 +115,7 @@ def test_a_window_from_application_to_revocation(cluster: Cluster) -> None:
             },
             200,
         ),
-        ("letter", {"number": "津科函〔2026〕1号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕1号", "issued_on": clock.today().isoformat()}, 200),
         (
             "agreement",
             {
@@ -122,7 +123,7 @@ def test_a_window_from_application_to_revocation(cluster: Cluster) -> None:
                 "duties": "d",
                 "rights": "r",
                 "requirements": "q",
-                "starts_on": "2026-11-01",
+                "starts_on": clock.today().isoformat(),
             },
             201,
         ),
@@ -150,7 +151,7 @@ def test_a_window_from_application_to_revocation(cluster: Cluster) -> None:
     wait_for(lambda: state() == "active", timeout=15, interval=0.2)
 
     api.call("POST", f"{base}/revocation-request", {"reason": "too little volume"}, headers=UNIT)
-    revoked = api.call("POST", f"{base}/revocation", {"consented_on": "2026-12-01"})
+    revoked = api.call("POST", f"{base}/revocation", {"consented_on": clock.today().isoformat()})
     assert revoked["state"] == "revoked"
     assert window["id"] not in listed()
     wait_for(

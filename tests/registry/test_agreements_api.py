@@ -10,7 +10,7 @@ from werkzeug.test import Client
 from services.registry.handlers import agreements, windows
 from shared import clock
 from shared.embedded import Hall
-from shared.testing import wait_for
+from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, ok
 
@@ -81,6 +81,52 @@ def test_renewal_after_a_passed_assessment(client: Client) -> None:
     assert renewed["starts_on"] == (ends_on + timedelta(days=1)).isoformat()
     assert renewed["previous_id"] == agreement["id"]
     assert ok(client.get(url, headers=AUTHORITY))["status"] == "renewed"
+
+
+def test_an_early_renewal_leaves_no_gap(client: Client) -> None:
+    """Renewed 40 days before expiry, the old term runs to its end and the window keeps taking
+    cases and showing its matters; the next term starts the day after the old one ends."""
+    window = builders.application(client, "tj-hexi")
+    started = clock.today().replace(year=clock.today().year - 3) + timedelta(days=40)
+    builders.procedure(client, window["id"], ["work-permit-long"], starts_on=started.isoformat())
+    agreement = ok(
+        client.get(f"/registry/api/v1/windows/{window['id']}/agreement", headers=AUTHORITY)
+    )[0]
+    url = f"/registry/api/v1/agreements/{agreement['id']}"
+    assessment = {"assessed_on": clock.today().isoformat(), "passed": True, "summary": "good"}
+    ok(client.post(f"{url}/assessment", headers=AUTHORITY, json=assessment))
+    renewed = ok(client.post(f"{url}/renewal", headers=AUTHORITY), 201)
+    assert (
+        renewed["starts_on"]
+        == (date.fromisoformat(agreement["ends_on"]) + timedelta(1)).isoformat()
+    )
+    entry = ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
+    assert entry["is_open"] is True
+    assert [m["code"] for m in entry["matters"]] == ["work-permit-long"]
+    case = {
+        "window_id": window["id"],
+        "matter_code": "work-permit-long",
+        "applicant": "John Smith",
+        "staff_id": "s-zhang",
+    }
+    hexi = bearer("unit", "tj-hexi")
+    ok(client.post("/registry/api/v1/cases", json=case, headers=hexi), 201)
+    again = client.post(f"{url}/renewal", headers=AUTHORITY)  # renewed once only
+    assert again.status_code == 422 and again.json["rule"] == "TJ-5.5"
+
+
+def test_an_assessment_is_not_dated_ahead_or_before_the_term(client: Client) -> None:
+    window = builders.application(client, "tj-hexi")
+    builders.procedure(client, window["id"], ["work-permit-long"])
+    agreement = ok(
+        client.get(f"/registry/api/v1/windows/{window['id']}/agreement", headers=AUTHORITY)
+    )[0]
+    url = f"/registry/api/v1/agreements/{agreement['id']}/assessment"
+    for day in ("2031-01-01", (clock.today() - timedelta(days=1)).isoformat()):
+        body = {"assessed_on": day, "passed": True, "summary": "good"}
+        refused = client.post(url, headers=AUTHORITY, json=body)
+        assert refused.status_code == 422 and refused.json["rule"] == "TJ-5.5"
+        assert list(refused.json["errors"]) == ["assessed_on"]
 
 
 def test_seasonal_windows_open_in_season(

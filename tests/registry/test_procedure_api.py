@@ -8,6 +8,7 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from shared import clock
 from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, CENTER, ok
@@ -23,7 +24,14 @@ def window_url(window: dict[str, Any], tail: str = "") -> str:
 def test_a_window_walks_from_application_to_publication(client: Client) -> None:
     window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
     assert window["state"] == "active" and window["is_open"] is True
-    assert set(window["records"]) == {"inspection", "review", "letter", "agreement", "publication"}
+    assert set(window["records"]) == {
+        "application",
+        "inspection",
+        "review",
+        "letter",
+        "agreement",
+        "publication",
+    }
     entry = ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
     assert [m["code"] for m in entry["matters"]] == ["work-permit-long"]
     assert entry["unit"]["code"] == "tj-hexi" and entry["hall"]["code"] == "tj-hall"
@@ -239,7 +247,7 @@ def test_sanctions_suspend_reinstate_and_terminate_a_window(
 
 def test_revocation_on_the_units_application(client: Client) -> None:
     window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
-    consent = {"consented_on": "2026-12-01"}
+    consent = {"consented_on": clock.today().isoformat()}
     early = client.post(window_url(window, "/revocation"), json=consent, headers=AUTHORITY)
     assert early.status_code == 422 and early.json["rule"] == "TJ-7.6"
     asked = ok(
@@ -250,6 +258,10 @@ def test_revocation_on_the_units_application(client: Client) -> None:
         )
     )
     assert asked["revocation_request"] == "too little volume"
+    yesterday = {"consented_on": (clock.today() - timedelta(days=1)).isoformat()}
+    before = client.post(window_url(window, "/revocation"), json=yesterday, headers=AUTHORITY)
+    assert before.status_code == 422 and before.json["rule"] == "TJ-7.6"  # before the request
+    assert list(before.json["errors"]) == ["consented_on"]
     revoked = ok(client.post(window_url(window, "/revocation"), json=consent, headers=AUTHORITY))
     assert revoked["state"] == "revoked"
 
@@ -336,3 +348,76 @@ def test_a_retried_application_with_the_same_key_applies_once(client: Client) ->
         "/registry/api/v1/windows", json=body, headers={**NANKAI, "Idempotency-Key": "apply-7f3a"}
     )
     assert nankai.status_code == 201 and nankai.json["unit_code"] == "tj-nankai"  # keys per caller
+
+
+def _step(client: Client, window: dict[str, Any], step: str, body: dict[str, Any]) -> Any:
+    return client.post(window_url(window, f"/{step}"), json=body, headers=AUTHORITY)
+
+
+def _refused(response: Any, rule: str, field: str) -> None:
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.json["rule"] == rule and list(response.json["errors"]) == [field]
+
+
+def test_impossible_dates_are_refused_naming_their_rule(client: Client) -> None:
+    """No step dated after today in the hall or before the step it follows; no agreement that
+    had ended when signed or that starts more than a year ahead."""
+    today = clock.today()
+    day = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
+    window = builders.application(client, "tj-hexi")
+    inspection = {"inspectors": ["a", "b"], "findings": "ok", "passed": True}
+    _refused(
+        _step(client, window, "inspection", {**inspection, "inspected_on": "2031-01-01"}),
+        "TJ-5.2",
+        "inspected_on",
+    )
+    _refused(
+        _step(client, window, "inspection", {**inspection, "inspected_on": day(-1)}),
+        "TJ-5.2",
+        "inspected_on",
+    )  # before the application, made today
+    ok(_step(client, window, "inspection", {**inspection, "inspected_on": day(0)}))
+    review = {"participants": ["x"], "experts": ["y"], "opinion": "ok", "passed": True}
+    _refused(_step(client, window, "review", {**review, "held_on": day(-1)}), "TJ-5.3", "held_on")
+    _refused(_step(client, window, "review", {**review, "held_on": day(2)}), "TJ-5.3", "held_on")
+    ok(_step(client, window, "review", {**review, "held_on": day(0)}))
+    letter = {"number": "1"}
+    _refused(
+        _step(client, window, "letter", {**letter, "issued_on": day(-1)}), "TJ-5.4", "issued_on"
+    )
+    ok(_step(client, window, "letter", {**letter, "issued_on": day(0)}))
+    terms = {"matters": ["work-permit-long"], "duties": "d", "rights": "r", "requirements": "q"}
+    ended = (today.replace(year=today.year - 3) - timedelta(days=1)).isoformat()
+    _refused(
+        _step(client, window, "agreement", {**terms, "starts_on": ended}), "TJ-5.5", "starts_on"
+    )
+    _refused(
+        _step(client, window, "agreement", {**terms, "starts_on": "2040-01-01"}),
+        "TJ-5.5",
+        "starts_on",
+    )
+    ok(_step(client, window, "agreement", {**terms, "starts_on": day(366 - 1)}), 201)
+    assert ok(client.get(window_url(window), headers=AUTHORITY))["state"] == "agreed"
+
+
+def test_a_window_without_an_agreement_in_force_is_not_shown_accepting(client: Client) -> None:
+    """Published, but its agreement starts next month: listed, not as taking cases, and no
+    matter shown as handled there; cases are refused naming TJ-5.5."""
+    window = builders.application(client, "tj-hexi")
+    later = (clock.today() + timedelta(days=30)).isoformat()
+    builders.procedure(client, window["id"], ["work-permit-long"], starts_on=later)
+    entry = ok(client.get(f"/registry/api/v1/directory/windows/{window['id']}"))
+    assert entry["state"] == "active"
+    assert entry["is_open"] is False and entry["matters"] == []
+    listed = ok(client.get("/registry/api/v1/directory"))["items"]
+    assert [e["is_open"] for e in listed if e["id"] == window["id"]] == [False]
+    case = {
+        "window_id": window["id"],
+        "matter_code": "work-permit-long",
+        "applicant": "A",
+        "staff_id": "s",
+    }
+    refused = client.post("/registry/api/v1/cases", json=case, headers=HEXI)
+    assert refused.status_code == 422 and refused.json["rule"] == "TJ-5.5"
+    page = client.get(f"/registry/windows/{window['id']}?lang=en").get_data(as_text=True)
+    assert "badge-closed" in page and "badge-open" not in page

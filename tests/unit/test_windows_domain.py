@@ -13,12 +13,38 @@ from services.registry.domain.windows import Evidence, Window, WindowState, Wind
 from shared.errors import Invalid, RuleViolation
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
+APPLIED_ON = date(2026, 11, 22)  # NOW in the hall
+TODAY = date(2026, 12, 1)
 EVIDENCE = Evidence(
     "3,000 employers", "2 civil servants", "budget 2026-17", "2 PCs", "district letter 12"
 )
 DETAILS = {name: f"{name} text" for name in (*windows.PUBLIC_DETAILS, *windows.STANDARDS)}
-INSPECTION = {"inspectors": ["A", "B"], "findings": "ok", "passed": True}
-REVIEW = {"experts": ["Prof. Zhang"], "participants": ["S&T"], "opinion": "ok", "passed": True}
+INSPECTION = {
+    "inspected_on": "2026-11-23",
+    "inspectors": ["A", "B"],
+    "findings": "ok",
+    "passed": True,
+}
+REVIEW = {
+    "held_on": "2026-11-24",
+    "experts": ["Prof. Zhang"],
+    "participants": ["S&T"],
+    "opinion": "ok",
+    "passed": True,
+}
+LETTER = {"number": "88", "issued_on": "2026-11-25"}
+
+
+def inspect(window: Window, record: dict[str, Any] = INSPECTION) -> Window:
+    return windows.record_inspection(window, record, today=TODAY, applied_on=APPLIED_ON)
+
+
+def review(window: Window, record: dict[str, Any] = REVIEW) -> Window:
+    return windows.record_review(window, record, today=TODAY)
+
+
+def letter(window: Window, record: dict[str, Any] = LETTER) -> Window:
+    return windows.issue_letter(window, record, today=TODAY)
 
 
 def application(**changes: Any) -> Window:
@@ -33,6 +59,7 @@ def application(**changes: Any) -> Window:
         "seasonal_months": [],
         "violations": 0,
         "now": NOW,
+        "today": APPLIED_ON,
         **changes,
     }
     return replace(windows.apply(**args), id=1)
@@ -40,17 +67,23 @@ def application(**changes: Any) -> Window:
 
 def agreement() -> agreements.Agreement:
     return agreements.sign(
-        1, ["permit"], duties="d", rights="r", requirements="q", starts_on=date(2026, 11, 1)
+        1,
+        ["permit"],
+        duties="d",
+        rights="r",
+        requirements="q",
+        starts_on=date(2026, 11, 1),
+        today=TODAY,
     )
 
 
 def through(step: str, window: Window | None = None) -> Window:
     window = window or application()
     plan = [
-        ("inspection", lambda w: windows.record_inspection(w, INSPECTION)),
-        ("review", lambda w: windows.record_review(w, REVIEW)),
-        ("letter", lambda w: windows.issue_letter(w, {"number": "88"})),
-        ("agreement", lambda w: windows.agreement_signed(w, agreement())),
+        ("inspection", inspect),
+        ("review", review),
+        ("letter", letter),
+        ("agreement", lambda w: windows.agreement_signed(w, agreement(), TODAY)),
         ("publication", lambda w: windows.publish(replace(w, details=DETAILS), date(2026, 11, 2))),
     ]
     for name, take in plan:
@@ -91,15 +124,15 @@ def test_a_unit_with_a_recorded_violation_may_not_apply() -> None:
 def test_steps_follow_in_order_and_once_each() -> None:
     applied = application()
     with pytest.raises(RuleViolation) as skipped:
-        windows.record_review(applied, REVIEW)  # review before the site inspection
+        review(applied)  # review before the site inspection
     assert _rule(skipped) == "TJ-5.3"
     inspected = through("inspection")
     assert inspected.state is WindowState.INSPECTED
     with pytest.raises(RuleViolation) as repeated:
-        windows.record_inspection(inspected, INSPECTION)
+        inspect(inspected)
     assert _rule(repeated) == "TJ-5.2"
     with pytest.raises(RuleViolation) as early:
-        windows.issue_letter(inspected, {"number": "1"})
+        letter(inspected)
     assert _rule(early) == "TJ-5.4"
     reviewed = through("review")
     with pytest.raises(RuleViolation) as unsigned:
@@ -108,26 +141,24 @@ def test_steps_follow_in_order_and_once_each() -> None:
     approved = through("letter")
     assert approved.state is WindowState.APPROVED
     with pytest.raises(RuleViolation) as no_letter:
-        windows.agreement_signed(inspected, agreement())
+        windows.agreement_signed(inspected, agreement(), TODAY)
     assert _rule(no_letter) == "TJ-5.5"
 
 
 def test_a_joint_inspection_has_two_inspectors_and_a_failed_one_rejects() -> None:
     with pytest.raises(RuleViolation) as alone:
-        windows.record_inspection(application(), {**INSPECTION, "inspectors": ["A"]})
+        inspect(application(), {**INSPECTION, "inspectors": ["A"]})
     assert _rule(alone) == "TJ-5.2"
-    failed = windows.record_inspection(application(), {**INSPECTION, "passed": False})
+    failed = inspect(application(), {**INSPECTION, "passed": False})
     assert failed.state is WindowState.REJECTED
 
 
 def test_the_review_hears_experts_and_a_failed_review_rejects() -> None:
     inspected = through("inspection")
     with pytest.raises(RuleViolation) as no_experts:
-        windows.record_review(inspected, {**REVIEW, "experts": []})
+        review(inspected, {**REVIEW, "experts": []})
     assert _rule(no_experts) == "TJ-5.3"
-    assert (
-        windows.record_review(inspected, {**REVIEW, "passed": False}).state is WindowState.REJECTED
-    )
+    assert review(inspected, {**REVIEW, "passed": False}).state is WindowState.REJECTED
 
 
 def test_publication_needs_contact_details_and_standards() -> None:
@@ -206,18 +237,18 @@ def test_sanctions_suspend_reinstate_and_terminate() -> None:
 def test_revocation_needs_the_units_application_then_consent() -> None:
     active = through("publication")
     with pytest.raises(RuleViolation) as unasked:
-        window_life.consent_to_revocation(active, {})
+        window_life.consent_to_revocation(active, {"consented_on": "2026-12-01"}, TODAY)
     assert _rule(unasked) == "TJ-7.6"
     with pytest.raises(RuleViolation) as no_reason:
-        window_life.request_revocation(active, " ")
+        window_life.request_revocation(active, " ", TODAY)
     assert _rule(no_reason) == "TJ-7.6"
-    requested = window_life.request_revocation(active, "too little volume: 3 cases in 2026")
+    requested = window_life.request_revocation(active, "too little volume: 3 cases in 2026", TODAY)
     with pytest.raises(Invalid):
-        window_life.request_revocation(requested, "again")
-    revoked = window_life.consent_to_revocation(requested, {"consented_on": "2026-12-01"})
+        window_life.request_revocation(requested, "again", TODAY)
+    revoked = window_life.consent_to_revocation(requested, {"consented_on": "2026-12-01"}, TODAY)
     assert revoked.state is WindowState.REVOKED and not revoked.takes_cases()
     with pytest.raises(RuleViolation):
-        window_life.request_revocation(application(), "never published")
+        window_life.request_revocation(application(), "never published", TODAY)
 
 
 def test_a_window_takes_cases_only_for_delegated_matters_while_open() -> None:
@@ -237,3 +268,40 @@ def test_a_window_takes_cases_only_for_delegated_matters_while_open() -> None:
         with pytest.raises(RuleViolation) as refused:
             window_life.check_accepts(window, agreed, matter, day)
         assert refused.value.rule == rule
+
+
+def test_each_step_is_dated_after_the_one_before_and_not_after_today() -> None:
+    applied = application()
+    for bad, field_ in (("2031-01-01", "inspected_on"), ("2026-11-21", "inspected_on")):
+        with pytest.raises(RuleViolation) as refused:
+            inspect(applied, {**INSPECTION, "inspected_on": bad})
+        assert _rule(refused) == "TJ-5.2" and list(refused.value.errors) == [field_]
+    assert inspect(applied, {**INSPECTION, "inspected_on": "2026-11-22"}).state is (
+        WindowState.INSPECTED
+    )  # the day of the application itself
+    inspected = through("inspection")
+    with pytest.raises(RuleViolation) as before_inspection:
+        review(inspected, {**REVIEW, "held_on": "2026-11-22"})
+    assert _rule(before_inspection) == "TJ-5.3"
+    with pytest.raises(RuleViolation) as ahead:
+        review(inspected, {**REVIEW, "held_on": "2026-12-02"})
+    assert _rule(ahead) == "TJ-5.3" and list(ahead.value.errors) == ["held_on"]
+    reviewed = through("review")
+    with pytest.raises(RuleViolation) as before_review:
+        letter(reviewed, {**LETTER, "issued_on": "2026-11-23"})
+    assert _rule(before_review) == "TJ-5.4" and list(before_review.value.errors) == ["issued_on"]
+    agreed = through("agreement")
+    assert agreed.records["agreement"]["signed_on"] == TODAY.isoformat()
+
+
+def test_revocation_consent_follows_the_request() -> None:
+    requested = window_life.request_revocation(
+        through("publication"), "too little volume", date(2026, 11, 30)
+    )
+    assert requested.records["revocation_request"] == {"on": "2026-11-30"}
+    for bad in ("2026-11-29", "2026-12-02"):
+        with pytest.raises(RuleViolation) as refused:
+            window_life.consent_to_revocation(requested, {"consented_on": bad}, TODAY)
+        assert _rule(refused) == "TJ-7.6" and list(refused.value.errors) == ["consented_on"]
+    consented = window_life.consent_to_revocation(requested, {"consented_on": "2026-11-30"}, TODAY)
+    assert consented.state is WindowState.REVOKED

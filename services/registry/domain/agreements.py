@@ -11,13 +11,18 @@ from shared.errors import Invalid, RuleViolation
 TERM_YEARS = 3  # TJ-5.5: valid 3 years, renewable for 3 years
 RENEWAL_NOTICE_DAYS = (90, 30)
 RENEWAL_WINDOW_DAYS = 90  # a renewal is signed at most this long before expiry
+START_HORIZON_DAYS = 365  # an agreement starts at most a year after it is signed
 
 
 class AgreementStatus(StrEnum):
     IN_FORCE = "in_force"
     EXPIRED = "expired"
-    RENEWED = "renewed"  # superseded by the next term
+    RENEWED = "renewed"  # the next term is signed; this one still runs to its own end
     ENDED = "ended"  # the window was revoked or terminated
+
+
+# Statuses of an agreement that delegates on the days of its term (TJ-5.5).
+RUNNING = (AgreementStatus.IN_FORCE, AgreementStatus.RENEWED)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ class Agreement:
     notices_sent: tuple[int, ...] = ()
 
     def in_force_on(self, day: date) -> bool:
-        return self.status is AgreementStatus.IN_FORCE and self.starts_on <= day <= self.ends_on
+        """A renewed agreement stays in force to its end; its successor starts the day after."""
+        return self.status in RUNNING and self.starts_on <= day <= self.ends_on
 
     def delegates(self, matter_code: str, day: date) -> bool:
         """TJ-2.1: a window handles only what its agreement, in force that day, delegates."""
@@ -69,7 +75,10 @@ def sign(
     rights: str,
     requirements: str,
     starts_on: date,
+    today: date,
 ) -> Agreement:
+    """Signed today (TJ-5.5): the term may have begun already (an agreement signed on paper and
+    recorded late) but not ended, and starts at most START_HORIZON_DAYS ahead."""
     if not matters:
         raise RuleViolation(
             "an agreement delegates at least one matter (TJ-2.1)", rule="TJ-2.1", field="matters"
@@ -81,6 +90,21 @@ def sign(
             raise RuleViolation(
                 f"the agreement must state its {name} (TJ-5.5)", rule="TJ-5.5", field=name
             )
+    ends_on = term_end(starts_on)
+    if ends_on < today:
+        raise RuleViolation(
+            f"an agreement starting {starts_on} ended on {ends_on}, before it is signed today "
+            f"({today}) (TJ-5.5)",
+            rule="TJ-5.5",
+            field="starts_on",
+        )
+    if starts_on > today + timedelta(days=START_HORIZON_DAYS):
+        raise RuleViolation(
+            f"an agreement starts at most {START_HORIZON_DAYS} days after it is signed, by "
+            f"{today + timedelta(days=START_HORIZON_DAYS)} (TJ-5.5)",
+            rule="TJ-5.5",
+            field="starts_on",
+        )
     return Agreement(
         id=None,
         window_id=window_id,
@@ -89,18 +113,37 @@ def sign(
         rights=rights.strip(),
         requirements=requirements.strip(),
         starts_on=starts_on,
-        ends_on=term_end(starts_on),
+        ends_on=ends_on,
     )
 
 
-def assess(agreement: Agreement, assessment: Assessment) -> Agreement:
+def assess(agreement: Agreement, assessment: Assessment, today: date) -> Agreement:
+    """The comprehensive assessment is dated within the term, and not after today (TJ-5.5)."""
     if agreement.status not in (AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED):
         raise Invalid(f"an agreement that is {agreement.status} is not assessed", field="status")
+    on = assessment.assessed_on
+    if on > today:
+        raise RuleViolation(
+            f"an assessment is dated {on}, after today ({today}) (TJ-5.5)",
+            rule="TJ-5.5",
+            field="assessed_on",
+        )
+    if on < agreement.starts_on:
+        raise RuleViolation(
+            f"an assessment is dated {on}, before the agreement started on {agreement.starts_on}"
+            " (TJ-5.5)",
+            rule="TJ-5.5",
+            field="assessed_on",
+        )
     return replace(agreement, assessment=assessment)
 
 
 def renew(agreement: Agreement, today: date) -> tuple[Agreement, Agreement]:
-    """The old agreement marked renewed and the next 3-year term (TJ-5.5)."""
+    """The old agreement marked renewed and the next 3-year term (TJ-5.5).
+
+    Renewed before expiry, the old agreement stays in force to its end and the next term starts
+    the day after: no day without an agreement, none with two. Renewed after it lapsed, the
+    next term starts today."""
     if agreement.status not in (AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED):
         raise RuleViolation(
             f"an agreement that is {agreement.status} cannot be renewed", rule="TJ-5.5"

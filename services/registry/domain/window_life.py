@@ -8,7 +8,14 @@ from datetime import date
 from typing import Any
 
 from services.registry.domain.agreements import Agreement
-from services.registry.domain.windows import ENDED, Window, WindowState, WindowType
+from services.registry.domain.windows import (
+    ENDED,
+    Window,
+    WindowState,
+    WindowType,
+    recorded_on,
+    step_date,
+)
 from shared.errors import Invalid, RuleViolation
 
 
@@ -79,8 +86,9 @@ def terminate(window: Window, sanction: dict[str, Any]) -> Window | None:
 
 
 # -- revocation (TJ-7.6) ------------------------------------------------------------------------
-def request_revocation(window: Window, reason: str) -> Window:
-    """The unit applies, e.g. for too little volume; the authority then consents or not."""
+def request_revocation(window: Window, reason: str, today: date) -> Window:
+    """The unit applies, e.g. for too little volume; the authority then consents or not. The
+    request's day is recorded: consent cannot come before it."""
     if window.state not in (WindowState.ACTIVE, WindowState.SUSPENDED):
         raise RuleViolation(
             f"only a published window is revoked; this one is {window.state} (TJ-7.6)",
@@ -95,10 +103,15 @@ def request_revocation(window: Window, reason: str) -> Window:
             rule="TJ-7.6",
             field="reason",
         )
-    return replace(window, revocation_request=reason.strip(), version=window.version + 1)
+    return replace(
+        window,
+        revocation_request=reason.strip(),
+        records={**window.records, "revocation_request": {"on": today.isoformat()}},
+        version=window.version + 1,
+    )
 
 
-def consent_to_revocation(window: Window, record: dict[str, Any]) -> Window:
+def consent_to_revocation(window: Window, record: dict[str, Any], today: date) -> Window:
     if window.state in ENDED:
         raise Invalid(f"the window is {window.state} already", field="state")
     if not window.revocation_request:
@@ -107,6 +120,18 @@ def consent_to_revocation(window: Window, record: dict[str, Any]) -> Window:
             rule="TJ-7.6",
             field="state",
         )
+    # A request made before its day was recorded: it followed the publication at least.
+    requested_on = recorded_on(window, "revocation_request", "on") or recorded_on(
+        window, "publication", "on"
+    )
+    step_date(
+        record,
+        "consented_on",
+        since=requested_on or date.min,
+        since_what="the unit's request",
+        today=today,
+        rule="TJ-7.6",
+    )
     revoked = _record(window, WindowState.REVOKED, "revocation", record)
     return replace(revoked, is_open=False)
 

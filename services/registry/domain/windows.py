@@ -108,8 +108,10 @@ def apply(
     seasonal_months: list[int],
     violations: int,
     now: datetime,
+    today: date,
 ) -> Window:
-    """TJ-5.1: a unit's written application, checked against the conditions of TJ-4."""
+    """TJ-5.1: a unit's written application, checked against the conditions of TJ-4. Its day in
+    the hall (`today`) is recorded: the site inspection cannot come before it."""
     if violations:
         raise RuleViolation(
             f"{violations} violation(s) are recorded against {unit_code}'s windows; a unit "
@@ -130,6 +132,7 @@ def apply(
         state=WindowState.APPLIED,
         evidence=evidence,
         applied_at=now,
+        records={"application": {"on": today.isoformat()}},
         co_units=tuple(co_units),
         seasonal_months=tuple(sorted(set(seasonal_months))),
     )
@@ -190,9 +193,46 @@ def _step(window: Window, expected: WindowState, rule: str, step: str) -> None:
         )
 
 
-def record_inspection(window: Window, record: dict[str, Any]) -> Window:
-    """TJ-5.2: the joint on-site inspection; a failed one ends the application."""
+def step_date(
+    record: dict[str, Any], name: str, *, since: date, since_what: str, today: date, rule: str
+) -> date:
+    """A step's date: not after today in the hall, not before the step it follows."""
+    raw = record[name]
+    on = raw if isinstance(raw, date) else date.fromisoformat(raw)
+    if on > today:
+        raise RuleViolation(
+            f"{name} {on} is after today ({today}) in the hall ({rule})", rule=rule, field=name
+        )
+    if on < since:
+        raise RuleViolation(
+            f"{name} {on} is before {since_what} ({since}) ({rule}): each step follows the one "
+            "before it",
+            rule=rule,
+            field=name,
+        )
+    return on
+
+
+def recorded_on(window: Window, step: str, name: str) -> date | None:
+    """The date a past step recorded, if it did."""
+    raw = window.records.get(step, {}).get(name)
+    return date.fromisoformat(raw) if raw else None
+
+
+def record_inspection(
+    window: Window, record: dict[str, Any], *, today: date, applied_on: date
+) -> Window:
+    """TJ-5.2: the joint on-site inspection, after the application (`applied_on`, the hall's
+    day of `applied_at`); a failed one ends the application."""
     _step(window, WindowState.APPLIED, "TJ-5.2", "the site inspection")
+    step_date(
+        record,
+        "inspected_on",
+        since=applied_on,
+        since_what="the application",
+        today=today,
+        rule="TJ-5.2",
+    )
     if len(record["inspectors"]) < 2:
         raise RuleViolation(
             "a joint inspection is done by at least two inspectors (TJ-5.2)",
@@ -203,9 +243,18 @@ def record_inspection(window: Window, record: dict[str, Any]) -> Window:
     return _advance(window, state, "inspection", record)
 
 
-def record_review(window: Window, record: dict[str, Any]) -> Window:
-    """TJ-5.3: the review meeting of departments and experts."""
+def record_review(window: Window, record: dict[str, Any], *, today: date) -> Window:
+    """TJ-5.3: the review meeting of departments and experts, after the inspection."""
     _step(window, WindowState.INSPECTED, "TJ-5.3", "the review meeting")
+    inspected_on = recorded_on(window, "inspection", "inspected_on") or date.min
+    step_date(
+        record,
+        "held_on",
+        since=inspected_on,
+        since_what="the site inspection",
+        today=today,
+        rule="TJ-5.3",
+    )
     if not record["experts"]:
         raise RuleViolation(
             "the review meeting hears experts (TJ-5.3)", rule="TJ-5.3", field="experts"
@@ -214,15 +263,21 @@ def record_review(window: Window, record: dict[str, Any]) -> Window:
     return _advance(window, state, "review", record)
 
 
-def issue_letter(window: Window, record: dict[str, Any]) -> Window:
+def issue_letter(window: Window, record: dict[str, Any], *, today: date) -> Window:
     """TJ-5.4: the confirmation letter, only after a passed review."""
     _step(window, WindowState.REVIEWED, "TJ-5.4", "the confirmation letter")
+    held_on = recorded_on(window, "review", "held_on") or date.min
+    step_date(
+        record, "issued_on", since=held_on, since_what="the review", today=today, rule="TJ-5.4"
+    )
     return _advance(window, WindowState.APPROVED, "letter", record)
 
 
-def agreement_signed(window: Window, agreement: Agreement) -> Window:
+def agreement_signed(window: Window, agreement: Agreement, today: date) -> Window:
+    """Signed today, so after the letter, itself not dated after today (TJ-5.4)."""
     _step(window, WindowState.APPROVED, "TJ-5.5", "the delegation agreement")
     record = {
+        "signed_on": today.isoformat(),
         "starts_on": agreement.starts_on.isoformat(),
         "ends_on": agreement.ends_on.isoformat(),
     }

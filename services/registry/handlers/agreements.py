@@ -38,10 +38,13 @@ def for_window(uow: UnitOfWork, window_id: int, *, unit: str | None) -> list[Agr
     return [repository.agreement_from_row(row) for row in rows]
 
 
-def record_assessment(uow: UnitOfWork, agreement_id: int, body: dict[str, Any]) -> Agreement:
+def record_assessment(
+    uow: UnitOfWork, agreement_id: int, body: dict[str, Any], today: date | None = None
+) -> Agreement:
     with uow:
         agreement = repository.get_agreement(uow.session, agreement_id)
-        assessed = rules.assess(agreement, Assessment(**body, assessed_by=uow.actor or ""))
+        assessment = Assessment(**body, assessed_by=uow.actor or "")
+        assessed = rules.assess(agreement, assessment, today or clock.today())
         repository.save_agreement(uow.session, assessed)
         uow.commit()
     return assessed

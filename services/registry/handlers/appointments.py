@@ -78,7 +78,7 @@ def _accepting(
     """The window, if it takes this matter on that day (TJ-2.1, TJ-5.5, TJ-8.2); a unit sees
     only windows that serve it."""
     window = repository.get_window(uow.session, window_id, unit=unit)
-    agreement = repository.current_agreement(uow.session, window_id)
+    agreement = repository.agreement_on(uow.session, window_id, day)
     window_life.check_accepts(window, agreement, matter_code, day)
     return window
 

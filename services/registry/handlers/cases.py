@@ -79,7 +79,7 @@ def accept(
     with uow:
         window = repository.get_window(uow.session, body["window_id"], unit=unit)
         matter = repository.get_matter(uow.session, body["matter_code"])
-        agreement = repository.current_agreement(uow.session, window.id or 0)
+        agreement = repository.agreement_on(uow.session, window.id or 0, today)
         window_life.check_accepts(window, agreement, matter.code, today)
         owner = (
             matter.unit_code

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.registry import orm, repository
 from services.registry.domain import windows as window_rules
-from services.registry.domain.agreements import AgreementStatus
+from services.registry.domain.agreements import RUNNING
 from services.registry.domain.windows import WindowState
 from services.registry.handlers import halls as hall_handlers
 from shared import clock
@@ -72,10 +72,10 @@ def _assemble(uow: UnitOfWork, windows: list[window_rules.Window]) -> list[dict[
     for row in uow.session.execute(
         select(orm.agreements).where(
             orm.agreements.c.window_id.in_(ids),
-            orm.agreements.c.status == AgreementStatus.IN_FORCE.value,
+            orm.agreements.c.status.in_([s.value for s in RUNNING]),
         )
     ):
-        if row.starts_on <= today <= row.ends_on:  # a renewal may overlap: keep both's matters
+        if row.starts_on <= today <= row.ends_on:
             known = delegated.setdefault(row.window_id, [])
             known.extend(code for code in row.matters if code not in known)
     codes = sorted({code for matters in delegated.values() for code in matters})
@@ -126,6 +126,7 @@ def _public(
     hall: dict[str, Any],
 ) -> dict[str, Any]:
     owner = units.get(window.unit_code, {"code": window.unit_code, "name": "", "district": ""})
+    in_force = [c for c in codes if c in matters]
     return {
         "id": window.id,
         "name_zh": window.name_zh,
@@ -133,7 +134,9 @@ def _public(
         "type": window.type.value,
         "state": window.state.value,
         "suspended": window.state is WindowState.SUSPENDED,
-        "is_open": window.takes_cases(),
+        # Accepting cases needs matters delegated by an agreement in force today (TJ-2.1, TJ-5.5),
+        # not only a published, open window.
+        "is_open": window.takes_cases() and bool(in_force),
         "unit": owner,
         "co_units": [units[u] for u in window.co_units if u in units],
         "district": owner["district"],
@@ -144,9 +147,7 @@ def _public(
             for name in (*window_rules.PUBLIC_DETAILS, *window_rules.STANDARDS)
         },
         "matters": [
-            {k: matters[c][k] for k in ("code", "name_zh", "name_en", "type")}
-            for c in codes
-            if c in matters
+            {k: matters[c][k] for k in ("code", "name_zh", "name_en", "type")} for c in in_force
         ],
         "staff": staff,
     }

@@ -66,6 +66,7 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
             seasonal_months=body.get("seasonal_months", []),
             violations=_violations(uow, unit_code),
             now=clock.now(),
+            today=clock.today(),
         )
         window = replace(window, id=repository.add_window(uow.session, window))
         if body.get("details"):
@@ -83,13 +84,30 @@ def _violations(uow: UnitOfWork, unit_code: str) -> int:
     return int(uow.session.execute(query).scalar_one())
 
 
-Step = Callable[[Window, dict[str, Any]], Window]
+Step = Callable[[Window, dict[str, Any], date], Window]
+
+
+def _inspection(window: Window, record: dict[str, Any], today: date) -> Window:
+    # Windows applied for before the application's day was recorded: the hall day of the instant.
+    applied_on = windows.recorded_on(window, "application", "on") or clock.hall_day(
+        window.applied_at
+    )
+    return windows.record_inspection(window, record, today=today, applied_on=applied_on)
+
+
+def _review(window: Window, record: dict[str, Any], today: date) -> Window:
+    return windows.record_review(window, record, today=today)
+
+
+def _letter(window: Window, record: dict[str, Any], today: date) -> Window:
+    return windows.issue_letter(window, record, today=today)
+
 
 # The authority's steps: (domain step, the event it causes when passed, rule).
 STEPS: dict[str, tuple[Step, EventType, str]] = {
-    "inspection": (windows.record_inspection, contracts.WINDOW_INSPECTED, "TJ-5.2"),
-    "review": (windows.record_review, contracts.WINDOW_REVIEWED, "TJ-5.3"),
-    "letter": (windows.issue_letter, contracts.WINDOW_APPROVED, "TJ-5.4"),
+    "inspection": (_inspection, contracts.WINDOW_INSPECTED, "TJ-5.2"),
+    "review": (_review, contracts.WINDOW_REVIEWED, "TJ-5.3"),
+    "letter": (_letter, contracts.WINDOW_APPROVED, "TJ-5.4"),
 }
 
 
@@ -100,7 +118,7 @@ def take_step(
     record = _jsonable(record)
     with uow:
         window = _load(uow, window_id, if_match)
-        changed = domain_step(window, record)
+        changed = domain_step(window, record, clock.today())
         repository.save_window(uow.session, changed, window.version)
         passed = changed.state is not windows.WindowState.REJECTED
         emit_window(
@@ -118,6 +136,7 @@ def sign_agreement(
     uow: UnitOfWork, window_id: int, body: dict[str, Any], if_match: int | None = None
 ) -> tuple[Window, agreement_rules.Agreement]:
     """TJ-5.5: the delegation agreement, for matters that exist in the catalogue (TJ-2.1)."""
+    today = clock.today()
     with uow:
         window = _load(uow, window_id, if_match)
         for code in body["matters"]:
@@ -129,8 +148,9 @@ def sign_agreement(
             rights=body["rights"],
             requirements=body["requirements"],
             starts_on=body["starts_on"],
+            today=today,
         )
-        signed = windows.agreement_signed(window, agreement)
+        signed = windows.agreement_signed(window, agreement, today)
         agreement = replace(agreement, id=repository.add_agreement(uow.session, agreement))
         repository.save_window(uow.session, signed, window.version)
         emit_window(uow, contracts.WINDOW_AGREED, signed, rule="TJ-5.5")
@@ -207,7 +227,7 @@ def request_revocation(
 ) -> Window:
     with uow:
         window = _load(uow, window_id, if_match, unit=unit, owner_only=True)
-        changed = window_life.request_revocation(window, reason)
+        changed = window_life.request_revocation(window, reason, clock.today())
         repository.save_window(uow.session, changed, window.version)
         emit_window(
             uow, contracts.WINDOW_REVOCATION_REQUESTED, changed, reason=reason, rule="TJ-7.6"
@@ -221,7 +241,7 @@ def consent_to_revocation(
 ) -> Window:
     with uow:
         window = _load(uow, window_id, if_match)
-        revoked = window_life.consent_to_revocation(window, _jsonable(record))
+        revoked = window_life.consent_to_revocation(window, _jsonable(record), clock.today())
         repository.save_window(uow.session, revoked, window.version)
         end_agreement(uow, window_id)
         emit_window(
@@ -232,8 +252,8 @@ def consent_to_revocation(
 
 
 def end_agreement(uow: UnitOfWork, window_id: int) -> None:
-    agreement = repository.current_agreement(uow.session, window_id)
-    if agreement is not None and agreement.status is agreement_rules.AgreementStatus.IN_FORCE:
+    """The window is revoked or terminated: its agreements end, a renewal yet to start too."""
+    for agreement in repository.running_agreements(uow.session, window_id):
         repository.save_agreement(
             uow.session, replace(agreement, status=agreement_rules.AgreementStatus.ENDED)
         )
@@ -257,8 +277,9 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
                 field="unit_code",
             )
         repository.get_matter(uow.session, body["matter_code"])
-        agreement = repository.current_agreement(uow.session, window_id)
-        window_life.check_accepts(window, agreement, body["matter_code"], clock.today())
+        today = clock.today()
+        agreement = repository.agreement_on(uow.session, window_id, today)
+        window_life.check_accepts(window, agreement, body["matter_code"], today)
         values = {
             **body,
             "window_id": window_id,
