@@ -245,3 +245,18 @@ def test_staff_records_and_posts_change_by_events(client: Client, hall: Hall) ->
     assert (asked["staff_id"], asked["rule"]) == (senior["id"], "EQ-3.1a")
     assert asked["detail"] == "the only Russian-speaking officer"
     assert "id_number" not in asked and "phone" not in asked
+
+
+def test_a_tenure_refusal_speaks_in_months(client: Client) -> None:
+    """EQ-3.2.6: a chief one day short of two years has served 23 months of at least 24, not
+    "1 year(s) of at least 2"."""
+    url = "/staffing/api/v1/chief-representatives/tj-nankai"
+    nankai = bearer("unit", "tj-nankai")
+    old, new = (staffing.person(client, "tj-nankai", n) for n in ("钱主任", "孙主任"))
+    today = clock.today()
+    two_years_ago = today.replace(year=today.year - 2)
+    since = two_years_ago + timedelta(days=1)
+    ok(client.put(url, json={"staff_id": old["id"], "starts_on": str(since)}, headers=CENTER), 201)
+    early = client.put(url, json={"staff_id": new["id"]}, headers=nankai)
+    assert early.status_code == 422 and early.json["rule"] == "EQ-3.2.6"
+    assert "served 23 month(s) of at least 24" in early.json["detail"]

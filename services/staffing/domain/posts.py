@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from services.staffing.domain.staff import years_between
+from services.staffing.domain.staff import months_between
 from shared.errors import Conflict, Invalid, RuleViolation, member_of
 
 CHIEF_TENURE_YEARS = 2  # EQ-3.2.6
@@ -196,14 +196,14 @@ def check_replacement(
             rule="EQ-3.2.6",
             field="starts_on",
         )
-    served = years_between(current.starts_on, on)
-    if served >= CHIEF_TENURE_YEARS:
+    served = months_between(current.starts_on, on)
+    if served >= CHIEF_TENURE_YEARS * 12:
         return
     if not reason.strip() or not approved_by:
         raise RuleViolation(
-            f"the chief representative has served {served} year(s) of at least "
-            f"{CHIEF_TENURE_YEARS}; an earlier replacement needs a reason approved by the center "
-            "(EQ-3.2.6)",
+            f"the chief representative has served {served} month(s) of at least "
+            f"{CHIEF_TENURE_YEARS * 12}; an earlier replacement needs a reason approved by the "
+            "center (EQ-3.2.6)",
             rule="EQ-3.2.6",
             field="reason",
         )
