@@ -137,9 +137,9 @@ def first_days(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, date]:
     offices = select(chiefs.staff_id, chiefs.deputy_staff_id, chiefs.starts_on).where(
         or_(chiefs.staff_id.in_(staff_ids), chiefs.deputy_staff_id.in_(staff_ids))
     )
-    for row in uow.session.execute(offices):
-        keep(row.staff_id, row.starts_on)
-        keep(row.deputy_staff_id, row.starts_on)
+    for office in uow.session.execute(offices):
+        keep(office.staff_id, office.starts_on)
+        keep(office.deputy_staff_id, office.starts_on)
     return firsts
 
 
