@@ -4,6 +4,7 @@ EQ-3.2.6) through the API."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -260,3 +261,37 @@ def test_a_tenure_refusal_speaks_in_months(client: Client) -> None:
     early = client.put(url, json={"staff_id": new["id"]}, headers=nankai)
     assert early.status_code == 422 and early.json["rule"] == "EQ-3.2.6"
     assert "served 23 month(s) of at least 24" in early.json["detail"]
+
+
+def test_nobody_is_posted_to_a_window_not_yet_published(client: Client) -> None:
+    """TJ-5.6: an application is no window to work at; its staff are posted once it is
+    published, and a posting refused before then names the rule."""
+    window = builders.application(client, "tj-hexi")
+    seat = wait_for(
+        lambda: _created(
+            client.post(
+                "/staffing/api/v1/posts",
+                json={"window_id": window["id"], "name": "受理"},
+                headers=HEXI,
+            )
+        ),
+        timeout=5,
+    )
+    member = staffing.person(client, "tj-hexi", "张伟")
+    url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+    for headers in (HEXI, CENTER):
+        early = client.post(url, json={"staff_id": member["id"], "role": "A"}, headers=headers)
+        assert early.status_code == 422 and early.json["rule"] == "TJ-5.6"
+        assert list(early.json["errors"]) == ["starts_on"]
+    builders.procedure(client, window["id"], ["work-permit-long"])
+    wait_for(
+        lambda: (
+            client.post(url, json={"staff_id": member["id"], "role": "A"}, headers=HEXI).status_code
+            == 201
+        ),
+        timeout=5,
+    )
+
+
+def _created(response: Any) -> Any:
+    return response.json if response.status_code == 201 else None

@@ -60,6 +60,22 @@ def check_assignment(
     return member_of(Role, role, field="role", detail=detail, rule=AB_RULE, error=RuleViolation)
 
 
+PUBLISHED = ("active", "suspended")  # states of a window the public has seen (TJ-5.6)
+
+
+def check_published(window_state: str, published_on: date | None, field: str = "starts_on") -> None:
+    """A posting starts once its window is published (TJ-5.6): before that there is no window
+    at the hall to work at, only an application, and a posting would count in the year's
+    assessment (EQ-3.2.2a) for days nobody could have served."""
+    if window_state not in PUBLISHED and published_on is None:
+        raise RuleViolation(
+            f"the window is {window_state}, not yet published: a posting starts once it is "
+            "(TJ-5.6)",
+            rule="TJ-5.6",
+            field=field,
+        )
+
+
 def check_seat(seat: Seat, role: Role, posted: bool, field: str = "role") -> None:
     """EQ-3.2.5: one A and one B per post, and one post per person. The database's partial
     unique indexes still answer a race; this names the rule and the field first."""
