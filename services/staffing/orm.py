@@ -309,6 +309,10 @@ assessment_cycles = Table(
     Column("scored_at", UTCDateTime(), nullable=True),
     Column("finalised_on", Date, nullable=True),
     Column("finalised_by", String(200), nullable=True),
+    # The authority's written exception for a cycle of fewer than 5 assessed: one excellent
+    # place where floor(20%) gives none (LR-SMALL-QUOTA). None before sta0010.
+    Column("quota_exception_by", String(200), nullable=True),
+    Column("quota_exception_reason", Text, nullable=True),
 )
 
 # One row per staff member assessed: who served in the hall that year (part-year included).

@@ -186,3 +186,27 @@ def test_only_a_posted_member_of_the_unit_reports(client: Client) -> None:
     )
     assert other.status_code == 404
     assert client.post("/staffing/api/v1/absences", json=body, headers=CENTER).status_code == 403
+
+
+def test_a_friday_call_entered_on_monday_is_not_late(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EQ-3.2.5 counts the notice from when A told the chief: Friday's call for Monday, entered
+    on Monday morning, gave a working day's notice. The report's time is never ahead, and at
+    most a week back."""
+    from datetime import datetime
+
+    monday_morning = datetime(2026, 11, 23, 9, 0, tzinfo=clock.HALL_TIMEZONE)
+    monkeypatch.setattr(clock, "now", lambda: monday_morning)
+    _, _, a, b = staffing.staffed_post(client)
+    body = {"starts_on": str(MONDAY), "ends_on": str(MONDAY), "reason": "复诊 check-up"}
+    friday = datetime(2026, 11, 20, 16, 30, tzinfo=clock.HALL_TIMEZONE)
+    url = "/staffing/api/v1/absences"
+    on_time = {**body, "staff_id": a["id"], "reported_at": friday.isoformat()}
+    absence = ok(client.post(url, json=on_time, headers=HEXI), 201)
+    assert absence["late"] is False and absence["reported_on"] == "2026-11-20"
+    assert report(client, b["id"], MONDAY)["late"] is True  # told this morning: late
+    for when in (monday_morning + timedelta(hours=1), monday_morning - timedelta(days=8)):
+        bad = {**body, "staff_id": a["id"], "starts_on": str(TUESDAY), "ends_on": str(TUESDAY)}
+        refused = client.post(url, json={**bad, "reported_at": when.isoformat()}, headers=HEXI)
+        assert refused.status_code == 422 and list(refused.json["errors"]) == ["reported_at"]

@@ -659,3 +659,45 @@ def test_a_suspension_lifted_after_rectification_still_counts(
     marker = _send(publish, "sanction.imposed", _sanction(window, 10, "interview", at))
     wanted = sorted([f"event:{suspended}", f"event:{marker}"])
     wait_for(lambda: sorted(_window_lines(client, window["id"], "sanction")) == wanted, timeout=10)
+
+
+def test_a_small_cycle_gets_an_excellent_place_only_by_the_authority_s_exception(
+    client: Client, publish: Publish
+) -> None:
+    """EQ-3.2.2c: "at most 20%" of 2 assessed is nobody, so the best of a small cycle is
+    proposed competent. The authority (not the center, not a unit) may grant one place in
+    writing (LR-SMALL-QUOTA); the next scoring proposes it and finalising keeps to it."""
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    star, other = (staffing.person(client, "tj-hexi", n) for n in ("张伟", "李娜"))
+    for member, role in ((star, "A"), (other, "B")):
+        body = {"staff_id": member["id"], "role": role, "starts_on": "2026-01-01"}
+        url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+        ok(client.post(url, json=body, headers=CENTER), 201)
+    _case_steps(publish, window, star["id"], late=0, n=10)
+    _evaluations(publish, window, star["id"], [5, 5, 5])
+    _train(client, star["id"], 20)
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    wait_for(lambda: _lines(client, star["id"], "satisfaction") == 3, timeout=10)
+    scored = ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    assert (scored["assessed"], scored["quota"], scored["excellent"]) == (2, 0, 0)
+    best = ok(client.get(f"{A}/2026/staff/{star['id']}", headers=HEXI))
+    assert (Decimal(best["total"]), best["grade"]) == (Decimal("100.00"), "competent")
+
+    url = f"{A}/2026/quota-exception"
+    why = {"reason": "两人窗口，年度表现突出 · a two-person window, outstanding year"}
+    for headers in (CENTER, HEXI):
+        assert client.put(url, json=why, headers=headers).status_code == 403
+    blank = client.put(url, json={"reason": " "}, headers=bearer("authority"))
+    assert blank.status_code == 422 and list(blank.json["errors"]) == ["reason"]
+    granted = ok(client.put(url, json=why, headers=bearer("authority")))
+    assert granted["quota"] == 1 and granted["quota_exception_reason"] == why["reason"]
+    assert granted["quota_exception_by"].startswith("authority")
+    rescored = ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    assert (rescored["quota"], rescored["excellent"]) == (1, 1)
+    assert ok(client.get(f"{A}/2026/staff/{star['id']}", headers=HEXI))["grade"] == "excellent"
+    up = {"grade": "excellent", "reason": "also good"}
+    over = ok(client.put(f"{A}/2026/staff/{other['id']}/grade", json=up, headers=CENTER))
+    assert over["over_by"] == 1
+    refused = client.post(f"{A}/2026/finalisation", headers=CENTER)
+    assert refused.status_code == 422 and refused.json["rule"] == "EQ-3.2.2c"

@@ -194,3 +194,48 @@ def test_a_returned_chief_or_deputy_leaves_office_and_the_seal(client: Client, h
     # the unit appoints again without the two-year test: the center ended the last term
     successor = staffing.person(client, "tj-hexi", "孙主任")
     appoint(client, successor["id"], None)
+
+
+def test_misuse_attempts_are_listed_across_seals_by_unit_and_day(client: Client) -> None:
+    """EQ-4.2: the center lists the refused attempts of every seal at once, each naming its
+    unit, and narrows them to one unit and to the hall days they were made on."""
+    from datetime import timedelta
+
+    from shared import clock
+
+    seal, chief, _, clerk = sealed_unit(client)
+    use(client, seal["id"], chief["id"])
+    use(client, seal["id"], clerk["id"], status=422)
+    use(client, seal["id"], chief["id"], purpose="contract", status=422)
+    boss, second = (staffing.person(client, "tj-nankai", n) for n in ("钱主任", "孙副"))
+    body = {"staff_id": boss["id"], "deputy_staff_id": second["id"]}
+    url = "/staffing/api/v1/chief-representatives/tj-nankai"
+    ok(client.put(url, json=body, headers=NANKAI), 201)
+    theirs = {
+        "name": "南开区行政审批专用章",
+        "custodian_a": boss["id"],
+        "custodian_b": second["id"],
+    }
+    other = ok(client.post(SEALS, json=theirs, headers=NANKAI), 201)
+    attempt = {"case_number": "NK-2026-000001", "purpose": "approval", "staff_id": "nobody"}
+    assert (
+        client.post(f"{SEALS}/{other['id']}/uses", json=attempt, headers=NANKAI).status_code == 422
+    )
+
+    def listed(query: str, headers: Any = CENTER) -> list[tuple[str, str]]:
+        items = ok(client.get(f"{SEALS}/uses?{query}", headers=headers))["items"]
+        return [(item["unit_code"], item["staff_id"]) for item in items]
+
+    misuses = [("tj-nankai", "nobody"), ("tj-hexi", chief["id"]), ("tj-hexi", clerk["id"])]
+    assert listed("allowed=false") == misuses
+    assert listed("allowed=false&unit_code=tj-hexi") == misuses[1:]
+    today = clock.today()
+    assert listed(f"allowed=false&from={today}&to={today}") == misuses
+    assert listed(f"allowed=false&to={today - timedelta(days=1)}") == []
+    assert listed(f"allowed=false&from={today + timedelta(days=1)}") == []
+    assert listed("allowed=false", headers=NANKAI) == misuses[:1]  # a unit sees its own
+    assert len(listed("")) == 4
+    backwards = client.get(
+        f"{SEALS}/uses?from={today}&to={today - timedelta(days=1)}", headers=CENTER
+    )
+    assert backwards.status_code == 422 and list(backwards.json["errors"]) == ["to"]

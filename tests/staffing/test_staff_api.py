@@ -4,6 +4,7 @@ EQ-3.2.6) through the API."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from werkzeug.test import Client
 
@@ -245,3 +246,52 @@ def test_staff_records_and_posts_change_by_events(client: Client, hall: Hall) ->
     assert (asked["staff_id"], asked["rule"]) == (senior["id"], "EQ-3.1a")
     assert asked["detail"] == "the only Russian-speaking officer"
     assert "id_number" not in asked and "phone" not in asked
+
+
+def test_a_tenure_refusal_speaks_in_months(client: Client) -> None:
+    """EQ-3.2.6: a chief one day short of two years has served 23 months of at least 24, not
+    "1 year(s) of at least 2"."""
+    url = "/staffing/api/v1/chief-representatives/tj-nankai"
+    nankai = bearer("unit", "tj-nankai")
+    old, new = (staffing.person(client, "tj-nankai", n) for n in ("钱主任", "孙主任"))
+    today = clock.today()
+    two_years_ago = today.replace(year=today.year - 2)
+    since = two_years_ago + timedelta(days=1)
+    ok(client.put(url, json={"staff_id": old["id"], "starts_on": str(since)}, headers=CENTER), 201)
+    early = client.put(url, json={"staff_id": new["id"]}, headers=nankai)
+    assert early.status_code == 422 and early.json["rule"] == "EQ-3.2.6"
+    assert "served 23 month(s) of at least 24" in early.json["detail"]
+
+
+def test_nobody_is_posted_to_a_window_not_yet_published(client: Client) -> None:
+    """TJ-5.6: an application is no window to work at; its staff are posted once it is
+    published, and a posting refused before then names the rule."""
+    window = builders.application(client, "tj-hexi")
+    seat = wait_for(
+        lambda: _created(
+            client.post(
+                "/staffing/api/v1/posts",
+                json={"window_id": window["id"], "name": "受理"},
+                headers=HEXI,
+            )
+        ),
+        timeout=5,
+    )
+    member = staffing.person(client, "tj-hexi", "张伟")
+    url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+    for headers in (HEXI, CENTER):
+        early = client.post(url, json={"staff_id": member["id"], "role": "A"}, headers=headers)
+        assert early.status_code == 422 and early.json["rule"] == "TJ-5.6"
+        assert list(early.json["errors"]) == ["starts_on"]
+    builders.procedure(client, window["id"], ["work-permit-long"])
+    wait_for(
+        lambda: (
+            client.post(url, json={"staff_id": member["id"], "role": "A"}, headers=HEXI).status_code
+            == 201
+        ),
+        timeout=5,
+    )
+
+
+def _created(response: Any) -> Any:
+    return response.json if response.status_code == 201 else None

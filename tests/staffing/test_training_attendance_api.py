@@ -42,6 +42,19 @@ def sheet(*rows: str) -> str:
     return "staff_id,day,status,note\n" + "".join(f"{row}\n" for row in rows)
 
 
+def on_post(client: Client, unit: str, *names: str, since: int = 30) -> list[dict[str, Any]]:
+    """Staff of `unit` posted as A and B of a window's post `since` days ago (the center
+    records a posting begun before today): their attendance counts from that day."""
+    window = staffing.window_known_to_staffing(client, unit)
+    seat = staffing.post(client, window["id"], unit=unit)
+    people = [staffing.person(client, unit, name) for name in names]
+    for person, role in zip(people, "AB", strict=False):
+        body = {"staff_id": person["id"], "role": role, "starts_on": ago(since)}
+        url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+        ok(client.post(url, json=body, headers=CENTER), 201)
+    return people
+
+
 def attendance(client: Client, query: str = "", headers: Any = CENTER) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = ok(client.get(f"{ATTENDANCE}?{query}", headers=headers))["items"]
     return items
@@ -92,7 +105,7 @@ def test_other_units_get_404_on_our_training_and_attendance(client: Client) -> N
 
 
 def test_a_day_is_put_idempotently(client: Client, hall: Hall) -> None:
-    member = staffing.person(client, "tj-hexi", "张伟")
+    (member,) = on_post(client, "tj-hexi", "张伟")
     url = f"{ATTENDANCE}/{member['id']}/{ago(1)}"
     for _ in range(2):
         ok(client.put(url, json={"status": "late", "note": "地铁故障"}, headers=HEXI))
@@ -117,7 +130,7 @@ def test_a_day_is_put_idempotently(client: Client, hall: Hall) -> None:
 def test_a_good_sheet_imports_every_row_and_the_summary_counts_them(
     client: Client, hall: Hall
 ) -> None:
-    a, b = (staffing.person(client, "tj-hexi", n) for n in ("张伟", "李娜"))
+    a, b = on_post(client, "tj-hexi", "张伟", "李娜")
     rows = [f"{a['id']},{ago(n)},present," for n in range(1, 4)]
     rows += [f"{b['id']},{ago(1)},late,堵车", f"{b['id']},{ago(2)},absent_approved,年假"]
     answer = ok(client.post(f"{ATTENDANCE}/import", data=sheet(*rows), headers=CSV))
@@ -142,7 +155,7 @@ def test_a_good_sheet_imports_every_row_and_the_summary_counts_them(
 
 
 def test_one_bad_row_imports_nothing_and_names_the_row(client: Client, hall: Hall) -> None:
-    a = staffing.person(client, "tj-hexi", "张伟")
+    (a,) = on_post(client, "tj-hexi", "张伟")
     rows = (
         f"{a['id']},{ago(2)},present,",
         f"{a['id']},{ago(1)},absent,",
@@ -160,8 +173,8 @@ def test_one_bad_row_imports_nothing_and_names_the_row(client: Client, hall: Hal
 
 
 def test_a_unit_imports_only_its_own_staff(client: Client) -> None:
-    ours = staffing.person(client, "tj-hexi", "张伟")
-    theirs = staffing.person(client, "tj-nankai", "刘洋")
+    (ours,) = on_post(client, "tj-hexi", "张伟")
+    (theirs,) = on_post(client, "tj-nankai", "刘洋")
     rows = (
         f"{ours['id']},{ago(1)},present,",
         f"{theirs['id']},{ago(1)},present,",
@@ -180,7 +193,7 @@ def test_a_unit_imports_only_its_own_staff(client: Client) -> None:
 
 
 def test_a_sheet_may_be_uploaded_as_a_file_within_limits(client: Client) -> None:
-    a = staffing.person(client, "tj-hexi", "张伟")
+    (a,) = on_post(client, "tj-hexi", "张伟")
     data = sheet(f"{a['id']},{ago(1)},late,堵车").encode("gb18030")
     form = {"file": (io.BytesIO(data), "考勤.csv")}
     answer = client.post(
@@ -198,3 +211,25 @@ def test_a_sheet_may_be_uploaded_as_a_file_within_limits(client: Client) -> None
     assert headless.status_code == 422 and "header" in headless.json["errors"]
     # A refused sheet names the rule, whichever check refused it.
     assert {r.json["rule"] for r in (as_json, huge, empty, headless)} == {"TJ-7.3"}
+
+
+def test_no_attendance_for_days_before_a_posting(client: Client, hall: Hall) -> None:
+    """TJ-7.3 binds window staff: a day before someone was posted to the hall (or a person
+    never posted) is refused, by sheet (every such row named, nothing imported) and by hand."""
+    (a,) = on_post(client, "tj-hexi", "张伟", since=3)
+    idle = staffing.person(client, "tj-hexi", "李娜")
+    rows = (
+        f"{a['id']},{ago(3)},present,",
+        f"{a['id']},{ago(4)},present,",
+        f"{idle['id']},{ago(1)},present,",
+    )
+    refused = client.post(f"{ATTENDANCE}/import", data=sheet(*rows), headers=CSV)
+    assert refused.status_code == 422 and refused.json["rule"] == "TJ-7.3"
+    assert list(refused.json["errors"]) == ["row 3.day", "row 4.day"]
+    assert attendance(client) == [] and recorded(hall) == 0
+    early = client.put(f"{ATTENDANCE}/{a['id']}/{ago(4)}", json={"status": "late"}, headers=HEXI)
+    assert early.status_code == 422 and list(early.json["errors"]) == ["day"]
+    ok(client.put(f"{ATTENDANCE}/{a['id']}/{ago(3)}", json={"status": "late"}, headers=HEXI))
+    assert (
+        ok(client.post(f"{ATTENDANCE}/import", data=sheet(rows[0]), headers=CSV))["imported"] == 1
+    )

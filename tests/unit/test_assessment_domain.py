@@ -63,6 +63,21 @@ def test_the_quota_never_passes_twenty_percent(n: int) -> None:
     assert assessment.quota(n) <= Fraction(n, 5) < assessment.quota(n) + 1
 
 
+def test_a_small_cycle_s_exception_gives_one_place_and_only_where_the_floor_gives_none() -> None:
+    """LR-SMALL-QUOTA: the authority's exception lifts a quota of 0 to 1 (1 to 4 assessed),
+    never an empty cycle's, never a quota of 1 or more; it is granted in writing, before the
+    grades are final, for a cycle of fewer than 5."""
+    assert [assessment.quota(n, exception=True) for n in (0, 1, 4, 5, 9, 10)] == [0, 1, 1, 1, 1, 2]
+    assert assessment.grant_small_quota(CycleState.SCORED, 4, " why ") == "why"
+    with pytest.raises(RuleViolation) as big:
+        assessment.grant_small_quota(CycleState.OPEN, 5, "why")
+    assert big.value.rule == "LR-SMALL-QUOTA"
+    with pytest.raises(Invalid):
+        assessment.grant_small_quota(CycleState.OPEN, 3, "  ")
+    with pytest.raises(Conflict):
+        assessment.grant_small_quota(CycleState.FINALISED, 3, "why")
+
+
 def test_a_window_weighs_at_least_five_percent_in_its_unit_target() -> None:
     assert assessment.check_window_weight(D("0.05")) == D("0.05")
     assert assessment.check_window_weight(D("1")) == D("1")

@@ -177,3 +177,15 @@ def test_a_returned_staff_member_holds_no_office() -> None:
     with pytest.raises(RuleViolation) as returned:
         posts.check_appointable("张伟", "returned", "deputy_staff_id")
     assert returned.value.rule == "EQ-3.2.4" and "deputy_staff_id" in returned.value.errors
+
+
+def test_a_posting_waits_for_its_window_s_publication() -> None:
+    """TJ-5.6: applied, approved or agreed is no window yet; published (or once seen published:
+    `published_on`) takes staff."""
+    for state in ("applied", "approved", "agreed"):
+        with pytest.raises(RuleViolation) as early:
+            posts.check_published(state, None)
+        assert early.value.rule == "TJ-5.6" and list(early.value.errors) == ["starts_on"]
+    posts.check_published("active", None)
+    posts.check_published("suspended", date(2026, 3, 1))
+    posts.check_published("revocation_requested", date(2026, 3, 1))

@@ -46,6 +46,13 @@ class AbsenceIn(Schema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1))
+    reported_at = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "when A told the chief representative, if before now (a Friday "
+            "call entered on Monday); at most 7 days back, never ahead. The notice counts from it"
+        },
+    )
 
 
 class AbsenceOut(Schema):

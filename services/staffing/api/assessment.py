@@ -65,7 +65,14 @@ class CycleOut(Schema):
     finalised_on = fields.Date(allow_none=True)
     finalised_by = fields.String(allow_none=True)
     assessed = fields.Integer()
-    quota = fields.Integer(metadata={"description": "floor(20% × assessed) (EQ-3.2.2c)"})
+    quota = fields.Integer(
+        metadata={
+            "description": "floor(20% × assessed) (EQ-3.2.2c); 1 under the authority's "
+            "exception for fewer than 5 assessed (LR-SMALL-QUOTA)"
+        }
+    )
+    quota_exception_by = fields.String(allow_none=True)
+    quota_exception_reason = fields.String(allow_none=True)
     excellent = fields.Integer()
     over_by = fields.Integer(metadata={"description": "excellent beyond the quota"})
     grades = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -330,6 +337,21 @@ class AppealDecision(MethodView):
     def post(self, body: dict[str, Any], appeal_id: int) -> dict[str, Any]:
         """Uphold to a grade (the quota re-checked, EQ-3.2.2c) or dismiss."""
         return appeals.decide(unit_of_work(), appeal_id, body["grade"], body["note"])
+
+
+class QuotaExceptionIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+@blp.route("/<int:year>/quota-exception")
+class QuotaException(MethodView):
+    @auth.roles("authority")
+    @blp.arguments(QuotaExceptionIn)
+    @blp.response(200, CycleOut)
+    def put(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+        """The authority's written exception for a cycle of fewer than 5 assessed, whose 20%
+        floors to nobody: one excellent place (LR-SMALL-QUOTA). Score again to propose it."""
+        return cycle.grant_quota_exception(unit_of_work(), year, body["reason"])
 
 
 @blp.route("/<int:year>/units/<unit_code>/weight")

@@ -91,6 +91,26 @@ class UseQuery(PageQuery):
     allowed = fields.Boolean(load_default=None)
 
 
+class AllUseOut(UseOut):
+    unit_code = fields.String(metadata={"description": "the seal's unit"})
+
+
+class AllUsePage(Schema):
+    items = fields.List(fields.Nested(AllUseOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class AllUseQuery(PageQuery):
+    allowed = fields.Boolean(
+        load_default=None, metadata={"description": "false: the refused attempts (misuses)"}
+    )
+    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=63))
+    start = fields.Date(
+        data_key="from", load_default=None, metadata={"description": "hall day, included"}
+    )
+    end = fields.Date(data_key="to", load_default=None, metadata={"description": "included"})
+
+
 class TrainingIn(Schema):
     staff_id = fields.String(required=True, validate=STAFF_ID)
     course = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -188,6 +208,22 @@ class Seals(MethodView):
     def get(self) -> Any:
         """Seals with the custodians serving now; a unit sees its own."""
         return seals.list_seals(unit_of_work(), unit_scope())
+
+
+@seals_blp.route("/uses")
+class AllSealUses(MethodView):
+    @auth.roles(*READERS)
+    @seals_blp.arguments(AllUseQuery, location="query")
+    @seals_blp.response(200, AllUsePage)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every seal's log, newest first, each line naming its seal's unit: `allowed=false`
+        lists the attempted misuses across all seals (EQ-4.2), `unit_code` one unit's, `from`
+        and `to` the hall days they were made on. A unit sees its own seal's."""
+        if query["start"] and query["end"] and query["end"] < query["start"]:
+            raise Invalid("`to` is on or after `from`", field="to")
+        before = decode_cursor(query["cursor"], int)
+        rows = seals.all_uses(unit_of_work(), unit_scope(), query, before, query["limit"] + 1)
+        return page(rows, query["limit"], key=lambda row: row["id"])
 
 
 @seals_blp.route("/<int:seal_id>")

@@ -9,7 +9,7 @@ approves, and B is told to cover. A post where neither A nor B is present is unc
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -18,6 +18,10 @@ from shared.errors import Conflict, Invalid, RuleViolation
 
 NOTICE_WORKDAYS = 1  # EQ-3.2.5
 RULE = "EQ-3.2.5"
+# How long before it is entered a report may be dated: A's Friday call entered on Monday, or a
+# call before a week's public holiday entered after it; anything older is not a record of a
+# call but an excuse written afterwards.
+MAX_REPORT_DELAY = timedelta(days=7)
 
 
 class WorkingDays(Protocol):
@@ -58,6 +62,22 @@ def is_late(calendar: WorkingDays, reported_on: date, starts_on: date, ends_on: 
     return first_missed is not None and first_missed < calendar.add_workdays(
         reported_on, NOTICE_WORKDAYS
     )
+
+
+def check_reported_at(reported_at: datetime, now: datetime) -> datetime:
+    """When A told the chief representative (EQ-3.2.5), which the notice is counted from: never
+    after now, and at most MAX_REPORT_DELAY before it is entered."""
+    if reported_at > now:
+        raise Invalid(
+            f"an absence is reported by now, not at {reported_at.isoformat()}", field="reported_at"
+        )
+    if now - reported_at > MAX_REPORT_DELAY:
+        raise Invalid(
+            f"a report is entered within {MAX_REPORT_DELAY.days} days of A's call; "
+            f"{reported_at.isoformat()} is older",
+            field="reported_at",
+        )
+    return reported_at
 
 
 def report(

@@ -60,11 +60,36 @@ class InputKind(StrEnum):
     ACCOUNTABILITY = "accountability"  # a TJ-8.3 case concluded with a fault
 
 
-def quota(assessed: int) -> int:
-    """EQ-3.2.2c: floor(20% of the assessed), in integers so that no float rounds 5 × 0.2 down."""
+def quota(assessed: int, exception: bool = False) -> int:
+    """EQ-3.2.2c: floor(20% of the assessed), in integers so that no float rounds 5 × 0.2 down.
+
+    "At most 20%" is a ceiling: with fewer than 5 assessed it allows nobody (1 of 4 is 25%).
+    The authority may grant a small cycle an exception (`exception`): one excellent place where
+    the floor gives none, and never more (LR-SMALL-QUOTA, docs/assessment.md)."""
     if assessed < 0:
         raise Invalid("the number of assessed staff is not negative", field="assessed")
-    return assessed * QUOTA_SHARE.numerator // QUOTA_SHARE.denominator
+    floor = assessed * QUOTA_SHARE.numerator // QUOTA_SHARE.denominator
+    return 1 if exception and floor == 0 and assessed > 0 else floor
+
+
+SMALL_QUOTA_RULE = "LR-SMALL-QUOTA"
+
+
+def grant_small_quota(state: CycleState, assessed: int, reason: str) -> str:
+    """LR-SMALL-QUOTA: the authority's written exception for a cycle whose 20% floors to
+    nobody; never after the grades are final, and only where the floor gives none."""
+    if state is CycleState.FINALISED:
+        raise Conflict("the cycle is finalised; its quota no longer changes")
+    if quota(assessed) > 0:
+        raise RuleViolation(
+            f"{assessed} assessed have {quota(assessed)} excellent place(s) by the 20% rule; an "
+            "exception is for a cycle of fewer than 5 (LR-SMALL-QUOTA)",
+            rule=SMALL_QUOTA_RULE,
+            field="reason",
+        )
+    if not reason.strip():
+        raise Invalid("an exception to the quota says why, in writing", field="reason")
+    return reason.strip()
 
 
 def check_window_weight(weight: Decimal) -> Decimal:
@@ -466,7 +491,9 @@ def _rank(r: Ranked) -> tuple[Decimal, Decimal, Decimal, Fraction]:
     return (r.total, r.timeliness, r.satisfaction, r.served)
 
 
-def propose(scheme: Scheme, ranked: Sequence[Ranked]) -> dict[str, Grade]:
+def propose(
+    scheme: Scheme, ranked: Sequence[Ranked], *, exception: bool = False
+) -> dict[str, Grade]:
     """Grades by threshold, excellent to at most the quota (EQ-3.2.2c) by total, then timeliness,
     then satisfaction, then share of the year served. People still tied where the quota ends are
     all proposed competent: the center calibrates, never the order of a list or an id."""
@@ -474,7 +501,7 @@ def propose(scheme: Scheme, ranked: Sequence[Ranked]) -> dict[str, Grade]:
         raise Invalid("each staff member is ranked once", field="staff_id")
     grades = {r.staff_id: grade_for(scheme, r.total) for r in ranked}
     candidates = sorted((r for r in ranked if grades[r.staff_id] is Grade.EXCELLENT), key=_rank)
-    room = quota(len(ranked))
+    room = quota(len(ranked), exception)
     for _, group in groupby(reversed(candidates), key=_rank):
         tied = [r.staff_id for r in group]
         if len(tied) <= room:
@@ -493,9 +520,9 @@ class QuotaView:
     over_by: int
 
 
-def quota_view(grades: Iterable[Grade]) -> QuotaView:
+def quota_view(grades: Iterable[Grade], exception: bool = False) -> QuotaView:
     listed = list(grades)
-    allowed, excellent = quota(len(listed)), listed.count(Grade.EXCELLENT)
+    allowed, excellent = quota(len(listed), exception), listed.count(Grade.EXCELLENT)
     return QuotaView(len(listed), allowed, excellent, max(0, excellent - allowed))
 
 
@@ -508,8 +535,8 @@ def _over_quota(view: QuotaView) -> RuleViolation:
     )
 
 
-def check_finalise(grades: Sequence[Grade]) -> None:
-    view = quota_view(grades)
+def check_finalise(grades: Sequence[Grade], exception: bool = False) -> None:
+    view = quota_view(grades, exception)
     if view.over_by:
         raise _over_quota(view)
 
@@ -560,7 +587,12 @@ def check_appeal(
 
 
 def decide_appeal(
-    grades: Mapping[str, Grade], staff_id: str, after: Grade, reason: str, by: str
+    grades: Mapping[str, Grade],
+    staff_id: str,
+    after: Grade,
+    reason: str,
+    by: str,
+    exception: bool = False,
 ) -> GradeChange:
     """Upheld (`after` differs) or dismissed (`after` is the current grade); an appeal is not
     upheld to excellent when the quota is full (EQ-3.2.2c)."""
@@ -570,7 +602,7 @@ def decide_appeal(
         raise Invalid("a decision on an appeal says why", field="reason")
     before = grades[staff_id]
     if after is not before and after is Grade.EXCELLENT:
-        view = quota_view([*(g for s, g in grades.items() if s != staff_id), after])
+        view = quota_view([*(g for s, g in grades.items() if s != staff_id), after], exception)
         if view.over_by:
             raise _over_quota(view)
     return GradeChange(staff_id, before, after, reason.strip(), by, "appeal")

@@ -254,6 +254,30 @@ def foreign(lines: Iterable[Line], owners: Mapping[str, str], unit: str | None) 
     return errors
 
 
+def before_posting(lines: Iterable[Line], first_days: Mapping[str, date]) -> Errors:
+    """Rows for a day before the staff member's first day in the hall (their earliest posting,
+    or term as chief representative or deputy): nobody attends a hall they were not sent to
+    yet (TJ-7.3), and such a mark would count in the year's assessment."""
+    errors: Errors = {}
+    for line in lines:
+        first = first_days.get(line.mark.staff_id)
+        if first is None or line.mark.day < first:
+            since = f"posted on {first}" if first else "not posted to the hall"
+            errors[f"row {line.number}.day"] = [
+                f"{line.mark.day} is before {line.mark.staff_id}'s posting ({since})"
+            ]
+    return errors
+
+
+def check_posted(mark: Mark, first_day: date | None) -> None:
+    """The same for one day put on its own."""
+    errors = before_posting([Line(0, mark)], {mark.staff_id: first_day} if first_day else {})
+    if errors:
+        raise Invalid(
+            next(iter(errors.values()))[0] + " (TJ-7.3)", rule=ATTENDANCE_RULE, field="day"
+        )
+
+
 def accept(sheet: Sheet, more: Errors) -> tuple[Mark, ...]:
     """All the sheet's marks, or an error naming every bad row: never some of them."""
     errors = {**sheet.errors}

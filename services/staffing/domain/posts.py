@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from services.staffing.domain.staff import years_between
+from services.staffing.domain.staff import months_between
 from shared.errors import Conflict, Invalid, RuleViolation, member_of
 
 CHIEF_TENURE_YEARS = 2  # EQ-3.2.6
@@ -58,6 +58,22 @@ def check_assignment(
         )
     detail = f"{role!r}: a post is held by an A and a B (EQ-3.2.5)"
     return member_of(Role, role, field="role", detail=detail, rule=AB_RULE, error=RuleViolation)
+
+
+PUBLISHED = ("active", "suspended")  # states of a window the public has seen (TJ-5.6)
+
+
+def check_published(window_state: str, published_on: date | None, field: str = "starts_on") -> None:
+    """A posting starts once its window is published (TJ-5.6): before that there is no window
+    at the hall to work at, only an application, and a posting would count in the year's
+    assessment (EQ-3.2.2a) for days nobody could have served."""
+    if window_state not in PUBLISHED and published_on is None:
+        raise RuleViolation(
+            f"the window is {window_state}, not yet published: a posting starts once it is "
+            "(TJ-5.6)",
+            rule="TJ-5.6",
+            field=field,
+        )
 
 
 def check_seat(seat: Seat, role: Role, posted: bool, field: str = "role") -> None:
@@ -196,14 +212,14 @@ def check_replacement(
             rule="EQ-3.2.6",
             field="starts_on",
         )
-    served = years_between(current.starts_on, on)
-    if served >= CHIEF_TENURE_YEARS:
+    served = months_between(current.starts_on, on)
+    if served >= CHIEF_TENURE_YEARS * 12:
         return
     if not reason.strip() or not approved_by:
         raise RuleViolation(
-            f"the chief representative has served {served} year(s) of at least "
-            f"{CHIEF_TENURE_YEARS}; an earlier replacement needs a reason approved by the center "
-            "(EQ-3.2.6)",
+            f"the chief representative has served {served} month(s) of at least "
+            f"{CHIEF_TENURE_YEARS * 12}; an earlier replacement needs a reason approved by the "
+            "center (EQ-3.2.6)",
             rule="EQ-3.2.6",
             field="reason",
         )

@@ -50,6 +50,11 @@ def years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+def months_between(start: date, end: date) -> int:
+    """Whole months from `start` to `end`: 2024-03-15 → 2026-03-14 is 23, → 2026-03-15 is 24."""
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
 def register(member: StaffMember) -> StaffMember:
     """The unit's record of a staff member, checked for what never changes with the post."""
     if not ID_NUMBER.match(member.id_number):

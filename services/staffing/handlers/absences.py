@@ -124,8 +124,13 @@ def report(
     calendar: WorkingDays,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """A (or B) reports an absence to the chief representative; short notice is flagged."""
+    """A (or B) reports an absence to the chief representative; short notice is flagged. The
+    notice counts from when A reported it (`reported_at`, by default now), which may be before
+    the report was entered: a Friday call entered on Monday is the Friday's."""
     reported_on = today or clock.today()
+    if body.get("reported_at") is not None:
+        at = rules.check_reported_at(body["reported_at"], clock.now())
+        reported_on = min(clock.hall_day(at), reported_on)
     with uow:
         member = staff_handlers.load(uow, body["staff_id"], unit)
         holding = _holding(uow, member.id)

@@ -118,7 +118,7 @@ def cycle_view(uow: UnitOfWork, row: Any) -> dict[str, Any]:
     assessed = uow.session.execute(
         select(func.count()).select_from(RESULTS).where(RESULTS.c.year == row.year)
     ).scalar_one()
-    quota = rules.quota(assessed)
+    quota = rules.quota(assessed, has_exception(row))
     excellent = grades.get(Grade.EXCELLENT.value, 0)
     return {
         **{k: v for k, v in row._mapping.items() if k != "window_weight_bp"},
@@ -129,6 +129,30 @@ def cycle_view(uow: UnitOfWork, row: Any) -> dict[str, Any]:
         "over_by": max(0, excellent - quota),
         "grades": grades,
     }
+
+
+def has_exception(cycle: Any) -> bool:
+    """The authority granted this cycle one excellent place its 20% floors to none of."""
+    return cycle.quota_exception_by is not None
+
+
+def grant_quota_exception(uow: UnitOfWork, year: int, reason: str) -> dict[str, Any]:
+    """LR-SMALL-QUOTA: the authority's written exception for a cycle of fewer than 5 assessed,
+    kept on the cycle with who granted it and why; the next scoring proposes within it."""
+    with uow:
+        row = cycle_row(uow, year, lock=True)
+        assessed = uow.session.execute(
+            select(func.count()).select_from(RESULTS).where(RESULTS.c.year == year)
+        ).scalar_one()
+        why = rules.grant_small_quota(CycleState(row.state), assessed, reason)
+        uow.session.execute(
+            update(CYCLES)
+            .where(CYCLES.c.year == year)
+            .values(quota_exception_by=uow.actor or "authority", quota_exception_reason=why)
+        )
+        view = cycle_view(uow, cycle_row(uow, year))
+        uow.commit()
+    return view
 
 
 def _emit_cycle(uow: UnitOfWork, event: Any, year: int) -> None:
@@ -267,7 +291,7 @@ def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
                 served,
             )
         )
-    proposals = rules.propose(by, ranked)
+    proposals = rules.propose(by, ranked, exception=has_exception(cycle_row(uow, year)))
     rows = []
     for staff_id, (result, grade) in scores.items():
         proposed = proposals[staff_id].value
@@ -435,7 +459,7 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
                 rule="EQ-3.2.2a",
             )
         grades = all_grades(uow, year)
-        rules.check_finalise(list(grades.values()))
+        rules.check_finalise(list(grades.values()), has_exception(cycle))
         people = {
             row.staff_id: row
             for row in uow.session.execute(

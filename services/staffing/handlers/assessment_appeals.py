@@ -92,14 +92,21 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
     to excellent must still fit the quota (EQ-3.2.2c)."""
     with uow:
         appeal = _appeal(uow, appeal_id, None)
-        cycle.cycle_row(uow, appeal.year, lock=True)  # before counting the grades (EQ-3.2.2c)
+        held = cycle.cycle_row(uow, appeal.year, lock=True)  # before counting (EQ-3.2.2c)
         appeal = _appeal(uow, appeal_id, None)  # as it stands once the cycle is ours
         if appeal.status != "pending":
             raise Conflict(f"appeal {appeal_id} is {appeal.status} already")
         grades = cycle.all_grades(uow, appeal.year)
         current = grades[appeal.staff_id]
         after = Grade(grade) if grade else current
-        change = rules.decide_appeal(grades, appeal.staff_id, after, note, uow.actor or "center")
+        change = rules.decide_appeal(
+            grades,
+            appeal.staff_id,
+            after,
+            note,
+            uow.actor or "center",
+            cycle.has_exception(held),
+        )
         status = "dismissed" if change.after is change.before else "upheld"
         if status == "upheld":
             cycle.record_change(uow, appeal.year, change, appeal.unit_code)

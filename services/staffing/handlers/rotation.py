@@ -243,6 +243,7 @@ def _take_seat(uow: UnitOfWork, move: Move, on: date) -> None:
     role = post_rules.check_assignment(
         win.state, member.unit_code, (win.unit_code, *win.co_units), move.role
     )
+    post_rules.check_published(win.state, win.published_on, "to_post_id")
     staff_rules.check_eligible(member, on)
     posts.check_seat(uow, post, role, member.id, "to_post_id")
     values = {

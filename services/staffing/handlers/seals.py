@@ -7,6 +7,7 @@ custody moves with the office and the old chief's attempts are refused.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -161,3 +162,39 @@ def uses(
     with uow:
         _seal(uow, seal_id, unit)
         return [dict(row._mapping) for row in uow.session.execute(query.limit(limit))]
+
+
+def all_uses(
+    uow: UnitOfWork,
+    unit: str | None,
+    filters: dict[str, Any],
+    before: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Every seal's log, newest first, each line with its seal's unit: `allowed=False` lists the
+    refused attempts (the misuses EQ-4.2 makes the custodians answer for); `unit_code` one
+    unit's; `start`/`end` the hall days they were made on, both included. A unit sees its own."""
+    table = orm.seal_uses
+    query = (
+        select(table, orm.seals.c.unit_code)
+        .join(orm.seals, orm.seals.c.id == table.c.seal_id)
+        .order_by(table.c.id.desc())
+    )
+    for code in (unit, filters.get("unit_code")):
+        if code is not None:
+            query = query.where(orm.seals.c.unit_code == code)
+    if filters.get("allowed") is not None:
+        query = query.where(table.c.allowed == filters["allowed"])
+    if filters.get("start") is not None:
+        query = query.where(table.c.used_at >= _day_starts(filters["start"]))
+    if filters.get("end") is not None:
+        query = query.where(table.c.used_at < _day_starts(filters["end"] + timedelta(days=1)))
+    if before is not None:
+        query = query.where(table.c.id < before)
+    with uow:
+        return [dict(row._mapping) for row in uow.session.execute(query.limit(limit))]
+
+
+def _day_starts(day: date) -> datetime:
+    """The instant the hall's calendar day begins."""
+    return datetime.combine(day, time.min, tzinfo=clock.HALL_TIMEZONE)

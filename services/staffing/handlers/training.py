@@ -92,6 +92,7 @@ def put_mark(
         mark = rules.mark(
             member.id, day, body["status"], body.get("note", ""), today or clock.today()
         )
+        rules.check_posted(mark, first_days(uow, {member.id}).get(member.id))
         _write(uow, [mark], {member.id: member.unit_code})
         uow.commit()
     return _mark_view(mark)
@@ -104,10 +105,42 @@ def import_sheet(
     sheet = rules.parse(rules.decode(data), today or clock.today())
     with uow:
         owners = _owners(uow, {line.mark.staff_id for line in sheet.lines})
-        marks = rules.accept(sheet, rules.foreign(sheet.lines, owners, unit))
+        staff_ids = {line.mark.staff_id for line in sheet.lines}
+        unposted = rules.before_posting(sheet.lines, first_days(uow, staff_ids))
+        foreign = rules.foreign(sheet.lines, owners, unit)
+        # Another unit's staff reads as unknown: no word on when they were posted.
+        foreign_rows = {key.split(".")[0] for key in foreign}
+        unposted = {k: v for k, v in unposted.items() if k.split(".")[0] not in foreign_rows}
+        marks = rules.accept(sheet, {**foreign, **unposted})
         changed = _write(uow, marks, owners)
         uow.commit()
     return {"imported": len(marks), "changed": changed}
+
+
+def first_days(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, date]:
+    """Each staff member's first day in the hall: their earliest posting as A or B, or term as
+    chief representative or deputy, whichever came first."""
+    firsts: dict[str, date] = {}
+
+    def keep(staff_id: str | None, day: date) -> None:
+        if staff_id in staff_ids and (staff_id not in firsts or day < firsts[staff_id]):
+            firsts[staff_id] = day
+
+    if not staff_ids:
+        return firsts
+    posted = select(orm.assignments.c.staff_id, orm.assignments.c.starts_on).where(
+        orm.assignments.c.staff_id.in_(staff_ids)
+    )
+    for row in uow.session.execute(posted):
+        keep(row.staff_id, row.starts_on)
+    chiefs = orm.chief_representatives.c
+    offices = select(chiefs.staff_id, chiefs.deputy_staff_id, chiefs.starts_on).where(
+        or_(chiefs.staff_id.in_(staff_ids), chiefs.deputy_staff_id.in_(staff_ids))
+    )
+    for office in uow.session.execute(offices):
+        keep(office.staff_id, office.starts_on)
+        keep(office.deputy_staff_id, office.starts_on)
+    return firsts
 
 
 def _owners(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, str]:
