@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -33,6 +33,9 @@ class RecipientQuery(Schema):
     )
 
 
+INSTANT_MAX = 40  # the longest ISO datetime with an offset and microseconds is 32
+
+
 class Instant(fields.Field):
     """A point in time given as a datetime with its offset (`2026-12-01T08:00:00+08:00`, `…Z`)
     or as a date (`2026-12-01`, a day of the hall's calendar, Asia/Shanghai). A date is loaded
@@ -40,25 +43,36 @@ class Instant(fields.Field):
     without an offset is refused: it would name a different instant to each reader."""
 
     def __init__(self, *, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        metadata = {"type": "string", "example": "2026-12-01", **(metadata or {})}
+        metadata = {
+            "type": "string",
+            "minLength": 10,
+            "maxLength": INSTANT_MAX,
+            "example": "2026-12-01",
+            **(metadata or {}),
+        }
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str) or len(value) > 40:
+        if not isinstance(value, str) or len(value) > INSTANT_MAX:
             raise ValidationError("a date (YYYY-MM-DD) or a datetime with its offset")
         try:
             day = date.fromisoformat(value) if len(value) == 10 else None
         except ValueError:
             day = None
-        if day is not None:
-            start = datetime.combine(day, time(), HALL_TIMEZONE)
-            return (start, start + timedelta(days=1))
         try:
-            instant = datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ValidationError("a date (YYYY-MM-DD) or a datetime with its offset") from exc
-        if instant.tzinfo is None:
-            raise ValidationError("a datetime needs its offset (Z or +08:00)")
+            if day is not None:
+                start = datetime.combine(day, time(), HALL_TIMEZONE).astimezone(UTC)
+                end = datetime.combine(day + timedelta(days=1), time(), HALL_TIMEZONE)
+                return (start, end.astimezone(UTC))
+            try:
+                instant = datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise ValidationError("a date (YYYY-MM-DD) or a datetime with its offset") from exc
+            if instant.tzinfo is None:
+                raise ValidationError("a datetime needs its offset (Z or +08:00)")
+            instant = instant.astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00+14:00, 9999-12-31: no UTC instant
+            raise ValidationError("a date or datetime within years 1–9999 in UTC") from exc
         return (instant, instant)
 
 

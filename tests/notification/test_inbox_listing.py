@@ -111,6 +111,8 @@ def test_filters_by_type_time_and_read_state_and_counts_the_unread(
     for query, field in (
         ("since=2026-12-01T08:00:00", "since"),  # no offset: which 08:00?
         ("since=yesterday", "since"),
+        ("since=0001-01-01T00:00:00%2B14:00", "since"),  # no instant in UTC
+        ("until=9999-12-31", "until"),  # its end is past year 9999
         (f"since={today}&until={yesterday}", "until"),
         ("read=true&unread=true", "read"),
         ("read=maybe", "read"),
