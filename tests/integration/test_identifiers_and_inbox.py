@@ -5,11 +5,12 @@ inbox lists newest first, filters, pages and counts its unread notices."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 
 from shared import embedded
 from shared.clock import HALL_TIMEZONE
@@ -26,7 +27,8 @@ REGISTERED = "govhall.registry.unit.registered.v1"
 def clients(
     namespace: Namespace, runtime: Callable[..., ServiceRuntime]
 ) -> Iterator[dict[str, FlaskClient]]:
-    apps, workers = {}, []
+    apps: dict[str, Any] = {}
+    workers = []
     for service in SERVICES:
         runtime(service).db.dispose()  # migrated by the owner role
         apps[service] = embedded.service_module(service).create_app(namespace.settings(service))
@@ -100,3 +102,43 @@ def test_codes_and_inboxes_through_the_four_services(clients: dict[str, FlaskCli
     assert _ids(notification, "until=2000-01-01") == []
     counted = notification.get("/api/v1/notices?read=true", headers=AUTHORITY).json
     assert counted["unread"] == 2
+
+
+def test_notices_of_one_instant_page_newest_first_on_postgresql(
+    clients: dict[str, FlaskClient],
+) -> None:
+    notification = clients["notification"]
+    db = notification.application.extensions["govhall"].db
+    instant = datetime(2026, 12, 1, 8, 0, 0, 123456, tzinfo=UTC)
+    rows = [
+        {
+            "recipient": "center",
+            "channel": "inbox",
+            "event_id": f"00000000-0000-4000-8000-{n:012d}",
+            "event_type": REGISTERED,
+            "subject": f"n{n}",
+            "title_zh": f"通知 {n}",
+            "title_en": f"notice {n}",
+            "created_at": instant if n < 4 else instant + timedelta(microseconds=n),
+        }
+        for n in (5, 0, 2, 4, 1, 3)
+    ]
+    with db.session() as session:
+        session.execute(insert(db.table("notices")), rows)
+        session.commit()
+    center = bearer("center")
+    everything = notification.get("/api/v1/notices?limit=200", headers=center).json["items"]
+    assert [n["subject"] for n in everything[:2]] == ["n5", "n4"]
+    same = [n["id"] for n in everything[2:]]
+    assert same == sorted(same, reverse=True) and len(same) == 4
+    for order, expected in (("newest", everything), ("oldest", everything[::-1])):
+        seen, cursor = [], ""
+        while True:
+            page = notification.get(
+                f"/api/v1/notices?order={order}&limit=1{cursor}", headers=center
+            ).json
+            seen += [n["id"] for n in page["items"]]
+            if not page["next_cursor"]:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        assert seen == [n["id"] for n in expected], order
