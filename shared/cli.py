@@ -273,7 +273,16 @@ def _parse_ttl(value: str) -> timedelta:
 @click.option("--ttl", default="12h", show_default=True, help="e.g. 30m, 12h, 7d")
 def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
     """Print a bearer token signed with JWT_SECRET (or the embedded local key)."""
+    from services.registry.domain.units import CODE_PATTERN
     from shared import auth, config
+
+    if unit is not None and not CODE_PATTERN.match(unit):
+        # A token's unit is compared exactly, and registry keeps only canonical codes: `TJ-Hexi`
+        # would name no unit at all (docs/architecture.md, "Identifiers").
+        raise click.UsageError(
+            f"--unit {unit!r}: a unit code as registered, 2–63 lower-case letters, digits or "
+            "hyphens"
+        )
 
     secret = os.environ.get("JWT_SECRET") or config.local_secret(os.environ.get("VAR_DIR", "var"))
     claims = {

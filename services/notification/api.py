@@ -5,6 +5,7 @@ Notices come in the reader's language: `Accept-Language` zh or en (zh when it na
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response, after_this_request, request
@@ -22,8 +23,8 @@ from services.notification.schemas import (
     RecipientQuery,
 )
 from shared import auth, limits
-from shared.errors import NotFound
-from shared.pagination import decode_cursor, page
+from shared.errors import Invalid, NotFound
+from shared.pagination import NOT_OURS, decode_cursor, page
 from shared.web import require_principal, unit_of_work
 
 notices = Blueprint(
@@ -73,15 +74,45 @@ class Notices(MethodView):
     @notices.response(200, NoticePage)
     def get(self, query: dict[str, Any]) -> Any:
         """The caller's notices (or those of the inbox named by `recipient`: the authority and
-        the center any, a unit its own staff's), oldest first, with the unread count."""
+        the center any, a unit its own staff's), newest first unless `order=oldest`, filtered
+        by `type`, `since`/`until` and `read`; `unread` counts the whole inbox's unread
+        notices, whatever the filters."""
         inboxes = _inboxes(query["recipient"])
-        after = decode_cursor(query["cursor"], int) or 0
-        rows = handlers.list_notices(
-            unit_of_work(), inboxes, query["unread"], after, query["limit"] + 1, language()
+        newest_first = query["order"] == "newest"
+        since, until = query["since"], query["until"]
+        wanted = handlers.InboxFilter(
+            newest_first=newest_first,
+            types=tuple(query["type"]),
+            since=since[0] if since else None,
+            until=until[1] if until else None,
+            read=False if query["unread"] else query["read"],
+            after=_position(query["cursor"], query["order"]),
         )
-        result = page(rows, query["limit"], key=lambda row: row["id"])
+        rows = handlers.list_notices(
+            unit_of_work(), inboxes, wanted, query["limit"] + 1, language()
+        )
+        result = page(
+            rows,
+            query["limit"],
+            key=lambda row: [row["created_at"].isoformat(), row["id"], query["order"]],
+        )
         result["unread"] = handlers.unread_count(unit_of_work(), inboxes)
         return _in_language(result)
+
+
+def _position(cursor: str | None, order: str) -> tuple[datetime, int] | None:
+    """Where the previous page ended: a cursor this list gave out, in the same order."""
+    key = decode_cursor(cursor, (str, int, str))
+    if key is None:
+        return None
+    when, last, given_in = key
+    try:
+        at = datetime.fromisoformat(when)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None or given_in != order:
+        raise Invalid(NOT_OURS, field="cursor")
+    return at, last
 
 
 @notices.route("/<int:notice_id>/read")

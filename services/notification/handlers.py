@@ -6,9 +6,11 @@ a reader gets the one it asks for as `title`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notification import orm
@@ -18,16 +20,48 @@ from shared.errors import NotFound
 notices = orm.notices
 
 
+@dataclass(frozen=True)
+class InboxFilter:
+    """What of an inbox a reader asks for, and in which order."""
+
+    newest_first: bool = True
+    types: tuple[str, ...] = ()
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    read: bool | None = None  # None: read and unread alike
+    # Where the previous page ended: (created_at, id) of its last notice.
+    after: tuple[datetime, int] | None = field(default=None)
+
+
 def list_notices(
     uow: UnitOfWork,
     inboxes: tuple[str, ...],
-    unread_only: bool,
-    after: int,
+    wanted: InboxFilter,
     limit: int,
     language: str,
 ) -> list[dict[str, Any]]:
+    """A page of the inbox in (created_at, id) order, newest first unless asked otherwise: a
+    keyset on both, so a page never skips or repeats a notice recorded in the same instant."""
+    query = select(notices).where(notices.c.recipient.in_(inboxes))
+    if wanted.types:
+        query = query.where(notices.c.event_type.in_(wanted.types))
+    if wanted.since is not None:
+        query = query.where(notices.c.created_at >= wanted.since)
+    if wanted.until is not None:
+        query = query.where(notices.c.created_at < wanted.until)
+    if wanted.read is not None:
+        read = notices.c.read_at.is_not(None) if wanted.read else notices.c.read_at.is_(None)
+        query = query.where(read)
+    at, id_ = notices.c.created_at, notices.c.id
+    if wanted.after is not None:
+        when, last = wanted.after
+        if wanted.newest_first:
+            query = query.where(or_(at < when, and_(at == when, id_ < last)))
+        else:
+            query = query.where(or_(at > when, and_(at == when, id_ > last)))
+    order = (at.desc(), id_.desc()) if wanted.newest_first else (at, id_)
     with uow:
-        return inbox_page(uow.session, inboxes, unread_only, after, limit, language)
+        return _shown(uow.session, query.order_by(*order).limit(limit), language)
 
 
 def inbox_page(

@@ -30,6 +30,8 @@ notices = Table(
     # The same event never gives one recipient two notices on one channel.
     Index("ux_notices_once", "event_id", "recipient", "channel", unique=True),
     Index("ix_notices_inbox", "recipient", "id"),
+    # The inbox newest first (or oldest), keyset on (created_at, id): GET /notices.
+    Index("ix_notices_inbox_time", "recipient", "created_at", "id"),
 )
 
 # The receipts of the cases registry accepted, each with the verifier of its query code (a slow

@@ -31,6 +31,7 @@ def test_token_prints_a_signed_token(monkeypatch: pytest.MonkeyPatch) -> None:
     ("args", "message"),
     [
         (["token", "--role", "unit"], "--unit"),
+        (["token", "--role", "unit", "--unit", "TJ-Hexi"], "lower-case"),
         (["token", "--role", "mayor"], "mayor"),
         (["token", "--role", "center", "--ttl", "forever"], "12h"),
         (["token", "--role", "center", "--ttl", "0s"], "more than 0"),

@@ -99,7 +99,7 @@ def test_marking_read_and_the_unread_filter(hall: Hall, publish: Publish) -> Non
     client = Client(hall.wsgi())
     for sanction_id in (1, 2, 3):
         _sanction(publish, sanction_id)
-    first, second, third = _delivered(client, 3)
+    third, second, first = _delivered(client, 3)  # newest first
     assert all(n["read_at"] is None for n in (first, second, third))
 
     read = ok(client.post(f"{NOTICES}/{second['id']}/read{_of(DISTRICT)}", headers=CENTER))
@@ -108,16 +108,16 @@ def test_marking_read_and_the_unread_filter(hall: Hall, publish: Publish) -> Non
     assert again["read_at"] == read["read_at"]  # marking twice keeps the first time
 
     everything = ok(_inbox(client, CENTER, _of(DISTRICT)))
-    assert [n["id"] for n in everything["items"]] == [first["id"], second["id"], third["id"]]
+    assert [n["id"] for n in everything["items"]] == [third["id"], second["id"], first["id"]]
     assert everything["unread"] == 2
     unread = ok(_inbox(client, CENTER, _of(DISTRICT, "&unread=true")))
-    assert [n["id"] for n in unread["items"]] == [first["id"], third["id"]]
+    assert [n["id"] for n in unread["items"]] == [third["id"], first["id"]]
     assert unread["unread"] == 2
     # the filter pages like the list: one at a time, then the rest
     page = ok(_inbox(client, CENTER, _of(DISTRICT, "&unread=true&limit=1")))
-    assert [n["id"] for n in page["items"]] == [first["id"]] and page["next_cursor"]
+    assert [n["id"] for n in page["items"]] == [third["id"]] and page["next_cursor"]
     rest = _of(DISTRICT, f"&unread=true&limit=1&cursor={page['next_cursor']}")
-    assert [n["id"] for n in ok(_inbox(client, CENTER, rest))["items"]] == [third["id"]]
+    assert [n["id"] for n in ok(_inbox(client, CENTER, rest))["items"]] == [first["id"]]
 
     # a unit marks its own; the count is per inbox
     hexi = ok(_inbox(client, HEXI))

@@ -15,10 +15,18 @@ from shared.errors import Invalid
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
-def test_unit_codes_are_normalised() -> None:
-    unit = new_unit("  TJ-Hexi ", " 河西区政务服务中心 ", "河西区", NOW)
+def test_unit_codes_are_kept_as_sent() -> None:
+    unit = new_unit("tj-hexi", " 河西区政务服务中心 ", "河西区", NOW)
     assert unit.code == "tj-hexi"
     assert unit.name == "河西区政务服务中心"
+
+
+@pytest.mark.parametrize("code", ["TJ-Hexi", "U07", " u07", "u07 "])
+def test_a_code_not_already_canonical_is_refused_not_rewritten(code: str) -> None:
+    # Rewriting it would store a code other than the one the client sent and then looks up.
+    with pytest.raises(Invalid) as refused:
+        new_unit(code, "河西区政务服务中心", "河西区", NOW)
+    assert list(refused.value.errors) == ["code"]
 
 
 @pytest.mark.parametrize(

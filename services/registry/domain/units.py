@@ -20,12 +20,16 @@ class Unit:
 
 
 def new_unit(code: str, name: str, district: str, now: datetime) -> Unit:
-    """A unit as the authority registers it; its code is how every service will name it."""
-    code = code.strip().lower()
+    """A unit as the authority registers it; its code is how every service will name it.
+
+    The code is kept exactly as sent, never rewritten: one not already canonical (upper case,
+    spaces) is refused, so no service can later answer 404 for the code the client itself sent
+    (docs/architecture.md, "Identifiers")."""
     if not CODE_PATTERN.match(code):
         raise Invalid(
             "a unit code is 2–63 lower-case letters, digits or hyphens, starting with a letter "
-            "or digit",
+            "or digit, sent as it is kept: upper case or surrounding spaces are refused, not "
+            "rewritten",
             field="code",
         )
     name, district = name.strip(), district.strip()
