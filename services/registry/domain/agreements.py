@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 TERM_YEARS = 3  # TJ-5.5: valid 3 years, renewable for 3 years
 RENEWAL_NOTICE_DAYS = (90, 30)
@@ -95,14 +95,16 @@ def sign(
 
 def assess(agreement: Agreement, assessment: Assessment) -> Agreement:
     if agreement.status not in (AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED):
-        raise Invalid(f"an agreement that is {agreement.status} is not assessed", field="status")
+        raise StateConflict(
+            f"an agreement that is {agreement.status} is not assessed", field="status"
+        )
     return replace(agreement, assessment=assessment)
 
 
 def renew(agreement: Agreement, today: date) -> tuple[Agreement, Agreement]:
     """The old agreement marked renewed and the next 3-year term (TJ-5.5)."""
     if agreement.status not in (AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED):
-        raise RuleViolation(
+        raise StateConflict(
             f"an agreement that is {agreement.status} cannot be renewed", rule="TJ-5.5"
         )
     if agreement.assessment is None or not agreement.assessment.passed:
