@@ -318,10 +318,12 @@ def test_a_terminated_windows_order_is_no_longer_reported_or_verified(
     body = {"window_id": window["id"], "order_id": made["id"], "reason": "逾期未整改"}
     ok(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY), 201)
     url = f"{URL}/orders/{made['id']}/verification"
-    late = refusal(client.post(url, json={"accepted": True}, headers=AUTHORITY))
+    late = refusal(client.post(url, json={"accepted": True}, headers=AUTHORITY), 409)
     assert late["rule"] == "TJ-8.2" and "order_id" in late["errors"]
     report = {"summary": "done"}
-    refused = refusal(client.post(f"{URL}/orders/{other['id']}/report", json=report, headers=HEXI))
+    refused = refusal(
+        client.post(f"{URL}/orders/{other['id']}/report", json=report, headers=HEXI), 409
+    )
     assert refused["rule"] == "TJ-8.2" and "order_id" in refused["errors"]
     assert emitted(hall, "order.verified") == []
 

@@ -336,7 +336,7 @@ def check_not_terminated(order_id: int, terminated: bool) -> None:
     """A terminated window is at the ladder's end: its orders are no longer reported rectified
     nor verified, and nothing of it is lifted (TJ-8.2)."""
     if terminated:
-        raise RuleViolation(
+        raise StateConflict(
             f"the window of order {order_id} is terminated: its rectification is no longer "
             "reported or verified (TJ-8.2)",
             rule=SERIOUS,
