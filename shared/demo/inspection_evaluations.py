@@ -33,11 +33,9 @@ def load(client: DemoClient, cases: list[dict[str, Any]], rated: int = 12) -> No
     if len(chosen) < 3:
         return
     _known_to_inspection(client, chosen)
-    # The bad review under rectification rates a case done: only that founds a task (GB/T 39735).
-    done = [c for c in chosen if _done(client, c)]
-    if done:
-        chosen.remove(done[0])
-        chosen.insert(0, done[0])
+    # The two bad reviews rate cases done: only such a review founds a task (GB/T 39735).
+    done = [c for c in chosen if _done(client, c)][:2]
+    chosen = done + [c for c in chosen if c not in done]
     for i, case in enumerate(chosen[2:]):
         level = GOOD[i % len(GOOD)]
         _evaluate(client, case, level)
