@@ -227,7 +227,9 @@ def request_supplement(case: Case, materials: list[str], today: date) -> Case:
 
 def supplement_received(case: Case, today: date, calendar: WorkingDays) -> Case:
     if not case.paused:
-        raise StateConflict("the case is not waiting for materials", field="state")
+        raise StateConflict(
+            "the case is not waiting for materials (EQ-4.4b)", rule="EQ-4.4b", field="state"
+        )
     resumed = replace(case, pauses=_closed(case.pauses, today), version=case.version + 1)
     return _reclock(resumed, calendar, today)
 
@@ -235,7 +237,7 @@ def supplement_received(case: Case, today: date, calendar: WorkingDays) -> Case:
 def extend(case: Case, days: int, reason: str, today: date, calendar: WorkingDays) -> Case:
     """EQ-4.4c: within the matter's allowance, with a reason told to the applicant."""
     if case.done:
-        raise StateConflict(f"the case is {case.stage}", field="stage")
+        raise StateConflict(f"the case is {case.stage} (EQ-4.4c)", rule="EQ-4.4c", field="stage")
     if days < 1:
         raise Invalid("extend by at least one working day", field="days")
     if not reason.strip():
