@@ -24,6 +24,8 @@ ALGORITHM = "HS256"
 ISSUER = "govhall"
 AUDIENCE = "govhall"
 ACCESS_ATTR = "__govhall_access__"
+# The rule that says who may take the step, where one does: a refused role's 403 names it.
+RULE_ATTR = "__govhall_access_rule__"
 PUBLIC = "public"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,13 +119,17 @@ def public(view: F) -> F:
     return view
 
 
-def roles(*allowed: str) -> Callable[[F], F]:
+def roles(*allowed: str, rule: str | None = None) -> Callable[[F], F]:
+    """The roles that may call the view; `rule`, where a rule of the hall says who takes the
+    step (e.g. the center approves an age exception, EQ-3.1a), is named in the 403 of others."""
     unknown = set(allowed) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 
     def mark(view: F) -> F:
         setattr(view, ACCESS_ATTR, frozenset(allowed))
+        if rule is not None:
+            setattr(view, RULE_ATTR, rule)
         return view
 
     return mark
@@ -149,7 +155,15 @@ def access_of(view: Any, method: str) -> Any:
     return access
 
 
-def check(access: Any, principal: Principal | None) -> None:
+def rule_of(view: Any, method: str) -> str | None:
+    """The rule named by `view`'s access mark for `method`, if any."""
+    rule = getattr(view, RULE_ATTR, None)
+    if rule is None:
+        rule = getattr(handler_of(view, method), RULE_ATTR, None)
+    return rule
+
+
+def check(access: Any, principal: Principal | None, rule: str | None = None) -> None:
     """Raise unless `principal` may call a view marked with `access`."""
     if access == PUBLIC:
         return
@@ -158,4 +172,4 @@ def check(access: Any, principal: Principal | None) -> None:
     if principal is None:
         raise Unauthorized("this endpoint needs a bearer token")
     if principal.role not in access:
-        raise Forbidden(f"the {principal.role} role may not do this")
+        raise Forbidden(f"the {principal.role} role may not do this", rule=rule)

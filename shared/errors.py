@@ -45,6 +45,16 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class StateConflict(Conflict):
+    """A step taken out of order: the request is well formed but the resource is not in a state
+    that allows it (a case already delivered, an order already verified, a window not active).
+    Every service answers it alike: 409 with this problem type (docs/errors.md), naming the rule
+    that orders the steps where one does."""
+
+    slug = "state-conflict"
+    title = "Not allowed in the current state"
+
+
 class RuleViolation(DomainError):
     """A request that is well formed but breaks a rule of the hall (RULES.md)."""
 

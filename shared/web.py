@@ -306,7 +306,8 @@ def _before() -> Response | None:
     access = _access_of(request.endpoint)
     if access is None:
         raise Forbidden("this endpoint declares no access rule")
-    auth.check(access, g.principal)
+    view = current_app.view_functions.get(request.endpoint)
+    auth.check(access, g.principal, auth.rule_of(view, request.method))
     _refuse_unknown_parameters(request.endpoint)
     _refuse_deep_json()
     who = g.principal

@@ -83,6 +83,9 @@ class AccountabilityConcludedV1(AccountabilityV1):
 
     outcome_id = fields.Integer(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    rule = fields.String(
+        load_default="TJ-8.3", metadata={"description": "the RULES.md ID applied: TJ-8.3"}
+    )
     concluded_at = fields.AwareDateTime(required=True)
     corrects_outcome_id = fields.Integer(allow_none=True, load_default=None)
     previous_outcome = fields.String(allow_none=True, load_default=None)

@@ -99,6 +99,8 @@ accountability_outcomes = Table(
     Column("id", Integer, primary_key=True),
     Column("case_id", Integer, ForeignKey("accountability_cases.id"), nullable=False, index=True),
     Column("outcome", String(30), nullable=False),
+    # The rule the outcome applies (TJ-8.3), in a field as every sanction's basis is.
+    Column("rule", String(20), nullable=False, server_default="TJ-8.3"),
     Column("reasons", Text, nullable=False),
     Column("decided_by", String(200), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=False),

@@ -45,8 +45,15 @@ def test_a_bad_review_reaches_staffing_and_an_upheld_appeal_withdraws_it(
     case = api.call(
         "POST", "/registry/api/v1/cases", {**body, "staff_id": STAFF}, headers=UNIT, status=201
     )
+    # The case is done before it is rated: only then does a bad review open a task (GB/T 39735).
+    for stage in ("handled", "reviewed", "approved", "issued", "delivered"):
+        step = {"stage": stage, "staff_id": STAFF}
+        api.call("POST", f"/registry/api/v1/cases/{case['id']}/steps", step, headers=UNIT)
     wait_for(
-        lambda: api.call_raw("GET", f"/inspection/api/v1/cases/{case['id']}", CENTER),
+        lambda: (
+            (seen := api.call_raw("GET", f"/inspection/api/v1/cases/{case['id']}", CENTER))
+            and seen.get("stage") == "delivered"
+        ),
         timeout=20,
         interval=0.2,
     )

@@ -41,8 +41,11 @@ def published(client: Client, hall: Hall, unit: str = "tj-hexi") -> dict[str, An
     return window
 
 
-def accepted(client: Client, hall: Hall, window: dict[str, Any], staff: str = "s-zhang") -> Any:
-    """A case accepted at `window` by `staff`, once inspection has its copy."""
+def accepted(
+    client: Client, hall: Hall, window: dict[str, Any], staff: str = "s-zhang", done: bool = True
+) -> Any:
+    """A case accepted at `window` by `staff` and, unless not `done`, delivered: once inspection
+    has its copy. A case is rated once the service is done (GB/T 39735)."""
     body = {
         "window_id": window["id"],
         "matter_code": "work-permit-long",
@@ -51,7 +54,15 @@ def accepted(client: Client, hall: Hall, window: dict[str, Any], staff: str = "s
     }
     headers = bearer("unit", window["unit_code"])
     case = ok(client.post("/registry/api/v1/cases", json=body, headers=headers), 201)
-    wait_for(lambda: _row(hall, "cases", "case_id", case["id"]), timeout=5)
+    if done:
+        url = f"/registry/api/v1/cases/{case['id']}/steps"
+        for stage in ("handled", "reviewed", "approved", "issued", "delivered"):
+            ok(client.post(url, json={"stage": stage, "staff_id": "s-li"}, headers=headers))
+    stage = "delivered" if done else "accepted"
+    wait_for(
+        lambda: getattr(_row(hall, "cases", "case_id", case["id"]), "stage", "") == stage,
+        timeout=5,
+    )
     return case
 
 
@@ -484,3 +495,20 @@ def test_last_months_ranking_is_published_by_the_sweep_once(
     assert ranking["published_by"] == "system:sweep"
     assert [(x["window_id"], x["evaluations"]) for x in ranking["entries"]] == [(window["id"], 1)]
     assert [x["month"] for x in outbox(hall, "ranking.published")] == ["2026-11"]
+
+
+def test_a_bad_review_of_a_case_in_progress_is_kept_but_opens_no_task(
+    client: Client, hall: Hall
+) -> None:
+    """GB/T 39735: a case is evaluated once the service is done (办件结束后). A bad review of a
+    case still in progress is kept and counts, but founds no rectification task."""
+    window = published(client, hall)
+    early = bad_review(client, accepted(client, hall, window, done=False))
+    assert early["bad"] is True and early["callback_due_on"] is None
+    tasks = ok(client.get(TASKS, headers=CENTER))["items"]
+    assert [t for t in tasks if t["evaluation_id"] == early["id"]] == []
+    assert outbox(hall, "rectification.opened") == []
+    assert ok(client.get(f"{URL}/{early['id']}", headers=CENTER))["level"] == "very_dissatisfied"
+    done = bad_review(client, accepted(client, hall, window))
+    assert done["callback_due_on"] is not None
+    assert task_of(client, done)["status"] == "open"

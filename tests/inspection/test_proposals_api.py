@@ -436,6 +436,8 @@ def test_an_accountability_case_is_concluded_with_the_district_against_the_staff
     )
     done = ok(client.post(f"{url}/conclusion", json=outcome, headers=AUTHORITY))
     assert (done["status"], done["outcome"]) == ("concluded", "warning")
+    # Issue 17: the outcome, a sanction like the ladder's, names its rule in a field.
+    assert [o["rule"] for o in done["outcomes"]] == ["TJ-8.3"]
     problem(client.post(f"{url}/conclusion", json=outcome, headers=AUTHORITY), 409)
     [concluded] = emitted(hall, "accountability.concluded")
     assert (concluded["staff_id"], concluded["outcome"], concluded["kind"]) == (
@@ -462,6 +464,8 @@ def test_an_accountability_case_is_concluded_with_the_district_against_the_staff
     assert corrected["outcome"] == "no_fault"
     assert [o["outcome"] for o in corrected["outcomes"]] == ["warning", "no_fault"]
     assert corrected["outcomes"][1]["corrects_id"] == corrected["outcomes"][0]["id"]
+    assert [o["rule"] for o in corrected["outcomes"]] == ["TJ-8.3", "TJ-8.3"]
+    assert emitted(hall, "accountability.concluded")[-1]["rule"] == "TJ-8.3"
     assert emitted(hall, "accountability.concluded")[-1]["previous_outcome"] == "warning"
     assert [s["kind"] for s in emitted(hall, "sanction.lifted")] == ["accountability"]
     assert ok(client.get(url, headers=bearer("unit", "tj-hexi")))["outcome"] == "no_fault"

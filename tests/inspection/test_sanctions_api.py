@@ -318,10 +318,12 @@ def test_a_terminated_windows_order_is_no_longer_reported_or_verified(
     body = {"window_id": window["id"], "order_id": made["id"], "reason": "逾期未整改"}
     ok(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY), 201)
     url = f"{URL}/orders/{made['id']}/verification"
-    late = refusal(client.post(url, json={"accepted": True}, headers=AUTHORITY))
+    late = refusal(client.post(url, json={"accepted": True}, headers=AUTHORITY), 409)
     assert late["rule"] == "TJ-8.2" and "order_id" in late["errors"]
     report = {"summary": "done"}
-    refused = refusal(client.post(f"{URL}/orders/{other['id']}/report", json=report, headers=HEXI))
+    refused = refusal(
+        client.post(f"{URL}/orders/{other['id']}/report", json=report, headers=HEXI), 409
+    )
     assert refused["rule"] == "TJ-8.2" and "order_id" in refused["errors"]
     assert emitted(hall, "order.verified") == []
 
@@ -392,3 +394,68 @@ def test_who_may_do_what(client: Client, hall: Hall) -> None:
     assert client.get(f"{URL}/{made['id']}", headers=NANKAI).status_code == 404
     url = f"{URL}/orders/{made['id']}/verification"
     assert client.post(url, json={"accepted": True}, headers=HEXI).status_code == 403
+
+
+def test_a_wrong_basis_and_a_deadline_of_no_days_name_their_rule(
+    client: Client, hall: Hall
+) -> None:
+    """Issue 17: every refusal names its rule, a wrong basis and a deadline of 0 days too."""
+    window = known_window(client, hall)
+    body = {"window_id": window["id"], "findings": [finding(client, window)], "problems": "p"}
+    wrong = refusal(
+        client.post(f"{URL}/orders", json={**body, "basis": "TJ-8.2"}, headers=AUTHORITY)
+    )
+    assert wrong["rule"] == "TJ-8.1" and list(wrong["errors"]) == ["basis"]
+    serious = finding(client, window, "serious")
+    suspension = refusal(suspend(client, window, findings=[serious], basis="TJ-8.1"))
+    assert suspension["rule"] == "TJ-8.2" and list(suspension["errors"]) == ["basis"]
+    none = refusal(client.post(f"{URL}/orders", json={**body, "days": 0}, headers=AUTHORITY))
+    assert none["rule"] == "TJ-8.1" and list(none["errors"]) == ["days"]
+    assert ok(history(client, window)) == []
+
+
+def test_a_second_open_order_for_the_same_problem_is_refused(client: Client, hall: Hall) -> None:
+    window = known_window(client, hall)
+    found, other = finding(client, window), finding(client, window)
+    first = order(client, window, [found])
+    body = {"window_id": window["id"], "findings": [other, found], "problems": "p"}
+    again = refusal(client.post(f"{URL}/orders", json=body, headers=AUTHORITY), 409)
+    assert again["type"] == "urn:govhall:problem:state-conflict"
+    assert again["rule"] == "TJ-8.1" and list(again["errors"]) == ["findings"]
+    assert str(first["id"]) in again["detail"]
+    # Reported but not verified is still open; a suspension issuing its own order is refused too.
+    ok(client.post(f"{URL}/orders/{first['id']}/report", json={"summary": "d"}, headers=HEXI))
+    refusal(client.post(f"{URL}/orders", json=body, headers=AUTHORITY), 409)
+    serious = finding(client, window, "serious")
+    issued = refusal(suspend(client, window, findings=[serious, found]), 409)
+    assert issued["rule"] == "TJ-8.1" and list(issued["errors"]) == ["findings"]
+    # Another problem, a correction of the open order, or after its verification: an order.
+    order(client, window, [other])
+    ok(
+        client.post(
+            f"{URL}/orders/{first['id']}/verification", json={"accepted": True}, headers=AUTHORITY
+        )
+    )
+    order(client, window, [found])
+    assert [s["kind"] for s in ok(history(client, window))] == ["rectification"] * 3
+
+
+def test_a_terminated_windows_orders_are_closed_and_not_overdue(
+    client: Client, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = known_window(client, hall)
+    made = order(client, window, [finding(client, window)])
+    other = order(client, window, [finding(client, window)])
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 8))
+    body = {"window_id": window["id"], "order_id": made["id"], "reason": "逾期未整改"}
+    ok(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY), 201)
+    orders = [s for s in ok(history(client, window)) if s["kind"] == "rectification"]
+    assert [(o["id"], o["status"], o["overdue"]) for o in orders] == [
+        (made["id"], "closed", False),
+        (other["id"], "closed", False),
+    ]
+    listed = ok(client.get(URL, query_string={"status": "closed"}, headers=CENTER))["items"]
+    assert {s["id"] for s in listed} == {made["id"], other["id"]}
+    assert handlers.overdue_sweep(hall.runtime("inspection")) == 0
+    with hall.runtime("inspection").uow() as uow:
+        assert handlers.open_orders_past_due(uow, clock.today()) == []

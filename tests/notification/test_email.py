@@ -235,6 +235,7 @@ def test_a_failing_server_is_retried_with_back_off_then_the_mail_is_dead(
     assert len(mailbox.received) == 1
     answer = client.post(f"{DELIVERIES}/{pending['id']}/retry", headers=CENTER)
     assert answer.status_code == 409 and "never sent twice" in (answer.json or {})["detail"]
+    assert answer.json["type"] == "urn:govhall:problem:state-conflict"  # docs/errors.md
 
 
 def test_the_same_event_twice_gives_one_mail(

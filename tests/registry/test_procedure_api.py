@@ -67,7 +67,9 @@ def test_each_step_belongs_to_its_role(client: Client) -> None:
 def test_a_step_cannot_be_skipped_or_repeated(client: Client) -> None:
     window = builders.application(client, "tj-hexi")
     response = client.post(window_url(window, "/publication"), headers=AUTHORITY)
-    assert response.status_code == 422 and response.json["rule"] == "TJ-5.6"
+    # A step out of order is 409 state-conflict in every service (docs/errors.md, issue 17).
+    assert response.status_code == 409 and response.json["rule"] == "TJ-5.6"
+    assert response.json["type"] == "urn:govhall:problem:state-conflict"
     builders.procedure(client, window["id"], ["work-permit-long"], until="inspection")
     again = client.post(
         window_url(window, "/inspection"),
@@ -79,7 +81,7 @@ def test_a_step_cannot_be_skipped_or_repeated(client: Client) -> None:
             "passed": True,
         },
     )
-    assert again.status_code == 422 and again.json["rule"] == "TJ-5.2"
+    assert again.status_code == 409 and again.json["rule"] == "TJ-5.2"
     assert again.mimetype == "application/problem+json" and again.json["errors"]["state"]
 
 
@@ -249,7 +251,7 @@ def test_revocation_on_the_units_application(client: Client) -> None:
     window = builders.published_window(client, "tj-hexi", ["work-permit-long"])
     consent = {"consented_on": clock.today().isoformat()}
     early = client.post(window_url(window, "/revocation"), json=consent, headers=AUTHORITY)
-    assert early.status_code == 422 and early.json["rule"] == "TJ-7.6"
+    assert early.status_code == 409 and early.json["rule"] == "TJ-7.6"  # consent before request
     asked = ok(
         client.post(
             window_url(window, "/revocation-request"),

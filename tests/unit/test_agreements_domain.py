@@ -9,7 +9,7 @@ import pytest
 
 from services.registry.domain import agreements
 from services.registry.domain.agreements import AgreementStatus, Assessment
-from shared.errors import RuleViolation
+from shared.errors import RuleViolation, StateConflict
 
 DAY = date(2026, 1, 1)
 
@@ -80,8 +80,8 @@ def test_renewal_needs_a_passed_assessment_at_expiry() -> None:
     assert old.in_force_on(date(2028, 12, 31)) and not following.in_force_on(date(2028, 12, 31))
     assert following.in_force_on(date(2029, 1, 1)) and not old.in_force_on(date(2029, 1, 1))
     assert following.previous_id == 5 and following.assessment is None
-    with pytest.raises(RuleViolation):
-        agreements.renew(old, near_expiry)  # renewed once already
+    with pytest.raises(StateConflict):
+        agreements.renew(old, near_expiry)  # renewed once already: a step out of order, 409
 
 
 def test_reminders_at_90_and_30_days_then_expiry() -> None:

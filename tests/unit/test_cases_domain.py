@@ -10,7 +10,7 @@ import pytest
 
 from services.registry.domain import cases, enquiries
 from services.registry.domain.cases import Stage, Warning
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 from shared.workdays import HallCalendar
 
 CAL = HallCalendar()
@@ -47,13 +47,13 @@ def test_the_full_chain_in_order_with_staff_and_times() -> None:
         case = step(case, stage)
     assert case.done and [h.stage for h in case.history] == list(cases.CHAIN)
     assert all(h.staff_id and h.at for h in case.history)
-    with pytest.raises(RuleViolation) as again:
+    with pytest.raises(StateConflict) as again:  # 409: out of order
         step(case, Stage.DELIVERED)
     assert again.value.rule == "EQ-4.3"
 
 
 def test_a_step_cannot_be_skipped() -> None:
-    with pytest.raises(RuleViolation) as skipped:
+    with pytest.raises(StateConflict) as skipped:
         step(accepted(), Stage.APPROVED)
     assert skipped.value.rule == "EQ-4.3"
     with pytest.raises(Invalid):
@@ -74,7 +74,7 @@ def test_missing_materials_are_told_once_and_pause_the_clock() -> None:
         case, ["passport copy", "degree certificate"], date(2026, 3, 6)
     )
     assert asked.paused and asked.supplement == ("passport copy", "degree certificate")
-    with pytest.raises(RuleViolation) as blocked:
+    with pytest.raises(StateConflict) as blocked:
         step(asked, Stage.REVIEWED)  # nothing moves while the applicant holds the case
     assert blocked.value.rule == "EQ-4.4b"
     resumed = cases.supplement_received(asked, date(2026, 3, 9), CAL)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.inspection.domain import sanctions as rules
 from services.inspection.domain.sanctions import Ground, Kind, Status
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Conflict, Invalid, RuleViolation, StateConflict
 
 DAY = date(2026, 11, 23)
 DUE = date(2026, 12, 7)
@@ -93,7 +93,7 @@ def test_the_rules_proposal_being_decided_is_grounds_for_the_suspension() -> Non
 
 def test_no_rectification_is_reported_or_verified_once_the_window_is_terminated() -> None:
     rules.check_not_terminated(5, False)
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(StateConflict) as refused:  # a step after the ladder's end: 409
         rules.check_not_terminated(5, True)
     assert refused.value.rule == "TJ-8.2" and "order_id" in refused.value.errors
 

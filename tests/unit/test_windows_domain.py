@@ -10,7 +10,7 @@ import pytest
 
 from services.registry.domain import agreements, window_life, windows
 from services.registry.domain.windows import Evidence, Window, WindowState, WindowType
-from shared.errors import Invalid, RuleViolation
+from shared.errors import RuleViolation, StateConflict
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 APPLIED_ON = date(2026, 11, 22)  # NOW in the hall
@@ -123,24 +123,24 @@ def test_a_unit_with_a_recorded_violation_may_not_apply() -> None:
 
 def test_steps_follow_in_order_and_once_each() -> None:
     applied = application()
-    with pytest.raises(RuleViolation) as skipped:
+    with pytest.raises(StateConflict) as skipped  # 409: out of order:
         review(applied)  # review before the site inspection
     assert _rule(skipped) == "TJ-5.3"
     inspected = through("inspection")
     assert inspected.state is WindowState.INSPECTED
-    with pytest.raises(RuleViolation) as repeated:
+    with pytest.raises(StateConflict) as repeated:
         inspect(inspected)
     assert _rule(repeated) == "TJ-5.2"
-    with pytest.raises(RuleViolation) as early:
+    with pytest.raises(StateConflict) as early:
         letter(inspected)
     assert _rule(early) == "TJ-5.4"
     reviewed = through("review")
-    with pytest.raises(RuleViolation) as unsigned:
+    with pytest.raises(StateConflict) as unsigned:
         windows.publish(reviewed, date(2026, 11, 2))
     assert _rule(unsigned) == "TJ-5.6"
     approved = through("letter")
     assert approved.state is WindowState.APPROVED
-    with pytest.raises(RuleViolation) as no_letter:
+    with pytest.raises(StateConflict) as no_letter:
         windows.agreement_signed(inspected, agreement(), TODAY)
     assert _rule(no_letter) == "TJ-5.5"
 
@@ -236,18 +236,18 @@ def test_sanctions_suspend_reinstate_and_terminate() -> None:
 
 def test_revocation_needs_the_units_application_then_consent() -> None:
     active = through("publication")
-    with pytest.raises(RuleViolation) as unasked:
+    with pytest.raises(StateConflict) as unasked:
         window_life.consent_to_revocation(active, {"consented_on": "2026-12-01"}, TODAY)
     assert _rule(unasked) == "TJ-7.6"
     with pytest.raises(RuleViolation) as no_reason:
         window_life.request_revocation(active, " ", TODAY)
     assert _rule(no_reason) == "TJ-7.6"
     requested = window_life.request_revocation(active, "too little volume: 3 cases in 2026", TODAY)
-    with pytest.raises(Invalid):
+    with pytest.raises(StateConflict):
         window_life.request_revocation(requested, "again", TODAY)
     revoked = window_life.consent_to_revocation(requested, {"consented_on": "2026-12-01"}, TODAY)
     assert revoked.state is WindowState.REVOKED and not revoked.takes_cases()
-    with pytest.raises(RuleViolation):
+    with pytest.raises(StateConflict):
         window_life.request_revocation(application(), "never published", TODAY)
 
 

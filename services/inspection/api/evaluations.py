@@ -102,7 +102,11 @@ class EvaluationReceipt(Schema):
     applicant_name = fields.String(allow_none=True)
     applicant_phone = fields.String(allow_none=True)
     callback_due_on = fields.Date(
-        allow_none=True, metadata={"description": "a bad review: the unit calls back by then"}
+        allow_none=True,
+        metadata={
+            "description": "a bad review of a case done (delivered or refused): the unit calls "
+            "back by then; null otherwise, a bad review of a case in progress opening no task"
+        },
     )
 
 

@@ -168,6 +168,7 @@ class AccountabilityOutcomeIn(Schema):
 class AccountabilityOutcomeOut(Schema):
     id = fields.Integer()
     outcome = fields.String()
+    rule = fields.String(metadata={"description": "the RULES.md ID the outcome applies: TJ-8.3"})
     reasons = fields.String()
     decided_by = fields.String()
     decided_at = fields.DateTime()

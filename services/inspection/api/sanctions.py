@@ -118,7 +118,10 @@ class SanctionOut(Schema):
     findings = fields.List(fields.Integer())
     complaints = fields.List(fields.Integer())
     status = fields.String(
-        metadata={"description": "in_force, open, reported, verified, lifted or corrected"}
+        metadata={
+            "description": "in_force, open, reported, verified, lifted, corrected, or closed (an "
+            "order of a window since terminated)"
+        }
     )
     decided_by = fields.String()
     decided_at = fields.DateTime()

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from services.inspection.domain.deadlines import configured_workdays
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 RULE_SURVEY = "TJ-7.5"
 RULE_MISCONDUCT = "TJ-8.3"
@@ -203,7 +203,7 @@ def deadline(calendar: WorkingDays, received_on: date, days: int = HANDLING_WORK
 def check_open(status: str, number: str) -> None:
     """A decision is final: a second one would count the same complaint twice."""
     if status not in OPEN:
-        raise Conflict(
+        raise StateConflict(
             f"complaint {number} is {status} already; a correction is a new entry "
             f"(POST …/corrections)",
             rule=RULE_SURVEY,
@@ -233,13 +233,13 @@ def check_reasons(reasons: str) -> str:
 
 def check_correctable(status: str, number: str, corrected_by: str | None) -> None:
     if status in OPEN:
-        raise Conflict(
+        raise StateConflict(
             f"complaint {number} is not decided yet: decide it instead",
             rule=RULE_SURVEY,
             field="id",
         )
     if corrected_by is not None:
-        raise Conflict(
+        raise StateConflict(
             f"complaint {number} was corrected already by {corrected_by}: correct that one",
             rule=RULE_SURVEY,
             field="id",

@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 RULE = "TJ-7.4"
 MIN_INSPECTORS = 2  # every spot check is made by at least two inspectors
@@ -185,7 +185,7 @@ def check_redraw(current_draw_id: int | None, reason: str) -> None:
     """A draw is never redone silently: a plan's next draw gives its reason, and the earlier
     one is kept, marked superseded."""
     if current_draw_id is not None and not reason.strip():
-        raise Conflict(
+        raise StateConflict(
             f"this plan was drawn already (draw {current_draw_id}); drawing again needs a "
             "reason, and the earlier draw is kept (TJ-7.4)",
             rule=RULE,
@@ -459,7 +459,7 @@ def check_population(draw: Draw) -> None:
             if draw.kind is Kind.SAMPLING
             else "no window is open to the public"
         )
-        raise Conflict(f"{what}: there is nothing to draw from", rule=RULE, field="population")
+        raise StateConflict(f"{what}: there is nothing to draw from", rule=RULE, field="population")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from services.inspection.domain.deadlines import configured_workdays
-from shared.errors import Conflict, Invalid, RuleViolation, member_of
+from shared.errors import Invalid, RuleViolation, StateConflict, member_of
 
 RULE = "TJ-7.5"
 RECTIFICATION_WORKDAYS = 5  # the issue's default; BAD_REVIEW_RECTIFICATION_DAYS overrides it
@@ -54,6 +54,17 @@ class Level(StrEnum):
 class Source(StrEnum):
     PUBLIC = "public"
     UNIT = "unit"
+
+
+# A case is done once delivered or refused: its handling can then be rated (GB/T 39735).
+DONE_STAGES = frozenset({"delivered", "refused"})
+
+
+def opens_task(level: Level, case_stage: str) -> bool:
+    """A bad review opens a rectification task once the service it rates is done: GB/T 39735
+    places the evaluation of a case after it ends (办件结束后). A bad review of a case still in
+    progress is kept and counts as any evaluation, but founds no task (docs/inspection.md)."""
+    return level.bad and case_stage in DONE_STAGES
 
 
 def level_of(name: str) -> Level:
@@ -159,11 +170,11 @@ def record_callback(
     task: Rectification, called_at: datetime, by: str, outcome: str, now: datetime
 ) -> Rectification:
     if task.status is not TaskStatus.OPEN:
-        raise Conflict(
+        raise StateConflict(
             f"the task is {task.status}: the callback comes first", rule=RULE, field="called_at"
         )
     if task.callback is not None:
-        raise Conflict("the callback is recorded already", rule=RULE, field="called_at")
+        raise StateConflict("the callback is recorded already", rule=RULE, field="called_at")
     if called_at > now + CLOCK_SKEW:
         raise Invalid("a callback is recorded once it has been made", rule=RULE, field="called_at")
     if called_at < task.opened_at:
@@ -188,7 +199,7 @@ def _check_called_back(task: Rectification) -> None:
 
 def report(task: Rectification, summary: str) -> Rectification:
     if task.status is not TaskStatus.OPEN:
-        raise Conflict(f"the task is {task.status}, not open", rule=RULE, field="summary")
+        raise StateConflict(f"the task is {task.status}, not open", rule=RULE, field="summary")
     _check_called_back(task)
     if not summary.strip():
         raise Invalid("say what was rectified", rule=RULE, field="summary")
@@ -198,7 +209,7 @@ def report(task: Rectification, summary: str) -> Rectification:
 def review(task: Rectification, accepted: bool, note: str) -> Rectification:
     """The center closes the task, or reopens it with the reason."""
     if task.status is not TaskStatus.REPORTED:
-        raise Conflict(
+        raise StateConflict(
             f"the task is {task.status}: only a report is reviewed", rule=RULE, field="accepted"
         )
     _check_called_back(task)
@@ -244,7 +255,7 @@ def check_appealable(level: Level, source: Source, voided: bool) -> None:
             "only the public's bad reviews can be appealed (TJ-7.5)", rule=RULE, field="level"
         )
     if voided:
-        raise Conflict("the review was voided already", rule=RULE, field="level")
+        raise StateConflict("the review was voided already", rule=RULE, field="level")
 
 
 def check_appeal(reason: str) -> str:
@@ -255,7 +266,7 @@ def check_appeal(reason: str) -> str:
 
 def decide_appeal(status: AppealStatus, upheld: bool, note: str) -> AppealStatus:
     if status is not AppealStatus.PENDING:
-        raise Conflict(f"the appeal was {status} already", rule=RULE, field="upheld")
+        raise StateConflict(f"the appeal was {status} already", rule=RULE, field="upheld")
     if not note.strip():
         raise Invalid("give the reasons for the decision", rule=RULE, field="note")
     return AppealStatus.UPHELD if upheld else AppealStatus.DISMISSED

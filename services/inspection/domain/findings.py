@@ -19,7 +19,14 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from services.inspection.domain.deadlines import configured_workdays
-from shared.errors import Conflict, DomainError, Forbidden, Invalid, RuleViolation, member_of
+from shared.errors import (
+    DomainError,
+    Forbidden,
+    Invalid,
+    RuleViolation,
+    StateConflict,
+    member_of,
+)
 
 GUIDANCE = "TJ-7.2"
 INSPECTION = "TJ-7.4"
@@ -226,7 +233,7 @@ def check_visit_problem(
             field="problem_number",
         )
     if taken_by is not None:
-        raise Conflict(
+        raise StateConflict(
             f"problem {number} is recorded as finding {taken_by}",
             rule=GUIDANCE,
             field="problem_number",
@@ -242,7 +249,7 @@ def check_correction(
             f"window {window_id} has no finding {corrects_id}", rule=INSPECTION, field="corrects_id"
         )
     if status != Status.WITHDRAWN:
-        raise Conflict(
+        raise StateConflict(
             f"withdraw finding {corrects_id}, with the reason, before recording its correction",
             rule=INSPECTION,
             field="corrects_id",
@@ -295,11 +302,11 @@ def check_reporter(finding_unit: str, reporter_unit: str | None) -> None:
 
 def report_rectification(status: Status) -> Status:
     if status is Status.WITHDRAWN:
-        raise Conflict(
+        raise StateConflict(
             "the finding is withdrawn: nothing to rectify", rule=RECTIFICATION, field="report"
         )
     if status is not Status.OPEN:
-        raise Conflict(
+        raise StateConflict(
             f"the rectification is {status.value} already", rule=RECTIFICATION, field="report"
         )
     return Status.REPORTED
@@ -307,7 +314,7 @@ def report_rectification(status: Status) -> Status:
 
 def verify(status: Status, accepted: bool, note: str) -> Status:
     if status is not Status.REPORTED:
-        raise Conflict(
+        raise StateConflict(
             f"no rectification report awaits verification; the finding is {status.value}",
             rule=RECTIFICATION,
             field="accepted",
@@ -323,7 +330,7 @@ def verify(status: Status, accepted: bool, note: str) -> Status:
 
 def withdraw(status: Status, reason: str) -> Status:
     if status is Status.WITHDRAWN:
-        raise Conflict("the finding is withdrawn already", rule=INSPECTION, field="reason")
+        raise StateConflict("the finding is withdrawn already", rule=INSPECTION, field="reason")
     text(reason, "reason", "why the finding is withdrawn")
     return Status.WITHDRAWN
 

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from services.inspection.domain.deadlines import configured_workdays
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 PROBLEMS = "TJ-8.1"  # interview; notice and rectification order
 SERIOUS = "TJ-8.2"  # suspension; termination
@@ -61,6 +61,7 @@ class Status(StrEnum):
     VERIFIED = "verified"  # the rectification is verified: the order is done
     LIFTED = "lifted"  # a suspension lifted on verified rectification
     CORRECTED = "corrected"  # replaced by a later entry naming it in corrects_id
+    CLOSED = "closed"  # an order left open when its window was terminated: the ladder ended
 
 
 CURRENT = (Status.IN_FORCE, Status.OPEN, Status.REPORTED)
@@ -109,7 +110,9 @@ def basis(kind: Kind, given: str | None) -> str:
     rule = BASIS[kind]
     named = (given or "").strip() or rule
     if named != rule:
-        raise Invalid(f"a {kind.value} is imposed under {rule}, not {named!r}", field="basis")
+        raise Invalid(
+            f"a {kind.value} is imposed under {rule}, not {named!r}", rule=rule, field="basis"
+        )
     return rule
 
 
@@ -128,7 +131,9 @@ def rectification_days(asked: int | None, configured: int) -> int:
     days = configured if asked is None else asked
     if not 1 <= days <= MAX_RECTIFICATION_WORKDAYS:
         raise Invalid(
-            f"a rectification deadline is 1–{MAX_RECTIFICATION_WORKDAYS} working days", field="days"
+            f"a rectification deadline is 1–{MAX_RECTIFICATION_WORKDAYS} working days (TJ-8.1)",
+            rule=PROBLEMS,
+            field="days",
         )
     return days
 
@@ -217,7 +222,9 @@ def check_suspension(
     are the days the named complaints were upheld; `proposed` is an open proposal of the rules
     to suspend this window, which the decision answers."""
     if suspended:
-        raise Conflict(f"window {window_id} is suspended already", rule=SERIOUS, field="window_id")
+        raise StateConflict(
+            f"window {window_id} is suspended already", rule=SERIOUS, field="window_id"
+        )
     counted = concentration.counted(complaints, today)
     if not (serious_finding or counted >= concentration.complaints or open_order or proposed):
         raise RuleViolation(
@@ -230,6 +237,33 @@ def check_suspension(
         )
 
 
+def check_no_open_order(
+    findings: Iterable[int],
+    complaints: Iterable[int],
+    open_orders: Iterable[tuple[int, Iterable[int], Iterable[int]]],
+    corrects_id: int | None = None,
+) -> None:
+    """One open order per window and problem: an order still open or reported at the same window
+    that rests on one of the same findings or complaints is the order that problem is rectified
+    under (TJ-8.1). A second would give the unit two deadlines for one problem; a correction
+    replaces the order it names instead. `open_orders` are (id, findings, complaints) of the
+    window's orders still open."""
+    wanted_f, wanted_c = set(findings), set(complaints)
+    for order_id, on_f, on_c in open_orders:
+        if order_id == corrects_id:
+            continue
+        shared_f, shared_c = wanted_f & set(on_f), wanted_c & set(on_c)
+        if shared_f or shared_c:
+            what = f"finding {min(shared_f)}" if shared_f else f"complaint {min(shared_c)}"
+            raise StateConflict(
+                f"rectification order {order_id} of this window is still open for {what}: "
+                "a second order for the same problem is not issued; correct that order or wait "
+                "for its verdict (TJ-8.1)",
+                rule=PROBLEMS,
+                field="findings" if shared_f else "complaints",
+            )
+
+
 def check_order_for(window_id: int, order_window: int | None, status: str | None) -> None:
     """A suspension rests on an order of the same window that is not done."""
     if order_window is None:
@@ -237,7 +271,9 @@ def check_order_for(window_id: int, order_window: int | None, status: str | None
     if order_window != window_id:
         raise Invalid(f"the order is for window {order_window}, not {window_id}", field="order_id")
     if status not in (Status.OPEN, Status.REPORTED):
-        raise Conflict(f"the order is {status}: name an order still open", field="order_id")
+        raise StateConflict(
+            f"the order is {status}: name an order still open", rule=SERIOUS, field="order_id"
+        )
 
 
 def is_past_due(status: str, due_on: date, reported_on: date | None, today: date) -> bool:
@@ -280,13 +316,17 @@ def check_termination(
 
 def report(status: str) -> Status:
     if status != Status.OPEN:
-        raise Conflict(f"the order is {status}: only an open order is reported rectified")
+        raise StateConflict(
+            f"the order is {status}: only an open order is reported rectified", rule=PROBLEMS
+        )
     return Status.REPORTED
 
 
 def verify(status: str, accepted: bool, note: str) -> Status:
     if status != Status.REPORTED:
-        raise Conflict(f"the order is {status}: only a reported rectification is verified")
+        raise StateConflict(
+            f"the order is {status}: only a reported rectification is verified", rule=PROBLEMS
+        )
     if not accepted and not note.strip():
         raise Invalid("say what is still wrong", field="note")
     return Status.VERIFIED if accepted else Status.OPEN
@@ -296,7 +336,7 @@ def check_not_terminated(order_id: int, terminated: bool) -> None:
     """A terminated window is at the ladder's end: its orders are no longer reported rectified
     nor verified, and nothing of it is lifted (TJ-8.2)."""
     if terminated:
-        raise RuleViolation(
+        raise StateConflict(
             f"the window of order {order_id} is terminated: its rectification is no longer "
             "reported or verified (TJ-8.2)",
             rule=SERIOUS,
@@ -307,7 +347,7 @@ def check_not_terminated(order_id: int, terminated: bool) -> None:
 def check_lift(suspension_status: str, order_status: str | None) -> Status:
     """A suspension is lifted only on the verified rectification of its order (TJ-8.2)."""
     if suspension_status != Status.IN_FORCE:
-        raise Conflict(f"the suspension is {suspension_status}")
+        raise StateConflict(f"the suspension is {suspension_status}", rule=SERIOUS)
     if order_status != Status.VERIFIED:
         raise RuleViolation(
             "a suspension is lifted only when its rectification is verified (TJ-8.2)",
@@ -332,7 +372,7 @@ def check_correction(
             field="corrects_id",
         )
     if was_status not in CORRECTABLE.get(kind, ()):
-        raise Conflict(f"sanction {corrects_id} is {was_status} and is not corrected any more")
+        raise StateConflict(f"sanction {corrects_id} is {was_status} and is not corrected any more")
 
 
 def can_see(unit: str | None, window_units: tuple[str, ...]) -> bool:

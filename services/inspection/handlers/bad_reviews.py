@@ -18,7 +18,7 @@ from services.inspection.handlers import evaluations as reviews
 from shared import clock
 from shared.auth import Principal
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, StateConflict
 
 tasks, appeals = tables.rectifications, tables.evaluation_appeals
 
@@ -231,7 +231,7 @@ def appeal(
             select(appeals.c.id).where(appeals.c.evaluation_id == evaluation_id)
         ).first()
         if taken is not None:  # and the unique evaluation_id answers a race the same way
-            raise Conflict(
+            raise StateConflict(
                 "the review has been appealed already: once", rule=rules.RULE, field="reason"
             )
         values = {

@@ -88,7 +88,7 @@ def submit(
         }
         row = evaluation_row(uow, insert_returning_id(uow.session, evaluations, values), None)
         _emit_evaluation(uow, contracts.EVALUATION_SUBMITTED, row)
-        task = _open_task(uow, row, calendar) if level.bad else None
+        task = _open_task(uow, row, calendar) if rules.opens_task(level, case.stage) else None
         uow.commit()
     return {**view(row, full=False), "callback_due_on": task.due_on if task else None}
 

@@ -18,7 +18,7 @@ from services.inspection.handlers import deadlines
 from services.inspection.orm_draws import draws
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound, StateConflict
 from shared.service import ServiceRuntime, Sweep
 
 F = tables.findings
@@ -368,7 +368,7 @@ def add_evidence(
         if unit is not None:
             rules.check_reporter(row.unit_code, unit)
         if row.status == Status.WITHDRAWN:
-            raise Conflict(
+            raise StateConflict(
                 "the finding is withdrawn: record evidence on its correction",
                 rule=rules.INSPECTION,
                 field="file",

@@ -20,7 +20,7 @@ from services.inspection.domain import proposals as rules
 from services.inspection.domain.proposals import Facts, Rule
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, StateConflict
 from shared.service import ServiceRuntime, Sweep
 
 R, P = tables.local_rules, tables.sanction_proposals
@@ -172,7 +172,7 @@ def settle(
     if answers is not None:
         rules.check_answers((row.kind, row.window_id), answers)
     if row.status != OPEN:
-        raise Conflict(f"proposal {proposal_id} was {row.status} already", field="proposal_id")
+        raise StateConflict(f"proposal {proposal_id} was {row.status} already", field="proposal_id")
     now, outcome = clock.now(), "accepted" if accepted else "declined"
     changes: dict[str, Any] = {"status": outcome, "sanction_id": sanction_id}
     changes.update(decided_by=decided_by)
@@ -457,7 +457,7 @@ def record_opinion(
     with uow:
         row = _case_row(uow, case_id, None)
         if row.status == "concluded":
-            raise Conflict(f"accountability case {case_id} is concluded", field="opinion")
+            raise StateConflict(f"accountability case {case_id} is concluded", field="opinion")
         now = clock.now()
         changes: dict[str, Any] = {
             "district_opinion": opinion,
@@ -480,7 +480,7 @@ def conclude(uow: UnitOfWork, case_id: int, body: dict[str, Any], actor: str) ->
         row = _case_row(uow, case_id, None)
         rules.check_heard(row.district_opinion, case_id)
         if row.status == "concluded":
-            raise Conflict(
+            raise StateConflict(
                 f"accountability case {case_id} is concluded: correct its outcome instead",
                 field="outcome",
             )
@@ -506,7 +506,9 @@ def correct_outcome(
         row = _case_row(uow, case_id, None)
         standing = _outcomes(uow, case_id)
         if not standing:
-            raise Conflict(f"accountability case {case_id} is not concluded yet", field="outcome")
+            raise StateConflict(
+                f"accountability case {case_id} is not concluded yet", field="outcome"
+            )
         _decide(uow, row, outcome, reasons, actor, standing[-1])
         uow.commit()
         return _case_view(uow, row)
@@ -519,6 +521,7 @@ def _decide(
     and, when it sanctions (or no longer does), as a sanction of kind accountability."""
     now = clock.now()
     values = {"case_id": row.id, "outcome": outcome, "reasons": reasons, "decided_by": actor}
+    values["rule"] = rules.RULE_ACCOUNTABILITY
     values.update(decided_at=now, corrects_id=earlier.id if earlier else None)
     outcome_id = insert_returning_id(uow.session, OUTCOMES, values)
     _emit_case(
@@ -527,6 +530,7 @@ def _decide(
         row,
         outcome_id=outcome_id,
         outcome=outcome,
+        rule=rules.RULE_ACCOUNTABILITY,
         concluded_at=now,
         corrects_outcome_id=earlier.id if earlier else None,
         previous_outcome=earlier.outcome if earlier else None,

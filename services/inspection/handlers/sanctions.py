@@ -323,6 +323,7 @@ def order_rectification(
         findings, complaints, _, _, _ = _grounded(uow, kind, window.id, body)
         _check_correction(uow, kind, window.id, body.get("corrects_id"))
         rules.basis(kind, body.get("basis"))
+        _check_no_open_order(uow, window.id, findings, complaints, body.get("corrects_id"))
         values = _order_values(uow, window, body, calendar)
         values |= {"findings": findings, "complaints": complaints}
         values |= {"corrects_id": body.get("corrects_id"), "proposal_id": body.get("proposal_id")}
@@ -332,6 +333,21 @@ def order_rectification(
         view = _views(uow, [_entry(uow, row["id"], None)], clock.today())[0]
         uow.commit()
     return view
+
+
+def _check_no_open_order(
+    uow: UnitOfWork,
+    window_id: int,
+    findings: list[int],
+    complaints: list[int],
+    corrects_id: int | None = None,
+) -> None:
+    orders = [
+        (r.id, r.findings, r.complaints)
+        for r in _ladder(uow, window_id)
+        if r.kind == Kind.RECTIFICATION and r.status in OPEN_ORDER
+    ]
+    rules.check_no_open_order(findings, complaints, orders, corrects_id)
 
 
 def _move(uow: UnitOfWork, row: Any, changes: dict[str, Any]) -> dict[str, Any]:
@@ -485,6 +501,7 @@ def suspend(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays) -> dic
                 order.status if order else None,
             )
         else:
+            _check_no_open_order(uow, window.id, findings, complaints)
             values = _order_values(uow, window, {**body, "problems": reason}, calendar)
             values |= {"findings": findings, "complaints": complaints}
             order_row = _insert(uow, window, Kind.RECTIFICATION, values)
@@ -533,10 +550,25 @@ def terminate(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
         }
         row = _insert(uow, window, kind, values)
         _announce(uow, row)
+        _close_orders(uow, window.id)
         _settle(uow, body, row)
         view = _views(uow, [_entry(uow, row["id"], None)], clock.today())[0]
         uow.commit()
     return view
+
+
+def _close_orders(uow: UnitOfWork, window_id: int) -> None:
+    """The window's ladder has ended (TJ-8.2): its orders still open or reported are closed, so
+    none reports itself overdue any more nor awaits a report or verdict."""
+    uow.session.execute(
+        update(S)
+        .where(
+            S.c.window_id == window_id,
+            S.c.kind == Kind.RECTIFICATION,
+            S.c.status.in_(OPEN_ORDER),
+        )
+        .values(status=Status.CLOSED.value)
+    )
 
 
 def overdue_sweep(rt: ServiceRuntime) -> int:

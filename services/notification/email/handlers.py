@@ -18,7 +18,7 @@ from services.notification.domain import inboxes
 from services.notification.email import delivery, templates
 from services.notification.email.orm import email_addresses, email_deliveries
 from shared.db import UnitOfWork, upsert, utcnow
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Invalid, NotFound, StateConflict
 from shared.events import CloudEvent
 from shared.service import Sweep
 
@@ -177,7 +177,7 @@ def retry(uow: UnitOfWork, delivery_id: int) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"no e-mail delivery {delivery_id}")
         if row.status == "sent":
-            raise Conflict(
+            raise StateConflict(
                 f"e-mail delivery {delivery_id} was sent at {row.sent_at}: it is never sent twice"
             )
         now = utcnow()

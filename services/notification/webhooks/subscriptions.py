@@ -20,7 +20,7 @@ from services.notification.webhooks.orm import (
 )
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Invalid, NotFound, StateConflict
 from shared.events import EventType
 
 # A rotated-out secret still signs for this long, so a receiver can switch without a gap.
@@ -149,7 +149,7 @@ def replay_delivery(uow: UnitOfWork, owner: str, delivery_id: int) -> dict[str, 
     with uow:
         row = _own_delivery(uow, owner, delivery_id)
         if row.status == "pending":
-            raise Conflict(f"delivery {delivery_id} is already on its way", field="status")
+            raise StateConflict(f"delivery {delivery_id} is already on its way", field="status")
         _requeue(uow, [row.id], now)
         subscription = _load(uow, owner, row.subscription_id)
         _emit_replayed(uow, subscription, 1, None, None, now)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 TERM_YEARS = 3  # TJ-5.5: valid 3 years, renewable for 3 years
 RENEWAL_NOTICE_DAYS = (90, 30)
@@ -120,7 +120,9 @@ def sign(
 def assess(agreement: Agreement, assessment: Assessment, today: date) -> Agreement:
     """The comprehensive assessment is dated within the term, and not after today (TJ-5.5)."""
     if agreement.status not in (AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED):
-        raise Invalid(f"an agreement that is {agreement.status} is not assessed", field="status")
+        raise StateConflict(
+            f"an agreement that is {agreement.status} is not assessed", field="status"
+        )
     on = assessment.assessed_on
     if on > today:
         raise RuleViolation(
@@ -145,7 +147,7 @@ def renew(agreement: Agreement, today: date) -> tuple[Agreement, Agreement]:
     the day after: no day without an agreement, none with two. Renewed after it lapsed, the
     next term starts today."""
     if agreement.status not in (AgreementStatus.IN_FORCE, AgreementStatus.EXPIRED):
-        raise RuleViolation(
+        raise StateConflict(
             f"an agreement that is {agreement.status} cannot be renewed", rule="TJ-5.5"
         )
     if agreement.assessment is None or not agreement.assessment.passed:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from services.registry.domain.clock import Pause, WorkingDays, due_date, workdays_left
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 
 class Stage(StrEnum):
@@ -145,19 +145,19 @@ def advance(
     """The next step of the chain, in the hall, in order (EQ-4.3)."""
     _need_staff(staff_id)
     if case.done:
-        raise RuleViolation(
+        raise StateConflict(
             f"the case is {case.stage} already (EQ-4.3)", rule="EQ-4.3", field="stage"
         )
     expected = CHAIN[CHAIN.index(case.stage) + 1]
     if stage is not expected:
-        raise RuleViolation(
+        raise StateConflict(
             f"after {case.stage} comes {expected}, not {stage}: every step of "
             "the chain is taken in the hall, in order (EQ-4.3)",
             rule="EQ-4.3",
             field="stage",
         )
     if case.paused:
-        raise RuleViolation(
+        raise StateConflict(
             "the case waits for the applicant's materials (EQ-4.4b)", rule="EQ-4.4b", field="stage"
         )
     record = StageRecord(stage, staff_id, now, today, note.strip())
@@ -227,7 +227,9 @@ def request_supplement(case: Case, materials: list[str], today: date) -> Case:
 
 def supplement_received(case: Case, today: date, calendar: WorkingDays) -> Case:
     if not case.paused:
-        raise Invalid("the case is not waiting for materials", field="state")
+        raise StateConflict(
+            "the case is not waiting for materials (EQ-4.4b)", rule="EQ-4.4b", field="state"
+        )
     resumed = replace(case, pauses=_closed(case.pauses, today), version=case.version + 1)
     return _reclock(resumed, calendar, today)
 
@@ -235,7 +237,7 @@ def supplement_received(case: Case, today: date, calendar: WorkingDays) -> Case:
 def extend(case: Case, days: int, reason: str, today: date, calendar: WorkingDays) -> Case:
     """EQ-4.4c: within the matter's allowance, with a reason told to the applicant."""
     if case.done:
-        raise Invalid(f"the case is {case.stage}", field="stage")
+        raise StateConflict(f"the case is {case.stage} (EQ-4.4c)", rule="EQ-4.4c", field="stage")
     if days < 1:
         raise Invalid("extend by at least one working day", field="days")
     if not reason.strip():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def answer(enquiry: Enquiry, by: str, text: str, now: datetime) -> Enquiry:
 
 def _must_own(enquiry: Enquiry, staff: str, action: str) -> None:
     if enquiry.closed_at is not None:
-        raise Invalid("the enquiry is answered and closed", field="state")
+        raise StateConflict("the enquiry is answered and closed", field="state")
     if staff != enquiry.owner:
         raise RuleViolation(
             f"{enquiry.owner} owns this enquiry; only they may {action} (EQ-4.4a)",

@@ -16,7 +16,7 @@ from services.registry.domain.windows import (
     recorded_on,
     step_date,
 )
-from shared.errors import Invalid, RuleViolation
+from shared.errors import RuleViolation, StateConflict
 
 
 def open_window(window: Window, reason: str) -> Window:
@@ -36,7 +36,7 @@ def open_window(window: Window, reason: str) -> Window:
             field="reason",
         )
     if window.is_open:
-        raise Invalid("the window is open already", field="is_open")
+        raise StateConflict("the window is open already", field="is_open")
     return replace(window, is_open=True, open_reason=reason.strip(), version=window.version + 1)
 
 
@@ -47,7 +47,7 @@ def close_window(window: Window, reason: str) -> Window:
             "only emergency and seasonal windows are closed (EQ-2.2a)", rule="EQ-2.2c", field="type"
         )
     if not window.is_open:
-        raise Invalid("the window is closed already", field="is_open")
+        raise StateConflict("the window is closed already", field="is_open")
     return replace(window, is_open=False, open_reason=reason.strip(), version=window.version + 1)
 
 
@@ -61,7 +61,9 @@ def seasonal_change(window: Window, today: date) -> bool | None:
 
 def _require_active(window: Window, verb: str) -> None:
     if window.state is not WindowState.ACTIVE:
-        raise Invalid(f"only an active window is {verb}; this one is {window.state}", field="state")
+        raise StateConflict(
+            f"only an active window is {verb}; this one is {window.state}", field="state"
+        )
 
 
 # -- sanctions from inspection (TJ-8.2) ----------------------------------------------------------
@@ -90,13 +92,13 @@ def request_revocation(window: Window, reason: str, today: date) -> Window:
     """The unit applies, e.g. for too little volume; the authority then consents or not. The
     request's day is recorded: consent cannot come before it."""
     if window.state not in (WindowState.ACTIVE, WindowState.SUSPENDED):
-        raise RuleViolation(
+        raise StateConflict(
             f"only a published window is revoked; this one is {window.state} (TJ-7.6)",
             rule="TJ-7.6",
             field="state",
         )
     if window.revocation_request:
-        raise Invalid("revocation has been requested already", field="reason")
+        raise StateConflict("revocation has been requested already", field="reason")
     if not reason.strip():
         raise RuleViolation(
             "a revocation request gives its reason, e.g. too little volume (TJ-7.6)",
@@ -113,9 +115,9 @@ def request_revocation(window: Window, reason: str, today: date) -> Window:
 
 def consent_to_revocation(window: Window, record: dict[str, Any], today: date) -> Window:
     if window.state in ENDED:
-        raise Invalid(f"the window is {window.state} already", field="state")
+        raise StateConflict(f"the window is {window.state} already", field="state")
     if not window.revocation_request:
-        raise RuleViolation(
+        raise StateConflict(
             "a window is revoked on its unit's application: none has been made (TJ-7.6)",
             rule="TJ-7.6",
             field="state",

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.registry.domain.agreements import Agreement
-from shared.errors import Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 
 class WindowType(StrEnum):
@@ -185,7 +185,7 @@ def _check_type(
 # -- the procedure (TJ-5.2 … TJ-5.6) -----------------------------------------------------------
 def _step(window: Window, expected: WindowState, rule: str, step: str) -> None:
     if window.state is not expected:
-        raise RuleViolation(
+        raise StateConflict(
             f"{step} follows the {expected} state; this window is {window.state} ({rule}): "
             "steps are taken in order, once each",
             rule=rule,
@@ -319,7 +319,7 @@ def _advance(window: Window, state: WindowState, name: str, record: dict[str, An
 
 def edit_details(window: Window, changes: dict[str, str]) -> Window:
     if window.state in ENDED:
-        raise Invalid(f"a window that is {window.state} is not edited", field="state")
+        raise StateConflict(f"a window that is {window.state} is not edited", field="state")
     unknown = set(changes) - set(PUBLIC_DETAILS) - set(STANDARDS)
     if unknown:
         raise Invalid(f"unknown details {sorted(unknown)}", field="details")

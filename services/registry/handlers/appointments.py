@@ -26,7 +26,7 @@ from services.registry.domain.windows import Window, WindowState
 from services.registry.orm_appointments import bookings, extended_hours, slots
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, StateConflict
 
 
 def hall_now() -> datetime:
@@ -286,7 +286,7 @@ def _mark_cancelled(uow: UnitOfWork, booking: Booking) -> None:
         .values(status=booking.status.value, cancelled_at=booking.cancelled_at)
     )
     if result.rowcount != 1:  # a concurrent cancellation won
-        raise Conflict("the booking is cancelled already", field="reference")
+        raise StateConflict("the booking is cancelled already", field="reference")
 
 
 def bookings_of(

@@ -121,10 +121,11 @@ class AgeException(MethodView):
 
 @blp.route("/<staff_id>/age-exception/approval")
 class AgeExceptionApproval(MethodView):
-    @auth.roles("center")
+    @auth.roles("center", rule="EQ-3.1a")
     @blp.response(200, StaffOut)
     def post(self, staff_id: str) -> dict[str, Any]:
-        """The center approves the recorded exception (EQ-3.1a)."""
+        """The center approves the recorded exception (EQ-3.1a): not the unit that asks for it,
+        nor anyone else; their 403 names the rule."""
         return _view(staff.approve_age_exception(unit_of_work(), staff_id))
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from services.staffing.domain.posts import Seat
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Conflict, Invalid, RuleViolation, StateConflict
 
 NOTICE_WORKDAYS = 1  # EQ-3.2.5
 RULE = "EQ-3.2.5"
@@ -131,7 +131,7 @@ def check_decider(
 
 def _decide(absence: Absence, status: AbsenceStatus, decider: str, cover: str | None) -> Absence:
     if absence.status is not AbsenceStatus.REPORTED:
-        raise Conflict(f"the absence is {absence.status} already")
+        raise StateConflict(f"the absence is {absence.status} already", rule=RULE)
     return replace(absence, status=status, decided_by=decider, cover_staff_id=cover)
 
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from services.staffing.domain.posts import AB_RULE, Role
 from services.staffing.domain.staff import StaffMember, check_eligible, years_between
-from shared.errors import Conflict, RuleViolation
+from shared.errors import Conflict, RuleViolation, StateConflict
 
 ROTATION_YEARS = 2  # EQ-3.2.3
 SWAP_NOTICE_MONTHS = 1  # EQ-3.2.3
@@ -184,7 +184,7 @@ def moves(app: Application, mine: Holding, other: Holding | None) -> list[Move]:
 
 def decide(app: Application, approved: bool, decided_by: str) -> Application:
     if app.status is not Decision.APPLIED:
-        raise Conflict(f"the application is {app.status} already")
+        raise StateConflict(f"the application is {app.status} already")
     status = Decision.APPROVED if approved else Decision.REJECTED
     return replace(app, status=status, decided_by=decided_by)
 
@@ -206,7 +206,7 @@ def force_return(member: StaffMember, reason: str) -> StaffMember:
             field="reason",
         )
     if member.status != "active":
-        raise Conflict(
+        raise StateConflict(
             f"{member.name} is {member.status} already (EQ-3.2.4)",
             rule=RETURN_RULE,
             field="staff_id",
