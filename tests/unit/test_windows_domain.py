@@ -123,7 +123,7 @@ def test_a_unit_with_a_recorded_violation_may_not_apply() -> None:
 
 def test_steps_follow_in_order_and_once_each() -> None:
     applied = application()
-    with pytest.raises(StateConflict) as skipped  # 409: out of order:
+    with pytest.raises(StateConflict) as skipped:  # 409: out of order
         review(applied)  # review before the site inspection
     assert _rule(skipped) == "TJ-5.3"
     inspected = through("inspection")
