@@ -204,3 +204,18 @@ def test_a_paper_case_cannot_predate_its_matter(client: Client, window: dict[str
     w = window["id"]
     before = _record(client, builders.CENTER, 422, window_id=w, accepted_on="2026-11-20").json
     assert "accepted_on" in before["errors"] and "published" in before["detail"]
+
+
+def test_a_closure_announced_after_acceptance_moves_the_due_date_off_it(
+    client: Client, window: dict[str, Any]
+) -> None:
+    """Accepted Monday 7 December, due Monday the 21st; then the hall announces it is closed on
+    Friday the 18th and Monday the 21st. Those days stop the clock: due Wednesday the 23rd."""
+    case = accept(client, window, "work-permit-long")
+    assert case["due_on"] == "2026-12-21"
+    _close_hall(client, "2026-12-18", "2026-12-21")
+    shown = ok(client.get(f"/registry/api/v1/cases/{case['id']}", headers=HEXI))
+    assert shown["due_on"] == "2026-12-23"
+    assert shown["version"] == case["version"] + 1
+    assert not _hall_day(client, shown["due_on"])["closed"]
+    assert not _hall_day(client, shown["stage_due_on"])["closed"]

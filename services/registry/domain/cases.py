@@ -315,6 +315,17 @@ def stage_overran(case: Case, today: date) -> bool:
     )
 
 
+def reschedule(case: Case, calendar: WorkingDays, today: date) -> Case | None:
+    """The case clocked again on a changed calendar (a closure announced after acceptance,
+    EQ-4.5); None when neither its due date nor its step's deadline moves."""
+    if case.done or case.paused:  # a paused case is clocked again when the materials arrive
+        return None
+    moved = _reclock(case, calendar, today)
+    if (moved.due_on, moved.stage_due_on) == (case.due_on, case.stage_due_on):
+        return None
+    return replace(moved, version=case.version + 1)
+
+
 def _reclock(case: Case, calendar: WorkingDays, today: date) -> Case:
     due = due_date(
         calendar,

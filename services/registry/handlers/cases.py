@@ -307,6 +307,44 @@ def assist(uow: UnitOfWork, case_id: int, unit: str | None, body: dict[str, Any]
     )
 
 
+def reschedule_for_closure(
+    uow: UnitOfWork, calendar: WorkingDays, hall_code: str, starts_on: date, today: date
+) -> int:
+    """EQ-4.5: a closure (or move) announced in the hall stops the clock of its open cases on
+    the closed days; those whose due date or step deadline falls from its first day on are
+    clocked again, each with `case.rescheduled`. Runs in the announcement's transaction."""
+    days = hall_days(uow.session, hall_code, calendar)
+    c = orm.cases.c
+    rows = uow.session.execute(
+        select(orm.cases, orm.windows.c.hall_code)
+        .join(orm.windows, orm.windows.c.id == c.window_id)
+        .where(
+            c.open,
+            ~c.paused,
+            orm.windows.c.hall_code == hall_code,
+            (c.due_on >= starts_on) | (c.stage_due_on >= starts_on),
+        )
+        .order_by(c.id)
+    ).all()
+    moved = 0
+    for row in rows:
+        case = store.case_from_row(row)
+        changed = rules.reschedule(case, days, today)
+        if changed is None:
+            continue
+        store.save_case(uow.session, changed, case.version)
+        emit_case(
+            uow,
+            contracts.CASE_RESCHEDULED,
+            changed,
+            row.receipt_number,
+            today,
+            detail=f"the hall is closed from {starts_on}; due on {changed.due_on}",
+        )
+        moved += 1
+    return moved
+
+
 def hall_days(session: Session, hall_code: str, calendar: WorkingDays) -> OpenDays:
     """The hall's working days: the statutory ones less its announced closures (EQ-4.5)."""
     rows = session.execute(
