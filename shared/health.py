@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from shared import auth, metrics, problems
+from shared import auth, clock, metrics, problems
+from shared.metrics import BusinessGauge
 from shared.web import IsolatedBroker, broker_consumers, runtime
 
+log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__)
 
 
@@ -43,10 +47,16 @@ def readyz() -> tuple[Response, int]:
     consuming = _consumer_check(rt, consumers)
     if consuming is not None:
         checks["consumer"] = consuming
-    unknown = sorted(rt.calendar.unknown_years_used)
+    provisional = provisional_years(rt)
     checks["calendar"] = (
-        {"status": "degraded", "detail": f"no calendar for {unknown}: counting Monday–Friday"}
-        if unknown
+        {
+            "status": "degraded",
+            "provisional_years": provisional,
+            "detail": f"no make-up working days known for {provisional}: counting "
+            "Monday–Friday less the statutory holidays; add the State Council's schedule to "
+            "the hall calendar file",
+        }
+        if provisional
         else "ok"
     )
     # Ready is "can answer requests": that takes the database, not the broker. Writes go to the
@@ -81,11 +91,41 @@ def _consumer_check(rt: Any, consumers: int | None) -> str | None:
     return "ok" if consumers > 0 else f"not consuming (no consumer on {rt.settings.queue_name})"
 
 
+def provisional_years(rt: Any, session: Any = None) -> list[int]:
+    """Years without make-up working days that the hall counts in or soon will: see
+    HallCalendar.provisional_years; the horizon is the service's latest open due date."""
+    return rt.calendar.provisional_years(clock.today(), _horizon(rt, session))
+
+
+def _horizon(rt: Any, session: Any) -> date | None:
+    read = rt.spec.calendar_horizon
+    if read is None:
+        return None
+    if session is not None:
+        return read(session)
+    try:
+        with rt.db.session() as own:
+            return read(own)
+    except Exception:
+        log.warning("calendar horizon of %s unreadable", rt.spec.name, exc_info=True)
+        return None
+
+
+def _calendar_gauge(rt: Any) -> BusinessGauge:
+    return BusinessGauge(
+        "govhall_calendar_provisional_year",
+        "1 for a year the hall counts in, or soon will (from 1 November, or an open due date), "
+        "whose make-up working days neither chinese-calendar nor the hall calendar file knows",
+        ("year",),
+        lambda session: [((str(year),), 1.0) for year in provisional_years(rt, session)],
+    )
+
+
 @blp.get("/metrics")
 @auth.public
 def metrics_endpoint() -> Response:
     rt = runtime()
     return Response(
-        metrics.exposition(rt.spec.name, rt.db, rt.spec.gauges),
+        metrics.exposition(rt.spec.name, rt.db, (*rt.spec.gauges, _calendar_gauge(rt))),
         mimetype="text/plain; version=0.0.4",
     )

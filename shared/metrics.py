@@ -86,7 +86,8 @@ RELAY_FAILURES = Counter(
 )
 CALENDAR_FALLBACK = Counter(
     "govhall_calendar_unknown_year_days_total",
-    "Days judged Monday–Friday because no calendar knows their year",
+    "Days judged by the statutory holidays alone (Monday–Friday less them) because neither "
+    "chinese-calendar nor the hall calendar file knows their year's make-up working days",
     ["year"],
 )
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,9 @@ class ServiceSpec:
     sweeps: tuple[Sweep, ...] = field(default=())
     pages: Callable[[], Sequence[Any]] = field(default=lambda: ())  # plain Flask blueprints
     gauges: tuple[metrics.BusinessGauge, ...] = field(default=())  # the hall's state, at scrape
+    # The latest day an open item of the service is due (e.g. an open case's due date): the
+    # calendar reports a provisional year as soon as that horizon reaches it.
+    calendar_horizon: Callable[[Any], date | None] | None = None
 
     @property
     def source(self) -> str:

@@ -1,15 +1,25 @@
 """The hall's working-day calendar: which days count toward statutory deadlines.
 
-Chinese statutory holidays and make-up working days (调休) come from the ``chinese_calendar``
-library, which only covers the years it was released with. A hall may supply a JSON calendar
-file for later years, or to override single days::
+Three sources, the first that knows a day wins:
 
-    {"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-02-07"]}}
+1. the hall calendar file (``HALL_CALENDAR_FILE``), for single days and for the State Council's
+   make-up working days (调休) of years the library below lacks::
 
-``holidays`` are days off even on Monday–Friday; ``workdays`` are working days even on a
-weekend. A year in the file counts as known. For a year nobody knows, Monday–Friday are
-counted as working days; this never raises, and the years concerned are reported in
-``HallCalendar.unknown_years_used`` (and to the optional ``on_unknown_year`` hook).
+       {"2027": {"holidays": ["<extra day off>"], "workdays": ["<make-up Saturday or Sunday>"]}}
+
+   ``holidays`` are days off even on Monday–Friday; ``workdays`` are working days even on a
+   weekend or a statutory holiday;
+2. ``chinese_calendar`` (pinned): the official schedule, make-up days included, of the years
+   it was released with;
+3. for any other year, the statutory holidays computed by the ``holidays`` package (China's
+   public holidays, lunar ones and the 补假 for a holiday on a weekend included) on top of
+   Monday–Friday.
+
+A year known to neither the file nor ``chinese_calendar`` is *provisional*: its statutory
+holidays are right, but the make-up days the State Council announces each autumn are missing.
+Counting in such a year never raises; the years used are in ``HallCalendar.unknown_years_used``
+(and go to the optional ``on_unknown_year`` hook), and ``provisional_years`` names them ahead
+of time: the current year, the next one from 1 November, and every year up to a horizon.
 """
 
 from __future__ import annotations
@@ -27,10 +37,14 @@ from pathlib import Path
 from typing import Any
 
 import chinese_calendar
+import holidays as statutory
 
 log = logging.getLogger(__name__)
 
-FALLBACK_RULE = "Monday–Friday"
+FALLBACK_RULE = "Monday–Friday less the statutory holidays"
+# From this day of the year on, next year's make-up days are due (the State Council publishes
+# them in October or November): a next year still without them is reported.
+REPORT_NEXT_YEAR_FROM = (11, 1)
 
 _ONE_DAY = timedelta(days=1)
 _YEAR_KEY = re.compile(r"\d{4}")
@@ -66,6 +80,12 @@ def _library_workdays(year: int) -> frozenset[date] | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
+def _statutory_holidays(year: int) -> frozenset[date]:
+    """China's statutory days off in ``year``: the public holidays and their 补假."""
+    return frozenset(statutory.China(years=year))
+
+
 def _days_of(year: int) -> Iterable[date]:
     day = date(year, 1, 1)
     while day.year == year:
@@ -74,7 +94,8 @@ def _days_of(year: int) -> Iterable[date]:
 
 
 class HallCalendar:
-    """Working days of the hall: library data, the hall's overrides, then Monday–Friday."""
+    """Working days of the hall: the hall's overrides, the official schedule, then the
+    statutory holidays on top of Monday–Friday."""
 
     def __init__(
         self,
@@ -119,7 +140,7 @@ class HallCalendar:
             return day in library
         if day.year not in self._file_years:
             self._note_fallback(day.year)
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in _statutory_holidays(day.year)
 
     def add_workdays(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start``; ``start`` itself never counts."""
@@ -142,11 +163,22 @@ class HallCalendar:
         return count
 
     def is_known_year(self, year: int) -> bool:
+        """Whether the make-up working days of ``year`` are known (library or hall file)."""
         return year in self._file_years or _library_workdays(year) is not None
+
+    def provisional_years(self, today: date, horizon: date | None = None) -> list[int]:
+        """Years without make-up data that the hall counts in or is about to: this year, next
+        year from 1 November, every year up to ``horizon`` (say the latest due date of an open
+        case), and any year already counted in."""
+        last = today.year + ((today.month, today.day) >= REPORT_NEXT_YEAR_FROM)
+        if horizon is not None:
+            last = max(last, horizon.year)
+        ahead = {year for year in range(today.year, last + 1) if not self.is_known_year(year)}
+        return sorted(ahead | self.unknown_years_used)
 
     @property
     def unknown_years_used(self) -> frozenset[int]:
-        """Years for which the Monday–Friday fallback has been used so far."""
+        """Provisional years (no make-up data) counted in so far."""
         with self._lock:
             return frozenset(self._unknown_years)
 
@@ -156,8 +188,8 @@ class HallCalendar:
             self._unknown_years.add(year)
         if first_use:
             log.warning(
-                "no holiday calendar for %d; counting %s as working days "
-                "(add the year to the hall calendar file)",
+                "no make-up working days known for %d; counting %s as working days "
+                "(add the year's schedule to the hall calendar file)",
                 year,
                 FALLBACK_RULE,
             )

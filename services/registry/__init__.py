@@ -38,6 +38,7 @@ SPEC = ServiceSpec(
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
     gauges=gauges.GAUGES,
+    calendar_horizon=gauges.latest_due_date,
     pages=pages.blueprints,
     # Both are idempotent, so hourly runs cost nothing and a missed day is caught up.
     sweeps=(

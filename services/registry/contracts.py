@@ -180,6 +180,12 @@ CASE_SUPPLEMENT_RECEIVED = _type(
 )
 CASE_EXTENDED = _type("case.extended", CaseV1, "The clock was extended with a reason (EQ-4.4c).")
 CASE_ASSISTED = _type("case.assisted", CaseV1, "Agency assistance recorded (EQ-4.4d).")
+CASE_RESCHEDULED = _type(
+    "case.rescheduled",
+    CaseV1,
+    "A hall closure announced after acceptance moved the due date: closed days stop the clock "
+    "(EQ-4.5).",
+)
 CASE_WARNED = _type(
     "case.warned", CaseV1, "Electronic supervision: yellow (due soon) or red (overdue) (EQ-1.4)."
 )
@@ -190,6 +196,7 @@ CASE_STAGE_OVERRAN = _type(
 register(
     CASE_ACCEPTED, CASE_ADVANCED, CASE_REFUSED, CASE_SUPPLEMENT_REQUESTED,
     CASE_SUPPLEMENT_RECEIVED, CASE_EXTENDED, CASE_ASSISTED, CASE_WARNED, CASE_STAGE_OVERRAN,
+    CASE_RESCHEDULED,
 )  # fmt: skip
 
 register(

@@ -3,6 +3,8 @@ their supervision warning (EQ-1.4)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -44,3 +46,9 @@ GAUGES = (
         known=tuple((w.value,) for w in Warning),
     ),
 )
+
+
+def latest_due_date(session: Session) -> date | None:
+    """The latest due date of an open case: the calendar's horizon (shared/health.py)."""
+    # `open`, not `open IS true`: PostgreSQL matches only the former to a partial index.
+    return session.execute(select(func.max(C.c.due_on)).where(C.c.open)).scalar()

@@ -645,6 +645,7 @@ def test_the_alerts_asked_for_are_there() -> None:
         ("GovhallHighErrorRate", "govhall_http_errors_total"),
         ("GovhallConsumerNotConsuming", "govhall_events_consumed_total"),
         ("GovhallCodeGuessing", "govhall_rate_limited_total"),
+        ("GovhallCalendarProvisionalYear", "govhall_calendar_provisional_year"),
     ):
         assert metric in alerts[alert], alert
 

@@ -118,6 +118,9 @@ def test_datetime_is_treated_as_its_date() -> None:
 
 
 _CALENDAR = HallCalendar()
+# The first look at a year beyond the library loads the `holidays` package's rules: not in a
+# timed example.
+_CALENDAR.is_workday(date(2027, 1, 1))
 
 
 @given(
@@ -132,14 +135,14 @@ def test_workdays_between_inverts_add_workdays(start: date, n: int) -> None:
         assert _CALENDAR.workdays_between(start, end - timedelta(days=1)) == n - 1
 
 
-def test_unknown_year_falls_back_to_monday_to_friday() -> None:
+def test_unknown_year_counts_monday_to_friday_less_the_statutory_holidays() -> None:
     calls: list[int] = []
     calendar = HallCalendar(on_unknown_year=calls.append)
     assert calendar.unknown_years_used == frozenset()
 
-    # 1 Jan 2027 is a Friday: nobody has said it is a holiday, so it is worked.
+    # 1 Jan 2027 is a Friday and New Year's Day: a statutory holiday in any year.
     days = [date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3), date(2027, 1, 4)]
-    assert [calendar.is_workday(d) for d in days] == [True, False, False, True]
+    assert [calendar.is_workday(d) for d in days] == [False, False, False, True]
 
     assert not calendar.is_known_year(2027)
     assert calendar.unknown_years_used == frozenset({2027})
@@ -187,9 +190,9 @@ def test_file_overrides_win_over_the_library(tmp_path: Path) -> None:
 
 def test_span_from_december_2026_into_2027_without_a_file() -> None:
     calendar = HallCalendar()
-    # 12 working days remain in December 2026 after the 15th, then 1, 4–8, 11, 12 January.
-    assert calendar.add_workdays(date(2026, 12, 15), 20) == date(2027, 1, 12)
-    assert calendar.workdays_between(date(2026, 12, 15), date(2027, 1, 12)) == 20
+    # 12 working days remain in December 2026 after the 15th, then 4–8, 11–13 January.
+    assert calendar.add_workdays(date(2026, 12, 15), 20) == date(2027, 1, 13)
+    assert calendar.workdays_between(date(2026, 12, 15), date(2027, 1, 13)) == 20
     assert calendar.unknown_years_used == frozenset({2027})
 
 
@@ -211,7 +214,7 @@ def test_unknown_years_used_from_many_threads() -> None:
 def test_missing_file_gives_library_only_calendar(tmp_path: Path) -> None:
     calendar = HallCalendar.from_file(tmp_path / "absent.json")
     assert not calendar.is_known_year(2027)
-    assert calendar.is_workday(date(2027, 1, 1))
+    assert calendar.is_workday(date(2027, 1, 4))
     assert not calendar.is_workday(date(2024, 2, 12))
 
 
@@ -258,3 +261,46 @@ def test_year_overrides_reject_a_day_both_off_and_worked() -> None:
     day = date(2027, 1, 9)
     with pytest.raises(ValueError, match="2027-01-09"):
         YearOverrides(holidays=frozenset({day}), workdays=frozenset({day}))
+
+
+# 2027: New Year's Day Friday 1 January; the Spring Festival is Saturday 6 February, its eve
+# Friday the 5th, its first three days 6–8 February, and the 补假 for the weekend 9–10 February.
+SPRING_FESTIVAL_2027 = [date(2027, 2, d) for d in (5, 6, 7, 8, 9, 10)]
+
+
+def test_2027_statutory_holidays_are_known_without_any_file() -> None:
+    calendar = HallCalendar()
+    assert not calendar.is_workday(date(2027, 1, 1))
+    assert [calendar.is_workday(d) for d in SPRING_FESTIVAL_2027] == [False] * 6
+    assert not calendar.is_workday(date(2027, 10, 1))  # National Day, a Friday
+    assert calendar.is_workday(date(2027, 2, 11))
+
+
+def test_a_ten_day_case_accepted_before_the_2027_spring_festival_skips_it() -> None:
+    """The issue's case: accepted Monday 25 January 2027, ten working days; Monday 8 February
+    is a Spring Festival day, the tenth working day is Friday 12 February."""
+    assert HallCalendar().add_workdays(date(2027, 1, 25), 10) == date(2027, 2, 12)
+
+
+def test_the_hall_file_adds_make_up_days_to_the_statutory_ones(tmp_path: Path) -> None:
+    # A Saturday after the Spring Festival worked to bridge a day off (the shape of the
+    # State Council's schedules; the dates here are an example, not an announcement).
+    path = write_calendar(
+        tmp_path, {"2027": {"holidays": ["2027-02-11"], "workdays": ["2027-02-20"]}}
+    )
+    calendar = HallCalendar.from_file(path)
+    assert not calendar.is_workday(date(2027, 2, 8))  # statutory, though the file is silent
+    assert not calendar.is_workday(date(2027, 2, 11))
+    assert calendar.is_workday(date(2027, 2, 20))
+    assert calendar.is_known_year(2027)
+
+
+def test_provisional_years_are_reported_ahead_of_time(tmp_path: Path) -> None:
+    calendar = HallCalendar()
+    assert calendar.provisional_years(date(2026, 10, 31)) == []
+    assert calendar.provisional_years(date(2026, 11, 1)) == [2027]
+    # An open case due in 2028 makes 2028 provisional already.
+    assert calendar.provisional_years(date(2026, 6, 1), date(2028, 1, 10)) == [2027, 2028]
+    assert calendar.unknown_years_used == frozenset()  # reported before anything is counted
+    covered = HallCalendar.from_file(write_calendar(tmp_path, {"2027": {}}))
+    assert covered.provisional_years(date(2026, 12, 1)) == []

@@ -88,6 +88,8 @@ ROUTES: dict[str, Route] = {
     "govhall.registry.case.accepted.v1": _applicant,
     "govhall.registry.case.supplement_requested.v1": _applicant,
     "govhall.registry.case.extended.v1": _applicant,
+    # EQ-4.5: a closure announced after acceptance moves the date promised to the applicant.
+    "govhall.registry.case.rescheduled.v1": _applicant,
     "govhall.registry.case.advanced.v1": _delivered,
     "govhall.registry.case.refused.v1": _applicant,
     # EQ-3.2.5: B is told to cover, in B's own inbox, and the unit with the one away.

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from services.registry.domain.cases import CHAIN, Stage, Warning
 from services.registry.handlers import cases, supervision
 from shared import auth, limits
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Invalid
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import require_principal, runtime, unit_of_work, unit_scope, with_etag
@@ -49,6 +49,15 @@ class CaseIn(Schema):
     applicant = fields.String(required=True, validate=validate.Length(min=1, max=200))
     staff_id = Staff
     assisted_by = fields.String(load_default="", metadata={"description": "EQ-4.4d 代办帮办"})
+    accepted_on = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "center only, and then required: the day a case was accepted "
+            "earlier (a paper case taken during an outage, a case brought over from an old "
+            "system); not in the future, not before the agreement delegated the matter or the "
+            "matter was published. The clock runs from it; the audit trail keeps who recorded it"
+        },
+    )
 
 
 class StepIn(Schema):
@@ -131,6 +140,23 @@ def _etag(view: dict[str, Any], status: int = 200) -> Any:
     return with_etag(view, view["version"], status)
 
 
+def _acceptor(body: dict[str, Any]) -> str | None:
+    """The unit a case is accepted for (None: the center, at any window). Only the center
+    records an earlier acceptance date; it records nothing else."""
+    who = require_principal()
+    if who.role == "center":
+        if body.get("accepted_on") is None:
+            raise Invalid(
+                "the center records cases accepted earlier: name the day in accepted_on; "
+                "a case accepted today is recorded by its unit",
+                field="accepted_on",
+            )
+        return None
+    if body.get("accepted_on") is not None:
+        raise Forbidden("only the center records an earlier acceptance date", field="accepted_on")
+    return _unit()
+
+
 def _unit() -> str:
     unit = require_principal().unit
     if unit is None:
@@ -140,13 +166,14 @@ def _unit() -> str:
 
 @blp.route("")
 class Cases(MethodView):
-    @auth.roles("unit")
+    @auth.roles("unit", "center")
     @blp.arguments(CaseIn)
     @blp.response(201, CaseOut)
     def post(self, body: dict[str, Any]) -> Any:
         """Accept a case at one of the unit's windows; the answer carries the receipt number
-        and the query code the applicant tracks it with."""
-        return _etag(cases.accept(unit_of_work(), runtime().calendar, _unit(), body), 201)
+        and the query code the applicant tracks it with. The center (only) records a case
+        accepted on an earlier day, with `accepted_on`."""
+        return _etag(cases.accept(unit_of_work(), runtime().calendar, _acceptor(body), body), 201)
 
     @auth.roles(*READERS)
     @blp.arguments(CaseQuery, location="query")
@@ -156,7 +183,12 @@ class Cases(MethodView):
         limit = query.pop("limit")
         after = decode_cursor(query.pop("cursor"), int) or 0
         rows = cases.list_cases(
-            unit_of_work(), unit=unit_scope(), filters=query, after=after, limit=limit + 1
+            unit_of_work(),
+            unit=unit_scope(),
+            filters=query,
+            after=after,
+            limit=limit + 1,
+            calendar=runtime().calendar,
         )
         _applicants_read(rows[:limit])
         return page(rows, limit, key=lambda row: row["id"])
@@ -172,7 +204,7 @@ class CaseById(MethodView):
     @auth.roles(*READERS)
     @blp.response(200, CaseOut)
     def get(self, case_id: int) -> Any:
-        case = cases.get(unit_of_work(), case_id, unit_scope())
+        case = cases.get(unit_of_work(), case_id, unit_scope(), runtime().calendar)
         _applicants_read([case])
         return _etag(case)
 
@@ -260,7 +292,9 @@ class Tracking(MethodView):
     @tracking_blp.response(200, TrackingOut)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Where a case stands; a wrong number or code is a 404 that tells nothing more."""
-        return cases.track(unit_of_work(), query["receipt_number"], query["query_code"])
+        return cases.track(
+            unit_of_work(), query["receipt_number"], query["query_code"], runtime().calendar
+        )
 
 
 class WarningQuery(PageQuery):

@@ -75,4 +75,4 @@ class HallNotices(MethodView):
     @blp.response(201, HallNoticeOut)
     def post(self, body: dict[str, Any], code: str) -> Any:
         """Announce a closure or move, in advance (EQ-4.5)."""
-        return halls.announce(unit_of_work(), code, body)
+        return halls.announce(unit_of_work(), code, body, calendar=runtime().calendar)

@@ -110,11 +110,16 @@ def accept(
     now: datetime,
     today: date,
     calendar: WorkingDays,
+    accepted_on: date | None = None,
 ) -> Case:
+    """A case accepted today, or (`accepted_on`, recorded by the center) on an earlier day: a
+    paper case taken during an outage, or one brought over from an old system. Its clock runs
+    from the day it was accepted, so it may be due, or overdue, already."""
     if not applicant.strip():
         raise Invalid("name the applicant", field="applicant")
     _need_staff(staff_id)
-    record = StageRecord(Stage.ACCEPTED, staff_id, now, today)
+    accepted_on = check_acceptance_day(accepted_on or today, today)
+    record = StageRecord(Stage.ACCEPTED, staff_id, now, accepted_on)
     case = Case(
         id=None,
         window_id=window_id,
@@ -122,15 +127,25 @@ def accept(
         matter_code=matter_code,
         matter_version=matter_version,
         applicant=applicant.strip(),
-        accepted_on=today,
+        accepted_on=accepted_on,
         limit_days=limit_days,
         extension_allowance=extension_allowance,
         stage=Stage.ACCEPTED,
         history=(record,),
-        due_on=due_date(calendar, today, limit_days),
+        due_on=due_date(calendar, accepted_on, limit_days),
         stage_due_on=None,
     )
     return _with_stage_due(case, calendar, today)
+
+
+def check_acceptance_day(accepted_on: date, today: date) -> date:
+    """An acceptance is recorded on the day or after it, never ahead."""
+    if accepted_on > today:
+        raise Invalid(
+            f"a case is recorded once accepted: {accepted_on} is after today ({today})",
+            field="accepted_on",
+        )
+    return accepted_on
 
 
 def advance(
@@ -266,6 +281,22 @@ def assist(case: Case, staff_id: str) -> Case:
     return replace(case, assisted_by=staff_id, version=case.version + 1)
 
 
+def due_as_it_stands(case: Case, calendar: WorkingDays, today: date) -> date:
+    """The due date to show: while the case waits for materials, its clock is stopped, so the
+    due date moves on by the working days paused so far (stored is the one before the pause;
+    it is reclocked when the materials arrive)."""
+    if not case.paused:
+        return case.due_on
+    return due_date(
+        calendar,
+        case.accepted_on,
+        case.limit_days,
+        extension_days=case.extension_days,
+        pauses=case.pauses,
+        today=today,
+    )
+
+
 def warning_level(case: Case, today: date, calendar: WorkingDays, yellow_days: int = 2) -> Warning:
     """EQ-1.4: red when overdue, yellow with `yellow_days` working days or fewer left."""
     if case.done or case.paused:
@@ -284,6 +315,17 @@ def stage_overran(case: Case, today: date) -> bool:
         and case.stage_due_on is not None
         and today > case.stage_due_on
     )
+
+
+def reschedule(case: Case, calendar: WorkingDays, today: date) -> Case | None:
+    """The case clocked again on a changed calendar (a closure announced after acceptance,
+    EQ-4.5); None when neither its due date nor its step's deadline moves."""
+    if case.done or case.paused:  # a paused case is clocked again when the materials arrive
+        return None
+    moved = _reclock(case, calendar, today)
+    if (moved.due_on, moved.stage_due_on) == (case.due_on, case.stage_due_on):
+        return None
+    return replace(moved, version=case.version + 1)
 
 
 def _reclock(case: Case, calendar: WorkingDays, today: date) -> Case:

@@ -7,8 +7,9 @@ nothing, and an extension of N days moves the due date by exactly N working days
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 
@@ -16,6 +17,36 @@ class WorkingDays(Protocol):
     def is_workday(self, day: date) -> bool: ...
     def add_workdays(self, start: date, n: int) -> date: ...
     def workdays_between(self, start: date, end: date) -> int: ...
+
+
+class OpenDays:
+    """The working days of one hall: the statutory working days less the days an announced
+    closure (or move) shuts it (EQ-4.5). A closed day stops a case's clock like a holiday, so a
+    due date never falls on it (docs/registry.md, "Clock")."""
+
+    def __init__(self, calendar: WorkingDays, closed: Collection[date]) -> None:
+        self._calendar = calendar
+        self._closed = frozenset(closed)
+
+    def is_workday(self, day: date) -> bool:
+        return day not in self._closed and self._calendar.is_workday(day)
+
+    def add_workdays(self, start: date, n: int) -> date:
+        if not self._closed:
+            return self._calendar.add_workdays(start, n)
+        if n < 0:
+            raise ValueError(f"n must not be negative, got {n}")
+        day = start
+        while n > 0:
+            day += timedelta(days=1)
+            n -= self.is_workday(day)
+        return day
+
+    def workdays_between(self, start: date, end: date) -> int:
+        counted = self._calendar.workdays_between(start, end)
+        return counted - sum(
+            1 for day in self._closed if start < day <= end and self._calendar.is_workday(day)
+        )
 
 
 @dataclass(frozen=True)

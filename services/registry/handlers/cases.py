@@ -13,15 +13,18 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from services.registry import contracts, orm, repository
 from services.registry import repository_cases as store
 from services.registry.domain import cases as rules
-from services.registry.domain import window_life
+from services.registry.domain import halls, window_life
 from services.registry.domain.cases import Case, Stage
+from services.registry.domain.clock import OpenDays, WorkingDays
+from services.registry.domain.matters import MatterVersion
 from shared import clock, receipts
 from shared.db import UnitOfWork
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound, RuleViolation
 from shared.events import EventType
 from shared.workdays import HallCalendar
 
@@ -70,17 +73,35 @@ def _code_hash(receipt: str, code: str) -> str:
 def accept(
     uow: UnitOfWork,
     calendar: HallCalendar,
-    unit: str,
+    unit: str | None,
     body: dict[str, Any],
     today: date | None = None,
 ) -> dict[str, Any]:
-    """A case accepted at an active window for a matter its agreement delegates (TJ-2.1)."""
+    """A case accepted at an active window for a matter its agreement delegates (TJ-2.1).
+
+    `accepted_on` (the center only, checked by the API) records a case accepted on an earlier
+    day: the agreement must have been in force and delegating the matter that day, and the
+    matter published by then; its version in force that day is the one recorded."""
     today = today or clock.today()
+    accepted_on = rules.check_acceptance_day(body.get("accepted_on") or today, today)
+    earlier = accepted_on != today
     with uow:
         window = repository.get_window(uow.session, body["window_id"], unit=unit)
-        matter = repository.get_matter(uow.session, body["matter_code"])
-        agreement = repository.agreement_on(uow.session, window.id or 0, today)
-        window_life.check_accepts(window, agreement, matter.code, today)
+        matter = (
+            _matter_in_force(uow.session, body["matter_code"], accepted_on)
+            if earlier
+            else repository.get_matter(uow.session, body["matter_code"])
+        )
+        agreement = repository.agreement_on(uow.session, window.id or 0, accepted_on)
+        try:
+            window_life.check_accepts(window, agreement, matter.code, accepted_on)
+        except RuleViolation as exc:
+            # The agreement's term and matters are judged on the day of acceptance: name it.
+            if earlier and exc.rule in ("TJ-5.5", "TJ-2.1"):
+                detail = f"on {accepted_on}: {exc.detail}"
+                raise RuleViolation(detail, rule=exc.rule, field="accepted_on") from exc
+            raise
+        open_days = hall_days(uow.session, window.hall_code, calendar)
         owner = (
             matter.unit_code
             if matter.unit_code and window.serves(matter.unit_code)
@@ -97,7 +118,8 @@ def accept(
             staff_id=body["staff_id"],
             now=clock.now(),
             today=today,
-            calendar=calendar,
+            calendar=open_days,
+            accepted_on=accepted_on,
         )
         if body.get("assisted_by"):
             case = rules.assist(case, body["assisted_by"])
@@ -117,10 +139,30 @@ def accept(
             receipt,
             today,
             staff_id=body["staff_id"],
+            detail=f"accepted on {accepted_on}, recorded on {today}" if earlier else "",
             query_code_verifier=receipts.verifier(receipt, code),
         )
         uow.commit()
     return {**view(case, receipt), "query_code": code}
+
+
+def _matter_in_force(session: Session, code: str, day: date) -> MatterVersion:
+    """The matter's version published by the end of `day`, the newest such."""
+    published = session.execute(
+        select(orm.matter_versions.c.version, orm.matter_versions.c.published_at).where(
+            orm.matter_versions.c.code == code
+        )
+    ).all()
+    if not published:
+        raise NotFound(f"no matter {code}")
+    in_force = [version for version, at in published if clock.hall_day(at) <= day]
+    if not in_force:
+        first = min(clock.hall_day(at) for _, at in published)
+        raise Invalid(
+            f"matter {code} was published on {first}: no case for it was accepted on {day}",
+            field="accepted_on",
+        )
+    return repository.get_matter(session, code, max(in_force))
 
 
 Change = Callable[[Case], Case]
@@ -164,7 +206,13 @@ def advance(
         unit,
         contracts.CASE_ADVANCED,
         lambda c: rules.advance(
-            c, stage, body["staff_id"], body.get("note", ""), clock.now(), day, calendar
+            c,
+            stage,
+            body["staff_id"],
+            body.get("note", ""),
+            clock.now(),
+            day,
+            window_days(uow.session, c.window_id, calendar),
         ),
         staff_id=body["staff_id"],
         today=day,
@@ -217,7 +265,9 @@ def supplement_received(
         case_id,
         unit,
         contracts.CASE_SUPPLEMENT_RECEIVED,
-        lambda c: rules.supplement_received(c, day, calendar),
+        lambda c: rules.supplement_received(
+            c, day, window_days(uow.session, c.window_id, calendar)
+        ),
         staff_id=body["staff_id"],
         today=day,
     )
@@ -237,7 +287,9 @@ def extend(
         case_id,
         unit,
         contracts.CASE_EXTENDED,
-        lambda c: rules.extend(c, body["days"], body["reason"], day, calendar),
+        lambda c: rules.extend(
+            c, body["days"], body["reason"], day, window_days(uow.session, c.window_id, calendar)
+        ),
         staff_id=body["staff_id"],
         detail=body["reason"],
         today=day,
@@ -255,14 +307,88 @@ def assist(uow: UnitOfWork, case_id: int, unit: str | None, body: dict[str, Any]
     )
 
 
-def get(uow: UnitOfWork, case_id: int, unit: str | None) -> dict[str, Any]:
+def reschedule_for_closure(
+    uow: UnitOfWork, calendar: WorkingDays, hall_code: str, starts_on: date, today: date
+) -> int:
+    """EQ-4.5: a closure (or move) announced in the hall stops the clock of its open cases on
+    the closed days; those whose due date or step deadline falls from its first day on are
+    clocked again, each with `case.rescheduled`. Runs in the announcement's transaction."""
+    days = hall_days(uow.session, hall_code, calendar)
+    c = orm.cases.c
+    rows = uow.session.execute(
+        select(orm.cases, orm.windows.c.hall_code)
+        .join(orm.windows, orm.windows.c.id == c.window_id)
+        .where(
+            c.open,
+            ~c.paused,
+            orm.windows.c.hall_code == hall_code,
+            (c.due_on >= starts_on) | (c.stage_due_on >= starts_on),
+        )
+        .order_by(c.id)
+    ).all()
+    moved = 0
+    for row in rows:
+        case = store.case_from_row(row)
+        changed = rules.reschedule(case, days, today)
+        if changed is None:
+            continue
+        store.save_case(uow.session, changed, case.version)
+        emit_case(
+            uow,
+            contracts.CASE_RESCHEDULED,
+            changed,
+            row.receipt_number,
+            today,
+            detail=f"the hall is closed from {starts_on}; due on {changed.due_on}",
+        )
+        moved += 1
+    return moved
+
+
+def hall_days(session: Session, hall_code: str, calendar: WorkingDays) -> OpenDays:
+    """The hall's working days: the statutory ones less its announced closures (EQ-4.5)."""
+    rows = session.execute(
+        select(orm.hall_notices).where(orm.hall_notices.c.hall_code == hall_code)
+    ).all()
+    notices = [
+        halls.HallNotice(**{**row._mapping, "kind": halls.NoticeKind(row.kind)}) for row in rows
+    ]
+    return OpenDays(calendar, halls.closed_days(notices))
+
+
+def window_days(session: Session, window_id: int, calendar: WorkingDays) -> OpenDays:
+    """The working days of the hall the window is in."""
+    hall_code = session.execute(
+        select(orm.windows.c.hall_code).where(orm.windows.c.id == window_id)
+    ).scalar_one()
+    return hall_days(session, hall_code, calendar)
+
+
+def _shown(session: Session, case: Case, calendar: WorkingDays | None) -> Case:
+    """The case as shown: a paused case with its due date as it stands today."""
+    if calendar is None or not case.paused:
+        return case
+    days = window_days(session, case.window_id, calendar)
+    return replace(case, due_on=rules.due_as_it_stands(case, days, clock.today()))
+
+
+def get(
+    uow: UnitOfWork, case_id: int, unit: str | None, calendar: WorkingDays | None = None
+) -> dict[str, Any]:
     with uow:
         case, row = store.get_case(uow.session, case_id, unit=unit)
+        case = _shown(uow.session, case, calendar)
     return view(case, row.receipt_number)
 
 
 def list_cases(
-    uow: UnitOfWork, *, unit: str | None, filters: dict[str, Any], after: int, limit: int
+    uow: UnitOfWork,
+    *,
+    unit: str | None,
+    filters: dict[str, Any],
+    after: int,
+    limit: int,
+    calendar: WorkingDays | None = None,
 ) -> list[dict[str, Any]]:
     query = select(orm.cases).where(orm.cases.c.id > after).order_by(orm.cases.c.id).limit(limit)
     if unit is not None:
@@ -275,10 +401,13 @@ def list_cases(
         query = query.where(orm.cases.c.open if filters["open"] else ~orm.cases.c.open)
     with uow:
         rows = uow.session.execute(query).all()
-    return [view(store.case_from_row(row), row.receipt_number) for row in rows]
+        shown = [_shown(uow.session, store.case_from_row(row), calendar) for row in rows]
+    return [view(case, row.receipt_number) for case, row in zip(shown, rows, strict=True)]
 
 
-def track(uow: UnitOfWork, receipt: str, code: str) -> dict[str, Any]:
+def track(
+    uow: UnitOfWork, receipt: str, code: str, calendar: WorkingDays | None = None
+) -> dict[str, Any]:
     """The public's view of one case: only with its receipt number and query code."""
     with uow:
         row = uow.session.execute(
@@ -287,7 +416,7 @@ def track(uow: UnitOfWork, receipt: str, code: str) -> dict[str, Any]:
         if row is None or not hmac.compare_digest(row.query_code_hash, _code_hash(receipt, code)):
             raise NotFound("no case with that receipt number and query code")
         matter = repository.get_matter(uow.session, row.matter_code, row.matter_version)
-    case = store.case_from_row(row)
+        case = _shown(uow.session, store.case_from_row(row), calendar)
     return {
         "receipt_number": receipt,
         "matter_code": case.matter_code,

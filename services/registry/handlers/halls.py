@@ -10,6 +10,8 @@ from sqlalchemy import insert, select
 
 from services.registry import contracts, orm
 from services.registry.domain import halls
+from services.registry.domain.clock import WorkingDays
+from services.registry.handlers import cases
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound
@@ -28,11 +30,16 @@ def register_hall(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def announce(
-    uow: UnitOfWork, hall_code: str, body: dict[str, Any], today: date | None = None
+    uow: UnitOfWork,
+    hall_code: str,
+    body: dict[str, Any],
+    today: date | None = None,
+    calendar: WorkingDays | None = None,
 ) -> dict[str, Any]:
-    notice = halls.announce(
-        hall_code, halls.NoticeKind(body.pop("kind")), **body, today=today or clock.today()
-    )
+    """Announce a closure or move; with the calendar, the hall's open cases whose due date it
+    reaches are clocked again in the same transaction (closed days stop the clock)."""
+    today = today or clock.today()
+    notice = halls.announce(hall_code, halls.NoticeKind(body.pop("kind")), **body, today=today)
     with uow:
         if not _find(uow, hall_code):
             raise NotFound(f"no hall {hall_code}")
@@ -41,6 +48,8 @@ def announce(
         notice_id = insert_returning_id(uow.session, orm.hall_notices, values)
         data = {**values, "id": notice_id}
         uow.emit(contracts.HALL_NOTICE_ANNOUNCED.name, subject=hall_code, data=data)
+        if calendar is not None:
+            cases.reschedule_for_closure(uow, calendar, hall_code, notice.starts_on, today)
         uow.commit()
     return data
 
