@@ -72,7 +72,8 @@ def _unit(code: str) -> dict[str, str]:
 def test_a_silent_database_answers_503_in_seconds_and_livez_stays_up(faults: Faults) -> None:
     faults.migrate("registry")
     web = faults.web("registry")
-    faults.wait_ready()
+    faults.worker("registry")  # /readyz also wants a consumer on registry's queue
+    faults.wait_ready(consumers=("registry",))
     for i in range(8):  # both gunicorn processes, several threads each: connections in the pools
         assert _call(faults, "warm", "POST", "/api/v1/units", json=_unit(f"warm-{i}")).status == 201
         assert _call(faults, "warm", "GET", "/api/v1/units?limit=5").status == 200

@@ -169,7 +169,10 @@ def _events(faults: Faults) -> dict[str, str]:
 
 
 def _processed(faults: Faults, service: str = "staffing") -> int:
-    return int(faults.scalar(service, "SELECT count(*) FROM processed_events"))
+    """Events applied, less the workers' own audit checkpoints (notification keeps them)."""
+    own = " WHERE event_id NOT IN (SELECT event_id FROM audit_checkpoints)"
+    where = own if service == "notification" else ""
+    return int(faults.scalar(service, f"SELECT count(*) FROM processed_events{where}"))
 
 
 def _unpublished(faults: Faults) -> int:
