@@ -12,16 +12,17 @@ from shared.testing import TEST_SECRET
 
 @cache
 def openapi_document(service: str) -> dict[str, Any]:
-    var = tempfile.mkdtemp(prefix=f"govhall-openapi-{service}-")
-    app = embedded.service_module(service).create_app(
-        {
-            "database_url": "sqlite://",
-            "broker_url": "memory://",
-            "var_dir": var,
-            "jwt_secret": TEST_SECRET,
-        }
-    )
-    response = app.test_client().get("/openapi.json")
+    # Its var folder (keys it generates) is removed once the document is read.
+    with tempfile.TemporaryDirectory(prefix=f"govhall-openapi-{service}-") as var:
+        app = embedded.service_module(service).create_app(
+            {
+                "database_url": "sqlite://",
+                "broker_url": "memory://",
+                "var_dir": var,
+                "jwt_secret": TEST_SECRET,
+            }
+        )
+        response = app.test_client().get("/openapi.json")
     assert response.status_code == 200, f"{service}: {response.status_code}"
     document: dict[str, Any] = response.get_json()
     return document
