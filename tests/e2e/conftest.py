@@ -192,6 +192,9 @@ def _env(ns: Namespace, service: str, log_dir: Path, index: int = 0) -> dict[str
         "PROMETHEUS_MULTIPROC_DIR": str(log_dir / "prometheus" / folder),
         "RETRY_BASE_DELAY": "0.1",
         "OUTBOX_POLL_INTERVAL": "0.05",
+        # Clusters of up to 8 web processes and 8 workers share one PostgreSQL (100 connections):
+        # two threads per web process keep them under it.
+        "WEB_THREADS": "2",
         **UNLIMITED_ENV,
         "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2])]),
     }

@@ -119,8 +119,10 @@ def test_closures_paper_cases_and_provisional_years_on_the_real_servers(
 def _publish(api: Api, window_id: int) -> None:
     """The setup procedure, the agreement in force for a month already."""
     base = f"/registry/api/v1/windows/{window_id}"
-    inspection = {"inspected_on": "2026-10-10", "inspectors": ["王", "李"], "findings": "ok"}
-    review = {"held_on": "2026-10-20", "participants": ["局"], "experts": ["张"], "opinion": "ok"}
+    # Each step is dated today: none may come before the application, made today (TJ-5.2…5.4).
+    today = clock.today().isoformat()
+    inspection = {"inspected_on": today, "inspectors": ["王", "李"], "findings": "ok"}
+    review = {"held_on": today, "participants": ["局"], "experts": ["张"], "opinion": "ok"}
     agreement = {
         "matters": ["e2e-clock-permit"],
         "duties": "d",
@@ -131,7 +133,7 @@ def _publish(api: Api, window_id: int) -> None:
     for step, body, status in [
         ("inspection", {**inspection, "passed": True}, 200),
         ("review", {**review, "passed": True}, 200),
-        ("letter", {"number": "津科函〔2026〕9号", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "津科函〔2026〕9号", "issued_on": today}, 200),
         ("agreement", agreement, 201),
         ("publication", None, 200),
     ]:

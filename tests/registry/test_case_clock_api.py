@@ -67,7 +67,11 @@ def test_a_year_without_make_up_days_is_reported_before_anything_is_counted_in_i
 
 @pytest.fixture
 def window(client: Client) -> dict[str, Any]:
-    return builders.published_window(client, "tj-hexi", ["work-permit-long"])
+    """Published today, under an agreement that runs from 1 November 2026 (paper cases of
+    November fall within it)."""
+    created = builders.application(client, "tj-hexi")
+    builders.procedure(client, created["id"], ["work-permit-long"], starts_on="2026-11-01")
+    return ok(client.get(f"/registry/api/v1/windows/{created['id']}", headers=builders.AUTHORITY))
 
 
 def _close_hall(client: Client, starts_on: str, ends_on: str) -> None:

@@ -119,6 +119,7 @@ LISTINGS = [
         may_be_empty=True,
     ),
     Listing("staffing", "/api/v1/seals"),
+    Listing("staffing", "/api/v1/seals/uses", "?limit=200", may_be_empty=True),
     Listing("staffing", "/api/v1/staff", "?limit=200"),
     Listing("staffing", "/api/v1/trainings", "?limit=200", own=BY_STAFF),
     Listing("inspection", "/api/v1/accountability-cases", "?limit=200"),
