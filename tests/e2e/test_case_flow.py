@@ -105,7 +105,8 @@ def test_a_case_from_acceptance_to_delivery_reaches_inspection_and_staffing(
     )
     assert sorted(work) == ["approved", "delivered", "issued", "reviewed"]
     mine = api.call("GET", "/staffing/api/v1/case-work?staff_id=e2e-zhang")
-    assert sorted(w["stage"] for w in mine) == ["accepted", "handled"]
+    # The shared cluster's other tests give e2e-zhang cases of their own: this case's work only.
+    assert sorted(w["stage"] for w in mine if w["case_id"] == case["id"]) == ["accepted", "handled"]
 
 
 def builders_steps(api: Api, window_id: int) -> None:

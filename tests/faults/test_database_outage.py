@@ -108,7 +108,9 @@ def test_database_cut_fails_fast_with_503_and_recovers_without_restart(faults: F
         assert answer.content_type == "application/problem+json"
         assert answer.body["status"] == 503 and answer.body["type"].endswith(":unavailable")
         assert answer.retry_after is not None and int(answer.retry_after) >= 1
-        assert answer.seconds < 1.0, f"{answer.code} took {answer.seconds:.2f}s to fail"
+        # Fast next to a hang (the client's timeout is far longer); a bound with room for a
+        # loaded machine.
+        assert answer.seconds < 3.0, f"{answer.code} took {answer.seconds:.2f}s to fail"
     assert during["/api/v1/units?limit=5"][0] == 503
     assert during["/api/v1/units?limit=5"][1].get("Retry-After")
     assert during["/readyz"][0] == 503 and during["/livez"][0] == 200
