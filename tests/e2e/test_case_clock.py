@@ -16,6 +16,7 @@ from shared.testing import bearer
 from shared.workdays import HallCalendar
 from tests import builders
 from tests.e2e.conftest import Cluster
+from tests.e2e.test_case_flow import publish_window
 from tests.e2e.test_window_lifecycle import Api
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -55,7 +56,8 @@ def test_closures_paper_cases_and_provisional_years_on_the_real_servers(
         headers=UNIT,
         status=201,
     )
-    _publish(api, window["id"])
+    agreed = (clock.today() - timedelta(days=30)).isoformat()  # in force for a month already
+    publish_window(api, window["id"], ["e2e-clock-permit"], starts_on=agreed)
     body = {
         "window_id": window["id"],
         "matter_code": "e2e-clock-permit",
@@ -114,27 +116,3 @@ def test_closures_paper_cases_and_provisional_years_on_the_real_servers(
     wanted = HallCalendar().provisional_years(clock.today(), due)
     check = ready["checks"]["calendar"]
     assert check == "ok" if not wanted else set(wanted) <= set(check["provisional_years"])
-
-
-def _publish(api: Api, window_id: int) -> None:
-    """The setup procedure, the agreement in force for a month already."""
-    base = f"/registry/api/v1/windows/{window_id}"
-    # Each step is dated today: none may come before the application, made today (TJ-5.2…5.4).
-    today = clock.today().isoformat()
-    inspection = {"inspected_on": today, "inspectors": ["王", "李"], "findings": "ok"}
-    review = {"held_on": today, "participants": ["局"], "experts": ["张"], "opinion": "ok"}
-    agreement = {
-        "matters": ["e2e-clock-permit"],
-        "duties": "d",
-        "rights": "r",
-        "requirements": "q",
-        "starts_on": (clock.today() - timedelta(days=30)).isoformat(),
-    }
-    for step, body, status in [
-        ("inspection", {**inspection, "passed": True}, 200),
-        ("review", {**review, "passed": True}, 200),
-        ("letter", {"number": "津科函〔2026〕9号", "issued_on": today}, 200),
-        ("agreement", agreement, 201),
-        ("publication", None, 200),
-    ]:
-        api.call("POST", f"{base}/{step}", body, status=status)

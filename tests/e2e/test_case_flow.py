@@ -59,7 +59,7 @@ def test_a_case_from_acceptance_to_delivery_reaches_inspection_and_staffing(
         headers=UNIT,
         status=201,
     )
-    builders_steps(api, window["id"])
+    publish_window(api, window["id"], ["e2e-case-permit"])
 
     case = api.call(
         "POST",
@@ -109,7 +109,9 @@ def test_a_case_from_acceptance_to_delivery_reaches_inspection_and_staffing(
     assert sorted(w["stage"] for w in mine if w["case_id"] == case["id"]) == ["accepted", "handled"]
 
 
-def builders_steps(api: Api, window_id: int) -> None:
+def publish_window(api: Api, window_id: int, matters: list[str], starts_on: str = "") -> None:
+    """The setup procedure, each step dated today; the agreement starts on `starts_on`, today
+    unless given."""
     base = f"/registry/api/v1/windows/{window_id}"
     for step, body, status in [
         (
@@ -137,11 +139,11 @@ def builders_steps(api: Api, window_id: int) -> None:
         (
             "agreement",
             {
-                "matters": ["e2e-case-permit"],
+                "matters": matters,
                 "duties": "d",
                 "rights": "r",
                 "requirements": "q",
-                "starts_on": clock.today().isoformat(),
+                "starts_on": starts_on or clock.today().isoformat(),
             },
             201,
         ),
