@@ -1,8 +1,9 @@
 """Who may call what, route by route, read from the code: docs/access-matrix.md.
 
 Each view's `@auth.public` or `@auth.roles(...)` says who may call it. What the marks cannot say
-is where a `unit` token is confined to its own unit (DESIGN.md: anything else is 404); that is
-the two tables below, and tests/security/test_access_matrix.py proves them route by route.
+is where a `unit` token is confined to its own unit (docs/architecture.md: anything else is
+404); that is the two tables below, and tests/security/test_access_matrix.py proves them route
+by route.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--var-dir", default=lambda: os.environ.get("VAR_DIR", "var"), show_default="var")
-@click.option("--demo", is_flag=True, help="Load the demo hall (../shared/DEMO.md).")
+@click.option("--demo", is_flag=True, help="Load the demo hall (docs/demo.md).")
 def up(host: str, port: int, var_dir: str, demo: bool) -> None:
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server

@@ -56,7 +56,7 @@ class StateConflict(Conflict):
 
 
 class RuleViolation(DomainError):
-    """A request that is well formed but breaks a rule of the hall (RULES.md)."""
+    """A request that is well formed but breaks a rule of the hall (docs/rules.md)."""
 
     status = 422
     slug = "rule-violation"

@@ -59,7 +59,8 @@ def add_messaging_tables(metadata: MetaData) -> None:
 
 
 def add_idempotency_table(metadata: MetaData) -> None:
-    # A write sent again with the same Idempotency-Key gets the first answer back (DESIGN.md).
+    # A write sent again with the same Idempotency-Key gets the first answer back
+    # (docs/architecture.md, "Asking twice gets the same answer").
     Table(
         "idempotency_keys",
         metadata,

@@ -1,7 +1,8 @@
 """RFC 9457 problem documents for every error a service answers.
 
 Members: `type`, `title`, `status`, `detail`, plus `errors` (field → messages) and `rule` (a
-RULES.md ID) where they apply. Installed on every app; flask-smorest's own error body is replaced.
+docs/rules.md ID) where they apply. Installed on every app; flask-smorest's own error body is
+replaced.
 """
 
 from __future__ import annotations

@@ -77,7 +77,9 @@ class ProblemSchema(marshmallow.Schema):
         values=fields.List(fields.String()),
         metadata={"description": "field → messages"},
     )
-    rule = fields.String(metadata={"description": "the RULES.md ID that refused the request"})
+    rule = fields.String(
+        metadata={"description": "the rule that refused the request (docs/rules.md)"}
+    )
 
 
 class ProblemApi(Api):

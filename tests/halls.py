@@ -46,7 +46,7 @@ def own_settings(**overrides: Any) -> dict[str, Any]:
 
 @contextmanager
 def demo_hall(prefix: str) -> Iterator[Hall]:
-    """The demo hall (shared/DEMO.md), running; stopped and its files removed afterwards.
+    """The demo hall (docs/demo.md), running; stopped and its files removed afterwards.
     Loading it is bound by SQLite's fsyncs, so its files go to tmpfs where there is one."""
     shm = Path("/dev/shm")
     var = Path(tempfile.mkdtemp(prefix=f"govhall-{prefix}-", dir=shm if shm.is_dir() else None))

@@ -32,7 +32,9 @@ class SanctionV1(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(SANCTION_KINDS))
     window_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
-    basis = fields.String(required=True, metadata={"description": "RULES.md ID, e.g. TJ-8.2"})
+    basis = fields.String(
+        required=True, metadata={"description": "the rule applied (docs/rules.md): TJ-8.2"}
+    )
     reason = fields.String(required=True)
     at = fields.AwareDateTime(required=True)
     district = fields.String(

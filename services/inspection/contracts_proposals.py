@@ -33,7 +33,9 @@ class SanctionProposedV1(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(PROPOSABLE))
     window_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
-    basis = fields.String(required=True, metadata={"description": "RULES.md ID, e.g. TJ-8.2"})
+    basis = fields.String(
+        required=True, metadata={"description": "the rule applied (docs/rules.md): TJ-8.2"}
+    )
     reason = fields.String(required=True)
     rule_id = fields.String(allow_none=True, load_default=None)
     rule_version = fields.Integer(allow_none=True, load_default=None)
@@ -84,7 +86,7 @@ class AccountabilityConcludedV1(AccountabilityV1):
     outcome_id = fields.Integer(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     rule = fields.String(
-        load_default="TJ-8.3", metadata={"description": "the RULES.md ID applied: TJ-8.3"}
+        load_default="TJ-8.3", metadata={"description": "the rule applied (docs/rules.md): TJ-8.3"}
     )
     concluded_at = fields.AwareDateTime(required=True)
     corrects_outcome_id = fields.Integer(allow_none=True, load_default=None)

@@ -69,7 +69,9 @@ class WindowV1(Schema):
     state = fields.String(required=True)
     is_open = fields.Boolean(required=True)
     reason = fields.String(load_default="")
-    rule = fields.String(load_default="", metadata={"description": "the RULES.md ID applied"})
+    rule = fields.String(
+        load_default="", metadata={"description": "the rule applied (docs/rules.md)"}
+    )
 
 
 class AgreementV1(Schema):

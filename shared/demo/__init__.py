@@ -1,4 +1,4 @@
-"""Demo data (../shared/DEMO.md), loaded through the public HTTP API like any client would.
+"""Demo data (docs/demo.md), loaded through the public HTTP API like any client would.
 
 Two halls, one from each seed: Tianjin's foreign-work-permit windows in every state of the
 TJ-5 procedure, and Zhengzhou Erqi's hall with every EQ-2.2 window type. Nothing is stubbed:

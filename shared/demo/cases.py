@@ -1,5 +1,5 @@
 """Demo cases: a few hundred across both halls, most delivered, some open, paused, yellow or
-red (DEMO.md). The API accepts a case today; the demo backdates them through the same
+red (docs/demo.md). The API accepts a case today; the demo backdates them through the same
 handlers, so the clock and the supervision sweep see weeks of history."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The demo hall's reference data: units, halls, matters, window texts (DEMO.md)."""
+"""The demo hall's reference data: units, halls, matters, window texts (docs/demo.md)."""
 
 from __future__ import annotations
 

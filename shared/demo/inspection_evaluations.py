@@ -1,4 +1,4 @@
-"""Demo evaluations (TJ-7.5, DEMO.md): the public rates a handful of cases through inspection's
+"""Demo evaluations (TJ-7.5, docs/demo.md): the public rates a handful of cases through inspection's
 API with their receipt numbers and query codes, mostly well; one bad review is under
 rectification with its callback recorded, another is appealed by its unit and awaits the
 center; one unit rates its own window for the month; and last month's reviews are ranked."""

@@ -1,4 +1,4 @@
-"""Registry's demo: units, halls, matters and windows in every state (DEMO.md)."""
+"""Registry's demo: units, halls, matters and windows in every state (docs/demo.md)."""
 
 from __future__ import annotations
 

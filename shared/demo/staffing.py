@@ -116,7 +116,7 @@ def load(client: DemoClient) -> dict[str, Any]:
 
 
 def extras(client: DemoClient, staffing: dict[str, Any]) -> None:
-    """An approved absence with B covering, and a unit's seal with its uses (DEMO.md)."""
+    """An approved absence with B covering, and a unit's seal with its uses (docs/demo.md)."""
     rt = client.hall.runtime("staffing")
     first = staffing["seats"][0]
     unit = first["window"]["unit"]["code"]

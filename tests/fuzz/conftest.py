@@ -15,7 +15,7 @@ from tests.fuzz.documents import openapi_document
 
 @pytest.fixture(scope="session")
 def demo_hall() -> Iterator[Hall]:
-    """The demo hall (shared/DEMO.md): real units, windows, staff and cases to fuzz against."""
+    """The demo hall (docs/demo.md): real units, windows, staff and cases to fuzz against."""
     with halls.demo_hall("fuzz") as running:
         yield running
 

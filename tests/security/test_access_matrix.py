@@ -1,6 +1,6 @@
 """The access matrix (issue 11): every route of every service, called by every kind of caller on
-the demo hall, answers as its view declares (docs/access-matrix.md) and as DESIGN.md's "Who may
-do what" says:
+the demo hall, answers as its view declares (docs/access-matrix.md) and as docs/architecture.md's
+"Who may do what" says:
 
 - an expired or badly signed token is 401 (problem+json) everywhere, public routes too;
 - no token is 401 unless the route is public; a role the route does not name is 403;

@@ -1,7 +1,7 @@
 """A unit token is confined to its own unit beyond single objects too: its lists hold its own
 unit's items only, and another unit's window or staff member named in a body or a query is the
-same 404 (or finds nothing) as one that does not exist, and writes nothing (DESIGN.md, "Who may
-do what")."""
+same 404 (or finds nothing) as one that does not exist, and writes nothing
+(docs/architecture.md, "Who may do what")."""
 
 from __future__ import annotations
 

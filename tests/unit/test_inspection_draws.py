@@ -340,7 +340,7 @@ REFUSALS = {"Conflict", "Invalid", "RuleViolation", "TooLarge", "Forbidden", "Pr
 
 
 def unnamed_refusals(module: Any) -> list[str]:
-    """The refusals `module` raises without a known RULES.md ID, or (but for a 403, which is
+    """The refusals `module` raises without a known docs/rules.md ID, or (but for a 403, which is
     about the caller, not a field) without the field it refuses; each as `line: problem`."""
     from services.inspection.domain.findings import KNOWN_RULES
 

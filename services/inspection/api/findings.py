@@ -44,7 +44,7 @@ TEXT = validate.Length(max=5000)
 class FindingFacts(Schema):
     severity = fields.String(required=True, metadata={"enum": [s.value for s in rules.Severity]})
     rule = fields.String(
-        required=True, metadata={"description": "the rule breached, a RULES.md ID: EQ-4.4b"}
+        required=True, metadata={"description": "the rule breached (docs/rules.md): EQ-4.4b"}
     )
     case_id = fields.Integer(load_default=None, allow_none=True)
     staff_id = fields.String(load_default=None, allow_none=True)

@@ -48,11 +48,15 @@ PARAMS_DOC = {
 
 
 class LocalRuleIn(Schema):
-    rule_id = fields.String(required=True, metadata={"description": "LR-…, e.g. LR-LAST-3"})
+    rule_id = fields.String(
+        required=True, metadata={"description": "LR- and capitals, digits, hyphens"}
+    )
     trigger = fields.String(required=True, validate=validate.OneOf(rules.TRIGGERS))
     params = fields.Dict(keys=fields.String(), load_default=dict, metadata=PARAMS_DOC)
     proposes = fields.String(required=True, validate=validate.OneOf(rules.PROPOSABLE))
-    basis = fields.String(load_default=None, allow_none=True, metadata={"description": "TJ-8.x"})
+    basis = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "TJ-8.1, TJ-8.2 or TJ-8.3"}
+    )
     active = fields.Boolean(load_default=True)
     description = Text(required=True)
     note = fields.String(load_default=None, allow_none=True)
@@ -168,7 +172,7 @@ class AccountabilityOutcomeIn(Schema):
 class AccountabilityOutcomeOut(Schema):
     id = fields.Integer()
     outcome = fields.String()
-    rule = fields.String(metadata={"description": "the RULES.md ID the outcome applies: TJ-8.3"})
+    rule = fields.String(metadata={"description": "the rule applied (docs/rules.md): TJ-8.3"})
     reasons = fields.String()
     decided_by = fields.String()
     decided_at = fields.DateTime()

@@ -113,7 +113,7 @@ class SanctionOut(Schema):
     window_id = fields.Integer()
     unit_code = fields.String()
     kind = fields.String(metadata={"description": "interview, rectification, suspension, …"})
-    basis = fields.String(metadata={"description": "the RULES.md ID applied"})
+    basis = fields.String(metadata={"description": "the rule applied (docs/rules.md)"})
     reason = fields.String()
     findings = fields.List(fields.Integer())
     complaints = fields.List(fields.Integer())

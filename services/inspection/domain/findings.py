@@ -2,7 +2,7 @@
 authority orders by a deadline in working days (TJ-8.1).
 
 A finding names the window, the case and the staff member if any, its severity, the rule it
-breaches (a RULES.md ID) and the rectification asked for. It is never deleted: a wrong one is
+breaches (a docs/rules.md ID) and the rectification asked for. It is never deleted: a wrong one is
 withdrawn with a reason and stays listed, and a correction is a new finding. Evidence is kept
 byte for byte with its SHA-256, which is checked again whenever it is read.
 """
@@ -38,7 +38,7 @@ MAX_RECTIFICATION_WORKDAYS = 60
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 RULE_ID = re.compile(r"^(TJ|EQ)-\d+(\.\d+)*[a-z]?$")
-# Every ID in ../shared/RULES.md (TJ-6.3–6.5 is three): a finding breaches one of these.
+# Every TJ and EQ rule of docs/rules.md: a finding breaches one of these.
 KNOWN_RULES = frozenset(
     {
         *("TJ-1", "TJ-2.1", "TJ-4.1", "TJ-4.2", "TJ-4.3"),
@@ -112,16 +112,16 @@ def source_of(name: str) -> Source:
 
 
 def rule_breached(text: str) -> str:
-    """A RULES.md ID such as `EQ-4.4b` or `TJ-8.3`."""
+    """A docs/rules.md ID such as `EQ-4.4b` or `TJ-8.3`."""
     rule = text.strip()
     if not RULE_ID.match(rule):
         raise Invalid(
-            f"name the rule breached as in RULES.md, e.g. EQ-4.4b; not {rule!r}",
+            f"name the rule breached as in docs/rules.md, e.g. EQ-4.4b; not {rule!r}",
             rule=INSPECTION,
             field="rule",
         )
     if rule not in KNOWN_RULES:
-        raise Invalid(f"RULES.md has no rule {rule}", rule=INSPECTION, field="rule")
+        raise Invalid(f"docs/rules.md has no rule {rule}", rule=INSPECTION, field="rule")
     return rule
 
 

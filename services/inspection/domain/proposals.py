@@ -2,10 +2,11 @@
 accountability of staff for misconduct (point 6, TJ-8.3).
 
 Local rules are data: each has an ID of its own (`LR-…`), a trigger, the trigger's thresholds,
-the sanction it proposes and the RULES.md basis it applies. The triggers are a small closed set
-of pure functions below; what crosses a threshold is a *candidate* proposal. Each fact (an upheld
-complaint, a finding, a month ranked last, a missed deadline) counts towards at most one proposal
-of a rule for a window, so the same facts are never proposed twice, even after a decline.
+the sanction it proposes and the rule (docs/rules.md) it applies. The triggers are a small
+closed set of pure functions below; what crosses a threshold is a *candidate* proposal. Each
+fact (an upheld complaint, a finding, a month ranked last, a missed deadline) counts towards at
+most one proposal of a rule for a window, so the same facts are never proposed twice, even
+after a decline.
 
 The authority decides every proposal: nothing here sanctions anyone.
 """
