@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from services.inspection import api, consumers, gauges, orm
+from services.inspection import api
+from services.inspection.adapters import consumers, gauges, tables
 from services.inspection.handlers import (
     complaints,
     draws,
@@ -24,7 +25,7 @@ SPEC = ServiceSpec(
     name="inspection",
     title="govhall inspection",
     description="Sampling, spot checks, surveys, complaints and sanctions.",
-    metadata=orm.metadata,
+    metadata=tables.metadata,
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",

@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import update
 
 from services.inspection import SPEC as INSPECTION
-from services.inspection import orm_sanctions as tables
+from services.inspection.adapters.tables import sanctions as tables
 from services.inspection.handlers import proposals, sanctions
 from shared import clock, config
 from shared.service import ServiceRuntime

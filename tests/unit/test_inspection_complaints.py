@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inspection import contracts
+from services.inspection.contracts import complaints as contracts
 from services.inspection.domain import complaints as rules
 from services.inspection.domain.complaints import Disclosure
 from shared.errors import Conflict, Invalid, RuleViolation

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from services.inspection.api import (
+    complaints,
+    draws,
+    evaluations,
+    findings,
+    proposals,
+    sanctions,
+    units,
+)
+
 
 def blueprints() -> list[Blueprint]:
-    from services.inspection.api import (
-        complaints,
-        draws,
-        evaluations,
-        findings,
-        proposals,
-        sanctions,
-        units,
-    )
-
     return [
         *units.blueprints(),
         *draws.blueprints,

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from services.inspection.contracts import EVALUATION_LEVELS
+from services.inspection.contracts.evaluations import EVALUATION_LEVELS
 from services.inspection.domain.evaluations import AppealStatus, Grounds, Source, TaskStatus
 from services.inspection.handlers import bad_reviews, rankings
 from services.inspection.handlers import evaluations as handlers

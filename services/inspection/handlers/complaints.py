@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import and_, insert, not_, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from services.inspection import contracts, contracts_complaints, orm
-from services.inspection import orm_complaints as tables
+from services.inspection.adapters.tables import complaints as tables
+from services.inspection.adapters.tables import learned
+from services.inspection.contracts import complaints as events
 from services.inspection.domain import complaints as rules
 from services.inspection.domain.complaints import Disclosure, Status, WorkingDays
 from services.inspection.handlers import deadlines
@@ -88,7 +89,7 @@ def submit(
         code = rules.new_tracking_code()
         _update(uow, complaint_id, number=number, tracking_code_hash=rules.code_hash(number, code))
         row = _row(uow, complaint_id, None)
-        _emit(uow, contracts_complaints.COMPLAINT_RECEIVED, row, received_at=row.received_at)
+        _emit(uow, events.COMPLAINT_RECEIVED, row, received_at=row.received_at)
         uow.commit()
     shown = ("id", "number", "status", "received_on", "due_on")
     return {**{name: row._mapping[name] for name in shown}, "tracking_code": code}
@@ -126,7 +127,7 @@ def assign(uow: UnitOfWork, complaint_id: int, handler: str) -> dict[str, Any]:
         changes = {"status": Status.ASSIGNED.value, "handler": handler, "assigned_at": now}
         _update_open(uow, row, **changes)
         row = _row(uow, complaint_id, None)
-        _emit(uow, contracts_complaints.COMPLAINT_ASSIGNED, row, handler=handler, assigned_at=now)
+        _emit(uow, events.COMPLAINT_ASSIGNED, row, handler=handler, assigned_at=now)
         uow.commit()
     return _view(row, Disclosure.MASKED, None)
 
@@ -165,7 +166,7 @@ def correct(uow: UnitOfWork, complaint_id: int, body: dict[str, Any], actor: str
         row = _row(uow, correction_id, None)
         _emit(
             uow,
-            contracts_complaints.COMPLAINT_CORRECTED,
+            events.COMPLAINT_CORRECTED,
             original,
             correction_id=row.id,
             correction_number=row.number,
@@ -236,7 +237,7 @@ def overdue_sweep(rt: ServiceRuntime) -> int:
             if claimed.rowcount:
                 _emit(
                     uow,
-                    contracts_complaints.COMPLAINT_OVERDUE,
+                    events.COMPLAINT_OVERDUE,
                     row,
                     status=row.status,
                     handler=row.handler,
@@ -253,7 +254,9 @@ SWEEPS: tuple[Sweep, ...] = (Sweep("complaints-overdue", 3600, overdue_sweep),)
 
 
 def _window(uow: UnitOfWork, window_id: int) -> Any:
-    return uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
+    return uow.session.execute(
+        select(learned.windows).where(learned.windows.c.id == window_id)
+    ).first()
 
 
 def _row(uow: UnitOfWork, complaint_id: int, unit: str | None) -> Any:
@@ -404,11 +407,11 @@ def _emit_decision(uow: UnitOfWork, row: Any, corrects: int | None) -> None:
         about = _about(row, _window(uow, row.window_id))
         data = {name: about[name] for name in _UPHELD_FIELDS}
         data.update(summary=row.reasons, decided_at=row.decided_at)
-        uow.emit(contracts.COMPLAINT_UPHELD.name, subject=str(row.id), data=data)
+        uow.emit(events.COMPLAINT_UPHELD.name, subject=str(row.id), data=data)
         return
     _emit(
         uow,
-        contracts_complaints.COMPLAINT_DISMISSED,
+        events.COMPLAINT_DISMISSED,
         row,
         reasons=row.reasons,
         decided_at=row.decided_at,

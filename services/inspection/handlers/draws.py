@@ -14,12 +14,17 @@ from typing import Any
 
 from sqlalchemy import exists, select, update
 
-from services.inspection import contracts_draws as contracts
-from services.inspection import orm
+from services.inspection.adapters.tables import learned
+from services.inspection.adapters.tables.draws import (
+    draws,
+    inspectors,
+    sampled_cases,
+    sampling_plans,
+)
+from services.inspection.adapters.tables.draws import spot_checks as spot_checks_table
+from services.inspection.contracts import draws as contracts
 from services.inspection.domain import draws as rules
 from services.inspection.domain.draws import Draw, Kind
-from services.inspection.orm_draws import draws, inspectors, sampled_cases, sampling_plans
-from services.inspection.orm_draws import spot_checks as spot_checks_table
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, Invalid, NotFound
@@ -46,7 +51,9 @@ class Viewer:
 
 def _known_units(uow: UnitOfWork, home_unit: str | None, conflicts: list[str]) -> None:
     named = {*conflicts, *([home_unit] if home_unit else [])}
-    known = set(uow.session.scalars(select(orm.units.c.code).where(orm.units.c.code.in_(named))))
+    known = set(
+        uow.session.scalars(select(learned.units.c.code).where(learned.units.c.code.in_(named)))
+    )
     if home_unit and home_unit not in known:
         raise Invalid(
             f"no unit {home_unit} is known to inspection", rule=rules.RULE, field="home_unit"
@@ -246,7 +253,7 @@ def _population(uow: UnitOfWork, kind: Kind, plan: Any) -> tuple[dict[str, Any],
     """The population as of now, and each sampled case's unit (whose case it is)."""
     if kind is Kind.SAMPLING:
         assert plan is not None
-        cases = orm.cases.c
+        cases = learned.cases.c
         rows = uow.session.execute(
             select(cases.case_id, cases.window_id, cases.unit_code).where(
                 cases.completed_on >= plan.period_from, cases.completed_on <= plan.period_to
@@ -254,7 +261,7 @@ def _population(uow: UnitOfWork, kind: Kind, plan: Any) -> tuple[dict[str, Any],
         ).all()
         units = {row.case_id: row.unit_code for row in rows}
         return rules.sampling_population((row.window_id, row.case_id) for row in rows), units
-    windows = orm.windows.c
+    windows = learned.windows.c
     open_windows = uow.session.execute(
         select(windows.id, windows.unit_code, windows.co_units).where(
             windows.state.in_(rules.ELIGIBLE_WINDOW_STATES)
@@ -401,7 +408,7 @@ def _draw_view(uow: UnitOfWork, row: Any, viewer: Viewer) -> dict[str, Any]:
 
 
 def _cases_drawn(uow: UnitOfWork, draw_id: int, unit: str | None) -> list[dict[str, Any]]:
-    cases = orm.cases.c
+    cases = learned.cases.c
     query = (
         select(
             sampled_cases.c.case_id,
@@ -411,7 +418,7 @@ def _cases_drawn(uow: UnitOfWork, draw_id: int, unit: str | None) -> list[dict[s
             cases.matter_code,
             cases.completed_on,
         )
-        .join(orm.cases, cases.case_id == sampled_cases.c.case_id)
+        .join(learned.cases, cases.case_id == sampled_cases.c.case_id)
         .where(sampled_cases.c.draw_id == draw_id)
         .order_by(sampled_cases.c.window_id, sampled_cases.c.case_id)
     )
@@ -425,7 +432,9 @@ def _windows_drawn(uow: UnitOfWork, selection: list[Any]) -> list[dict[str, Any]
     inspector_ids = {i for w in selection for i in w["inspector_ids"]}
     known = {
         w.id: w
-        for w in uow.session.execute(select(orm.windows).where(orm.windows.c.id.in_(window_ids)))
+        for w in uow.session.execute(
+            select(learned.windows).where(learned.windows.c.id.in_(window_ids))
+        )
     }
     query = select(inspectors.c.id, inspectors.c.name).where(inspectors.c.id.in_(inspector_ids))
     names = {row.id: row.name for row in uow.session.execute(query)}

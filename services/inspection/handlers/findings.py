@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, update
 
-from services.inspection import contracts, orm
-from services.inspection import contracts_findings as events
-from services.inspection import orm_findings as tables
+from services.inspection.adapters.tables import findings as tables
+from services.inspection.adapters.tables import learned
+from services.inspection.adapters.tables.draws import draws
+from services.inspection.contracts import findings as events
 from services.inspection.domain import findings as rules
 from services.inspection.domain.findings import Source, Status, WorkingDays
 from services.inspection.handlers import deadlines
-from services.inspection.orm_draws import draws
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, Invalid, NotFound, StateConflict
@@ -35,7 +35,9 @@ def configured_days() -> int:
 
 
 def _window(uow: UnitOfWork, window_id: int, unit: str | None) -> Any:
-    row = uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
+    row = uow.session.execute(
+        select(learned.windows).where(learned.windows.c.id == window_id)
+    ).first()
     if row is None or not rules.can_see(unit, (row.unit_code, *row.co_units)):
         raise NotFound(f"inspection knows no window {window_id}", field="window_id")
     return row
@@ -44,7 +46,7 @@ def _window(uow: UnitOfWork, window_id: int, unit: str | None) -> Any:
 def visible_windows(uow: UnitOfWork, unit: str) -> list[int]:
     """The windows a unit token sees: its own and the ones it shares (few per unit)."""
     rows = uow.session.execute(
-        select(orm.windows.c.id, orm.windows.c.unit_code, orm.windows.c.co_units)
+        select(learned.windows.c.id, learned.windows.c.unit_code, learned.windows.c.co_units)
     )
     return [r.id for r in rows if rules.can_see(unit, (r.unit_code, *r.co_units))]
 
@@ -99,7 +101,7 @@ def _record(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays, today:
     rule = rules.rule_breached(body["rule"])
     if body.get("case_id") is not None:
         case_window = uow.session.execute(
-            select(orm.cases.c.window_id).where(orm.cases.c.case_id == body["case_id"])
+            select(learned.cases.c.window_id).where(learned.cases.c.case_id == body["case_id"])
         ).scalar()
         rules.check_case(window.id, body["case_id"], case_window)
     source = rules.source_of(body["source"])
@@ -143,7 +145,7 @@ def _record(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays, today:
     if source is Source.GUIDANCE_VISIT:
         _link(uow, body["source_id"], body["problem_number"], linked, values["id"])
     data = {**_ref(values), "summary": values["summary"], "recorded_at": now}
-    uow.emit(contracts.FINDING_RECORDED.name, subject=str(values["id"]), data=data)
+    uow.emit(events.FINDING_RECORDED.name, subject=str(values["id"]), data=data)
     return values
 
 

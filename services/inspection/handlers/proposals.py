@@ -13,9 +13,13 @@ from typing import Any
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
-from services.inspection import contracts, orm, orm_complaints, orm_evaluations, orm_findings
-from services.inspection import contracts_proposals as events
-from services.inspection import orm_proposals as tables
+from services.inspection.adapters.tables import complaints as complaint_tables
+from services.inspection.adapters.tables import evaluations as evaluation_tables
+from services.inspection.adapters.tables import findings as finding_tables
+from services.inspection.adapters.tables import learned
+from services.inspection.adapters.tables import proposals as tables
+from services.inspection.contracts import proposals as events
+from services.inspection.contracts import sanctions as sanction_events
 from services.inspection.domain import proposals as rules
 from services.inspection.domain.proposals import Facts, Rule
 from shared import clock
@@ -227,7 +231,7 @@ def get_proposal(uow: UnitOfWork, proposal_id: int) -> dict[str, Any]:
                 select(R).where(R.c.rule_id == row["rule_id"], R.c.version == row["rule_version"])
             ).first()
             rule = dict(found._mapping) if found else None
-        c, f = orm_complaints.complaints, orm_findings.findings
+        c, f = complaint_tables.complaints, finding_tables.findings
         shown_c = select(c.c.id, c.c.number, c.c.staff_id, c.c.misconduct, c.c.decided_on)
         shown_f = select(f.c.id, f.c.severity, f.c.rule, f.c.summary, f.c.status, f.c.staff_id)
         return {
@@ -253,7 +257,7 @@ def evaluate_rules(uow: UnitOfWork, today: date, actor: str = "system:sweep") ->
         if not active:
             return made
         facts = _facts(uow, today, {rule.trigger for rule in active})
-        windows = {w.id: w for w in uow.session.execute(select(orm.windows))}
+        windows = {w.id: w for w in uow.session.execute(select(learned.windows))}
         for rule in active:
             for candidate in rules.evaluate(rule, facts, today, _used(uow, rule.rule_id)):
                 window = windows.get(candidate.window_id)
@@ -319,7 +323,7 @@ def _facts(uow: UnitOfWork, today: date, triggers: set[str]) -> Facts:
 
 def _complaints(uow: UnitOfWork, since: date) -> list[rules.Complaint]:
     """Upheld complaints that stand: not replaced by a correction."""
-    c = orm_complaints.complaints
+    c = complaint_tables.complaints
     later = aliased(c)
     query = select(c.c.id, c.c.window_id, c.c.decided_on).where(
         c.c.status == "upheld",
@@ -330,7 +334,7 @@ def _complaints(uow: UnitOfWork, since: date) -> list[rules.Complaint]:
 
 
 def _findings(uow: UnitOfWork, since: date) -> list[rules.Finding]:
-    f = orm_findings.findings
+    f = finding_tables.findings
     query = select(f.c.id, f.c.window_id, f.c.severity, f.c.recorded_on).where(
         f.c.status != "withdrawn", f.c.recorded_on >= since
     )
@@ -339,13 +343,13 @@ def _findings(uow: UnitOfWork, since: date) -> list[rules.Finding]:
 
 def _rankings(uow: UnitOfWork) -> list[rules.MonthRanking]:
     """The latest 13 published months, every window's place and evaluations in each."""
-    entries = orm_evaluations.ranking_entries
+    entries = evaluation_tables.ranking_entries
     months: dict[str, list[rules.Place]] = {}
     query = select(entries.c.month, entries.c.window_id, entries.c.rank, entries.c.evaluations)
     query = query.where(
         entries.c.month.in_(
-            select(orm_evaluations.rankings.c.month)
-            .order_by(orm_evaluations.rankings.c.month.desc())
+            select(evaluation_tables.rankings.c.month)
+            .order_by(evaluation_tables.rankings.c.month.desc())
             .limit(13)
         )
     )
@@ -389,10 +393,12 @@ def open_case(uow: UnitOfWork, body: dict[str, Any], actor: str) -> dict[str, An
     with uow:
         basis = _basis(uow, complaint_ids, finding_ids)
         window_id = rules.check_basis(staff_id, basis)
-        window = uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id))
+        window = uow.session.execute(
+            select(learned.windows).where(learned.windows.c.id == window_id)
+        )
         unit_code = window.one().unit_code
         district = uow.session.execute(
-            select(orm.units.c.district).where(orm.units.c.code == unit_code)
+            select(learned.units.c.district).where(learned.units.c.code == unit_code)
         ).scalar()
         values.update(
             window_id=window_id,
@@ -412,7 +418,7 @@ def open_case(uow: UnitOfWork, body: dict[str, Any], actor: str) -> dict[str, An
 
 
 def _basis(uow: UnitOfWork, complaint_ids: list[int], finding_ids: list[int]) -> list[Any]:
-    c, f = orm_complaints.complaints, orm_findings.findings
+    c, f = complaint_tables.complaints, finding_tables.findings
     later = aliased(c)
     corrected = exists().where(later.c.corrects_id == c.c.id)
     found_c = {
@@ -538,7 +544,9 @@ def _decide(
     before = earlier is not None and rules.sanctions(earlier.outcome)
     if rules.sanctions(outcome) != before:
         event = (
-            contracts.SANCTION_IMPOSED if rules.sanctions(outcome) else contracts.SANCTION_LIFTED
+            sanction_events.SANCTION_IMPOSED
+            if rules.sanctions(outcome)
+            else sanction_events.SANCTION_LIFTED
         )
         sanction = {
             "sanction_id": row.id,

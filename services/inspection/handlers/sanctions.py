@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.inspection import contracts, orm, orm_complaints, orm_findings, orm_proposals
-from services.inspection import contracts_sanctions as events
-from services.inspection import orm_sanctions as tables
+from services.inspection.adapters.tables import complaints as complaint_tables
+from services.inspection.adapters.tables import findings as finding_tables
+from services.inspection.adapters.tables import learned
+from services.inspection.adapters.tables import proposals as proposal_tables
+from services.inspection.adapters.tables import sanctions as tables
+from services.inspection.contracts import sanctions as events
 from services.inspection.domain import sanctions as rules
 from services.inspection.domain.sanctions import Ground, Kind, Status, WorkingDays
 from services.inspection.handlers import deadlines
@@ -144,7 +147,9 @@ def current_sanctions(uow: UnitOfWork, window_id: int) -> list[dict[str, Any]]:
 
 
 def _window(uow: UnitOfWork, window_id: int) -> Any:
-    return uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
+    return uow.session.execute(
+        select(learned.windows).where(learned.windows.c.id == window_id)
+    ).first()
 
 
 def _terminated(uow: UnitOfWork, window_id: int) -> bool:
@@ -162,7 +167,7 @@ def _check_window(uow: UnitOfWork, window_id: int, kind: Kind) -> Any:
 def _grounds(
     uow: UnitOfWork, findings: list[int], complaints: list[int]
 ) -> tuple[dict[int, Ground | None], dict[int, Ground | None]]:
-    F, C = orm_findings.findings, orm_complaints.complaints
+    F, C = finding_tables.findings, complaint_tables.complaints
     found: dict[int, Ground | None] = dict.fromkeys(findings)
     for f in uow.session.execute(select(F).where(F.c.id.in_(findings))):
         found[f.id] = Ground(f.window_id, f.status != "withdrawn", f.severity == "serious")
@@ -224,7 +229,7 @@ def _data(row: Any) -> dict[str, Any]:
 def _announce(uow: UnitOfWork, row: dict[str, Any]) -> None:
     """A new step is imposed, or — naming the entry it corrects — replaces that entry."""
     if row["corrects_id"] is None:
-        uow.emit(contracts.SANCTION_IMPOSED.name, subject=str(row["id"]), data=_data(row))
+        uow.emit(events.SANCTION_IMPOSED.name, subject=str(row["id"]), data=_data(row))
         return
     replaced: Any = uow.session.execute(
         update(S)
@@ -302,7 +307,7 @@ def _order_values(
 ) -> dict[str, Any]:
     days = rules.rectification_days(body.get("days"), configured_days())
     district = uow.session.execute(
-        select(orm.units.c.district).where(orm.units.c.code == window.unit_code)
+        select(learned.units.c.district).where(learned.units.c.code == window.unit_code)
     ).scalar()
     return {
         "basis": rules.PROBLEMS,
@@ -445,7 +450,7 @@ def _lift_suspensions(uow: UnitOfWork, order: dict[str, Any], note: str) -> None
             "at": changes["lifted_at"],
             "decided_by": changes["lifted_by"],
         }
-        uow.emit(contracts.SANCTION_LIFTED.name, subject=str(row["id"]), data=data)
+        uow.emit(events.SANCTION_LIFTED.name, subject=str(row["id"]), data=data)
 
 
 OPEN_ORDER = (Status.OPEN.value, Status.REPORTED.value)  # a verified order is done: no ground
@@ -465,7 +470,7 @@ def _proposed(uow: UnitOfWork, proposal_id: int | None, kind: Kind, window_id: i
     rule's facts were grounds when it was made (`settle` checks the rest)."""
     if proposal_id is None:
         return False
-    P = orm_proposals.sanction_proposals
+    P = proposal_tables.sanction_proposals
     row = uow.session.execute(
         select(P.c.kind, P.c.window_id, P.c.status).where(P.c.id == proposal_id)
     ).first()
