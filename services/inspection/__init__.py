@@ -14,9 +14,9 @@ from services.inspection.handlers import (
     complaints,
     draws,
     evaluations,
-    findings,
+    finding_rectification,
     proposals,
-    sanctions,
+    sanction_orders,
 )
 from shared.service import ServiceSpec
 from shared.web import create_service_app
@@ -32,10 +32,10 @@ SPEC = ServiceSpec(
     gauges=gauges.GAUGES,
     sweeps=(
         *draws.SWEEPS,
-        *findings.SWEEPS,
+        *finding_rectification.SWEEPS,
         *evaluations.SWEEPS,
         *complaints.SWEEPS,
-        *sanctions.SWEEPS,
+        *sanction_orders.SWEEPS,
         *proposals.SWEEPS,
     ),
 )

@@ -166,8 +166,8 @@ def test_accounts_dates_and_names() -> None:
 
 
 def test_every_refusal_of_complaints_names_its_field_and_rule() -> None:
-    from services.inspection.handlers import complaints
+    from services.inspection.handlers import complaint_reads, complaints, personal_data_reads
     from tests.unit.test_inspection_draws import unnamed_refusals
 
-    for module in (rules, complaints):
+    for module in (rules, complaints, complaint_reads, personal_data_reads):
         assert unnamed_refusals(module) == [], module.__name__

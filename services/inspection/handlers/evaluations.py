@@ -20,7 +20,7 @@ from services.inspection.contracts import evaluations as events
 from services.inspection.domain import evaluations as rules
 from services.inspection.domain.evaluations import Level, Source, TaskStatus, WorkingDays
 from services.inspection.handlers import deadlines, rankings
-from services.inspection.handlers.complaints import record_personal_read
+from services.inspection.handlers.personal_data_reads import record_personal_read
 from shared import clock, receipts
 from shared.auth import Principal
 from shared.db import UnitOfWork, insert_returning_id
