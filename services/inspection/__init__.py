@@ -8,14 +8,15 @@ from typing import Any
 
 from flask import Flask
 
-from services.inspection import api, consumers, gauges, orm
+from services.inspection import api
+from services.inspection.adapters import consumers, gauges, tables
 from services.inspection.handlers import (
     complaints,
     draws,
     evaluations,
-    findings,
+    finding_rectification,
     proposals,
-    sanctions,
+    sanction_orders,
 )
 from shared.service import ServiceSpec
 from shared.web import create_service_app
@@ -24,17 +25,17 @@ SPEC = ServiceSpec(
     name="inspection",
     title="govhall inspection",
     description="Sampling, spot checks, surveys, complaints and sanctions.",
-    metadata=orm.metadata,
+    metadata=tables.metadata,
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
     gauges=gauges.GAUGES,
     sweeps=(
         *draws.SWEEPS,
-        *findings.SWEEPS,
+        *finding_rectification.SWEEPS,
         *evaluations.SWEEPS,
         *complaints.SWEEPS,
-        *sanctions.SWEEPS,
+        *sanction_orders.SWEEPS,
         *proposals.SWEEPS,
     ),
 )

@@ -20,8 +20,8 @@ import requests
 from sqlalchemy import update
 
 from services.inspection import SPEC as INSPECTION
-from services.inspection import orm_sanctions as tables
-from services.inspection.handlers import proposals, sanctions
+from services.inspection.adapters.tables import sanctions as tables
+from services.inspection.handlers import proposals, sanction_orders
 from shared import clock, config
 from shared.service import ServiceRuntime
 from shared.testing import bearer, wait_for
@@ -177,7 +177,7 @@ def test_complaints_to_suspension_to_termination(
             .values(due_on=clock.today() - timedelta(days=1))
         )
         uow.commit()
-    assert sanctions.overdue_sweep(inspection) >= 1
+    assert sanction_orders.overdue_sweep(inspection) >= 1
     proposals.proposal_sweep(inspection)
     termination = _proposal(api, window["id"], "termination")
     assert termination is not None and termination["basis"] == "TJ-8.2"

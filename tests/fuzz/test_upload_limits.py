@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, TestResponse
 
-from services.inspection.domain.findings import MAX_EVIDENCE_BYTES
+from services.inspection.domain.evidence import MAX_EVIDENCE_BYTES
 from services.registry.domain.forms import MAX_FORM_BYTES
 from services.staffing.domain.attendance import MAX_SHEET_BYTES
 from shared import problems

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.test import Client
 
-from services.inspection.handlers import findings as handlers
+from services.inspection.handlers import finding_rectification
 from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
@@ -317,10 +317,10 @@ def test_a_missed_deadline_is_announced_once_per_deadline(
     ok(client.post(url, json={"report": "done"}, headers=HEXI))
     rt = hall.runtime("inspection")
     monkeypatch.setattr(clock, "today", lambda: TEN_WORKING_DAYS_ON)
-    assert handlers.overdue_sweep(rt) == 0  # the deadline day itself is still in time
+    assert finding_rectification.overdue_sweep(rt) == 0  # the deadline day itself is still in time
     monkeypatch.setattr(clock, "today", lambda: TEN_WORKING_DAYS_ON + timedelta(days=1))
-    assert handlers.overdue_sweep(rt) == 1
-    assert handlers.overdue_sweep(rt) == 0
+    assert finding_rectification.overdue_sweep(rt) == 1
+    assert finding_rectification.overdue_sweep(rt) == 0
     [event] = emitted(hall, "rectification_overdue")
     assert event["finding_id"] == late["id"]
     shown = ok(client.get(f"{FINDINGS}/{late['id']}", headers=HEXI))
@@ -334,9 +334,12 @@ def test_a_missed_deadline_is_announced_once_per_deadline(
     )
     assert (again["overdue"], again["overdue_at"]) == (False, None)
     monkeypatch.setattr(clock, "today", lambda: date.fromisoformat(again["rectification_due_on"]))
-    assert handlers.overdue_sweep(rt) == 0
+    assert finding_rectification.overdue_sweep(rt) == 0
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 31))
-    assert handlers.overdue_sweep(rt) == 1 and handlers.overdue_sweep(rt) == 0
+    assert (
+        finding_rectification.overdue_sweep(rt) == 1
+        and finding_rectification.overdue_sweep(rt) == 0
+    )
     assert [e["due_on"] for e in emitted(hall, "rectification_overdue")] == [
         TEN_WORKING_DAYS_ON.isoformat(),
         again["rectification_due_on"],

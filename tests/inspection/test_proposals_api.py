@@ -300,7 +300,7 @@ def test_a_decision_settles_only_the_sanction_and_window_proposed(
 def test_termination_is_proposed_when_an_order_missed_its_deadline(
     client: Client, hall: Hall, window: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.inspection.handlers import sanctions
+    from services.inspection.handlers import sanctions_read
 
     order = {
         "order_id": 5,
@@ -311,7 +311,7 @@ def test_termination_is_proposed_when_an_order_missed_its_deadline(
         "complaints": [],
     }
     monkeypatch.setattr(
-        sanctions, "open_orders_past_due", lambda uow, today: [order], raising=False
+        sanctions_read, "open_orders_past_due", lambda uow, today: [order], raising=False
     )
     [made] = evaluate(client)
     shown = ok(client.get(f"{PROPOSALS}/{made}", headers=AUTHORITY))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from services.inspection.handlers import sanctions as handlers
+from services.inspection.handlers import sanction_orders, sanctions_read
 from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
@@ -260,10 +260,10 @@ def test_termination_only_when_the_deadline_passed_unrectified(
     body = {"window_id": window["id"], "order_id": made["id"], "reason": "逾期未整改"}
     early = refusal(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY))
     assert early["rule"] == "TJ-8.2" and list(early["errors"]) == ["order_id"]
-    assert handlers.overdue_sweep(hall.runtime("inspection")) == 0
+    assert sanction_orders.overdue_sweep(hall.runtime("inspection")) == 0
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 8))
-    assert handlers.overdue_sweep(hall.runtime("inspection")) == 1
-    assert handlers.overdue_sweep(hall.runtime("inspection")) == 0  # once per order
+    assert sanction_orders.overdue_sweep(hall.runtime("inspection")) == 1
+    assert sanction_orders.overdue_sweep(hall.runtime("inspection")) == 0  # once per order
     [overdue] = emitted(hall, "order.overdue")
     assert (overdue["order_id"], overdue["due_on"]) == (made["id"], TEN_WORKING_DAYS_ON)
     done = ok(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY), 201)
@@ -288,7 +288,7 @@ def test_a_verified_order_is_no_ground_for_termination(
     body = {"window_id": window["id"], "order_id": made["id"], "reason": "r"}
     refused = refusal(client.post(f"{URL}/terminations", json=body, headers=AUTHORITY))
     assert refused["rule"] == "TJ-8.2"
-    assert handlers.overdue_sweep(hall.runtime("inspection")) == 0
+    assert sanction_orders.overdue_sweep(hall.runtime("inspection")) == 0
     assert window_state(client, window) == "active"
 
 
@@ -347,11 +347,11 @@ def test_an_order_reported_in_time_waits_for_its_verdict(
     ok(client.post(f"{URL}/orders/{made['id']}/report", json={"summary": "done"}, headers=HEXI))
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 8))
     with hall.runtime("inspection").uow() as uow:
-        assert handlers.open_orders_past_due(uow, clock.today()) == []
+        assert sanctions_read.open_orders_past_due(uow, clock.today()) == []
     url = f"{URL}/orders/{made['id']}/verification"
     ok(client.post(url, json={"accepted": False, "note": "not done"}, headers=AUTHORITY))
     with hall.runtime("inspection").uow() as uow:
-        [due] = handlers.open_orders_past_due(uow, clock.today())
+        [due] = sanctions_read.open_orders_past_due(uow, clock.today())
     assert (due["order_id"], due["window_id"], due["unit_code"]) == (
         made["id"],
         window["id"],
@@ -456,6 +456,6 @@ def test_a_terminated_windows_orders_are_closed_and_not_overdue(
     ]
     listed = ok(client.get(URL, query_string={"status": "closed"}, headers=CENTER))["items"]
     assert {s["id"] for s in listed} == {made["id"], other["id"]}
-    assert handlers.overdue_sweep(hall.runtime("inspection")) == 0
+    assert sanction_orders.overdue_sweep(hall.runtime("inspection")) == 0
     with hall.runtime("inspection").uow() as uow:
-        assert handlers.open_orders_past_due(uow, clock.today()) == []
+        assert sanctions_read.open_orders_past_due(uow, clock.today()) == []

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inspection import contracts
+from services.inspection.contracts import complaints as contracts
 from services.inspection.domain import complaints as rules
 from services.inspection.domain.complaints import Disclosure
 from shared.errors import Conflict, Invalid, RuleViolation
@@ -166,8 +166,8 @@ def test_accounts_dates_and_names() -> None:
 
 
 def test_every_refusal_of_complaints_names_its_field_and_rule() -> None:
-    from services.inspection.handlers import complaints
+    from services.inspection.handlers import complaint_reads, complaints, personal_data_reads
     from tests.unit.test_inspection_draws import unnamed_refusals
 
-    for module in (rules, complaints):
+    for module in (rules, complaints, complaint_reads, personal_data_reads):
         assert unnamed_refusals(module) == [], module.__name__

@@ -17,9 +17,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from services.inspection.domain import draw_plans as plan_rules
 from services.inspection.domain import draws as rules
+from services.inspection.domain import spot_check_population as population_rules
 from services.inspection.domain.draws import Draw, Inspector, Kind
 from shared.errors import Conflict, Invalid, RuleViolation
+
+# The rules' modules, each checked for refusals that name their field and rule.
+DOMAIN_MODULES = (rules, plan_rules, population_rules)
 
 SOURCE = "福利彩票3D 第2026330期开奖号码"
 SAMPLING: dict[str, Any] = {"period_from": "2026-10-01", "period_to": "2026-10-31", "rate": "0.1"}
@@ -192,7 +197,7 @@ window_units = st.lists(
 
 
 def spot_population(windows: list[list[str]], pool: list[Any]) -> dict[str, Any]:
-    return rules.spot_check_population(
+    return population_rules.spot_check_population(
         ((i, units) for i, units in enumerate(windows, 1)),
         (Inspector(i, home, conflicts) for i, (home, conflicts) in enumerate(pool, 1)),
     )
@@ -262,9 +267,9 @@ def test_a_shared_window_recuses_the_inspectors_of_every_unit_sharing_it() -> No
 def test_a_spot_check_is_made_by_at_least_two_inspectors() -> None:
     days = [TODAY + timedelta(days=2)]
     with pytest.raises(RuleViolation) as refused:
-        rules.check_spot_check_plan(days, 3, None, 1, TODAY + timedelta(days=1))
+        plan_rules.check_spot_check_plan(days, 3, None, 1, TODAY + timedelta(days=1))
     assert refused.value.rule == "TJ-7.4" and "inspectors_per_window" in refused.value.errors
-    rules.check_spot_check_plan(days, 3, None, 2, TODAY + timedelta(days=1))
+    plan_rules.check_spot_check_plan(days, 3, None, 2, TODAY + timedelta(days=1))
 
 
 def test_a_record_edited_down_to_one_inspector_is_re_run_with_two_and_fails() -> None:
@@ -289,37 +294,37 @@ def test_a_rate_of_windows_draws_at_least_one() -> None:
 
 def test_the_draw_day_cannot_be_in_the_past_when_the_plan_is_made() -> None:
     with pytest.raises(RuleViolation) as refused:
-        rules.check_commitment(SOURCE, TODAY - timedelta(days=1), TODAY)
+        plan_rules.check_commitment(SOURCE, TODAY - timedelta(days=1), TODAY)
     assert refused.value.rule == "TJ-7.4" and "draw_on" in refused.value.errors
-    rules.check_commitment(SOURCE, TODAY, TODAY)
+    plan_rules.check_commitment(SOURCE, TODAY, TODAY)
     with pytest.raises(Invalid):
-        rules.check_commitment("  ", TODAY, TODAY)
+        plan_rules.check_commitment("  ", TODAY, TODAY)
 
 
 def test_nothing_is_drawn_before_the_draw_day_nor_after_the_checks_last_day() -> None:
     with pytest.raises(RuleViolation) as early:
-        rules.check_draw_day(TODAY + timedelta(days=1), TODAY)
+        plan_rules.check_draw_day(TODAY + timedelta(days=1), TODAY)
     assert early.value.rule == "TJ-7.4"
-    rules.check_draw_day(TODAY, TODAY)
+    plan_rules.check_draw_day(TODAY, TODAY)
     with pytest.raises(RuleViolation) as late:
-        rules.check_draw_day(TODAY - timedelta(days=5), TODAY, TODAY - timedelta(days=1))
+        plan_rules.check_draw_day(TODAY - timedelta(days=5), TODAY, TODAY - timedelta(days=1))
     assert "days" in late.value.errors
 
 
 def test_a_plan_is_drawn_again_only_with_a_reason() -> None:
-    rules.check_redraw(None, "")
+    plan_rules.check_redraw(None, "")
     with pytest.raises(Conflict) as refused:
-        rules.check_redraw(12, "  ")
+        plan_rules.check_redraw(12, "  ")
     assert refused.value.rule == "TJ-7.4" and "reason" in refused.value.errors
-    rules.check_redraw(12, "开奖号码录入错误")
+    plan_rules.check_redraw(12, "开奖号码录入错误")
 
 
 def test_sampling_waits_for_the_period_to_end() -> None:
     with pytest.raises(Invalid) as refused:
-        rules.check_sampling_plan(date(2026, 10, 1), date(2026, 10, 31), 1, date(2026, 10, 31))
+        plan_rules.check_sampling_plan(date(2026, 10, 1), date(2026, 10, 31), 1, date(2026, 10, 31))
     assert "draw_on" in refused.value.errors
     with pytest.raises(Invalid):
-        rules.check_sampling_plan(date(2026, 11, 1), date(2026, 10, 31), 1, TODAY)
+        plan_rules.check_sampling_plan(date(2026, 11, 1), date(2026, 10, 31), 1, TODAY)
 
 
 @pytest.mark.parametrize("rate", [0, -0.1, 1.01, "abc", "NaN", "0.00001"])
@@ -375,7 +380,7 @@ def unnamed_refusals(module: Any) -> list[str]:
 
 
 def test_every_refusal_of_sampling_and_spot_checks_names_its_field_and_rule() -> None:
-    from services.inspection.handlers import draws as handlers
+    from services.inspection.handlers import draw_plans, draws, inspectors
 
-    for module in (rules, handlers):
+    for module in (*DOMAIN_MODULES, draws, draw_plans, inspectors):
         assert unnamed_refusals(module) == [], module.__name__

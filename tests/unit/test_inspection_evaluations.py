@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inspection.contracts import EVALUATION_LEVELS
+from services.inspection.contracts.evaluations import EVALUATION_LEVELS
 from services.inspection.domain import evaluations as rules
 from services.inspection.domain.evaluations import (
     AppealStatus,

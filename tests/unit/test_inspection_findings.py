@@ -11,10 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.inspection.domain import evidence as evidence_rules
 from services.inspection.domain import findings as rules
+from services.inspection.domain import guidance_visits as visit_rules
 from services.inspection.domain.findings import Source, Status
 from shared.errors import Conflict, Forbidden, Invalid, RuleViolation
 from shared.workdays import HallCalendar
+
+# The rules' modules, each checked for refusals that name their field and rule.
+DOMAIN_MODULES = (rules, evidence_rules, visit_rules)
 
 RULES_DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -119,14 +124,14 @@ def test_a_finding_of_a_draw_is_about_what_the_draw_picked_tj_7_4() -> None:
 
 
 def test_a_visit_s_problem_becomes_one_finding_on_the_visited_window() -> None:
-    rules.check_visit_problem(7, 7, 2, 2, None)
+    visit_rules.check_visit_problem(7, 7, 2, 2, None)
     with pytest.raises(RuleViolation) as elsewhere:
-        rules.check_visit_problem(8, 7, 1, 2, None)
+        visit_rules.check_visit_problem(8, 7, 1, 2, None)
     assert elsewhere.value.rule == "TJ-7.2"
     with pytest.raises(Invalid, match="no number 3"):
-        rules.check_visit_problem(7, 7, 3, 2, None)
+        visit_rules.check_visit_problem(7, 7, 3, 2, None)
     with pytest.raises(Conflict, match="recorded as finding 12"):
-        rules.check_visit_problem(7, 7, 1, 2, 12)
+        visit_rules.check_visit_problem(7, 7, 1, 2, 12)
 
 
 def test_a_correction_follows_the_withdrawal_of_a_finding_of_the_same_window() -> None:
@@ -194,19 +199,21 @@ def test_a_withdrawal_has_a_reason_and_happens_once() -> None:
 
 @pytest.mark.parametrize("role", ["center", "inspector", "integrator"])
 def test_guidance_visits_are_made_by_the_authority_or_the_unit(role: str) -> None:
-    rules.check_visitor("authority")
-    rules.check_visitor("unit")
+    visit_rules.check_visitor("authority")
+    visit_rules.check_visitor("unit")
     with pytest.raises(Forbidden) as refused:
-        rules.check_visitor(role)
+        visit_rules.check_visitor(role)
     assert refused.value.rule == "TJ-7.2"
 
 
 def test_a_visit_is_to_a_window_in_service_and_recorded_after_it_happened() -> None:
-    names, summary = rules.check_visit(7, "active", MONDAY, MONDAY, [" 王科长 "], " 查看台账 ")
+    names, summary = visit_rules.check_visit(
+        7, "active", MONDAY, MONDAY, [" 王科长 "], " 查看台账 "
+    )
     assert (names, summary) == (["王科长"], "查看台账")
-    rules.check_visit(7, "suspended", MONDAY - timedelta(days=3), MONDAY, ["王"], "整改检查")
+    visit_rules.check_visit(7, "suspended", MONDAY - timedelta(days=3), MONDAY, ["王"], "整改检查")
     with pytest.raises(RuleViolation) as ended:
-        rules.check_visit(7, "terminated", MONDAY, MONDAY, ["王"], "s")
+        visit_rules.check_visit(7, "terminated", MONDAY, MONDAY, ["王"], "s")
     assert ended.value.rule == "TJ-7.2" and list(ended.value.errors) == ["window_id"]
     for args, field in [
         ((MONDAY + timedelta(days=1), ["王"], "s"), "visited_on"),
@@ -215,15 +222,15 @@ def test_a_visit_is_to_a_window_in_service_and_recorded_after_it_happened() -> N
         ((MONDAY, ["王"], " "), "summary"),
     ]:
         with pytest.raises(Invalid) as refused:
-            rules.check_visit(7, "active", args[0], MONDAY, args[1], args[2])
+            visit_rules.check_visit(7, "active", args[0], MONDAY, args[1], args[2])
         assert list(refused.value.errors) == [field]
 
 
 def test_a_unit_records_problems_and_the_authority_records_findings() -> None:
-    rules.check_findings_in_visit("authority", True)
-    rules.check_findings_in_visit("unit", False)
+    visit_rules.check_findings_in_visit("authority", True)
+    visit_rules.check_findings_in_visit("unit", False)
     with pytest.raises(Forbidden) as refused:
-        rules.check_findings_in_visit("unit", True)
+        visit_rules.check_findings_in_visit("unit", True)
     assert refused.value.rule == "TJ-1" and list(refused.value.errors) == ["problems"]
 
 
@@ -235,13 +242,17 @@ def test_a_unit_sees_its_own_and_shared_windows() -> None:
 
 
 def test_evidence_is_pdf_jpeg_png_or_text_checked_by_its_content() -> None:
-    pdf = rules.accept_evidence("现场照片/记录.pdf", "application/pdf", b"%PDF-1.7 ...")
+    pdf = evidence_rules.accept_evidence("现场照片/记录.pdf", "application/pdf", b"%PDF-1.7 ...")
     assert (pdf.filename, pdf.content_type, pdf.size) == ("记录.pdf", "application/pdf", 12)
-    png = rules.accept_evidence(None, "image/png", PNG)
+    png = evidence_rules.accept_evidence(None, "image/png", PNG)
     assert png.filename == "evidence.png" and len(png.sha256) == 64
-    named = rules.accept_evidence("photo.JPG", "application/octet-stream", b"\xff\xd8\xff\xe0")
+    named = evidence_rules.accept_evidence(
+        "photo.JPG", "application/octet-stream", b"\xff\xd8\xff\xe0"
+    )
     assert named.content_type == "image/jpeg"
-    note = rules.accept_evidence("note.txt", "text/plain; charset=utf-8", "窗口无人".encode())
+    note = evidence_rules.accept_evidence(
+        "note.txt", "text/plain; charset=utf-8", "窗口无人".encode()
+    )
     assert note.content_type == "text/plain"
     for filename, declared, data in [
         ("a.exe", "application/x-msdownload", b"MZ"),
@@ -251,28 +262,36 @@ def test_evidence_is_pdf_jpeg_png_or_text_checked_by_its_content() -> None:
         ("a.pdf", "application/pdf", b""),
     ]:
         with pytest.raises(Invalid) as refused:
-            rules.accept_evidence(filename, declared, data)
+            evidence_rules.accept_evidence(filename, declared, data)
         assert list(refused.value.errors) == ["file"]
 
 
 def test_evidence_is_at_most_ten_mib() -> None:
-    rules.accept_evidence("a.txt", "text/plain", b"a" * rules.MAX_EVIDENCE_BYTES)
-    with pytest.raises(rules.TooLarge) as refused:
-        rules.accept_evidence("a.txt", "text/plain", b"a" * (rules.MAX_EVIDENCE_BYTES + 1))
+    evidence_rules.accept_evidence("a.txt", "text/plain", b"a" * evidence_rules.MAX_EVIDENCE_BYTES)
+    with pytest.raises(evidence_rules.TooLarge) as refused:
+        evidence_rules.accept_evidence(
+            "a.txt", "text/plain", b"a" * (evidence_rules.MAX_EVIDENCE_BYTES + 1)
+        )
     assert refused.value.status == 413 and list(refused.value.errors) == ["file"]
 
 
 @given(st.binary(min_size=1, max_size=256))
 def test_stored_evidence_is_served_only_while_it_matches_its_hash(data: bytes) -> None:
-    recorded = rules.sha256(data)
-    rules.check_intact(1, data, recorded)
-    with pytest.raises(rules.Corrupted):
-        rules.check_intact(1, data + b"!", recorded)
+    recorded = evidence_rules.sha256(data)
+    evidence_rules.check_intact(1, data, recorded)
+    with pytest.raises(evidence_rules.Corrupted):
+        evidence_rules.check_intact(1, data + b"!", recorded)
 
 
 def test_every_refusal_of_findings_and_visits_names_its_field_and_rule() -> None:
-    from services.inspection.handlers import findings as handlers
+    from services.inspection.handlers import (
+        finding_evidence,
+        finding_rectification,
+        findings,
+        guidance_visits,
+    )
     from tests.unit.test_inspection_draws import unnamed_refusals
 
-    for module in (rules, handlers):
+    modules = (findings, finding_evidence, finding_rectification, guidance_visits)
+    for module in (*DOMAIN_MODULES, *modules):
         assert unnamed_refusals(module) == [], module.__name__

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.inspection.domain import accountability as accountability_rules
+from services.inspection.domain import local_rules as local_rule_checks
 from services.inspection.domain import proposals as rules
+from services.inspection.domain.accountability import Basis
 from services.inspection.domain.proposals import (
-    Basis,
     Complaint,
     Facts,
     Finding,
@@ -128,7 +130,10 @@ def test_a_window_nobody_rated_is_not_ranked_last() -> None:
     assert made.window_id == 2
     strict = Rule(**{**LAST.__dict__, "params": {"months": 2, "min_evaluations": 4}})
     assert rules.evaluate(strict, Facts(rankings=two), TODAY, NONE) == []  # only one left
-    assert rules.check_params("ranked_last", {"months": 2}) == {"months": 2, "min_evaluations": 1}
+    assert local_rule_checks.check_params("ranked_last", {"months": 2}) == {
+        "months": 2,
+        "min_evaluations": 1,
+    }
 
 
 def test_ranked_last_months_used_once_then_k_new_months_are_needed() -> None:
@@ -153,33 +158,33 @@ def test_termination_is_proposed_only_past_the_deadline() -> None:
 
 def test_termination_and_suspension_rest_only_on_their_tj_8_2_grounds() -> None:
     with pytest.raises(RuleViolation, match=r"TJ-8\.2") as refused:
-        rules.check_proposes("ranked_last", "termination", None)
+        local_rule_checks.check_proposes("ranked_last", "termination", None)
     assert "proposes" in refused.value.errors
     with pytest.raises(RuleViolation, match=r"TJ-8\.2"):
-        rules.check_proposes("concentrated_complaints", "termination", None)
+        local_rule_checks.check_proposes("concentrated_complaints", "termination", None)
     with pytest.raises(RuleViolation, match=r"TJ-8\.2"):
-        rules.check_proposes("ranked_last", "suspension", None)
+        local_rule_checks.check_proposes("ranked_last", "suspension", None)
     with pytest.raises(RuleViolation, match=r"TJ-8\.1"):
-        rules.check_proposes("ranked_last", "interview", "TJ-8.2")
-    assert rules.check_proposes("order_overdue", "termination", None) == "TJ-8.2"
-    assert rules.check_proposes("ranked_last", "interview", "TJ-8.1") == "TJ-8.1"
+        local_rule_checks.check_proposes("ranked_last", "interview", "TJ-8.2")
+    assert local_rule_checks.check_proposes("order_overdue", "termination", None) == "TJ-8.2"
+    assert local_rule_checks.check_proposes("ranked_last", "interview", "TJ-8.1") == "TJ-8.1"
 
 
 def test_parameters_are_whole_numbers_in_range_with_defaults() -> None:
-    assert rules.check_params("concentrated_complaints", {"days": 14}) == {
+    assert local_rule_checks.check_params("concentrated_complaints", {"days": 14}) == {
         "complaints": 3,
         "days": 14,
     }
     for bad in ({"complaints": 0}, {"days": "30"}, {"days": True}, {"weeks": 2}):
         with pytest.raises(Invalid) as refused:
-            rules.check_params("concentrated_complaints", bad)
+            local_rule_checks.check_params("concentrated_complaints", bad)
         assert "params" in refused.value.errors
 
 
 def test_rule_ids_are_lr_ids() -> None:
-    assert rules.check_rule_id(" lr-last-3 ") == "LR-LAST-3"
+    assert local_rule_checks.check_rule_id(" lr-last-3 ") == "LR-LAST-3"
     with pytest.raises(Invalid):
-        rules.check_rule_id("TJ-8.2")
+        local_rule_checks.check_rule_id("TJ-8.2")
 
 
 def test_a_suspended_or_ended_window_is_not_proposed_for_suspension() -> None:
@@ -243,15 +248,18 @@ def basis(**changes: object) -> Basis:
 
 
 def test_accountability_is_for_the_three_misconducts_of_tj_8_3() -> None:
-    assert rules.check_misconduct("abuse_of_power") == "abuse_of_power"
+    assert accountability_rules.check_misconduct("abuse_of_power") == "abuse_of_power"
     with pytest.raises(RuleViolation, match=r"TJ-8\.3") as refused:
-        rules.check_misconduct("rudeness")
+        accountability_rules.check_misconduct("rudeness")
     assert "kind" in refused.value.errors
 
 
 def test_accountability_rests_on_standing_facts_about_the_staff_member() -> None:
     assert (
-        rules.check_basis("s-zhang", [basis(), basis(kind="finding", id=2, misconduct=None)]) == 7
+        accountability_rules.check_basis(
+            "s-zhang", [basis(), basis(kind="finding", id=2, misconduct=None)]
+        )
+        == 7
     )
     for bad in (
         basis(staff_id="s-li"),
@@ -260,15 +268,17 @@ def test_accountability_rests_on_standing_facts_about_the_staff_member() -> None
         basis(kind="finding", standing=False),
     ):
         with pytest.raises(RuleViolation, match=r"TJ-8\.3"):
-            rules.check_basis("s-zhang", [bad])
+            accountability_rules.check_basis("s-zhang", [bad])
     with pytest.raises(Invalid):
-        rules.check_basis("s-zhang", [])
+        accountability_rules.check_basis("s-zhang", [])
     with pytest.raises(Invalid):
-        rules.check_basis("s-zhang", [basis(), basis(id=2, window_id=8)])
+        accountability_rules.check_basis("s-zhang", [basis(), basis(id=2, window_id=8)])
 
 
 def test_an_outcome_is_decided_only_with_the_district() -> None:
     with pytest.raises(RuleViolation, match=r"TJ-8\.3"):
-        rules.check_heard(None, 1)
-    rules.check_heard("同意", 1)
-    assert not rules.sanctions("no_fault") and rules.sanctions("warning")
+        accountability_rules.check_heard(None, 1)
+    accountability_rules.check_heard("同意", 1)
+    assert not accountability_rules.sanctions("no_fault") and accountability_rules.sanctions(
+        "warning"
+    )

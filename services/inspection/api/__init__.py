@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from services.inspection.api import (
+    bad_reviews,
+    complaints,
+    draw_plans,
+    draws,
+    evaluations,
+    findings,
+    guidance_visits,
+    inspectors,
+    proposals,
+    rankings,
+    sanctions,
+    units,
+)
+
 
 def blueprints() -> list[Blueprint]:
-    from services.inspection.api import (
-        complaints,
-        draws,
-        evaluations,
-        findings,
-        proposals,
-        sanctions,
-        units,
-    )
-
     return [
         *units.blueprints(),
+        *inspectors.blueprints,
+        *draw_plans.blueprints,
         *draws.blueprints,
         *findings.blueprints,
+        *guidance_visits.blueprints,
         *evaluations.blueprints,
+        *bad_reviews.blueprints,
+        *rankings.blueprints,
         *complaints.blueprints,
         *sanctions.blueprints,
         *proposals.blueprints,

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.inspection.domain import complaints as rules
-from services.inspection.handlers import complaints
+from services.inspection.handlers import complaint_reads, complaints
 from shared import auth, limits
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema, Text
@@ -199,7 +199,7 @@ class Complaints(MethodView):
         The center and inspectors see names and phones, and each complaint so shown is a logged
         read; the authority sees them masked."""
         after = decode_cursor(query["cursor"], int)
-        rows = complaints.list_complaints(
+        rows = complaint_reads.list_complaints(
             unit_of_work(), require_principal(), query, after, query["limit"] + 1
         )
         return page(rows, query["limit"], key=lambda row: row["id"])
@@ -213,7 +213,7 @@ class Track(MethodView):
     @complaints_blp.response(200, TrackOut)
     def get(self, query: dict[str, Any]) -> Any:
         """The complainant follows the complaint: its status and the reasons of the decision."""
-        return complaints.track(unit_of_work(), query["number"], query["code"])
+        return complaint_reads.track(unit_of_work(), query["number"], query["code"])
 
 
 @complaints_blp.route("/<int:complaint_id>")
@@ -224,7 +224,9 @@ class ComplaintById(MethodView):
     def get(self, query: dict[str, Any], complaint_id: int) -> Any:
         """One complaint; names and phones shown in full to the center and inspectors (a logged
         read), masked to the authority, left out for the unit."""
-        return complaints.get(unit_of_work(), complaint_id, require_principal(), query["masked"])
+        return complaint_reads.get(
+            unit_of_work(), complaint_id, require_principal(), query["masked"]
+        )
 
 
 @complaints_blp.route("/<int:complaint_id>/assignment")
@@ -270,7 +272,7 @@ class PersonalDataReads(MethodView):
         """Who read which member of the public's name or phone, and when, newest first. The
         authority's alone: the center and inspectors are the readers this log watches."""
         after = decode_cursor(query["cursor"], int)
-        rows = complaints.list_reads(unit_of_work(), query, after, query["limit"] + 1)
+        rows = complaint_reads.list_reads(unit_of_work(), query, after, query["limit"] + 1)
         return page([_read(row) for row in rows], query["limit"], key=lambda row: row["id"])
 
 

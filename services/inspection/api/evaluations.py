@@ -1,5 +1,6 @@
-"""Satisfaction evaluations (TJ-7.5): the public's, the unit's of its windows, the bad review's
-rectification with its callback, appeals, and the monthly ranking of windows."""
+"""Satisfaction evaluations (TJ-7.5): the public's, the unit's of its windows, and appeals of bad
+reviews; the rectification of a bad review and the monthly ranking are in bad_reviews.py and
+rankings.py."""
 
 from __future__ import annotations
 
@@ -9,23 +10,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from services.inspection.contracts import EVALUATION_LEVELS
-from services.inspection.domain.evaluations import AppealStatus, Grounds, Source, TaskStatus
-from services.inspection.handlers import bad_reviews, rankings
+from services.inspection.contracts.evaluations import EVALUATION_LEVELS
+from services.inspection.domain.evaluations import AppealStatus, Grounds, Source
+from services.inspection.handlers import bad_reviews
 from services.inspection.handlers import evaluations as handlers
 from shared import auth, limits
 from shared.errors import Forbidden
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
 from shared.web import (
-    CSV_TOO,
-    CsvQuery,
-    csv_download,
     require_principal,
     runtime,
     unit_of_work,
     unit_scope,
-    wants_csv,
 )
 
 evaluations_blp = Blueprint(
@@ -34,40 +31,33 @@ evaluations_blp = Blueprint(
     url_prefix="/api/v1/evaluations",
     description="The public's 好差评 of a case, and appeals of bad reviews (TJ-7.5)",
 )
+
+
 window_evaluations_blp = Blueprint(
     "window_evaluations",
     __name__,
     url_prefix="/api/v1/window-evaluations",
     description="The unit's evaluation of its own windows (TJ-7.5)",
 )
-rectifications_blp = Blueprint(
-    "rectifications",
-    __name__,
-    url_prefix="/api/v1/rectifications",
-    description="A bad review's rectification: callback, report, the center's review (TJ-7.5)",
-)
-rankings_blp = Blueprint(
-    "rankings",
-    __name__,
-    url_prefix="/api/v1/rankings",
-    description="The monthly ranking of windows, published to the center",
-)
-blueprints: list[Blueprint] = [
-    evaluations_blp,
-    window_evaluations_blp,
-    rectifications_blp,
-    rankings_blp,
-]
+
 
 READERS = ("authority", "center", "inspector", "unit")
+
+
 # What a rule of TJ-7.5 decides (the five levels, the grounds of an appeal, a blank reason) is
 # refused by the domain, naming the field and the rule; the schemas bound the lengths.
 LEVEL = fields.String(
     required=True,
     metadata={"description": "the two lowest are bad reviews", "enum": EVALUATION_LEVELS},
 )
+
+
 TEXT = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
 MONTH = {"description": "YYYY-MM"}
+
+
 CONTACT = {"description": "in full to the evaluated unit and the center (the read is logged)"}
 
 
@@ -175,102 +165,12 @@ class EvaluationAppealDecisionIn(Schema):
     note = fields.String(required=True, validate=validate.Length(max=2000))
 
 
-class BadReviewCallbackIn(Schema):
-    called_at = fields.AwareDateTime(required=True)
-    by = fields.String(required=True, validate=validate.Length(max=100))
-    outcome = fields.String(
-        required=True,
-        validate=validate.Length(max=2000),
-        metadata={"description": "what the applicant said, or that nobody answered"},
-    )
-
-
-class BadReviewCallbackOut(Schema):
-    called_at = fields.DateTime()
-    by = fields.String()
-    outcome = fields.String()
-
-
-class BadReviewReportIn(Schema):
-    summary = fields.String(required=True, validate=validate.Length(max=5000))
-
-
-class BadReviewReviewIn(Schema):
-    accepted = fields.Boolean(required=True, metadata={"description": "false reopens the task"})
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
-
-
-class BadReviewTaskOut(Schema):
-    id = fields.Integer()
-    evaluation_id = fields.Integer()
-    case_id = fields.Integer(allow_none=True)
-    window_id = fields.Integer()
-    unit_code = fields.String()
-    level = fields.String()
-    text = fields.String()
-    status = fields.String(metadata={"description": ", ".join(TaskStatus)})
-    opened_at = fields.DateTime()
-    due_on = fields.Date(metadata={"description": "working days after the review (TJ-7.5)"})
-    overdue = fields.Boolean()
-    overdue_at = fields.DateTime(allow_none=True)
-    applicant_name = fields.String(allow_none=True, metadata=CONTACT)
-    applicant_phone = fields.String(allow_none=True, metadata=CONTACT)
-    contact_shown = fields.String()
-    callback = fields.Nested(BadReviewCallbackOut, allow_none=True)
-    summary = fields.String()
-    reported_at = fields.DateTime(allow_none=True)
-    reviewed_by = fields.String(allow_none=True)
-    review_note = fields.String()
-    reopened = fields.Integer(metadata={"description": "times the center sent it back"})
-    closed_at = fields.DateTime(allow_none=True)
-
-
-class BadReviewTaskPage(Schema):
-    items = fields.List(fields.Nested(BadReviewTaskOut))
-    next_cursor = fields.String(allow_none=True)
-
-
-class BadReviewTaskQuery(PageQuery):
-    status = fields.String(load_default=None, validate=validate.OneOf(list(TaskStatus)))
-    unit_code = fields.String(load_default=None)
-    window_id = fields.Integer(load_default=None)
-    overdue = fields.Boolean(load_default=None)
-
-
-class RankingIn(Schema):
-    month = fields.String(required=True, metadata=MONTH)
-
-
-class RankingEntryOut(Schema):
-    rank = fields.Integer(metadata={"description": "shared by windows tied on every criterion"})
-    position = fields.Integer()
-    window_id = fields.Integer()
-    unit_code = fields.String()
-    name_zh = fields.String()
-    name_en = fields.String()
-    mean_score = fields.Decimal(as_string=True, allow_none=True)
-    evaluations = fields.Integer()
-    bad_reviews = fields.Integer()
-    upheld_complaints = fields.Integer()
-
-
-class RankingMonthOut(Schema):
-    month = fields.String()
-    published_at = fields.DateTime()
-    published_by = fields.String()
-    windows = fields.Integer()
-
-
-class RankingOut(RankingMonthOut):
-    entries = fields.List(fields.Nested(RankingEntryOut))
-
-
-def _before(cursor: str | None) -> int | None:
+def before_id(cursor: str | None) -> int | None:
     before: int | None = decode_cursor(cursor, int)
     return before
 
 
-def _unit() -> str:
+def callers_unit() -> str:
     unit = require_principal().unit
     if unit is None:
         raise Forbidden("a unit token names its unit")
@@ -295,7 +195,7 @@ class Evaluations(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Evaluations, newest first, the contact masked; a unit sees its own."""
         rows = handlers.list_evaluations(
-            unit_of_work(), unit_scope(), query, _before(query["cursor"]), query["limit"] + 1
+            unit_of_work(), unit_scope(), query, before_id(query["cursor"]), query["limit"] + 1
         )
         return page(rows, query["limit"], key=lambda row: row["id"])
 
@@ -317,7 +217,7 @@ class Appeal(MethodView):
     def post(self, body: dict[str, Any], evaluation_id: int) -> Any:
         """The unit appeals its bad review as wrong or malicious, once (TJ-7.5)."""
         actor = require_principal().actor
-        return bad_reviews.appeal(unit_of_work(), evaluation_id, _unit(), body, actor)
+        return bad_reviews.appeal(unit_of_work(), evaluation_id, callers_unit(), body, actor)
 
     @auth.roles(*READERS)
     @evaluations_blp.response(200, EvaluationAppealOut)
@@ -344,97 +244,7 @@ class WindowEvaluations(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """The unit evaluates one of its own windows for a month, once (TJ-7.5)."""
         actor = require_principal().actor
-        return handlers.submit_for_window(unit_of_work(), _unit(), body, actor)
+        return handlers.submit_for_window(unit_of_work(), callers_unit(), body, actor)
 
 
-@rectifications_blp.route("")
-class Rectifications(MethodView):
-    @auth.roles(*READERS)
-    @rectifications_blp.arguments(BadReviewTaskQuery, location="query")
-    @rectifications_blp.response(200, BadReviewTaskPage)
-    def get(self, query: dict[str, Any]) -> Any:
-        """Rectification tasks, newest first, the contact masked; a unit sees its own."""
-        rows = bad_reviews.list_tasks(
-            unit_of_work(), unit_scope(), query, _before(query["cursor"]), query["limit"] + 1
-        )
-        return page(rows, query["limit"], key=lambda row: row["id"])
-
-
-@rectifications_blp.route("/<int:task_id>")
-class RectificationById(MethodView):
-    @auth.roles(*READERS)
-    @rectifications_blp.response(200, BadReviewTaskOut)
-    def get(self, task_id: int) -> Any:
-        """One task; the applicant to call back in full to the unit and the center, logged."""
-        return bad_reviews.get_task(unit_of_work(), task_id, require_principal(), unit_scope())
-
-
-@rectifications_blp.route("/<int:task_id>/callback")
-class Callback(MethodView):
-    @auth.roles("unit")
-    @rectifications_blp.arguments(BadReviewCallbackIn)
-    @rectifications_blp.response(200, BadReviewTaskOut)
-    def post(self, body: dict[str, Any], task_id: int) -> Any:
-        """Record the callback to the applicant: required before reporting (TJ-7.5)."""
-        actor = require_principal().actor
-        return bad_reviews.record_callback(unit_of_work(), task_id, _unit(), body, actor)
-
-
-@rectifications_blp.route("/<int:task_id>/report")
-class Report(MethodView):
-    @auth.roles("unit")
-    @rectifications_blp.arguments(BadReviewReportIn)
-    @rectifications_blp.response(200, BadReviewTaskOut)
-    def post(self, body: dict[str, Any], task_id: int) -> Any:
-        """Report what was rectified; refused before the callback (TJ-7.5)."""
-        return bad_reviews.report(unit_of_work(), task_id, _unit(), body["summary"])
-
-
-@rectifications_blp.route("/<int:task_id>/review")
-class Review(MethodView):
-    @auth.roles("center")
-    @rectifications_blp.arguments(BadReviewReviewIn)
-    @rectifications_blp.response(200, BadReviewTaskOut)
-    def post(self, body: dict[str, Any], task_id: int) -> Any:
-        """Close the task, or reopen it with a note saying why."""
-        actor = require_principal().actor
-        return bad_reviews.review(unit_of_work(), task_id, body, actor)
-
-
-@rankings_blp.route("")
-class Rankings(MethodView):
-    @auth.roles("center", "authority")
-    @rankings_blp.arguments(RankingIn)
-    @rankings_blp.response(201, RankingOut)
-    def post(self, body: dict[str, Any]) -> Any:
-        """Rank the windows for a month that is over, once: by the mean score of the public's
-        evaluations that stand (higher first), then bad reviews, then upheld complaints (fewer
-        first), then the number of evaluations (more first); windows with none come last.
-        Windows equal on all of these share a rank (1, 2, 2, 4), listed by window id. The
-        `monthly-ranking` sweep publishes last month's by itself."""
-        actor = require_principal().actor
-        return rankings.publish(unit_of_work(), body["month"], actor)
-
-    @auth.roles(*READERS)
-    @rankings_blp.response(200, RankingMonthOut(many=True))
-    def get(self) -> Any:
-        """The months published, newest first."""
-        return rankings.list_months(unit_of_work())
-
-
-RANKING_CSV = ["month", *(f for f in RankingEntryOut().fields)]
-
-
-@rankings_blp.route("/<month>")
-class RankingByMonth(MethodView):
-    @auth.roles(*READERS)
-    @rankings_blp.arguments(CsvQuery, location="query")
-    @rankings_blp.doc(**CSV_TOO)
-    @rankings_blp.response(200, RankingOut)
-    def get(self, _query: dict[str, Any], month: str) -> Any:
-        """A month's ranking (`?format=csv` to download); a unit sees its own windows' places."""
-        ranking = rankings.get(unit_of_work(), month, unit_scope())
-        if wants_csv():
-            rows = [{**entry, "month": month} for entry in ranking["entries"]]
-            return csv_download(rows, RANKING_CSV, f"ranking-{month}.csv")
-        return ranking
+blueprints: list[Blueprint] = [evaluations_blp, window_evaluations_blp]

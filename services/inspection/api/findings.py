@@ -1,5 +1,5 @@
-"""Findings of inspections (TJ-7.4) with evidence and rectification (TJ-8.1), and guidance
-visits with the problems found (TJ-7.2)."""
+"""Findings of inspections (TJ-7.4) with evidence and rectification (TJ-8.1); guidance visits
+(TJ-7.2) are in guidance_visits.py."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from services.inspection.domain import evidence as evidence_rules
 from services.inspection.domain import findings as rules
+from services.inspection.handlers import finding_evidence, finding_rectification
 from services.inspection.handlers import findings as handlers
 from shared import auth
-from shared.auth import ROLES
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_id_cursor, page
 from shared.schemas import INT_MAX, LINE_MAX, TEXT_MAX, UNSTORABLE, Schema, storable
-from shared.web import require_principal, runtime, unit_of_work, unit_scope
+from shared.web import runtime, unit_of_work, unit_scope
 
 findings_blp = Blueprint(
     "findings",
@@ -27,16 +28,18 @@ findings_blp = Blueprint(
     description="Findings of inspections and guidance visits, their evidence and rectification "
     "(TJ-7.4, TJ-8.1)",
 )
-visits_blp = Blueprint(
-    "guidance-visits",
-    __name__,
-    url_prefix="/api/v1/guidance-visits",
-    description="Guidance visits to windows by the authority or the unit (TJ-7.2)",
-)
+
+
 RECORDERS = ("inspector", "authority")
+
+
 READERS = ("authority", "center", "inspector", "unit")
+
+
 # 1–60 working days: the domain refuses any other deadline, naming the field and TJ-8.1.
 DAYS = {"minimum": 1, "maximum": rules.MAX_RECTIFICATION_WORKDAYS}
+
+
 # Blank texts, severities and sources are refused by the domain, naming the field and the rule.
 TEXT = validate.Length(max=5000)
 
@@ -162,53 +165,6 @@ class WithdrawalIn(Schema):
     reason = fields.String(required=True, validate=TEXT)
 
 
-class VisitFinding(FindingFacts):
-    summary = fields.String(load_default=None, metadata={"description": "default: the problem"})
-
-
-class ProblemIn(Schema):
-    description = fields.String(required=True, validate=TEXT)
-    finding = fields.Nested(
-        VisitFinding,
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "record the problem as a finding now (the authority)"},
-    )
-
-
-class VisitIn(Schema):
-    window_id = fields.Integer(required=True)
-    visited_on = fields.Date(required=True)
-    visitors = fields.List(fields.String(), required=True)
-    summary = fields.String(required=True, validate=TEXT)
-    problems = fields.List(fields.Nested(ProblemIn), load_default=list)
-
-
-class ProblemOut(Schema):
-    number = fields.Integer()
-    description = fields.String()
-    finding_id = fields.Integer(allow_none=True)
-
-
-class VisitOut(Schema):
-    id = fields.Integer()
-    window_id = fields.Integer()
-    unit_code = fields.String()
-    visited_on = fields.Date()
-    visitor_role = fields.String()
-    visitor_unit = fields.String(allow_none=True)
-    visitors = fields.List(fields.String())
-    summary = fields.String()
-    problems = fields.List(fields.Nested(ProblemOut))
-    recorded_by = fields.String()
-    recorded_at = fields.DateTime()
-
-
-class VisitPage(Schema):
-    items = fields.List(fields.Nested(VisitOut))
-    next_cursor = fields.String(allow_none=True)
-
-
 @findings_blp.route("")
 class Findings(MethodView):
     @auth.roles(*RECORDERS)
@@ -259,7 +215,7 @@ class Rectification(MethodView):
     @findings_blp.response(200, FindingOut)
     def post(self, body: dict[str, Any], finding_id: int) -> Any:
         """The unit ordered to rectify reports how it did (TJ-8.1); the inspectors verify."""
-        return handlers.report_rectification(
+        return finding_rectification.report_rectification(
             unit_of_work(), finding_id, unit_scope(), body["report"]
         )
 
@@ -272,7 +228,7 @@ class Verification(MethodView):
     def post(self, body: dict[str, Any], finding_id: int) -> Any:
         """Accept the rectification reported, or reject it saying what is still wrong: the unit
         gets a new deadline (`rectification_days`, default FINDING_RECTIFICATION_DAYS)."""
-        return handlers.verify(unit_of_work(), finding_id, body, runtime().calendar)
+        return finding_rectification.verify(unit_of_work(), finding_id, body, runtime().calendar)
 
 
 UPLOAD = {
@@ -289,7 +245,7 @@ UPLOAD = {
         },
         **{
             kind: {"schema": {"type": "string", "format": "binary"}}
-            for kind in rules.EVIDENCE_KINDS
+            for kind in evidence_rules.EVIDENCE_KINDS
         },
     }
 }
@@ -315,7 +271,7 @@ class EvidenceList(MethodView):
         `?description=`, `?replaces_id=`). The unit ordered to rectify attaches evidence of its
         rectification. Nothing is deleted: a correction names the evidence it `replaces_id`."""
         upload, fields_ = _upload()
-        return handlers.add_evidence(
+        return finding_evidence.add_evidence(
             unit_of_work(),
             finding_id,
             unit_scope(),
@@ -327,7 +283,7 @@ class EvidenceList(MethodView):
     @auth.roles(*READERS)
     @findings_blp.response(200, EvidenceOut(many=True))
     def get(self, finding_id: int) -> Any:
-        return handlers.list_evidence(unit_of_work(), finding_id, unit_scope())
+        return finding_evidence.list_evidence(unit_of_work(), finding_id, unit_scope())
 
 
 @findings_blp.route("/<int:finding_id>/evidence/<int:evidence_id>")
@@ -336,7 +292,7 @@ class EvidenceFile(MethodView):
     @findings_blp.response(200, description="The file, checked against its SHA-256")
     def get(self, finding_id: int, evidence_id: int) -> Response:
         """Download evidence; a file that no longer matches its SHA-256 is not served (500)."""
-        row = handlers.evidence_file(unit_of_work(), finding_id, evidence_id, unit_scope())
+        row = finding_evidence.evidence_file(unit_of_work(), finding_id, evidence_id, unit_scope())
         response = Response(row.data, mimetype=row.content_type)
         ascii_name = row.filename.encode("ascii", "replace").decode().replace("?", "_")
         response.headers["Content-Disposition"] = (
@@ -350,10 +306,12 @@ class EvidenceFile(MethodView):
 
 
 def _upload() -> tuple[tuple[str | None, str | None, bytes], dict[str, str]]:
-    limit = rules.MAX_EVIDENCE_BYTES
+    limit = evidence_rules.MAX_EVIDENCE_BYTES
     # Refused before reading; the slack is multipart framing. The file is measured again.
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        raise rules.TooLarge(f"evidence is at most {limit // (1024 * 1024)} MiB", field="file")
+        raise evidence_rules.TooLarge(
+            f"evidence is at most {limit // (1024 * 1024)} MiB", field="file"
+        )
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -388,36 +346,4 @@ def _replaces(text: str | None) -> int | None:
     return int(text)
 
 
-@visits_blp.route("")
-class Visits(MethodView):
-    @auth.roles(*ROLES)
-    @visits_blp.arguments(VisitIn)
-    @visits_blp.response(201, VisitOut)
-    def post(self, body: dict[str, Any]) -> Any:
-        """Record a guidance visit by the authority (any window) or a unit (its own) with the
-        problems found (TJ-7.2); the authority may record each as a finding at once."""
-        who = require_principal()
-        return handlers.record_visit(
-            unit_of_work(), who.role, unit_scope(), body, runtime().calendar
-        )
-
-    @auth.roles(*READERS)
-    @visits_blp.arguments(WindowPeriodQuery, location="query")
-    @visits_blp.response(200, VisitPage)
-    def get(self, query: dict[str, Any]) -> Any:
-        """Visits in id order; `from`/`to` bound the day of the visit. A unit token sees the
-        visits to its own windows."""
-        after = decode_id_cursor(query["cursor"])
-        rows = handlers.list_visits(unit_of_work(), unit_scope(), query, after, query["limit"] + 1)
-        return page(rows, query["limit"], key=lambda row: row["id"])
-
-
-@visits_blp.route("/<int:visit_id>")
-class VisitById(MethodView):
-    @auth.roles(*READERS)
-    @visits_blp.response(200, VisitOut)
-    def get(self, visit_id: int) -> Any:
-        return handlers.get_visit(unit_of_work(), visit_id, unit_scope())
-
-
-blueprints: list[Blueprint] = [findings_blp, visits_blp]
+blueprints: list[Blueprint] = [findings_blp]

@@ -9,7 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from services.inspection.domain import accountability as accountability_rules
 from services.inspection.domain import proposals as rules
+from services.inspection.handlers import accountability, local_rules
 from services.inspection.handlers import proposals as handlers
 from shared import auth, clock
 from shared.errors import Conflict
@@ -147,7 +149,9 @@ class ProposalDeclineIn(Schema):
 
 class AccountabilityCaseIn(Schema):
     staff_id = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": ", ".join(rules.MISCONDUCT)})
+    kind = fields.String(
+        required=True, metadata={"description": ", ".join(accountability_rules.MISCONDUCT)}
+    )
     complaints = fields.List(fields.Integer(), load_default=list)
     findings = fields.List(fields.Integer(), load_default=list)
     summary = Text(required=True)
@@ -164,7 +168,8 @@ class DistrictOpinionIn(Schema):
 
 class AccountabilityOutcomeIn(Schema):
     outcome = fields.String(
-        required=True, metadata={"description": f"one of {', '.join(rules.OUTCOMES)}"}
+        required=True,
+        metadata={"description": f"one of {', '.join(accountability_rules.OUTCOMES)}"},
     )
     reasons = fields.String(required=True)
 
@@ -223,14 +228,14 @@ class LocalRules(MethodView):
     @rules_blp.response(200, LocalRuleOut(many=True))
     def get(self, query: dict[str, Any]) -> Any:
         """The local rules in force, each at its latest version."""
-        return handlers.list_rules(unit_of_work(), query["active"])
+        return local_rules.list_rules(unit_of_work(), query["active"])
 
     @auth.roles("authority")
     @rules_blp.arguments(LocalRuleIn)
     @rules_blp.response(201, LocalRuleOut)
     def post(self, body: dict[str, Any]) -> Any:
         """A new local rule: a trigger, its thresholds, the sanction it proposes."""
-        return handlers.create_rule(unit_of_work(), body, require_principal().actor)
+        return local_rules.create_rule(unit_of_work(), body, require_principal().actor)
 
 
 @rules_blp.route("/evaluation")
@@ -252,14 +257,14 @@ class LocalRule(MethodView):
     @rules_blp.response(200, LocalRuleHistory)
     def get(self, rule_id: str) -> Any:
         """A rule at its latest version, with every earlier version."""
-        return handlers.get_rule(unit_of_work(), rule_id)
+        return local_rules.get_rule(unit_of_work(), rule_id)
 
     @auth.roles("authority")
     @rules_blp.arguments(LocalRuleChange)
     @rules_blp.response(200, LocalRuleOut)
     def patch(self, body: dict[str, Any], rule_id: str) -> Any:
         """Change thresholds, what it proposes, or switch it off: a new version, the old kept."""
-        return handlers.change_rule(unit_of_work(), rule_id, body, require_principal().actor)
+        return local_rules.change_rule(unit_of_work(), rule_id, body, require_principal().actor)
 
 
 @proposals_blp.route("")
@@ -302,7 +307,9 @@ class Cases(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Accountability cases, newest first; a unit sees its own staff's."""
         after = decode_cursor(query["cursor"], int)
-        rows = handlers.list_cases(unit_of_work(), query, unit_scope(), after, query["limit"] + 1)
+        rows = accountability.list_cases(
+            unit_of_work(), query, unit_scope(), after, query["limit"] + 1
+        )
         return page(rows, query["limit"], key=lambda row: row["id"])
 
     @auth.roles("authority")
@@ -311,7 +318,7 @@ class Cases(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Open a case for buck-passing, soliciting favours or abuse of power (TJ-8.3) on upheld
         complaints and findings that concern the staff member, with the district office."""
-        return handlers.open_case(unit_of_work(), body, require_principal().actor)
+        return accountability.open_case(unit_of_work(), body, require_principal().actor)
 
 
 @cases_blp.route("/<int:case_id>")
@@ -319,7 +326,7 @@ class CaseById(MethodView):
     @auth.roles(*READERS, "unit")
     @cases_blp.response(200, AccountabilityCaseOut)
     def get(self, case_id: int) -> Any:
-        return handlers.get_case(unit_of_work(), case_id, unit_scope())
+        return accountability.get_case(unit_of_work(), case_id, unit_scope())
 
 
 @cases_blp.route("/<int:case_id>/district-opinion")
@@ -329,7 +336,9 @@ class DistrictOpinion(MethodView):
     @cases_blp.response(200, AccountabilityCaseOut)
     def post(self, body: dict[str, Any], case_id: int) -> Any:
         """The district's opinion: the case is decided with it (TJ-8.3)."""
-        return handlers.record_opinion(unit_of_work(), case_id, body, require_principal().actor)
+        return accountability.record_opinion(
+            unit_of_work(), case_id, body, require_principal().actor
+        )
 
 
 @cases_blp.route("/<int:case_id>/conclusion")
@@ -340,7 +349,7 @@ class Conclusion(MethodView):
     def post(self, body: dict[str, Any], case_id: int) -> Any:
         """The outcome, after the district's opinion; announced to staffing for the staff
         member's assessment, and as a sanction of kind accountability unless no fault."""
-        return handlers.conclude(unit_of_work(), case_id, body, require_principal().actor)
+        return accountability.conclude(unit_of_work(), case_id, body, require_principal().actor)
 
 
 @cases_blp.route("/<int:case_id>/corrections")
@@ -350,4 +359,6 @@ class OutcomeCorrections(MethodView):
     @cases_blp.response(201, AccountabilityCaseOut)
     def post(self, body: dict[str, Any], case_id: int) -> Any:
         """A new outcome replacing the one standing; the earlier stays on record."""
-        return handlers.correct_outcome(unit_of_work(), case_id, body, require_principal().actor)
+        return accountability.correct_outcome(
+            unit_of_work(), case_id, body, require_principal().actor
+        )

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.inspection.domain import sanctions as rules
+from services.inspection.handlers import sanction_orders, sanctions_read
 from services.inspection.handlers import sanctions as handlers
 from shared import auth
 from shared.pagination import PageQuery, decode_id_cursor, page
@@ -166,7 +167,7 @@ class Sanctions(MethodView):
         """Every step of every window's ladder in id order, corrected and lifted ones too. A unit
         token sees its own windows'."""
         after = decode_id_cursor(query["cursor"])
-        rows = handlers.list_sanctions(
+        rows = sanctions_read.list_sanctions(
             unit_of_work(), unit_scope(), query, after, query["limit"] + 1
         )
         return page(rows, query["limit"], key=lambda row: row["id"])
@@ -177,7 +178,7 @@ class SanctionById(MethodView):
     @auth.roles(*READERS)
     @sanctions_blp.response(200, SanctionOut)
     def get(self, sanction_id: int) -> Any:
-        return handlers.get_sanction(unit_of_work(), sanction_id, unit_scope())
+        return sanctions_read.get_sanction(unit_of_work(), sanction_id, unit_scope())
 
 
 @sanctions_blp.route("/interviews")
@@ -210,7 +211,7 @@ class OrderReport(MethodView):
     @sanctions_blp.response(200, SanctionOut)
     def post(self, body: dict[str, Any], order_id: int) -> Any:
         """The unit ordered to rectify reports how it did; the authority verifies."""
-        return handlers.report_rectification(
+        return sanction_orders.report_rectification(
             unit_of_work(), order_id, unit_scope(), body["summary"]
         )
 
@@ -223,7 +224,7 @@ class OrderVerification(MethodView):
     def post(self, body: dict[str, Any], order_id: int) -> Any:
         """Accept the rectification — lifting the suspensions resting on the order, which
         registry reinstates — or reject it saying what is still wrong (the deadline stays)."""
-        return handlers.verify_rectification(unit_of_work(), order_id, body)
+        return sanction_orders.verify_rectification(unit_of_work(), order_id, body)
 
 
 @sanctions_blp.route("/suspensions")
@@ -256,7 +257,7 @@ class WindowSanctions(MethodView):
     def get(self, window_id: int) -> Any:
         """The window's whole ladder in the order taken: each step with its basis, the findings
         and complaints it rests on, who decided, and what became of it."""
-        return handlers.window_history(unit_of_work(), window_id, unit_scope())
+        return sanctions_read.window_history(unit_of_work(), window_id, unit_scope())
 
 
 blueprints: list[Blueprint] = [sanctions_blp, history_blp]

@@ -9,18 +9,15 @@ byte for byte with its SHA-256, which is checked again whenever it is read.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from pathlib import PurePosixPath
 from typing import Protocol
 
 from services.inspection.domain.deadlines import configured_workdays
 from shared.errors import (
-    DomainError,
     Forbidden,
     Invalid,
     RuleViolation,
@@ -35,7 +32,7 @@ SUPERVISION = "TJ-1"
 
 RECTIFICATION_WORKDAYS = 10  # the hall's default; FINDING_RECTIFICATION_DAYS overrides it
 MAX_RECTIFICATION_WORKDAYS = 60
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
 
 RULE_ID = re.compile(r"^(TJ|EQ)-\d+(\.\d+)*[a-z]?$")
 # Every TJ and EQ rule of docs/rules.md: a finding breaches one of these.
@@ -54,11 +51,13 @@ KNOWN_RULES = frozenset(
     }
 )
 
+
 # A window that has served the public may carry findings, even after it ended (a late finding
 # about a past case); only a window in service is visited.
 SERVED = frozenset({"active", "suspended", "terminated", "revoked"})
+
+
 IN_SERVICE = frozenset({"active", "suspended"})
-VISITORS = frozenset({"authority", "unit"})  # TJ-7.2
 
 
 class WorkingDays(Protocol):
@@ -84,20 +83,6 @@ class Status(StrEnum):
     REPORTED = "reported"  # the unit says it is rectified; the inspectors verify
     RECTIFIED = "rectified"
     WITHDRAWN = "withdrawn"
-
-
-class TooLarge(DomainError):
-    status = 413
-    slug = "too-large"
-    title = "Too large"
-
-
-class Corrupted(DomainError):
-    """Stored evidence no longer matches the SHA-256 taken when it was uploaded."""
-
-    status = 500
-    slug = "integrity"
-    title = "Stored evidence is damaged"
 
 
 def severity_of(name: str) -> Severity:
@@ -215,31 +200,6 @@ def check_drawn(
         )
 
 
-def check_visit_problem(
-    window_id: int, visit_window_id: int, number: int, problems: int, taken_by: int | None
-) -> None:
-    """A finding from a guidance visit records one of its problems, on the same window, once
-    (a withdrawn finding leaves the problem free for its correction)."""
-    if visit_window_id != window_id:
-        raise RuleViolation(
-            f"that guidance visit was to window {visit_window_id}, not {window_id} (TJ-7.2)",
-            rule=GUIDANCE,
-            field="window_id",
-        )
-    if not 1 <= number <= problems:
-        raise Invalid(
-            f"the visit recorded {problems} problem(s); no number {number}",
-            rule=GUIDANCE,
-            field="problem_number",
-        )
-    if taken_by is not None:
-        raise StateConflict(
-            f"problem {number} is recorded as finding {taken_by}",
-            rule=GUIDANCE,
-            field="problem_number",
-        )
-
-
 def check_correction(
     window_id: int, corrects_id: int, status: str | None, of_window: int | None
 ) -> None:
@@ -335,129 +295,6 @@ def withdraw(status: Status, reason: str) -> Status:
     return Status.WITHDRAWN
 
 
-# Guidance visits (TJ-7.2)
-
-
-def check_visitor(role: str) -> None:
-    """The authority visits any window; a unit its own, which the caller checks as it checks
-    every unit token's reach (another unit's window is not found)."""
-    if role not in VISITORS:
-        raise Forbidden(
-            "guidance visits are made by the authority or the unit (TJ-7.2)", rule=GUIDANCE
-        )
-
-
-def check_visit(
-    window_id: int, state: str, visited_on: date, today: date, visitors: list[str], summary: str
-) -> tuple[list[str], str]:
-    """The visitors' names and the summary, cleaned; a visit is recorded once it has happened."""
-    if state not in IN_SERVICE:
-        raise RuleViolation(
-            f"window {window_id} is {state}: guidance visits are to windows in service (TJ-7.2)",
-            rule=GUIDANCE,
-            field="window_id",
-        )
-    if visited_on > today:
-        raise Invalid(
-            f"a visit is recorded after it happened; {visited_on} is ahead",
-            rule=GUIDANCE,
-            field="visited_on",
-        )
-    names = [name.strip() for name in visitors]
-    if not names or not all(names):
-        raise Invalid("name everyone who made the visit", rule=GUIDANCE, field="visitors")
-    return names, text(summary, "summary", "what the visit looked at", GUIDANCE)
-
-
-def check_findings_in_visit(role: str, with_findings: bool) -> None:
-    """A unit records the problems its visit found; recording one as a finding (a violation on
-    the unit's record, TJ-4.3) is the supervising authority's act (TJ-1)."""
-    if with_findings and role != "authority":
-        raise Forbidden(
-            "a unit records the problems its visit found (TJ-7.2); the authority, which "
-            "supervises, records them as findings (TJ-1)",
-            rule=SUPERVISION,
-            field="problems",
-        )
-
-
 def can_see(unit: str | None, window_units: tuple[str, ...]) -> bool:
     """Every role but `unit` sees every window; a unit its own and the ones it shares."""
     return unit is None or unit in window_units
-
-
-# Evidence attachments
-
-# Content type → (extensions, the bytes such a file starts with). The type served comes from
-# here after the content was checked, never from what the uploader claimed alone.
-EVIDENCE_KINDS: dict[str, tuple[tuple[str, ...], tuple[bytes, ...]]] = {
-    "application/pdf": ((".pdf",), (b"%PDF-",)),
-    "image/jpeg": ((".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
-    "image/png": ((".png",), (b"\x89PNG\r\n\x1a\n",)),
-    "text/plain": ((".txt",), ()),
-}
-
-
-@dataclass(frozen=True)
-class Evidence:
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-def accept_evidence(filename: str | None, declared: str | None, data: bytes) -> Evidence:
-    """PDF, JPEG, PNG or plain UTF-8 text, at most 10 MiB, named by its type if unnamed."""
-    content_type = _content_type(filename, declared)
-    if not data:
-        raise Invalid("the file is empty", rule=INSPECTION, field="file")
-    if len(data) > MAX_EVIDENCE_BYTES:
-        raise TooLarge(
-            f"evidence is at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MiB",
-            rule=INSPECTION,
-            field="file",
-        )
-    extensions, signatures = EVIDENCE_KINDS[content_type]
-    if signatures and not data.startswith(signatures):
-        raise Invalid(f"the file's content is not {content_type}", rule=INSPECTION, field="file")
-    if not signatures:
-        _check_text(data)
-    name = _clean_name(filename) or f"evidence{extensions[0]}"
-    return Evidence(name, content_type, len(data), sha256(data))
-
-
-def _content_type(filename: str | None, declared: str | None) -> str:
-    kind = (declared or "").split(";")[0].strip().lower()
-    if kind in ("", "application/octet-stream") and filename:
-        suffix = PurePosixPath(filename).suffix.lower()
-        kind = next((k for k, (exts, _) in EVIDENCE_KINDS.items() if suffix in exts), kind)
-    if kind not in EVIDENCE_KINDS:
-        allowed = ", ".join(EVIDENCE_KINDS)
-        raise Invalid(
-            f"evidence is {allowed}; not {kind or 'an unnamed type'}", rule=INSPECTION, field="file"
-        )
-    return kind
-
-
-def _check_text(data: bytes) -> None:
-    try:
-        decoded = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid("plain-text evidence is UTF-8", rule=INSPECTION, field="file") from None
-    if "\x00" in decoded:
-        raise Invalid("plain-text evidence holds no NUL bytes", rule=INSPECTION, field="file")
-
-
-def _clean_name(filename: str | None) -> str:
-    # Keep Chinese names (inspectors write them); drop paths, quotes and control characters.
-    name = re.split(r"[\\/]", filename or "")[-1]
-    return re.sub(r"[\x00-\x1f\x7f\"]", "", name).strip().lstrip(".")[:200]
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def check_intact(evidence_id: int, data: bytes, recorded: str) -> None:
-    if sha256(data) != recorded:
-        raise Corrupted(f"evidence {evidence_id} no longer matches its SHA-256; it is not served")

@@ -14,25 +14,31 @@ The authority decides every proposal: nothing here sanctions anyone.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from shared.errors import Invalid, RuleViolation
-
 RULE_INTERVIEW = "TJ-8.1"
+
+
 RULE_SUSPENSION = "TJ-8.2"
+
+
 RULE_ACCOUNTABILITY = "TJ-8.3"
 
+
 PROPOSABLE = ("interview", "rectification", "suspension", "termination")
+
+
 BASIS = {
     "interview": RULE_INTERVIEW,
     "rectification": RULE_INTERVIEW,
     "suspension": RULE_SUSPENSION,
     "termination": RULE_SUSPENSION,
 }
+
+
 # What each trigger may propose. TJ-8.2 suspends for serious problems or concentrated complaints
 # only, and terminates only when a rectification deadline passed: a low place in the ranking is
 # a problem found (TJ-8.1), never grounds to suspend.
@@ -42,7 +48,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "ranked_last": ("interview", "rectification"),
     "order_overdue": ("termination",),
 }
+
+
 TRIGGERS = tuple(ALLOWED)
+
+
 # Each trigger's parameters: (least, most, default).
 PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
     "concentrated_complaints": {"complaints": (1, 100, 3), "days": (1, 366, 30)},
@@ -52,12 +62,18 @@ PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
     "ranked_last": {"months": (1, 12, 2), "min_evaluations": (1, 1000, 1)},
     "order_overdue": {},
 }
+
+
 TOP_SEVERITY = "serious"
+
+
 # A window that can no longer be suspended (or terminated) is not proposed for it.
 ENDED = frozenset({"terminated", "revoked"})
+
+
 NOT_SUSPENDABLE = ENDED | {"suspended"}
 
-_RULE_ID = re.compile(r"^LR-[A-Z0-9][A-Z0-9-]{1,36}$")
+
 _MAX_KEY = 200
 
 
@@ -179,9 +195,6 @@ def compact_key(key: str) -> str:
     if len(key) <= _MAX_KEY:
         return key
     return f"{key[:100]}…sha256-{hashlib.sha256(key.encode()).hexdigest()}"
-
-
-# --- the triggers ------------------------------------------------------------------------------
 
 
 def concentrated_complaints(
@@ -308,193 +321,9 @@ def month_before(month: str) -> str:
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
-# --- rules as data: what the authority may write -----------------------------------------------
-
-
-def check_rule_id(rule_id: str) -> str:
-    rule_id = rule_id.strip().upper()
-    if not _RULE_ID.match(rule_id):
-        raise Invalid(
-            "a local rule's ID is LR- then capital letters, digits and hyphens, e.g. "
-            "LR-COMPLAINTS-30D",
-            field="rule_id",
-        )
-    return rule_id
-
-
-def check_trigger(trigger: str) -> str:
-    if trigger not in ALLOWED:
-        raise Invalid(f"trigger is one of {', '.join(TRIGGERS)}", field="trigger")
-    return trigger
-
-
-def check_params(trigger: str, params: Mapping[str, Any] | None) -> dict[str, int]:
-    """The trigger's thresholds, each a whole number in its range; the default where left out."""
-    given = dict(params or {})
-    spec = PARAMS[trigger]
-    unknown = sorted(set(given) - set(spec))
-    if unknown:
-        known = ", ".join(spec) or "none"
-        raise Invalid(
-            f"{trigger} takes no parameter {', '.join(unknown)} (it takes: {known})",
-            field="params",
-        )
-    checked = {}
-    for name, (least, most, default) in spec.items():
-        value = given.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-            raise Invalid(f"params.{name} is a whole number from {least} to {most}", field="params")
-        checked[name] = value
-    return checked
-
-
 def with_defaults(trigger: str, params: Mapping[str, Any]) -> dict[str, int]:
     """A stored version's parameters, each one it predates at its default (a parameter added
     to a trigger later applies to earlier versions as its default says)."""
     return {
         name: int(params.get(name, default)) for name, (_, _, default) in PARAMS[trigger].items()
     }
-
-
-def check_proposes(trigger: str, proposes: str, basis: str | None) -> str:
-    """What the rule proposes fits its trigger and the rule it applies; returns the basis."""
-    if proposes not in BASIS:
-        raise Invalid(f"proposes is one of {', '.join(PROPOSABLE)}", field="proposes")
-    rule = BASIS[proposes]
-    if proposes not in ALLOWED[trigger]:
-        raise RuleViolation(_misfit(trigger, proposes), rule=rule, field="proposes")
-    if basis is not None and basis.strip() and basis.strip() != rule:
-        raise RuleViolation(
-            f"{proposes} is proposed under {rule}, not {basis.strip()}", rule=rule, field="basis"
-        )
-    return rule
-
-
-def _misfit(trigger: str, proposes: str) -> str:
-    if proposes == "termination":
-        return (
-            "termination is proposed only when a rectification deadline passed without "
-            "verified rectification (trigger order_overdue) (TJ-8.2)"
-        )
-    if proposes == "suspension":
-        return (
-            "suspension rests on serious problems or concentrated public complaints "
-            "(triggers serious_finding, concentrated_complaints) (TJ-8.2)"
-        )
-    return f"{trigger} proposes {', '.join(ALLOWED[trigger])} ({BASIS[proposes]})"
-
-
-# --- accountability (TJ-8.3) -------------------------------------------------------------------
-
-MISCONDUCT = (
-    "buck_passing",
-    "soliciting_favours",
-    "abuse_of_power",
-)  # 推诿扯皮, 吃拿卡要, 以权谋私
-# 无责 · 批评教育 · 警告 · 记过 · 建议撤职/辞退: the district's disciplinary scale, mildest first.
-OUTCOMES = ("no_fault", "criticism", "warning", "demerit", "dismissal_recommended")
-
-
-@dataclass(frozen=True)
-class Basis:
-    """A complaint or finding an accountability case rests on, as inspection knows it."""
-
-    kind: str  # complaint | finding
-    id: int
-    window_id: int
-    staff_id: str | None
-    standing: bool  # upheld and not corrected / not withdrawn
-    misconduct: str | None = None
-
-
-def check_misconduct(kind: str) -> str:
-    if kind not in MISCONDUCT:
-        raise RuleViolation(
-            f"accountability is for {', '.join(MISCONDUCT)} (TJ-8.3), not {kind!r}",
-            rule=RULE_ACCOUNTABILITY,
-            field="kind",
-        )
-    return kind
-
-
-def check_basis(staff_id: str, basis: Sequence[Basis]) -> int:
-    """Each complaint and finding stands and concerns the staff member, at one window; upheld
-    complaints name a misconduct (TJ-8.3). Returns the window."""
-    if not basis:
-        raise Invalid(
-            "an accountability case rests on upheld complaints or findings: name at least one",
-            field="complaints",
-        )
-    for item in basis:
-        where = f"{item.kind}s"
-        if not item.standing:
-            state = "upheld" if item.kind == "complaint" else "standing (not withdrawn)"
-            raise RuleViolation(
-                f"{item.kind} {item.id} is not {state}: accountability rests on verified "
-                "facts (TJ-8.3)",
-                rule=RULE_ACCOUNTABILITY,
-                field=where,
-            )
-        if item.staff_id != staff_id:
-            raise RuleViolation(
-                f"{item.kind} {item.id} does not concern staff member {staff_id} (TJ-8.3)",
-                rule=RULE_ACCOUNTABILITY,
-                field=where,
-            )
-        if item.kind == "complaint" and item.misconduct is None:
-            raise RuleViolation(
-                f"complaint {item.id} was not upheld as buck-passing, soliciting favours or "
-                "abuse of power (TJ-8.3)",
-                rule=RULE_ACCOUNTABILITY,
-                field=where,
-            )
-    windows = {item.window_id for item in basis}
-    if len(windows) > 1:
-        raise Invalid(
-            "the complaints and findings concern different windows: open one case per window",
-            field="complaints",
-        )
-    return windows.pop()
-
-
-def check_outcome(outcome: str) -> str:
-    if outcome not in OUTCOMES:
-        raise Invalid(f"outcome is one of {', '.join(OUTCOMES)}", field="outcome")
-    return outcome
-
-
-def check_heard(opinion: str | None, case_id: int) -> None:
-    """The district takes part in every decision (TJ-8.3): its opinion comes first."""
-    if not opinion:
-        raise RuleViolation(
-            f"accountability case {case_id} is decided with the district: record the district's "
-            "opinion first (TJ-8.3)",
-            rule=RULE_ACCOUNTABILITY,
-            field="outcome",
-        )
-
-
-def sanctions(outcome: str) -> bool:
-    """Every outcome but no fault is a disciplinary sanction against the staff member."""
-    return outcome != "no_fault"
-
-
-def text(value: str | None, name: str, most: int = 5000) -> str:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        raise Invalid(f"{name} is required", field=name)
-    if len(cleaned) > most:
-        raise Invalid(f"at most {most} characters", field=name)
-    return cleaned
-
-
-def check_answers(proposed: tuple[str, int], decided: tuple[str, int]) -> None:
-    """A decision settles a proposal only for the sanction and window the rules proposed: a
-    suspension does not answer a proposal to terminate, nor one window's proposal another's."""
-    (kind, window), (decided_kind, decided_window) = proposed, decided
-    if window != decided_window:
-        raise Invalid(
-            f"the proposal is for window {window}, not {decided_window}", field="proposal_id"
-        )
-    if kind != decided_kind:
-        raise Invalid(f"the proposal is for a {kind}, not a {decided_kind}", field="proposal_id")

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 
-from services.inspection import contracts_evaluations as events
-from services.inspection import orm_evaluations as tables
+from services.inspection.adapters.tables import evaluations as tables
+from services.inspection.contracts import evaluations as events
 from services.inspection.domain import evaluations as rules
 from services.inspection.domain.evaluations import AppealStatus, Level, Source, TaskStatus
 from services.inspection.handlers import evaluations as reviews

@@ -1,54 +1,34 @@
-"""Complaints and reports from the public (issue 7 point 6), and the audit log of every full
-read of the public's personal data in inspection (point 8).
+"""Complaints and reports from the public (issue 7 point 6): submitted, assigned, verified and
+corrected, and a missed deadline announced once.
 
-Writes answer with the complainant's data masked: it is shown in full, and the read logged, only
-when a handling role asks for a complaint (`get`, `list_complaints`).
+Writes answer with the complainant's data masked (complaint_reads.py shows it in full).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, insert, not_, or_, select, update
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import select, update
 
-from services.inspection import contracts, contracts_complaints, orm
-from services.inspection import orm_complaints as tables
+from services.inspection.adapters.tables import complaints as tables
+from services.inspection.adapters.tables import learned
+from services.inspection.contracts import complaints as events
 from services.inspection.domain import complaints as rules
 from services.inspection.domain.complaints import Disclosure, Status, WorkingDays
 from services.inspection.handlers import deadlines
+from services.inspection.handlers.complaint_reads import (
+    complaint_row,
+    complaint_view,
+    correction_of,
+)
 from shared import clock
-from shared.auth import Principal
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.service import ServiceRuntime, Sweep
 
-KIND = "complaint"  # record_kind of this area's personal-data reads
 complaints = tables.complaints
-reads = tables.personal_data_reads
-
-
-def record_personal_read(
-    uow: UnitOfWork, reader: str, record_kind: str, record_id: int, fields: list[str]
-) -> None:
-    """Log one full read of the public's personal data, in the reader's transaction: the
-    caller commits it (a read that shows personal data commits even if it changes nothing
-    else). `reader` is the actor string (`role:unit:sub` or `role:sub`); its role is kept apart
-    so the log can be filtered by it."""
-    uow.session.execute(
-        insert(reads).values(
-            reader=reader,
-            role=reader.split(":", 1)[0],
-            record_kind=record_kind,
-            record_id=record_id,
-            fields=list(fields),
-            at=clock.now(),
-        )
-    )
-    uow.audit_read(f"{record_kind}:{record_id}", fields)
 
 
 def handling_days() -> int:
@@ -87,69 +67,47 @@ def submit(
         number = rules.complaint_number(today, complaint_id)
         code = rules.new_tracking_code()
         _update(uow, complaint_id, number=number, tracking_code_hash=rules.code_hash(number, code))
-        row = _row(uow, complaint_id, None)
-        _emit(uow, contracts_complaints.COMPLAINT_RECEIVED, row, received_at=row.received_at)
+        row = complaint_row(uow, complaint_id, None)
+        _emit(uow, events.COMPLAINT_RECEIVED, row, received_at=row.received_at)
         uow.commit()
     shown = ("id", "number", "status", "received_on", "due_on")
     return {**{name: row._mapping[name] for name in shown}, "tracking_code": code}
-
-
-def get(uow: UnitOfWork, complaint_id: int, reader: Principal, masked: bool) -> dict[str, Any]:
-    with uow:
-        row = _row(uow, complaint_id, reader.unit if reader.role == "unit" else None)
-        shown = _shown(uow, [row], reader, masked)[0]
-        uow.commit()  # the read log
-    return shown
-
-
-def list_complaints(
-    uow: UnitOfWork, reader: Principal, query: dict[str, Any], after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    """Complaints in id order (oldest first: a work queue); a unit sees its own windows'."""
-    statement = select(complaints).order_by(complaints.c.id).limit(limit)
-    for condition in _filters(reader, query, after):
-        statement = statement.where(condition)
-    with uow:
-        rows = uow.session.execute(statement).all()
-        shown = _shown(uow, rows, reader, query.get("masked", False))
-        uow.commit()  # one read logged per complaint shown in full
-    return shown
 
 
 def assign(uow: UnitOfWork, complaint_id: int, handler: str) -> dict[str, Any]:
     """Give an open complaint to a handler (again, to hand it over)."""
     handler = rules.check_handler(handler)
     with uow:
-        row = _row(uow, complaint_id, None)
+        row = complaint_row(uow, complaint_id, None)
         rules.check_open(row.status, row.number)
         now = clock.now()
         changes = {"status": Status.ASSIGNED.value, "handler": handler, "assigned_at": now}
         _update_open(uow, row, **changes)
-        row = _row(uow, complaint_id, None)
-        _emit(uow, contracts_complaints.COMPLAINT_ASSIGNED, row, handler=handler, assigned_at=now)
+        row = complaint_row(uow, complaint_id, None)
+        _emit(uow, events.COMPLAINT_ASSIGNED, row, handler=handler, assigned_at=now)
         uow.commit()
-    return _view(row, Disclosure.MASKED, None)
+    return complaint_view(row, Disclosure.MASKED, None)
 
 
 def verify(uow: UnitOfWork, complaint_id: int, body: dict[str, Any], actor: str) -> dict[str, Any]:
     """Uphold or dismiss an open complaint with reasons; the decision is final."""
     with uow:
-        row = _row(uow, complaint_id, None)
+        row = complaint_row(uow, complaint_id, None)
         rules.check_open(row.status, row.number)
         changes = _decision(row, body, actor)
         _update_open(uow, row, **changes)
-        row = _row(uow, complaint_id, None)
+        row = complaint_row(uow, complaint_id, None)
         _emit_decision(uow, row, corrects=None)
         uow.commit()
-    return _view(row, Disclosure.MASKED, None)
+    return complaint_view(row, Disclosure.MASKED, None)
 
 
 def correct(uow: UnitOfWork, complaint_id: int, body: dict[str, Any], actor: str) -> dict[str, Any]:
     """Decide a decided complaint again, as a new entry that replaces the earlier decision."""
     today = clock.today()
     with uow:
-        original = _row(uow, complaint_id, None)
-        later = _correction_of(uow, original.id)
+        original = complaint_row(uow, complaint_id, None)
+        later = correction_of(uow, original.id)
         rules.check_correctable(original.status, original.number, later and later.number)
         copied = {c.name: original._mapping[c.name] for c in complaints.c if c.name != "id"}
         values = {
@@ -162,10 +120,10 @@ def correct(uow: UnitOfWork, complaint_id: int, body: dict[str, Any], actor: str
         }
         correction_id = insert_returning_id(uow.session, complaints, values)
         _update(uow, correction_id, number=rules.complaint_number(today, correction_id))
-        row = _row(uow, correction_id, None)
+        row = complaint_row(uow, correction_id, None)
         _emit(
             uow,
-            contracts_complaints.COMPLAINT_CORRECTED,
+            events.COMPLAINT_CORRECTED,
             original,
             correction_id=row.id,
             correction_number=row.number,
@@ -176,43 +134,7 @@ def correct(uow: UnitOfWork, complaint_id: int, body: dict[str, Any], actor: str
         )
         _emit_decision(uow, row, corrects=original.id)
         uow.commit()
-    return _view(row, Disclosure.MASKED, None)
-
-
-def track(uow: UnitOfWork, number: str, code: str) -> dict[str, Any]:
-    """The complainant's view: status and the reasons given, never anyone's personal data. A
-    wrong number or code is the same 404, so numbers cannot be probed."""
-    with uow:
-        row = uow.session.execute(
-            select(complaints).where(complaints.c.number == number.strip().upper())
-        ).first()
-        if row is None or not rules.code_matches(row.tracking_code_hash, row.number, code):
-            raise NotFound("no complaint with that number and tracking code")
-        chain = [row]
-        while (later := _correction_of(uow, chain[-1].id)) is not None:
-            chain.append(later)
-    return {
-        **_public(row),
-        "window_id": row.window_id,
-        "misconduct": row.misconduct,
-        "received_on": row.received_on,
-        "due_on": row.due_on,
-        "corrections": [_public(entry) for entry in chain[1:]],
-    }
-
-
-def list_reads(
-    uow: UnitOfWork, query: dict[str, Any], after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    """The personal-data read log, newest first."""
-    statement = select(reads).order_by(reads.c.id.desc()).limit(limit)
-    for name in ("record_kind", "record_id", "reader", "role"):
-        if query.get(name) is not None:
-            statement = statement.where(reads.c[name] == query[name])
-    if after is not None:
-        statement = statement.where(reads.c.id < after)
-    with uow:
-        return [dict(row._mapping) for row in uow.session.execute(statement).all()]
+    return complaint_view(row, Disclosure.MASKED, None)
 
 
 def overdue_sweep(rt: ServiceRuntime) -> int:
@@ -236,7 +158,7 @@ def overdue_sweep(rt: ServiceRuntime) -> int:
             if claimed.rowcount:
                 _emit(
                     uow,
-                    contracts_complaints.COMPLAINT_OVERDUE,
+                    events.COMPLAINT_OVERDUE,
                     row,
                     status=row.status,
                     handler=row.handler,
@@ -249,21 +171,10 @@ def overdue_sweep(rt: ServiceRuntime) -> int:
 SWEEPS: tuple[Sweep, ...] = (Sweep("complaints-overdue", 3600, overdue_sweep),)
 
 
-# --- helpers ---------------------------------------------------------------------------------
-
-
 def _window(uow: UnitOfWork, window_id: int) -> Any:
-    return uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
-
-
-def _row(uow: UnitOfWork, complaint_id: int, unit: str | None) -> Any:
-    statement = select(complaints).where(complaints.c.id == complaint_id)
-    if unit is not None:
-        statement = statement.where(complaints.c.unit_code == unit)
-    row = uow.session.execute(statement).first()
-    if row is None:
-        raise NotFound(f"no complaint {complaint_id}")
-    return row
+    return uow.session.execute(
+        select(learned.windows).where(learned.windows.c.id == window_id)
+    ).first()
 
 
 def _update(uow: UnitOfWork, complaint_id: int, **changes: Any) -> None:
@@ -298,83 +209,7 @@ def _decision(row: Any, body: dict[str, Any], actor: str) -> dict[str, Any]:
     }
 
 
-def _correction_of(uow: UnitOfWork, complaint_id: int) -> Any:
-    return uow.session.execute(
-        select(complaints).where(complaints.c.corrects_id == complaint_id)
-    ).first()
-
-
-def _filters(
-    reader: Principal, query: dict[str, Any], after: int | None
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    unit = reader.unit if reader.role == "unit" else query.get("unit_code")
-    if unit is not None:
-        conditions.append(complaints.c.unit_code == unit)
-    for name in ("status", "window_id", "misconduct", "staff_id"):
-        if query.get(name) is not None:
-            conditions.append(complaints.c[name] == query[name])
-    if query.get("overdue") is not None:
-        late = or_(
-            and_(
-                complaints.c.status.in_(rules.OPEN_STATUSES),
-                complaints.c.due_on < clock.today(),
-            ),
-            complaints.c.decided_on > complaints.c.due_on,
-        )
-        conditions.append(late if query["overdue"] else not_(late))
-    if after is not None:
-        conditions.append(complaints.c.id > after)
-    return conditions
-
-
-def _shown(
-    uow: UnitOfWork, rows: Sequence[Any], reader: Principal, masked: bool
-) -> list[dict[str, Any]]:
-    """The complaints as this reader may see them; every full showing is logged."""
-    how = rules.disclosure(reader.role, masked)
-    ids = [row.id for row in rows]
-    corrected = dict(
-        uow.session.execute(
-            select(complaints.c.corrects_id, complaints.c.id).where(
-                complaints.c.corrects_id.in_(ids)
-            )
-        ).all()
-    )
-    views = []
-    for row in rows:
-        view = _view(row, how, corrected.get(row.id))
-        if view["personal_data"] == Disclosure.FULL.value and not view["anonymous"]:
-            fields = [f for f in rules.PERSONAL_FIELDS if view[f] is not None]
-            record_personal_read(uow, reader.actor, KIND, row.id, fields)
-        views.append(view)
-    return views
-
-
-def _view(row: Any, how: Disclosure, corrected_by_id: int | None) -> dict[str, Any]:
-    personal, _ = rules.shown(row.complainant_name, row.complainant_phone, how)
-    return {
-        **{c.name: row._mapping[c.name] for c in complaints.c if c.name not in _HIDDEN},
-        **personal,
-        "anonymous": rules.is_anonymous(row.complainant_name, row.complainant_phone),
-        "personal_data": how.value,
-        "overdue": rules.is_overdue(row.status, row.due_on, clock.today(), row.decided_on),
-        "corrected_by_id": corrected_by_id,
-    }
-
-
 _UPHELD_FIELDS = ("complaint_id", "window_id", "unit_code", "staff_id", "misconduct")
-_HIDDEN = frozenset({"tracking_code_hash", "complainant_name", "complainant_phone", "overdue_at"})
-
-
-def _public(row: Any) -> dict[str, Any]:
-    decided = row.status not in rules.OPEN
-    return {
-        "number": row.number,
-        "status": row.status,
-        "reasons": row.reasons if decided else None,
-        "decided_on": row.decided_on,
-    }
 
 
 def _about(row: Any, window: Any) -> dict[str, Any]:
@@ -404,11 +239,11 @@ def _emit_decision(uow: UnitOfWork, row: Any, corrects: int | None) -> None:
         about = _about(row, _window(uow, row.window_id))
         data = {name: about[name] for name in _UPHELD_FIELDS}
         data.update(summary=row.reasons, decided_at=row.decided_at)
-        uow.emit(contracts.COMPLAINT_UPHELD.name, subject=str(row.id), data=data)
+        uow.emit(events.COMPLAINT_UPHELD.name, subject=str(row.id), data=data)
         return
     _emit(
         uow,
-        contracts_complaints.COMPLAINT_DISMISSED,
+        events.COMPLAINT_DISMISSED,
         row,
         reasons=row.reasons,
         decided_at=row.decided_at,

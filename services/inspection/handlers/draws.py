@@ -1,4 +1,5 @@
-"""Inspectors, sampling plans, spot checks and their verifiable draws (TJ-7.4).
+"""The verifiable draws of sampling plans and spot checks (TJ-7.4); the inspectors and the plans
+they draw from are in inspectors.py and draw_plans.py.
 
 Who sees what: spot checks are unannounced, so only the authority and the inspectors see them
 and their draws (for anyone else a spot-check draw does not exist: 404). The center sees sampling
@@ -14,20 +15,29 @@ from typing import Any
 
 from sqlalchemy import exists, select, update
 
-from services.inspection import contracts_draws as contracts
-from services.inspection import orm
+from services.inspection.adapters.tables import learned
+from services.inspection.adapters.tables.draws import (
+    draws,
+    inspectors,
+    sampled_cases,
+)
+from services.inspection.contracts import draws as contracts
+from services.inspection.domain import draw_plans as plan_rules
 from services.inspection.domain import draws as rules
+from services.inspection.domain import spot_check_population as population_rules
 from services.inspection.domain.draws import Draw, Kind
-from services.inspection.orm_draws import draws, inspectors, sampled_cases, sampling_plans
-from services.inspection.orm_draws import spot_checks as spot_checks_table
+from services.inspection.handlers.draw_plans import (
+    commitment_of,
+    current_plan,
+    plan_row,
+    population_of,
+)
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, NotFound
 from shared.service import Sweep
 
 SWEEPS: tuple[Sweep, ...] = ()
-PLANS = {Kind.SAMPLING: sampling_plans, Kind.SPOT_CHECK: spot_checks_table}
-PLAN_NAMES = {Kind.SAMPLING: "sampling plan", Kind.SPOT_CHECK: "spot check"}
 
 
 @dataclass(frozen=True)
@@ -41,232 +51,6 @@ class Viewer:
     public: bool = False
 
 
-# ---- inspectors -----------------------------------------------------------------------------
-
-
-def _known_units(uow: UnitOfWork, home_unit: str | None, conflicts: list[str]) -> None:
-    named = {*conflicts, *([home_unit] if home_unit else [])}
-    known = set(uow.session.scalars(select(orm.units.c.code).where(orm.units.c.code.in_(named))))
-    if home_unit and home_unit not in known:
-        raise Invalid(
-            f"no unit {home_unit} is known to inspection", rule=rules.RULE, field="home_unit"
-        )
-    unknown = sorted(set(conflicts) - known)
-    if unknown:
-        raise Invalid(
-            f"no unit {', '.join(unknown)} is known to inspection",
-            rule=rules.RULE,
-            field="conflicts",
-        )
-
-
-def _inspector(uow: UnitOfWork, inspector_id: int) -> Any:
-    row = uow.session.execute(select(inspectors).where(inspectors.c.id == inspector_id)).first()
-    if row is None:
-        raise NotFound(f"no inspector {inspector_id}")
-    return row
-
-
-def _emit_inspector(uow: UnitOfWork, event: Any, row: Any) -> dict[str, Any]:
-    shown = dict(row._mapping)
-    uow.emit(
-        event.name,
-        subject=str(row.id),
-        data={
-            "inspector_id": row.id,
-            "name": row.name,
-            "home_unit": row.home_unit,
-            "conflicts": row.conflicts,
-            "active": row.active,
-            "at": row.updated_at,
-        },
-    )
-    return shown
-
-
-def register_inspector(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
-    name, conflicts = body["name"].strip(), sorted(set(body["conflicts"]))
-    if not name:
-        raise Invalid("an inspector has a name", rule=rules.RULE, field="name")
-    now = clock.now()
-    with uow:
-        _known_units(uow, body["home_unit"], conflicts)
-        values = {
-            "name": name,
-            "home_unit": body["home_unit"],
-            "conflicts": conflicts,
-            "active": body["active"],
-            "registered_at": now,
-            "updated_at": now,
-        }
-        inspector_id = insert_returning_id(uow.session, inspectors, values)
-        shown = _emit_inspector(uow, contracts.INSPECTOR_REGISTERED, _inspector(uow, inspector_id))
-        uow.commit()
-    return shown
-
-
-def change_inspector(uow: UnitOfWork, inspector_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """Declare conflicts, move home unit, (de)activate: later draws apply it; earlier draws
-    keep the pool they recorded. Sending what is already recorded changes nothing."""
-    wanted = {**body}
-    if "name" in wanted:
-        wanted["name"] = wanted["name"].strip()
-        if not wanted["name"]:
-            raise Invalid("an inspector has a name", rule=rules.RULE, field="name")
-    if "conflicts" in wanted:
-        wanted["conflicts"] = sorted(set(wanted["conflicts"]))
-    with uow:
-        row = _inspector(uow, inspector_id)
-        changes = {key: value for key, value in wanted.items() if row._mapping[key] != value}
-        if not changes:
-            return dict(row._mapping)
-        merged = {**row._mapping, **changes}
-        _known_units(uow, merged["home_unit"], merged["conflicts"])
-        changes["updated_at"] = clock.now()
-        uow.session.execute(update(inspectors).where(inspectors.c.id == row.id).values(changes))
-        shown = _emit_inspector(uow, contracts.INSPECTOR_CHANGED, _inspector(uow, row.id))
-        uow.commit()
-    return shown
-
-
-def get_inspector(uow: UnitOfWork, inspector_id: int) -> dict[str, Any]:
-    with uow:
-        return dict(_inspector(uow, inspector_id)._mapping)
-
-
-def list_inspectors(
-    uow: UnitOfWork, active: bool | None, after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    query = select(inspectors).order_by(inspectors.c.id).limit(limit)
-    if active is not None:
-        query = query.where(inspectors.c.active == active)
-    if after is not None:
-        query = query.where(inspectors.c.id > after)
-    with uow:
-        return [dict(row._mapping) for row in uow.session.execute(query)]
-
-
-# ---- plans ----------------------------------------------------------------------------------
-
-
-def create_sampling_plan(
-    uow: UnitOfWork, body: dict[str, Any], today: date | None = None
-) -> dict[str, Any]:
-    values = rules.sampling_plan(body, today or clock.today())
-    return _create(uow, Kind.SAMPLING, values, contracts.SAMPLING_PLAN_CREATED)
-
-
-def create_spot_check(
-    uow: UnitOfWork, body: dict[str, Any], today: date | None = None
-) -> dict[str, Any]:
-    """The check, its seed's source and its population committed now, before the seed's value
-    is published: its draw is made from this population or refused (TJ-7.4)."""
-    values = rules.spot_check_plan(body, today or clock.today())
-    return _create(uow, Kind.SPOT_CHECK, values, contracts.SPOT_CHECK_PLANNED)
-
-
-def _create(uow: UnitOfWork, kind: Kind, values: dict[str, Any], event: Any) -> dict[str, Any]:
-    values |= {"created_by": uow.actor or "unknown", "created_at": clock.now()}
-    with uow:
-        if kind is Kind.SPOT_CHECK:
-            population, _ = _population(uow, kind, None)
-            values |= {
-                "population": population,
-                "population_digest": rules.digest(population),
-                "population_at": values["created_at"],
-            }
-        plan_id = insert_returning_id(uow.session, PLANS[kind], values)
-        shown = _plan_view(uow, kind, _plan(uow, kind, plan_id))
-        # The event carries what its contract names: a spot check's days (and the population's
-        # windows) stay out of it; its population's digest is published.
-        data = {name: shown[name] for name in event.schema._declared_fields if name in shown}
-        data |= {"plan_id": plan_id, "at": values["created_at"]}
-        uow.emit(event.name, subject=str(plan_id), data=data)
-        uow.commit()
-    return shown
-
-
-def _plan(uow: UnitOfWork, kind: Kind, plan_id: int) -> Any:
-    table = PLANS[kind]
-    row = uow.session.execute(select(table).where(table.c.id == plan_id)).first()
-    if row is None:
-        raise NotFound(f"no {PLAN_NAMES[kind]} {plan_id}")
-    return row
-
-
-def _current(uow: UnitOfWork, kind: Kind, plan_id: int) -> Any:
-    return uow.session.execute(
-        select(draws).where(
-            draws.c.kind == kind.value, draws.c.plan_id == plan_id, draws.c.superseded_by.is_(None)
-        )
-    ).first()
-
-
-def _plan_view(uow: UnitOfWork, kind: Kind, row: Any) -> dict[str, Any]:
-    current = _current(uow, kind, row.id)
-    rate = rules.rate_text(row.rate) if row.rate is not None else None
-    shown = {**row._mapping, "rate": rate, "current_draw_id": current.id if current else None}
-    if kind is Kind.SPOT_CHECK:
-        shown.pop("population", None)
-        shown["population_covers"] = rules.SPOT_CHECK_POPULATION
-    return shown
-
-
-def _commitment(kind: Kind, plan: Any) -> dict[str, Any] | None:
-    """The population a spot check committed when planned; None for sampling (its population
-    is the cases completed in a period closed before the draw day) and for checks planned
-    before populations were committed."""
-    if kind is not Kind.SPOT_CHECK or plan.population_digest is None:
-        return None
-    return {
-        "digest": plan.population_digest,
-        "covers": rules.SPOT_CHECK_POPULATION,
-        "at": plan.population_at,
-    }
-
-
-def get_plan(uow: UnitOfWork, kind: Kind, plan_id: int) -> dict[str, Any]:
-    with uow:
-        return _plan_view(uow, kind, _plan(uow, kind, plan_id))
-
-
-def list_plans(uow: UnitOfWork, kind: Kind, before: int | None, limit: int) -> list[dict[str, Any]]:
-    table = PLANS[kind]
-    query = select(table).order_by(table.c.id.desc()).limit(limit)
-    if before is not None:
-        query = query.where(table.c.id < before)
-    with uow:
-        return [_plan_view(uow, kind, row) for row in uow.session.execute(query).all()]
-
-
-# ---- draws ----------------------------------------------------------------------------------
-
-
-def _population(uow: UnitOfWork, kind: Kind, plan: Any) -> tuple[dict[str, Any], dict[int, str]]:
-    """The population as of now, and each sampled case's unit (whose case it is)."""
-    if kind is Kind.SAMPLING:
-        assert plan is not None
-        cases = orm.cases.c
-        rows = uow.session.execute(
-            select(cases.case_id, cases.window_id, cases.unit_code).where(
-                cases.completed_on >= plan.period_from, cases.completed_on <= plan.period_to
-            )
-        ).all()
-        units = {row.case_id: row.unit_code for row in rows}
-        return rules.sampling_population((row.window_id, row.case_id) for row in rows), units
-    windows = orm.windows.c
-    open_windows = uow.session.execute(
-        select(windows.id, windows.unit_code, windows.co_units).where(
-            windows.state.in_(rules.ELIGIBLE_WINDOW_STATES)
-        )
-    ).all()
-    pool = uow.session.execute(select(inspectors).where(inspectors.c.active.is_(True))).all()
-    return rules.spot_check_population(
-        ((w.id, [w.unit_code, *w.co_units]) for w in open_windows),
-        (rules.Inspector(i.id, i.home_unit, frozenset(i.conflicts)) for i in pool),
-    ), {}
-
-
 def draw(
     uow: UnitOfWork, kind: Kind, plan_id: int, body: dict[str, Any], today: date | None = None
 ) -> dict[str, Any]:
@@ -275,19 +59,19 @@ def draw(
     today = today or clock.today()
     reason = body["reason"].strip()
     with uow:
-        plan = _plan(uow, kind, plan_id)
-        current = _current(uow, kind, plan_id)
-        rules.check_redraw(current.id if current else None, reason)
+        plan = plan_row(uow, kind, plan_id)
+        current = current_plan(uow, kind, plan_id)
+        plan_rules.check_redraw(current.id if current else None, reason)
         last_day = date.fromisoformat(plan.days[-1]) if kind is Kind.SPOT_CHECK else None
-        rules.check_draw_day(plan.draw_on, today, last_day)
-        population, case_units = _population(uow, kind, plan)
+        plan_rules.check_draw_day(plan.draw_on, today, last_day)
+        population, case_units = population_of(uow, kind, plan)
         if kind is Kind.SPOT_CHECK:
-            rules.check_committed(plan.population, population)
+            population_rules.check_committed(plan.population, population)
         record = Draw(
             kind,
             plan_id,
             plan.seed_source,
-            rules.seed_value_of(body["seed_value"]),
+            plan_rules.seed_value_of(body["seed_value"]),
             rules.parameters(kind, plan._mapping),
             population,
         )
@@ -388,9 +172,9 @@ def _summary(row: Any) -> dict[str, Any]:
 
 
 def _draw_view(uow: UnitOfWork, row: Any, viewer: Viewer) -> dict[str, Any]:
-    plan = _plan(uow, Kind(row.kind), row.plan_id)
+    plan = plan_row(uow, Kind(row.kind), row.plan_id)
     shown = {**_summary(row), "title": plan.title, "checklist": plan.checklist}
-    shown["population_commitment"] = _commitment(Kind(row.kind), plan)
+    shown["population_commitment"] = commitment_of(Kind(row.kind), plan)
     if row.kind == Kind.SAMPLING.value:
         shown["cases"] = _cases_drawn(uow, row.id, viewer.unit)
     else:
@@ -401,7 +185,7 @@ def _draw_view(uow: UnitOfWork, row: Any, viewer: Viewer) -> dict[str, Any]:
 
 
 def _cases_drawn(uow: UnitOfWork, draw_id: int, unit: str | None) -> list[dict[str, Any]]:
-    cases = orm.cases.c
+    cases = learned.cases.c
     query = (
         select(
             sampled_cases.c.case_id,
@@ -411,7 +195,7 @@ def _cases_drawn(uow: UnitOfWork, draw_id: int, unit: str | None) -> list[dict[s
             cases.matter_code,
             cases.completed_on,
         )
-        .join(orm.cases, cases.case_id == sampled_cases.c.case_id)
+        .join(learned.cases, cases.case_id == sampled_cases.c.case_id)
         .where(sampled_cases.c.draw_id == draw_id)
         .order_by(sampled_cases.c.window_id, sampled_cases.c.case_id)
     )
@@ -425,7 +209,9 @@ def _windows_drawn(uow: UnitOfWork, selection: list[Any]) -> list[dict[str, Any]
     inspector_ids = {i for w in selection for i in w["inspector_ids"]}
     known = {
         w.id: w
-        for w in uow.session.execute(select(orm.windows).where(orm.windows.c.id.in_(window_ids)))
+        for w in uow.session.execute(
+            select(learned.windows).where(learned.windows.c.id.in_(window_ids))
+        )
     }
     query = select(inspectors.c.id, inspectors.c.name).where(inspectors.c.id.in_(inspector_ids))
     names = {row.id: row.name for row in uow.session.execute(query)}
@@ -480,7 +266,7 @@ def verify(uow: UnitOfWork, draw_id: int, viewer: Viewer) -> dict[str, Any]:
     with uow:
         row = _draw_row(uow, draw_id)
         kind = Kind(row.kind)
-        plan = _plan(uow, kind, row.plan_id)
+        plan = plan_row(uow, kind, row.plan_id)
         over = kind is Kind.SPOT_CHECK and rules.is_over(plan.days, today)
         if kind is Kind.SPOT_CHECK and not (viewer.spot_checks or over):
             raise NotFound(f"no draw {draw_id}")
@@ -491,9 +277,9 @@ def verify(uow: UnitOfWork, draw_id: int, viewer: Viewer) -> dict[str, Any]:
         result = rules.verify(
             record, row.seed, row.population_digest, row.selection, row.draw_digest
         )
-        now, _ = _population(uow, kind, plan)
+        now, _ = population_of(uow, kind, plan)
         mine = _own_cases(uow, row.id, viewer.unit)
-        commitment = _commitment(kind, plan)
+        commitment = commitment_of(kind, plan)
     selection = result.selection
     if not whole:  # a unit sees its own cases drawn, the public none
         selection = None if mine is None or selection is None else rules.only_cases(selection, mine)

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 
-from services.inspection import contracts, contracts_evaluations, orm
-from services.inspection import orm_evaluations as tables
+from services.inspection.adapters.tables import evaluations as tables
+from services.inspection.adapters.tables import learned
+from services.inspection.contracts import evaluations as events
 from services.inspection.domain import evaluations as rules
 from services.inspection.domain.evaluations import Level, Source, TaskStatus, WorkingDays
 from services.inspection.handlers import deadlines, rankings
-from services.inspection.handlers.complaints import record_personal_read
+from services.inspection.handlers.personal_data_reads import record_personal_read
 from shared import clock, receipts
 from shared.auth import Principal
 from shared.db import UnitOfWork, insert_returning_id
@@ -50,7 +51,7 @@ def _case(uow: UnitOfWork, receipt: str, code: str) -> Any:
     a decoy, so it answers as slowly as, and the same as, a wrong code: nothing can be probed."""
     receipt = receipt.strip()
     row = uow.session.execute(
-        select(orm.cases).where(orm.cases.c.receipt_number == receipt)
+        select(learned.cases).where(learned.cases.c.receipt_number == receipt)
     ).first()
     verified = receipts.verify(row.query_code_verifier if row else _decoy(), receipt, code)
     if row is None or not verified:
@@ -87,7 +88,7 @@ def submit(
             "applicant_phone": contact.phone if contact else None,
         }
         row = evaluation_row(uow, insert_returning_id(uow.session, evaluations, values), None)
-        _emit_evaluation(uow, contracts.EVALUATION_SUBMITTED, row)
+        _emit_evaluation(uow, events.EVALUATION_SUBMITTED, row)
         task = _open_task(uow, row, calendar) if rules.opens_task(level, case.stage) else None
         uow.commit()
     return {**view(row, full=False), "callback_due_on": task.due_on if task else None}
@@ -118,7 +119,7 @@ def _open_task(uow: UnitOfWork, evaluation: Any, calendar: WorkingDays) -> Any:
         "reopened": 0,
     }
     task = task_row(uow, insert_returning_id(uow.session, tasks, values), None)
-    emit_task(uow, contracts_evaluations.RECTIFICATION_OPENED, task, evaluation)
+    emit_task(uow, events.RECTIFICATION_OPENED, task, evaluation)
     return task
 
 
@@ -131,7 +132,7 @@ def submit_for_window(
     period = rules.check_period(body["period"], today or clock.today())
     with uow:
         window = uow.session.execute(
-            select(orm.windows).where(orm.windows.c.id == body["window_id"])
+            select(learned.windows).where(learned.windows.c.id == body["window_id"])
         ).first()
         if window is None or window.unit_code != unit:
             raise NotFound(f"no window {body['window_id']}", field="window_id")
@@ -152,7 +153,7 @@ def submit_for_window(
             "unit_code": unit,
         }
         row = evaluation_row(uow, insert_returning_id(uow.session, evaluations, values), None)
-        _emit_evaluation(uow, contracts.EVALUATION_SUBMITTED, row)
+        _emit_evaluation(uow, events.EVALUATION_SUBMITTED, row)
         uow.commit()
     return view(row, full=False)
 
@@ -255,7 +256,7 @@ def void(uow: UnitOfWork, row: Any) -> None:
         .where(evaluations.c.id == row.id, evaluations.c.voided_at.is_(None))
         .values(voided_at=clock.now())
     )
-    _emit_evaluation(uow, contracts.EVALUATION_VOIDED, row)
+    _emit_evaluation(uow, events.EVALUATION_VOIDED, row)
 
 
 # -- the rectification task, as the rest of the area reads and announces it ----------------------
@@ -312,7 +313,7 @@ def overdue_sweep(rt: ServiceRuntime) -> int:
             if claimed.rowcount:
                 evaluation = evaluation_row(uow, row.evaluation_id, None)
                 note = f"due {row.due_on.isoformat()}"
-                emit_task(uow, contracts_evaluations.RECTIFICATION_OVERDUE, row, evaluation, note)
+                emit_task(uow, events.RECTIFICATION_OVERDUE, row, evaluation, note)
                 announced += 1
         uow.commit()
     return announced

@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, case, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from services.inspection import contracts_evaluations as events
-from services.inspection import orm
-from services.inspection import orm_complaints as complaint_tables
-from services.inspection import orm_evaluations as tables
+from services.inspection.adapters.tables import complaints as complaint_tables
+from services.inspection.adapters.tables import evaluations as tables
+from services.inspection.adapters.tables import learned
+from services.inspection.contracts import evaluations as events
 from services.inspection.domain import evaluations as rules
 from services.inspection.domain.complaints import Status as ComplaintStatus
 from services.inspection.domain.evaluations import Source, WindowMonth
@@ -70,7 +70,7 @@ def _upheld(uow: UnitOfWork, first: date, after: date) -> dict[int, int]:
 
 
 def _windows(uow: UnitOfWork, ids: set[int]) -> dict[int, Any]:
-    w = orm.windows
+    w = learned.windows
     condition: ColumnElement[bool] = w.c.state.in_(IN_SERVICE)
     if ids:
         condition = condition | w.c.id.in_(ids)

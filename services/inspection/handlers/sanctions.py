@@ -1,28 +1,36 @@
-"""The sanctions ladder (TJ-8.1, TJ-8.2): interviews, notices and rectification orders, their
-reports and verification, suspensions lifted by verified rectification, and terminations
-confirmed when a deadline passed unrectified. A missed deadline is announced once per order."""
+"""Recording the steps of the sanctions ladder (TJ-8.1, TJ-8.2): interviews, notices and
+rectification orders, suspensions waiting on an order, and terminations confirmed when a deadline
+passed unrectified. A decision answering a proposal of the rules settles it in the same
+transaction."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
 
-from services.inspection import contracts, orm, orm_complaints, orm_findings, orm_proposals
-from services.inspection import contracts_sanctions as events
-from services.inspection import orm_sanctions as tables
+from services.inspection.adapters.tables import complaints as complaint_tables
+from services.inspection.adapters.tables import findings as finding_tables
+from services.inspection.adapters.tables import learned
+from services.inspection.adapters.tables import proposals as proposal_tables
+from services.inspection.adapters.tables import sanctions as tables
+from services.inspection.contracts import sanctions as events
 from services.inspection.domain import sanctions as rules
 from services.inspection.domain.sanctions import Ground, Kind, Status, WorkingDays
-from services.inspection.handlers import deadlines
-from services.inspection.handlers.findings import visible_windows
+from services.inspection.handlers import deadlines, local_rules, proposals
+from services.inspection.handlers.sanctions_read import (
+    entry,
+    event_data,
+    is_terminated,
+    ladder_of,
+    views,
+    window_row,
+)
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
-from shared.errors import Conflict, NotFound
-from shared.service import ServiceRuntime, Sweep
+from shared.errors import Conflict
 
 S = tables.sanctions
-R = tables.order_reports
 
 
 def configured_days() -> int:
@@ -33,128 +41,10 @@ def configured_days() -> int:
     )
 
 
-# Reading
-
-
-def _entry(uow: UnitOfWork, sanction_id: int, unit: str | None, kind: Kind | None = None) -> Any:
-    row = uow.session.execute(select(S).where(S.c.id == sanction_id)).first()
-    hidden = unit is not None and (row is None or row.window_id not in visible_windows(uow, unit))
-    if row is None or hidden or (kind is not None and row.kind != kind):
-        raise NotFound(f"no {kind.value if kind else 'sanction'} {sanction_id}")
-    return row
-
-
-def _ladder(uow: UnitOfWork, window_id: int) -> list[Any]:
-    return list(uow.session.execute(select(S).where(S.c.window_id == window_id).order_by(S.c.id)))
-
-
-def _reports(uow: UnitOfWork, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    found: dict[int, list[dict[str, Any]]] = {i: [] for i in order_ids}
-    rows = uow.session.execute(select(R).where(R.c.order_id.in_(order_ids)).order_by(R.c.id))
-    for r in rows:
-        found[r.order_id].append(dict(r._mapping))
-    return found
-
-
-def _views(uow: UnitOfWork, rows: list[Any], today: date) -> list[dict[str, Any]]:
-    reports = _reports(uow, [r.id for r in rows if r.kind == Kind.RECTIFICATION])
-    return [
-        {
-            **r._mapping,
-            "overdue": r.kind == Kind.RECTIFICATION
-            and rules.is_past_due(r.status, r.due_on, r.reported_on, today),
-            "reports": reports.get(r.id, []),
-        }
-        for r in rows
-    ]
-
-
-def get_sanction(uow: UnitOfWork, sanction_id: int, unit: str | None) -> dict[str, Any]:
-    with uow:
-        return _views(uow, [_entry(uow, sanction_id, unit)], clock.today())[0]
-
-
-def window_history(uow: UnitOfWork, window_id: int, unit: str | None) -> list[dict[str, Any]]:
-    """Every step of the window's ladder in the order taken, corrected and lifted ones too."""
-    with uow:
-        window = _window(uow, window_id)
-        if window is None or not rules.can_see(unit, (window.unit_code, *window.co_units)):
-            raise NotFound(f"inspection knows no window {window_id}")
-        return _views(uow, _ladder(uow, window_id), clock.today())
-
-
-def list_sanctions(
-    uow: UnitOfWork, unit: str | None, query: dict[str, Any], after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    stmt = select(S).order_by(S.c.id).limit(limit)
-    for name in ("window_id", "unit_code", "kind", "status"):
-        if query.get(name) is not None:
-            stmt = stmt.where(S.c[name] == query[name])
-    if after is not None:
-        stmt = stmt.where(S.c.id > after)
-    with uow:
-        if unit is not None:
-            stmt = stmt.where(S.c.window_id.in_(visible_windows(uow, unit)))
-        return _views(uow, list(uow.session.execute(stmt)), clock.today())
-
-
-# The interface the proposals area uses
-
-
-def open_orders_past_due(uow: UnitOfWork, today: date) -> list[dict[str, Any]]:
-    """Rectification orders whose deadline passed without verified rectification, on windows
-    not terminated yet: each may become a termination proposal (TJ-8.2)."""
-    rows = uow.session.execute(
-        select(S)
-        .where(
-            S.c.kind == Kind.RECTIFICATION,
-            S.c.status.in_([Status.OPEN.value, Status.REPORTED.value]),
-            S.c.due_on < today,
-        )
-        .order_by(S.c.id)
-    ).all()
-    ended = set(
-        uow.session.execute(select(S.c.window_id).where(S.c.kind == Kind.TERMINATION)).scalars()
-    )
-    return [
-        {
-            "order_id": r.id,
-            "window_id": r.window_id,
-            "unit_code": r.unit_code,
-            "due_on": r.due_on,
-            "findings": list(r.findings),
-            "complaints": list(r.complaints),
-        }
-        for r in rows
-        if r.window_id not in ended and rules.is_past_due(r.status, r.due_on, r.reported_on, today)
-    ]
-
-
-def current_sanctions(uow: UnitOfWork, window_id: int) -> list[dict[str, Any]]:
-    """The window's steps still in force: interviews, open orders, a suspension, a termination."""
-    rows = uow.session.execute(
-        select(S)
-        .where(S.c.window_id == window_id, S.c.status.in_([s.value for s in rules.CURRENT]))
-        .order_by(S.c.id)
-    )
-    return [dict(r._mapping) for r in rows]
-
-
-# Recording steps
-
-
-def _window(uow: UnitOfWork, window_id: int) -> Any:
-    return uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
-
-
-def _terminated(uow: UnitOfWork, window_id: int) -> bool:
-    return any(r.kind == Kind.TERMINATION for r in _ladder(uow, window_id))
-
-
 def _check_window(uow: UnitOfWork, window_id: int, kind: Kind) -> Any:
-    window = _window(uow, window_id)
+    window = window_row(uow, window_id)
     rules.check_window(
-        window_id, window.state if window else None, kind, _terminated(uow, window_id)
+        window_id, window.state if window else None, kind, is_terminated(uow, window_id)
     )
     return window
 
@@ -162,7 +52,7 @@ def _check_window(uow: UnitOfWork, window_id: int, kind: Kind) -> Any:
 def _grounds(
     uow: UnitOfWork, findings: list[int], complaints: list[int]
 ) -> tuple[dict[int, Ground | None], dict[int, Ground | None]]:
-    F, C = orm_findings.findings, orm_complaints.complaints
+    F, C = finding_tables.findings, complaint_tables.complaints
     found: dict[int, Ground | None] = dict.fromkeys(findings)
     for f in uow.session.execute(select(F).where(F.c.id.in_(findings))):
         found[f.id] = Ground(f.window_id, f.status != "withdrawn", f.severity == "serious")
@@ -204,27 +94,10 @@ def _insert(uow: UnitOfWork, window: Any, kind: Kind, values: dict[str, Any]) ->
     return row
 
 
-def _data(row: Any) -> dict[str, Any]:
-    """The SanctionV1 payload registry and staffing act on."""
-    return {
-        "sanction_id": row["id"],
-        "kind": row["kind"],
-        "window_id": row["window_id"],
-        "unit_code": row["unit_code"],
-        "basis": row["basis"],
-        "reason": row["reason"],
-        "at": row["decided_at"],
-        "district": row["district"] or "",
-        "findings": list(row["findings"]),
-        "complaints": list(row["complaints"]),
-        "decided_by": row["decided_by"],
-    }
-
-
 def _announce(uow: UnitOfWork, row: dict[str, Any]) -> None:
     """A new step is imposed, or — naming the entry it corrects — replaces that entry."""
     if row["corrects_id"] is None:
-        uow.emit(contracts.SANCTION_IMPOSED.name, subject=str(row["id"]), data=_data(row))
+        uow.emit(events.SANCTION_IMPOSED.name, subject=str(row["id"]), data=event_data(row))
         return
     replaced: Any = uow.session.execute(
         update(S)
@@ -240,7 +113,7 @@ def _announce(uow: UnitOfWork, row: dict[str, Any]) -> None:
         uow.session.execute(
             update(S).where(S.c.order_id == row["corrects_id"]).values(order_id=row["id"])
         )
-    data = {**_data(row), "corrects_id": row["corrects_id"]}
+    data = {**event_data(row), "corrects_id": row["corrects_id"]}
     uow.emit(events.SANCTION_CORRECTED.name, subject=str(row["id"]), data=data)
 
 
@@ -256,9 +129,6 @@ def _check_correction(uow: UnitOfWork, kind: Kind, window_id: int, corrects: int
 def _settle(uow: UnitOfWork, body: dict[str, Any], row: dict[str, Any]) -> None:
     """Settles the rule engine's proposal the decision answers, in the same transaction."""
     if body.get("proposal_id") is not None:
-        # Imported here: the proposals area reads this module's orders past due.
-        from services.inspection.handlers import proposals
-
         proposals.settle(
             uow,
             body["proposal_id"],
@@ -292,7 +162,7 @@ def record_interview(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
         row = _insert(uow, window, kind, values)
         _announce(uow, row)
         _settle(uow, body, row)
-        view = _views(uow, [_entry(uow, row["id"], None)], clock.today())[0]
+        view = views(uow, [entry(uow, row["id"], None)], clock.today())[0]
         uow.commit()
     return view
 
@@ -302,7 +172,7 @@ def _order_values(
 ) -> dict[str, Any]:
     days = rules.rectification_days(body.get("days"), configured_days())
     district = uow.session.execute(
-        select(orm.units.c.district).where(orm.units.c.code == window.unit_code)
+        select(learned.units.c.district).where(learned.units.c.code == window.unit_code)
     ).scalar()
     return {
         "basis": rules.PROBLEMS,
@@ -330,7 +200,7 @@ def order_rectification(
         row = _insert(uow, window, kind, values)
         _announce(uow, row)
         _settle(uow, body, row)
-        view = _views(uow, [_entry(uow, row["id"], None)], clock.today())[0]
+        view = views(uow, [entry(uow, row["id"], None)], clock.today())[0]
         uow.commit()
     return view
 
@@ -344,108 +214,10 @@ def _check_no_open_order(
 ) -> None:
     orders = [
         (r.id, r.findings, r.complaints)
-        for r in _ladder(uow, window_id)
+        for r in ladder_of(uow, window_id)
         if r.kind == Kind.RECTIFICATION and r.status in OPEN_ORDER
     ]
     rules.check_no_open_order(findings, complaints, orders, corrects_id)
-
-
-def _move(uow: UnitOfWork, row: Any, changes: dict[str, Any]) -> dict[str, Any]:
-    """Changes an entry from the status it was read in: of two concurrent changes one wins."""
-    moved: Any = uow.session.execute(
-        update(S).where(S.c.id == row.id, S.c.status == row.status).values(changes)
-    )
-    if not moved.rowcount:
-        raise Conflict(f"sanction {row.id} changed meanwhile; reload it")
-    return {**row._mapping, **changes}
-
-
-def _emit_order(uow: UnitOfWork, event: Any, order: dict[str, Any], **extra: Any) -> None:
-    data = {
-        **_data(order),
-        "order_id": order["id"],
-        "due_on": order["due_on"],
-        "status": order["status"],
-        "summary": extra.get("summary"),
-        "note": extra.get("note"),
-        "at": clock.now(),
-    }
-    uow.emit(event.name, subject=str(order["id"]), data=data)
-
-
-def report_rectification(
-    uow: UnitOfWork, order_id: int, unit: str | None, summary: str
-) -> dict[str, Any]:
-    """The unit ordered to rectify says it has; the authority verifies."""
-    with uow:
-        row = _entry(uow, order_id, unit, Kind.RECTIFICATION)
-        if unit is not None and unit != row.unit_code:
-            raise NotFound(f"no rectification {order_id}")  # a co-located unit was not ordered
-        rules.check_not_terminated(order_id, _terminated(uow, row.window_id))
-        status = rules.report(row.status)
-        text = rules.text(summary, "summary", "how the problems were put right")
-        now, today = clock.now(), clock.today()
-        uow.session.execute(
-            R.insert().values(
-                order_id=order_id,
-                summary=text,
-                reported_by=uow.actor or "unknown",
-                reported_at=now,
-                due_on=row.due_on,
-            )
-        )
-        order = _move(uow, row, {"status": status.value, "reported_on": today})
-        _emit_order(uow, events.ORDER_REPORTED, order, summary=text)
-        uow.commit()
-    return get_sanction(uow, order_id, unit)
-
-
-def verify_rectification(uow: UnitOfWork, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """The authority accepts the rectification — lifting every suspension resting on the order —
-    or rejects it saying what is still wrong; the deadline stays (TJ-8.2)."""
-    with uow:
-        row = _entry(uow, order_id, None, Kind.RECTIFICATION)
-        rules.check_not_terminated(order_id, _terminated(uow, row.window_id))
-        note = (body.get("note") or "").strip()
-        status = rules.verify(row.status, body["accepted"], note)
-        verdict = {"accepted": body["accepted"], "note": note or None, "verified_at": clock.now()}
-        pending = uow.session.execute(
-            select(R.c.id).where(R.c.order_id == order_id, R.c.accepted.is_(None))
-        ).scalar()
-        uow.session.execute(
-            update(R).where(R.c.id == pending).values(verified_by=uow.actor, **verdict)
-        )
-        order = _move(uow, row, {"status": status.value})
-        event = events.ORDER_VERIFIED if body["accepted"] else events.ORDER_REJECTED
-        _emit_order(uow, event, order, note=note or None)
-        if status is Status.VERIFIED:
-            _lift_suspensions(uow, order, note)
-        uow.commit()
-    return get_sanction(uow, order_id, None)
-
-
-def _lift_suspensions(uow: UnitOfWork, order: dict[str, Any], note: str) -> None:
-    resting = uow.session.execute(
-        select(S).where(S.c.order_id == order["id"], S.c.kind == Kind.SUSPENSION)
-    ).all()
-    for suspension in resting:
-        if suspension.status != Status.IN_FORCE:
-            continue
-        lifted = rules.check_lift(suspension.status, order["status"])
-        changes = {
-            "status": lifted.value,
-            "lifted_by": uow.actor or "unknown",
-            "lifted_at": clock.now(),
-            "lift_note": note or None,
-        }
-        row = _move(uow, suspension, changes)
-        data = {
-            **_data(row),
-            "reason": f"rectification order {order['id']} verified" + (f": {note}" if note else ""),
-            "at": changes["lifted_at"],
-            "decided_by": changes["lifted_by"],
-        }
-        uow.emit(contracts.SANCTION_LIFTED.name, subject=str(row["id"]), data=data)
 
 
 OPEN_ORDER = (Status.OPEN.value, Status.REPORTED.value)  # a verified order is done: no ground
@@ -454,9 +226,7 @@ OPEN_ORDER = (Status.OPEN.value, Status.REPORTED.value)  # a verified order is d
 def _concentration(uow: UnitOfWork) -> rules.Concentration:
     """The current version of the rule that says what concentrated complaints are (TJ-8.2), so a
     suspension it proposes is one the authority can decide."""
-    from services.inspection.handlers import proposals
-
-    params = proposals.current_params(uow, rules.CONCENTRATION_RULE, "concentrated_complaints")
+    params = local_rules.current_params(uow, rules.CONCENTRATION_RULE, "concentrated_complaints")
     return rules.Concentration(params["complaints"], params["days"])
 
 
@@ -465,7 +235,7 @@ def _proposed(uow: UnitOfWork, proposal_id: int | None, kind: Kind, window_id: i
     rule's facts were grounds when it was made (`settle` checks the rest)."""
     if proposal_id is None:
         return False
-    P = orm_proposals.sanction_proposals
+    P = proposal_tables.sanction_proposals
     row = uow.session.execute(
         select(P.c.kind, P.c.window_id, P.c.status).where(P.c.id == proposal_id)
     ).first()
@@ -480,7 +250,7 @@ def suspend(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays) -> dic
     with uow:
         window = _check_window(uow, body["window_id"], kind)
         findings, complaints, found, heard, proposed = _grounded(uow, kind, window.id, body)
-        ladder = _ladder(uow, window.id)
+        ladder = ladder_of(uow, window.id)
         rules.check_suspension(
             window.id,
             any(r.kind == kind and r.status == Status.IN_FORCE for r in ladder),
@@ -518,7 +288,7 @@ def suspend(uow: UnitOfWork, body: dict[str, Any], calendar: WorkingDays) -> dic
         row = _insert(uow, window, kind, values)
         _announce(uow, row)
         _settle(uow, body, row)
-        view = _views(uow, [_entry(uow, row["id"], None)], clock.today())[0]
+        view = views(uow, [entry(uow, row["id"], None)], clock.today())[0]
         uow.commit()
     return view
 
@@ -552,7 +322,7 @@ def terminate(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
         _announce(uow, row)
         _close_orders(uow, window.id)
         _settle(uow, body, row)
-        view = _views(uow, [_entry(uow, row["id"], None)], clock.today())[0]
+        view = views(uow, [entry(uow, row["id"], None)], clock.today())[0]
         uow.commit()
     return view
 
@@ -569,25 +339,3 @@ def _close_orders(uow: UnitOfWork, window_id: int) -> None:
         )
         .values(status=Status.CLOSED.value)
     )
-
-
-def overdue_sweep(rt: ServiceRuntime) -> int:
-    """Announces, once per order, a deadline passed without verified rectification."""
-    today = clock.today()
-    announced = 0
-    with rt.uow(actor="system:sweep") as uow:
-        for due in open_orders_past_due(uow, today):
-            claimed: Any = uow.session.execute(
-                update(S)
-                .where(S.c.id == due["order_id"], S.c.overdue_at.is_(None))
-                .values(overdue_at=clock.now())
-            )
-            if claimed.rowcount:
-                order = uow.session.execute(select(S).where(S.c.id == due["order_id"])).one()
-                _emit_order(uow, events.ORDER_OVERDUE, dict(order._mapping))
-                announced += 1
-        uow.commit()
-    return announced
-
-
-SWEEPS: tuple[Sweep, ...] = (Sweep("sanction-orders-overdue", 3600, overdue_sweep),)

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.inspection import orm
+from services.inspection.adapters.tables import learned
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 
 
 def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
     with uow:
-        row = uow.session.execute(select(orm.units).where(orm.units.c.code == code)).first()
+        row = uow.session.execute(select(learned.units).where(learned.units.c.code == code)).first()
     if row is None:
         raise NotFound(f"no unit {code}")
     return dict(row._mapping)
@@ -21,7 +21,9 @@ def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
 
 def get_case(uow: UnitOfWork, case_id: int) -> dict[str, Any]:
     with uow:
-        row = uow.session.execute(select(orm.cases).where(orm.cases.c.case_id == case_id)).first()
+        row = uow.session.execute(
+            select(learned.cases).where(learned.cases.c.case_id == case_id)
+        ).first()
     if row is None:
         raise NotFound(f"no case {case_id}")
     return dict(row._mapping)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.inspection.contracts import MISCONDUCT
+from services.inspection.contracts.complaints import MISCONDUCT
 from shared.events import EventType, register
 
 PROPOSABLE = ["interview", "rectification", "suspension", "termination"]

@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.inspection.orm import metadata
+from services.inspection.adapters.tables.base import metadata
 from shared.db import UTCDateTime
 
 # The public's evaluation of a case (one per case: the unique case_id), or a unit's of its own

@@ -1,7 +1,7 @@
 """The events of bad-review rectification, appeals and monthly rankings (TJ-7.5).
 
-The evaluations themselves are `evaluation.submitted.v1` and `evaluation.voided.v1` in
-services/inspection/contracts.py. No event carries the applicant's name or phone: they stay in
+The evaluations themselves are `evaluation.submitted.v1` and `evaluation.voided.v1`, declared
+first: staffing consumes them. No event carries the applicant's name or phone: they stay in
 inspection, shown only to the evaluated unit and the center.
 """
 
@@ -10,6 +10,49 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.events import EventType, register
+
+EVALUATION_LEVELS = [
+    "very_satisfied",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "very_dissatisfied",
+]
+
+
+class EvaluationV1(Schema):
+    """One 好差评 evaluation of a case (TJ-7.5); the two lowest levels are bad reviews."""
+
+    evaluation_id = fields.Integer(required=True)
+    case_id = fields.Integer(allow_none=True, load_default=None)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(
+        allow_none=True, load_default=None, metadata={"description": "who handled the case"}
+    )
+    level = fields.String(required=True, validate=validate.OneOf(EVALUATION_LEVELS))
+    score = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "5 very satisfied … 1 very dissatisfied"},
+    )
+    source = fields.String(required=True, validate=validate.OneOf(["public", "unit"]))
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+EVALUATION_SUBMITTED = EventType(
+    "govhall.inspection.evaluation.submitted.v1",
+    EvaluationV1,
+    "The public, or the unit, evaluated a case or a window (TJ-7.5).",
+)
+
+EVALUATION_VOIDED = EventType(
+    "govhall.inspection.evaluation.voided.v1",
+    EvaluationV1,
+    "A bad review the unit showed to be wrong or malicious was withdrawn on appeal (TJ-7.5).",
+)
+
+register(EVALUATION_SUBMITTED, EVALUATION_VOIDED)
 
 TASK_STATUSES = ["open", "reported", "closed", "withdrawn"]
 

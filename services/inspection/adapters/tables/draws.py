@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.inspection.orm import metadata
+from services.inspection.adapters.tables.base import metadata
 from shared.db import UTCDateTime
 
 inspectors = Table(

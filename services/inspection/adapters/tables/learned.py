@@ -1,16 +1,11 @@
-"""Inspection's tables. Each area keeps its own in `orm_<area>.py`, on this one metadata."""
+"""What inspection has learned of registry's units, cases and windows from its events."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 
-from shared.audit import add_audit_table
+from services.inspection.adapters.tables.base import metadata
 from shared.db import UTCDateTime
-from shared.messaging_tables import add_messaging_tables
-
-metadata = MetaData()
-add_messaging_tables(metadata)
-add_audit_table(metadata)
 
 # What inspection knows of registry's units, learned from events.
 units = Table(
@@ -56,14 +51,4 @@ windows = Table(
     Column("type", String(20), nullable=False),
     Column("state", String(20), nullable=False),
     Column("source_event_id", String(36), nullable=False),
-)
-
-# Each area's tables, on this metadata (imported last: they import `metadata` from here).
-from services.inspection import (  # noqa: E402, F401
-    orm_complaints,
-    orm_draws,
-    orm_evaluations,
-    orm_findings,
-    orm_proposals,
-    orm_sanctions,
 )

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy import select, update
 
-from services.inspection import orm
+from services.inspection.adapters.tables import learned
 from shared.consumer import Handler
 from shared.db import UnitOfWork, upsert, utcnow
 from shared.events import CloudEvent
@@ -27,7 +27,7 @@ class UnitSeen(Schema):
 def unit_registered(uow: UnitOfWork, event: CloudEvent) -> None:
     unit = UnitSeen().load(event.data)
     values = {**unit, "learned_at": utcnow(), "source_event_id": event.id}
-    upsert(uow.session, orm.units, ["code"], values)
+    upsert(uow.session, learned.units, ["code"], values)
 
 
 class CaseSeen(Schema):
@@ -71,13 +71,13 @@ def case_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         values.setdefault("query_code_verifier", "")
         _update_keeping(uow, values)
         return
-    upsert(uow.session, orm.cases, ["case_id"], values)
+    upsert(uow.session, learned.cases, ["case_id"], values)
 
 
 def _update_keeping(uow: UnitOfWork, values: dict[str, Any]) -> None:
     """A later step updates the case but keeps who accepted it and the verifier, whichever
     event arrived first."""
-    table = orm.cases
+    table = learned.cases
     exists = uow.session.execute(
         select(table.c.staff_id, table.c.query_code_verifier).where(
             table.c.case_id == values["case_id"]
@@ -106,7 +106,9 @@ class WindowSeen(Schema):
 def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     seen = WindowSeen().load(event.data)
     window_id = seen.pop("window_id")
-    upsert(uow.session, orm.windows, ["id"], {**seen, "id": window_id, "source_event_id": event.id})
+    upsert(
+        uow.session, learned.windows, ["id"], {**seen, "id": window_id, "source_event_id": event.id}
+    )
 
 
 WINDOW_EVENTS = (

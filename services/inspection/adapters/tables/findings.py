@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
 )
 
-from services.inspection.orm import metadata
+from services.inspection.adapters.tables.base import metadata
 from shared.db import UTCDateTime
 
 guidance_visits = Table(

@@ -1,5 +1,5 @@
-"""The complaints events (issue 7 point 6), besides `complaint.upheld.v1`, which
-services.inspection.contracts declared ahead for staffing.
+"""The complaints events (issue 7 point 6). The first, `complaint.upheld.v1`, was declared ahead
+for staffing, which counts it in the annual assessment.
 
 None of them carries the complainant's name or phone (issue 7 point 8): events are read by every
 consuming service and kept in outboxes and dead letters, where no read is logged.
@@ -9,8 +9,32 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.inspection.contracts import MISCONDUCT
 from shared.events import EventType, register
+
+MISCONDUCT = ["buck_passing", "soliciting_favours", "abuse_of_power"]  # TJ-8.3
+
+
+class ComplaintV1(Schema):
+    """A complaint or report about a window or a staff member, verified and upheld."""
+
+    complaint_id = fields.Integer(required=True)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    staff_id = fields.String(allow_none=True, load_default=None)
+    misconduct = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(MISCONDUCT)
+    )
+    summary = fields.String(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+COMPLAINT_UPHELD = EventType(
+    "govhall.inspection.complaint.upheld.v1",
+    ComplaintV1,
+    "A complaint about a window or staff member was verified and upheld.",
+)
+
+register(COMPLAINT_UPHELD)
 
 
 class ComplaintAboutV1(Schema):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.inspection import orm_sanctions
+from services.inspection.adapters.tables import sanctions as sanction_tables
 from services.inspection.domain.sanctions import CURRENT, Kind
 from shared.metrics import BusinessGauge, Samples
 
-S = orm_sanctions.sanctions
+S = sanction_tables.sanctions
 
 
 def _in_force(session: Session) -> Samples:

@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.inspection.orm import metadata
+from services.inspection.adapters.tables.base import metadata
 from shared.db import UTCDateTime
 
 # Every version of every local rule; the highest version of a rule_id is the one in force.

@@ -1,5 +1,5 @@
-"""The findings area's events besides `finding.recorded.v1` (declared in contracts.py, which
-registry and staffing consume): guidance visits (TJ-7.2), evidence, withdrawal, and the
+"""The findings area's events: `finding.recorded.v1` (declared first, for registry and
+staffing, which consume it), then guidance visits (TJ-7.2), evidence, withdrawal, and the
 rectification ordered by a deadline (TJ-8.1) — reported, accepted, rejected or overdue — which
 the sanctions (TJ-8.2) build on."""
 
@@ -8,6 +8,27 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.events import EventType, register
+
+
+class FindingV1(Schema):
+    finding_id = fields.Integer(required=True)
+    window_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    case_id = fields.Integer(allow_none=True, load_default=None)
+    staff_id = fields.String(allow_none=True, load_default=None)
+    severity = fields.String(required=True, validate=validate.OneOf(["minor", "major", "serious"]))
+    rule = fields.String(required=True, metadata={"description": "the rule breached"})
+    summary = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+FINDING_RECORDED = EventType(
+    "govhall.inspection.finding.recorded.v1",
+    FindingV1,
+    "An inspection, spot check or guidance visit recorded a finding (TJ-7.2, TJ-7.4).",
+)
+
+register(FINDING_RECORDED)
 
 SEVERITIES = validate.OneOf(["minor", "major", "serious"])
 
