@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-from services.notification.orm import metadata
+from services.notification.adapters.tables.inbox import metadata
 from shared.db import UTCDateTime
 
 webhook_subscriptions = Table(

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from services.notification.adapters import metrics, smtp
+from services.notification.adapters.tables import email_deliveries
 from services.notification.domain import email as rules
-from services.notification.email import metrics, smtp
-from services.notification.email.orm import email_deliveries
 from shared.db import Database, utcnow
 from shared.service import ServiceRuntime
 
@@ -89,9 +89,9 @@ def _sent(db: Database, row: Any) -> None:
                 last_error=None,
             )
         )
-    metrics.SENT.labels(metrics.CHANNEL).inc()
+    metrics.SENT.labels(metrics.EMAIL).inc()
     if row.requeued_at is None:  # sent again by hand: the wait was a person's, not measured
-        metrics.observe_latency(metrics.CHANNEL, row.event_time, now)
+        metrics.observe_latency(metrics.EMAIL, row.event_time, now)
 
 
 def _failed(db: Database, settings: rules.EmailSettings, row: Any, error: str) -> None:
@@ -109,4 +109,4 @@ def _failed(db: Database, settings: rules.EmailSettings, row: Any, error: str) -
             .values(status=status, attempts=attempts, next_attempt_at=due, last_error=error[:2000])
         )
     counter = metrics.RETRIED if status == "pending" else metrics.FAILED
-    counter.labels(metrics.CHANNEL).inc()
+    counter.labels(metrics.EMAIL).inc()

@@ -2,7 +2,7 @@
 
 A delivery is recorded in the consumer's transaction, with the inbox notice it comes from
 (never lose); the unique (event, recipient) index keeps one mail per notice (never spam). The
-`email-deliveries` sweep (services/notification/email/delivery.py) sends what is due.
+`email-deliveries` sweep (services/notification/handlers/email_delivery.py) sends what is due.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from services.notification.adapters import email_texts
+from services.notification.adapters.tables import email_addresses, email_deliveries
 from services.notification.domain import email as rules
 from services.notification.domain import inboxes
-from services.notification.email import delivery, templates
-from services.notification.email.orm import email_addresses, email_deliveries
+from services.notification.handlers import email_delivery
 from shared.db import UnitOfWork, upsert, utcnow
 from shared.errors import Invalid, NotFound, StateConflict
 from shared.events import CloudEvent
 from shared.service import Sweep
 
-SWEEPS: tuple[Sweep, ...] = (Sweep("email-deliveries", 5.0, delivery.deliver_due),)
+SWEEPS: tuple[Sweep, ...] = (Sweep("email-deliveries", 5.0, email_delivery.deliver_due),)
 
 UNIT_CONTACTS = ("govhall.registry.unit.registered.v1", "govhall.registry.unit.updated.v1")
 
@@ -72,7 +73,7 @@ def _record(session: Session, event: CloudEvent, recipient: str, entry: Any) -> 
     ).first()
     if seen is not None:  # a replayed event: its mail is already recorded
         return
-    mail = templates.render(
+    mail = email_texts.render(
         event.type,
         entry.language,
         event.data,

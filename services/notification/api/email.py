@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from services.notification.domain import inboxes
 from services.notification.domain.email import LANGUAGES, STATUSES
-from services.notification.email import handlers
+from services.notification.handlers import email as handlers
 from shared import auth
 from shared.errors import NotFound
 from shared.pagination import PageQuery, decode_cursor, page

@@ -1,4 +1,4 @@
-"""Notification's HTTP adapter: the caller's own inbox, and an applicant's case notices.
+"""The inbox over HTTP: the caller's own inbox, and an applicant's case notices.
 
 Notices come in the reader's language: `Accept-Language` zh or en (zh when it names neither).
 """
@@ -12,9 +12,8 @@ from flask import Response, after_this_request, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.notification import applicants, handlers, texts
-from services.notification.domain.inboxes import inbox_keys
-from services.notification.schemas import (
+from services.notification.adapters import texts
+from services.notification.api.schemas import (
     CaseNoticePage,
     CaseNoticeQuery,
     NoticeOut,
@@ -22,6 +21,8 @@ from services.notification.schemas import (
     NoticeQuery,
     RecipientQuery,
 )
+from services.notification.domain.inboxes import inbox_keys
+from services.notification.handlers import applicants, inbox
 from shared import auth, limits
 from shared.errors import Invalid, NotFound
 from shared.pagination import NOT_OURS, decode_cursor, page
@@ -80,7 +81,7 @@ class Notices(MethodView):
         inboxes = _inboxes(query["recipient"])
         newest_first = query["order"] == "newest"
         since, until = query["since"], query["until"]
-        wanted = handlers.InboxFilter(
+        wanted = inbox.InboxFilter(
             newest_first=newest_first,
             types=tuple(query["type"]),
             since=since[0] if since else None,
@@ -88,15 +89,13 @@ class Notices(MethodView):
             read=False if query["unread"] else query["read"],
             after=_position(query["cursor"], query["order"]),
         )
-        rows = handlers.list_notices(
-            unit_of_work(), inboxes, wanted, query["limit"] + 1, language()
-        )
+        rows = inbox.list_notices(unit_of_work(), inboxes, wanted, query["limit"] + 1, language())
         result = page(
             rows,
             query["limit"],
             key=lambda row: [row["created_at"].isoformat(), row["id"], query["order"]],
         )
-        result["unread"] = handlers.unread_count(unit_of_work(), inboxes)
+        result["unread"] = inbox.unread_count(unit_of_work(), inboxes)
         return _in_language(result)
 
 
@@ -123,7 +122,7 @@ class ReadNotice(MethodView):
     def post(self, query: dict[str, Any], notice_id: int) -> Any:
         """Mark a notice read: one of the caller's own, or of the inbox named by `recipient`."""
         inboxes = _inboxes(query["recipient"])
-        return _in_language(handlers.mark_read(unit_of_work(), inboxes, notice_id, language()))
+        return _in_language(inbox.mark_read(unit_of_work(), inboxes, notice_id, language()))
 
 
 @case_notices.route("")
@@ -146,17 +145,3 @@ class CaseNotices(MethodView):
             query["limit"] + 1,
         )
         return _in_language(page(rows, query["limit"], key=lambda row: row["id"]))
-
-
-def blueprints() -> list[Blueprint]:
-    from services.notification import checkpoints_api
-    from services.notification.email import api as email
-    from services.notification.webhooks import api as webhooks
-
-    return [
-        notices,
-        case_notices,
-        *email.blueprints,
-        *webhooks.blueprints,
-        checkpoints_api.blp,
-    ]

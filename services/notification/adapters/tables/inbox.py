@@ -1,4 +1,5 @@
-"""Notification's tables."""
+"""The one metadata all of notification's tables are on (with the outbox, inbox and audit
+tables every service has), and the inbox's own: notices, case receipts, audit checkpoints."""
 
 from __future__ import annotations
 
@@ -64,8 +65,3 @@ audit_checkpoints = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Index("ix_audit_checkpoints_service", "service", "last_id"),
 )
-
-
-# Each channel's tables, on this metadata (imported last: they import `metadata` from here).
-from services.notification.email import orm as email_orm  # noqa: E402, F401
-from services.notification.webhooks import orm as webhooks_orm  # noqa: E402, F401

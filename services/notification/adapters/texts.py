@@ -1,8 +1,8 @@
 """What notification says: Jinja2 templates, one file per event type, channel and language, with
-no fallback (services/notification/templates/README.md).
+no fallback (services/notification/adapters/templates/README.md).
 
 - `inbox/<event type>.<lang>.txt`: the notice's one line (whitespace collapsed);
-- `email/<event type>.<lang>.txt`: the e-mail's subject and body (`email/templates.py`).
+- `email/<event type>.<lang>.txt`: the e-mail's subject and body (`adapters/email_texts.py`).
 
 A field the payload lacks is an error, never a blank (StrictUndefined); a missing template
 raises `TemplateNotFound`, and tests/unit/test_notification_texts.py makes that a test failure

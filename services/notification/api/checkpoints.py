@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from services.notification import orm
+from services.notification.adapters import tables
 from shared import audit_checkpoints, auth
 from shared.config import SERVICES
 from shared.pagination import PageQuery, decode_id_cursor, page
@@ -58,7 +58,7 @@ class Checkpoints(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Checkpoints as received, oldest first, of one service or all."""
         rt = runtime()
-        table = orm.audit_checkpoints
+        table = tables.audit_checkpoints
         statement = select(table).order_by(table.c.id).limit(query["limit"] + 1)
         after = decode_id_cursor(query["cursor"])
         if after is not None:

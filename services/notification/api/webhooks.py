@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from services.notification.webhooks import subscriptions
+from services.notification.handlers import webhook_subscriptions
 from shared import auth
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
@@ -130,7 +130,7 @@ class Subscriptions(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The caller's own subscriptions."""
         after = decode_cursor(query["cursor"], int) or 0
-        rows = subscriptions.list_own(unit_of_work(), _owner(), after, query["limit"] + 1)
+        rows = webhook_subscriptions.list_own(unit_of_work(), _owner(), after, query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row["id"])
 
     @auth.roles("integrator")
@@ -138,7 +138,7 @@ class Subscriptions(MethodView):
     @blp.response(201, WebhookSubscriptionWithSecret)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Subscribe a URL to event type patterns; the answer shows the signing secret once."""
-        return subscriptions.create(unit_of_work(), _owner(), body)
+        return webhook_subscriptions.create(unit_of_work(), _owner(), body)
 
 
 @blp.route("/subscriptions/<int:subscription_id>")
@@ -146,14 +146,14 @@ class Subscription(MethodView):
     @auth.roles("integrator")
     @blp.response(200, WebhookSubscriptionOut)
     def get(self, subscription_id: int) -> dict[str, Any]:
-        return subscriptions.get(unit_of_work(), _owner(), subscription_id)
+        return webhook_subscriptions.get(unit_of_work(), _owner(), subscription_id)
 
     @auth.roles("integrator")
     @blp.arguments(WebhookSubscriptionChange)
     @blp.response(200, WebhookSubscriptionOut)
     def patch(self, body: dict[str, Any], subscription_id: int) -> dict[str, Any]:
         """Change patterns, URL or description; enable or disable."""
-        return subscriptions.change(unit_of_work(), _owner(), subscription_id, body)
+        return webhook_subscriptions.change(unit_of_work(), _owner(), subscription_id, body)
 
 
 @blp.route("/subscriptions/<int:subscription_id>/secret-rotation")
@@ -162,7 +162,7 @@ class SecretRotation(MethodView):
     @blp.response(200, WebhookSubscriptionWithSecret)
     def post(self, subscription_id: int) -> dict[str, Any]:
         """A new signing secret, shown once; the old one also signs for 24 hours."""
-        return subscriptions.rotate_secret(unit_of_work(), _owner(), subscription_id)
+        return webhook_subscriptions.rotate_secret(unit_of_work(), _owner(), subscription_id)
 
 
 @blp.route("/subscriptions/<int:subscription_id>/deliveries")
@@ -173,7 +173,7 @@ class Deliveries(MethodView):
     def get(self, query: dict[str, Any], subscription_id: int) -> dict[str, Any]:
         """The delivery log, newest first, with each delivery's attempts and status codes."""
         before = decode_cursor(query["cursor"], int) or 0
-        rows = subscriptions.deliveries(
+        rows = webhook_subscriptions.deliveries(
             unit_of_work(), _owner(), subscription_id, query["status"], before, query["limit"] + 1
         )
         return page(rows, query["limit"], key=lambda row: row["id"])
@@ -186,7 +186,7 @@ class ReplayRange(MethodView):
     @blp.response(202, WebhookReplayOut)
     def post(self, body: dict[str, Any], subscription_id: int) -> dict[str, Any]:
         """Send again the events received in [from, to) that the subscription matches."""
-        count = subscriptions.replay_range(
+        count = webhook_subscriptions.replay_range(
             unit_of_work(), _owner(), subscription_id, body["start"], body["end"]
         )
         return {"deliveries": count}
@@ -197,7 +197,7 @@ class Delivery(MethodView):
     @auth.roles("integrator")
     @blp.response(200, WebhookDeliveryOut)
     def get(self, delivery_id: int) -> dict[str, Any]:
-        return subscriptions.delivery(unit_of_work(), _owner(), delivery_id)
+        return webhook_subscriptions.delivery(unit_of_work(), _owner(), delivery_id)
 
 
 @blp.route("/deliveries/<int:delivery_id>/replay")
@@ -206,4 +206,4 @@ class ReplayDelivery(MethodView):
     @blp.response(202, WebhookDeliveryOut)
     def post(self, delivery_id: int) -> dict[str, Any]:
         """Send a delivered or failed delivery again, with the same webhook-id."""
-        return subscriptions.replay_delivery(unit_of_work(), _owner(), delivery_id)
+        return webhook_subscriptions.replay_delivery(unit_of_work(), _owner(), delivery_id)

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.notification import orm
+from services.notification.adapters import tables
 from shared.db import UnitOfWork, utcnow
 from shared.errors import NotFound
 
-notices = orm.notices
+notices = tables.notices
 
 
 @dataclass(frozen=True)

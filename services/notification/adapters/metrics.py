@@ -16,6 +16,10 @@ from datetime import datetime
 
 from prometheus_client import Counter, Histogram
 
+# The `channel` label's values.
+EMAIL = "email"
+WEBHOOK = "webhook"
+
 SENT = Counter("govhall_notification_sent", "Notices delivered, by channel", ["channel"])
 FAILED = Counter(
     "govhall_notification_failed", "Deliveries given up after the last attempt", ["channel"]

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.notification import handlers, orm
+from services.notification.adapters import tables
 from services.notification.domain.inboxes import case_key
+from services.notification.handlers import inbox
 from shared import receipts
 from shared.db import UnitOfWork, upsert, utcnow
 from shared.errors import NotFound
@@ -36,7 +37,7 @@ def learn_receipt(uow: UnitOfWork, event: CloudEvent) -> None:
         "source_event_id": event.id,
         "learned_at": utcnow(),
     }
-    upsert(uow.session, orm.case_receipts, ["receipt_number"], values)
+    upsert(uow.session, tables.case_receipts, ["receipt_number"], values)
 
 
 @functools.cache
@@ -49,7 +50,7 @@ def case_notices(
 ) -> list[dict[str, Any]]:
     """The case's notices, oldest first, if the code is the receipt's."""
     receipt_number = receipt_number.strip()
-    table = orm.case_receipts
+    table = tables.case_receipts
     with uow:
         stored = uow.session.execute(
             select(table.c.query_code_verifier).where(table.c.receipt_number == receipt_number)
@@ -58,5 +59,5 @@ def case_notices(
         if stored is None or not verified:
             said = "no case has that receipt number and query code"
             raise NotFound(said, errors={"receipt_number": [said], "query_code": [said]})
-        inbox = (case_key(receipt_number),)
-        return handlers.inbox_page(uow.session, inbox, False, after, limit, language)
+        case_inbox = (case_key(receipt_number),)
+        return inbox.inbox_page(uow.session, case_inbox, False, after, limit, language)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from services.notification import applicants, orm, texts
+from services.notification.adapters import tables, texts
 from services.notification.domain.routing import ROUTES, recipients_for
-from services.notification.email import handlers as email
-from services.notification.webhooks import handlers as webhooks
+from services.notification.handlers import applicants, email, webhooks
 from shared import audit_checkpoints
 from shared.consumer import Handler
 from shared.db import UnitOfWork, utcnow
@@ -32,7 +31,7 @@ def _inbox(uow: UnitOfWork, event: CloudEvent, recipients: tuple[str, ...]) -> N
     )
     now = utcnow()
     uow.session.execute(
-        insert(orm.notices),
+        insert(tables.notices),
         [
             {
                 "recipient": recipient,
@@ -54,7 +53,7 @@ def keep_checkpoint(uow: UnitOfWork, event: CloudEvent) -> None:
     to the integrators' webhooks like any other event."""
     cp = audit_checkpoints.from_data(event.data)
     uow.session.execute(
-        insert(orm.audit_checkpoints).values(
+        insert(tables.audit_checkpoints).values(
             event_id=event.id,
             service=cp.service,
             records=cp.records,

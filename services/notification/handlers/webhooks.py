@@ -19,14 +19,15 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from services.notification.domain import webhooks as rules
-from services.notification.webhooks import contracts, metrics, sender
-from services.notification.webhooks.orm import (
+from services.notification.adapters import metrics, webhook_sender
+from services.notification.adapters.tables import (
     webhook_attempts,
     webhook_deliveries,
     webhook_events,
     webhook_subscriptions,
 )
+from services.notification.contracts import webhooks as contracts
+from services.notification.domain import webhooks as rules
 from shared import clock
 from shared.db import UnitOfWork
 from shared.events import CloudEvent
@@ -182,14 +183,14 @@ def _event_time(body: str) -> datetime:
     return CloudEvent.from_json(body).time
 
 
-def _send(item: Claimed, config: rules.WebhookSettings) -> sender.Answer:
+def _send(item: Claimed, config: rules.WebhookSettings) -> webhook_sender.Answer:
     timestamp = int(clock.now().timestamp())
-    headers = sender.headers(item.event_id, timestamp, item.body, item.secrets)
-    return sender.post(item.url, item.body, headers, config.timeout)
+    headers = webhook_sender.headers(item.event_id, timestamp, item.body, item.secrets)
+    return webhook_sender.post(item.url, item.body, headers, config.timeout)
 
 
 def record(
-    rt: ServiceRuntime, item: Claimed, answer: sender.Answer, config: rules.WebhookSettings
+    rt: ServiceRuntime, item: Claimed, answer: webhook_sender.Answer, config: rules.WebhookSettings
 ) -> None:
     """Log the attempt and move the delivery on, unless another sweep took it over meanwhile."""
     now = clock.now()
@@ -216,7 +217,9 @@ def record(
         uow.commit()
 
 
-def _delivered(uow: UnitOfWork, item: Claimed, answer: sender.Answer, now: datetime) -> None:
+def _delivered(
+    uow: UnitOfWork, item: Claimed, answer: webhook_sender.Answer, now: datetime
+) -> None:
     uow.session.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == item.delivery_id)
@@ -234,16 +237,16 @@ def _delivered(uow: UnitOfWork, item: Claimed, answer: sender.Answer, now: datet
         .where(webhook_subscriptions.c.id == item.subscription_id)
         .values(consecutive_failures=0)
     )
-    metrics.SENT.labels(metrics.CHANNEL).inc()
+    metrics.SENT.labels(metrics.WEBHOOK).inc()
     if item.measured:
-        metrics.observe_latency(metrics.CHANNEL, item.event_time, now)
+        metrics.observe_latency(metrics.WEBHOOK, item.event_time, now)
 
 
 def _failed(
     uow: UnitOfWork,
     item: Claimed,
     delivery: Any,
-    answer: sender.Answer,
+    answer: webhook_sender.Answer,
     now: datetime,
     config: rules.WebhookSettings,
 ) -> None:
@@ -273,12 +276,14 @@ def _failed(
         )
     )
     counter = metrics.RETRIED if outcome.status == "pending" else metrics.FAILED
-    counter.labels(metrics.CHANNEL).inc()
+    counter.labels(metrics.WEBHOOK).inc()
     if outcome.disable_subscription and current.enabled:
         _disable(uow, current, answer, now)
 
 
-def _disable(uow: UnitOfWork, subscription: Any, answer: sender.Answer, now: datetime) -> None:
+def _disable(
+    uow: UnitOfWork, subscription: Any, answer: webhook_sender.Answer, now: datetime
+) -> None:
     answered = f"HTTP {answer.status_code}" if answer.status_code else (answer.error or "no answer")
     reason = f"{subscription.consecutive_failures} failed deliveries in a row; last: {answered}"
     uow.session.execute(
@@ -298,7 +303,7 @@ def _disable(uow: UnitOfWork, subscription: Any, answer: sender.Answer, now: dat
             "at": now,
         },
     )
-    metrics.DISABLED.labels(metrics.CHANNEL).inc()
+    metrics.DISABLED.labels(metrics.WEBHOOK).inc()
 
 
 def prune_events(rt: ServiceRuntime) -> int:

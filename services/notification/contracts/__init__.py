@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from services.notification.webhooks import contracts as webhooks  # noqa: F401  (registers)
+from services.notification.contracts import webhooks  # noqa: F401  (registers)

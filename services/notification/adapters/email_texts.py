@@ -1,7 +1,8 @@
 """E-mail templates: `templates/email/<event type>.<lang>.txt` extends `_base.<lang>.txt` and
 fills two blocks: `subject` (one line) and `body`. The payload is `d`, the envelope `event` (id,
 type, subject, time). The HTML part is `_layout.html` around the text, autoescaped. The
-environment, and the rule that a missing template fails a test, are `services.notification.texts`.
+environment, and the rule that a missing template fails a test, are
+`services.notification.adapters.texts`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from jinja2 import Template
 
-from services.notification import texts
+from services.notification.adapters import texts
 
 ROOT = texts.ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text
 
-from services.notification.orm import metadata
+from services.notification.adapters.tables.inbox import metadata
 from shared.db import UTCDateTime
 
 # Who gets e-mail for an inbox key. `source` says who set it: `registry` (a unit's contact,

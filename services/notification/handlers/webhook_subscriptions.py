@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.notification.domain import webhooks as rules
-from services.notification.webhooks import contracts
-from services.notification.webhooks.handlers import queued, wants
-from services.notification.webhooks.orm import (
+from services.notification.adapters.tables import (
     webhook_attempts,
     webhook_deliveries,
     webhook_events,
     webhook_subscriptions,
 )
+from services.notification.contracts import webhooks as contracts
+from services.notification.domain import webhooks as rules
+from services.notification.handlers.webhooks import queued, wants
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Invalid, NotFound, StateConflict
