@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.registry import contracts, orm, repository
+from services.registry import contracts
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import windows as repository
 from services.registry.domain import agreements as rules
 from services.registry.domain.agreements import Agreement, Assessment
 from services.registry.handlers.windows import agreement_event
@@ -31,9 +33,9 @@ def for_window(uow: UnitOfWork, window_id: int, *, unit: str | None) -> list[Agr
     with uow:
         repository.get_window(uow.session, window_id, unit=unit)
         rows = uow.session.execute(
-            select(orm.agreements)
-            .where(orm.agreements.c.window_id == window_id)
-            .order_by(orm.agreements.c.id)
+            select(tables.agreements)
+            .where(tables.agreements.c.window_id == window_id)
+            .order_by(tables.agreements.c.id)
         ).all()
     return [repository.agreement_from_row(row) for row in rows]
 
@@ -71,9 +73,9 @@ def sweep(uow: UnitOfWork, today: date) -> int:
     changed = 0
     with uow:
         rows = uow.session.execute(
-            select(orm.agreements, orm.windows.c.unit_code)
-            .join(orm.windows, orm.windows.c.id == orm.agreements.c.window_id)
-            .where(orm.agreements.c.status == rules.AgreementStatus.IN_FORCE.value)
+            select(tables.agreements, tables.windows.c.unit_code)
+            .join(tables.windows, tables.windows.c.id == tables.agreements.c.window_id)
+            .where(tables.agreements.c.status == rules.AgreementStatus.IN_FORCE.value)
         ).all()
         for row in rows:
             agreement = repository.agreement_from_row(row)

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from services.registry import contracts_appointments as contracts
-from services.registry import orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.tables import bookings, extended_hours, slots
+from services.registry.contracts import appointments as contracts
 from services.registry.domain import appointments, window_life
 from services.registry.domain.appointments import (
     Booking,
@@ -23,7 +25,6 @@ from services.registry.domain.appointments import (
     parse_hhmm,
 )
 from services.registry.domain.windows import Window, WindowState
-from services.registry.orm_appointments import bookings, extended_hours, slots
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound, StateConflict
@@ -68,7 +69,7 @@ def _lock_window(uow: UnitOfWork, window_id: int) -> None:
     # Serialises slot publishing per window, so two overlapping slots cannot both pass the
     # overlap check (SQLite serialises every writer anyway).
     uow.session.execute(
-        select(orm.windows.c.id).where(orm.windows.c.id == window_id).with_for_update()
+        select(tables.windows.c.id).where(tables.windows.c.id == window_id).with_for_update()
     )
 
 
@@ -146,9 +147,9 @@ def list_free_slots(
     key = tuple_(slots.c.date, slots.c.start, slots.c.id)
     query = (
         select(slots)
-        .join(orm.windows, orm.windows.c.id == slots.c.window_id)
+        .join(tables.windows, tables.windows.c.id == slots.c.window_id)
         .where(
-            orm.windows.c.state == WindowState.ACTIVE.value,
+            tables.windows.c.state == WindowState.ACTIVE.value,
             slots.c.booked < slots.c.capacity,
             or_(
                 slots.c.date > now.date(),

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.registry import contracts, orm, repository
-from services.registry import repository_cases as store
+from services.registry import contracts
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import cases as store
+from services.registry.adapters.repositories import windows as repository
 from services.registry.domain import cases as rules
 from services.registry.domain import halls, window_life
 from services.registry.domain.cases import Case, Stage
@@ -127,8 +129,8 @@ def accept(
         case_id = store.add_case(uow.session, case, uuid.uuid4().hex[:32], "")
         receipt = f"{today:%Y%m%d}{case_id:08d}"
         uow.session.execute(
-            update(orm.cases)
-            .where(orm.cases.c.id == case_id)
+            update(tables.cases)
+            .where(tables.cases.c.id == case_id)
             .values(receipt_number=receipt, query_code_hash=_code_hash(receipt, code))
         )
         case = replace(case, id=case_id)
@@ -149,8 +151,8 @@ def accept(
 def _matter_in_force(session: Session, code: str, day: date) -> MatterVersion:
     """The matter's version published by the end of `day`, the newest such."""
     published = session.execute(
-        select(orm.matter_versions.c.version, orm.matter_versions.c.published_at).where(
-            orm.matter_versions.c.code == code
+        select(tables.matter_versions.c.version, tables.matter_versions.c.published_at).where(
+            tables.matter_versions.c.code == code
         )
     ).all()
     if not published:
@@ -314,14 +316,14 @@ def reschedule_for_closure(
     the closed days; those whose due date or step deadline falls from its first day on are
     clocked again, each with `case.rescheduled`. Runs in the announcement's transaction."""
     days = hall_days(uow.session, hall_code, calendar)
-    c = orm.cases.c
+    c = tables.cases.c
     rows = uow.session.execute(
-        select(orm.cases, orm.windows.c.hall_code)
-        .join(orm.windows, orm.windows.c.id == c.window_id)
+        select(tables.cases, tables.windows.c.hall_code)
+        .join(tables.windows, tables.windows.c.id == c.window_id)
         .where(
             c.open,
             ~c.paused,
-            orm.windows.c.hall_code == hall_code,
+            tables.windows.c.hall_code == hall_code,
             (c.due_on >= starts_on) | (c.stage_due_on >= starts_on),
         )
         .order_by(c.id)
@@ -348,7 +350,7 @@ def reschedule_for_closure(
 def hall_days(session: Session, hall_code: str, calendar: WorkingDays) -> OpenDays:
     """The hall's working days: the statutory ones less its announced closures (EQ-4.5)."""
     rows = session.execute(
-        select(orm.hall_notices).where(orm.hall_notices.c.hall_code == hall_code)
+        select(tables.hall_notices).where(tables.hall_notices.c.hall_code == hall_code)
     ).all()
     notices = [
         halls.HallNotice(**{**row._mapping, "kind": halls.NoticeKind(row.kind)}) for row in rows
@@ -359,7 +361,7 @@ def hall_days(session: Session, hall_code: str, calendar: WorkingDays) -> OpenDa
 def window_days(session: Session, window_id: int, calendar: WorkingDays) -> OpenDays:
     """The working days of the hall the window is in."""
     hall_code = session.execute(
-        select(orm.windows.c.hall_code).where(orm.windows.c.id == window_id)
+        select(tables.windows.c.hall_code).where(tables.windows.c.id == window_id)
     ).scalar_one()
     return hall_days(session, hall_code, calendar)
 
@@ -390,15 +392,20 @@ def list_cases(
     limit: int,
     calendar: WorkingDays | None = None,
 ) -> list[dict[str, Any]]:
-    query = select(orm.cases).where(orm.cases.c.id > after).order_by(orm.cases.c.id).limit(limit)
+    query = (
+        select(tables.cases)
+        .where(tables.cases.c.id > after)
+        .order_by(tables.cases.c.id)
+        .limit(limit)
+    )
     if unit is not None:
-        query = query.where(orm.cases.c.unit_code == unit)
+        query = query.where(tables.cases.c.unit_code == unit)
     for name in ("window_id", "matter_code", "stage", "warning", "unit_code"):
         if filters.get(name) is not None:
-            query = query.where(orm.cases.c[name] == filters[name])
+            query = query.where(tables.cases.c[name] == filters[name])
     if filters.get("open") is not None:
         # `open`, not `open IS true`: PostgreSQL matches only the former to a partial index.
-        query = query.where(orm.cases.c.open if filters["open"] else ~orm.cases.c.open)
+        query = query.where(tables.cases.c.open if filters["open"] else ~tables.cases.c.open)
     with uow:
         rows = uow.session.execute(query).all()
         shown = [_shown(uow.session, store.case_from_row(row), calendar) for row in rows]
@@ -411,7 +418,7 @@ def track(
     """The public's view of one case: only with its receipt number and query code."""
     with uow:
         row = uow.session.execute(
-            select(orm.cases).where(orm.cases.c.receipt_number == receipt)
+            select(tables.cases).where(tables.cases.c.receipt_number == receipt)
         ).first()
         if row is None or not hmac.compare_digest(row.query_code_hash, _code_hash(receipt, code)):
             raise NotFound("no case with that receipt number and query code")

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.registry import contracts, orm, repository
+from services.registry import contracts
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import windows as repository
 from services.registry.domain import agreements as agreement_rules
 from services.registry.domain import window_life, windows
 from services.registry.domain.windows import Evidence, Window, WindowType
@@ -79,7 +81,7 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
 
 def _violations(uow: UnitOfWork, unit_code: str) -> int:
     query = select(func.count()).where(
-        orm.violations.c.unit_code == unit_code, orm.violations.c.withdrawn_by.is_(None)
+        tables.violations.c.unit_code == unit_code, tables.violations.c.withdrawn_by.is_(None)
     )
     return int(uow.session.execute(query).scalar_one())
 
@@ -286,7 +288,7 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
             "received_at": clock.now(),
             "received_by": uow.actor or "",
         }
-        receipt_id = insert_returning_id(uow.session, orm.receipts, values)
+        receipt_id = insert_returning_id(uow.session, tables.receipts, values)
         uow.emit(
             contracts.MATERIALS_RECEIVED.name,
             subject=str(window_id),
@@ -307,12 +309,14 @@ def get(uow: UnitOfWork, window_id: int, *, unit: str | None) -> Window:
 def list_windows(
     uow: UnitOfWork, *, unit: str | None, state: str | None, after: int, limit: int
 ) -> list[Window]:
-    query = select(orm.windows).where(orm.windows.c.id > after).order_by(orm.windows.c.id)
+    query = select(tables.windows).where(tables.windows.c.id > after).order_by(tables.windows.c.id)
     if unit is not None:
-        mine = select(orm.window_units.c.window_id).where(orm.window_units.c.unit_code == unit)
-        query = query.where(orm.windows.c.id.in_(mine))
+        mine = select(tables.window_units.c.window_id).where(
+            tables.window_units.c.unit_code == unit
+        )
+        query = query.where(tables.windows.c.id.in_(mine))
     if state:
-        query = query.where(orm.windows.c.state == state)
+        query = query.where(tables.windows.c.state == state)
     with uow:
         rows = uow.session.execute(query.limit(limit)).all()
     return [repository.window_from_row(row) for row in rows]
@@ -345,9 +349,9 @@ def seasonal_sweep(uow: UnitOfWork, today: date) -> int:
     changed = 0
     with uow:
         rows = uow.session.execute(
-            select(orm.windows).where(
-                orm.windows.c.type == WindowType.SEASONAL.value,
-                orm.windows.c.state == windows.WindowState.ACTIVE.value,
+            select(tables.windows).where(
+                tables.windows.c.type == WindowType.SEASONAL.value,
+                tables.windows.c.state == windows.WindowState.ACTIVE.value,
             )
         ).all()
         for row in rows:

@@ -210,4 +210,4 @@ register(
 
 # The appointment events (EQ-4.4d) live in their own module; importing it here registers them
 # wherever registry's contracts are known (the catalog, the app).
-import services.registry.contracts_appointments  # noqa: E402, F401
+from services.registry.contracts import appointments  # noqa: E402, F401

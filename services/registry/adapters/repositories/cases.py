@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.registry import orm
+from services.registry.adapters import tables
 from services.registry.domain.cases import Case, Stage, StageRecord, Warning
 from services.registry.domain.clock import Pause
 from services.registry.domain.enquiries import Enquiry, Handover
@@ -102,13 +102,13 @@ def _case_values(case: Case) -> dict[str, Any]:
 
 def add_case(session: Session, case: Case, receipt_number: str, code_hash: str) -> int:
     values = {**_case_values(case), "receipt_number": receipt_number, "query_code_hash": code_hash}
-    return insert_returning_id(session, orm.cases, values)
+    return insert_returning_id(session, tables.cases, values)
 
 
 def save_case(session: Session, case: Case, expected_version: int) -> None:
     result: Any = session.execute(
-        update(orm.cases)
-        .where(orm.cases.c.id == case.id, orm.cases.c.version == expected_version)
+        update(tables.cases)
+        .where(tables.cases.c.id == case.id, tables.cases.c.version == expected_version)
         .values(_case_values(case))
     )
     if result.rowcount != 1:
@@ -117,9 +117,9 @@ def save_case(session: Session, case: Case, expected_version: int) -> None:
 
 def get_case(session: Session, case_id: int, *, unit: str | None = None) -> tuple[Case, Any]:
     """The case and its row (receipt number etc.); a unit token sees only its own (else 404)."""
-    query = select(orm.cases).where(orm.cases.c.id == case_id)
+    query = select(tables.cases).where(tables.cases.c.id == case_id)
     if unit is not None:
-        query = query.where(orm.cases.c.unit_code == unit)
+        query = query.where(tables.cases.c.unit_code == unit)
     row = session.execute(query).first()
     if row is None:
         raise NotFound(f"no case {case_id}")

@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Blueprint, Response, g, render_template, request, send_from_directory, url_for
 
-from services.registry import i18n
 from services.registry.api.matters import form_response
 from services.registry.domain.matters import MatterType, MatterVersion
 from services.registry.domain.windows import WindowType
 from services.registry.handlers import directory, halls, matters
+from services.registry.pages import i18n
 from shared import auth, clock
 from shared.errors import Invalid, NotFound
 from shared.schemas import UNSTORABLE, storable

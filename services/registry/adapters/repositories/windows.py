@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.registry import orm
+from services.registry.adapters import tables
 from services.registry.domain.agreements import RUNNING, Agreement, AgreementStatus, Assessment
 from services.registry.domain.matters import CaseKind, Material, MatterType, MatterVersion
 from services.registry.domain.windows import Evidence, Window, WindowState, WindowType
@@ -62,17 +62,19 @@ def _window_values(window: Window) -> dict[str, Any]:
 
 
 def add_window(session: Session, window: Window) -> int:
-    window_id = insert_returning_id(session, orm.windows, _window_values(window))
+    window_id = insert_returning_id(session, tables.windows, _window_values(window))
     for unit_code in window.units:
-        session.execute(insert(orm.window_units).values(window_id=window_id, unit_code=unit_code))
+        session.execute(
+            insert(tables.window_units).values(window_id=window_id, unit_code=unit_code)
+        )
     return window_id
 
 
 def save_window(session: Session, window: Window, expected_version: int) -> None:
     """Optimistic: a concurrent change to the same window makes this a 409, not a lost update."""
     result = session.execute(
-        update(orm.windows)
-        .where(orm.windows.c.id == window.id, orm.windows.c.version == expected_version)
+        update(tables.windows)
+        .where(tables.windows.c.id == window.id, tables.windows.c.version == expected_version)
         .values(_window_values(window))
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -81,11 +83,11 @@ def save_window(session: Session, window: Window, expected_version: int) -> None
 
 def get_window(session: Session, window_id: int, *, unit: str | None = None) -> Window:
     """A window by id; for a unit token only a window that serves the unit (else 404)."""
-    query = select(orm.windows).where(orm.windows.c.id == window_id)
+    query = select(tables.windows).where(tables.windows.c.id == window_id)
     if unit is not None:
         query = query.join(
-            orm.window_units, orm.window_units.c.window_id == orm.windows.c.id
-        ).where(orm.window_units.c.unit_code == unit)
+            tables.window_units, tables.window_units.c.window_id == tables.windows.c.id
+        ).where(tables.window_units.c.unit_code == unit)
     row = session.execute(query).first()
     if row is None:
         raise NotFound(f"no window {window_id}")
@@ -141,19 +143,21 @@ def _agreement_values(agreement: Agreement) -> dict[str, Any]:
 
 
 def add_agreement(session: Session, agreement: Agreement) -> int:
-    return insert_returning_id(session, orm.agreements, _agreement_values(agreement))
+    return insert_returning_id(session, tables.agreements, _agreement_values(agreement))
 
 
 def save_agreement(session: Session, agreement: Agreement) -> None:
     session.execute(
-        update(orm.agreements)
-        .where(orm.agreements.c.id == agreement.id)
+        update(tables.agreements)
+        .where(tables.agreements.c.id == agreement.id)
         .values(_agreement_values(agreement))
     )
 
 
 def get_agreement(session: Session, agreement_id: int) -> Agreement:
-    row = session.execute(select(orm.agreements).where(orm.agreements.c.id == agreement_id)).first()
+    row = session.execute(
+        select(tables.agreements).where(tables.agreements.c.id == agreement_id)
+    ).first()
     if row is None:
         raise NotFound(f"no agreement {agreement_id}")
     return agreement_from_row(row)
@@ -163,14 +167,14 @@ def agreement_on(session: Session, window_id: int, day: date) -> Agreement | Non
     """The window's agreement in force that day, if any: after an early renewal the old one
     until its end, then its successor (TJ-5.5)."""
     rows = session.execute(
-        select(orm.agreements)
+        select(tables.agreements)
         .where(
-            orm.agreements.c.window_id == window_id,
-            orm.agreements.c.status.in_([s.value for s in RUNNING]),
-            orm.agreements.c.starts_on <= day,
-            orm.agreements.c.ends_on >= day,
+            tables.agreements.c.window_id == window_id,
+            tables.agreements.c.status.in_([s.value for s in RUNNING]),
+            tables.agreements.c.starts_on <= day,
+            tables.agreements.c.ends_on >= day,
         )
-        .order_by(orm.agreements.c.id.desc())
+        .order_by(tables.agreements.c.id.desc())
         .limit(1)
     ).first()
     return agreement_from_row(rows) if rows else None
@@ -179,9 +183,9 @@ def agreement_on(session: Session, window_id: int, day: date) -> Agreement | Non
 def running_agreements(session: Session, window_id: int) -> list[Agreement]:
     """Agreements in force or yet to start, e.g. a renewal signed ahead of expiry."""
     rows = session.execute(
-        select(orm.agreements).where(
-            orm.agreements.c.window_id == window_id,
-            orm.agreements.c.status.in_([s.value for s in RUNNING]),
+        select(tables.agreements).where(
+            tables.agreements.c.window_id == window_id,
+            tables.agreements.c.status.in_([s.value for s in RUNNING]),
         )
     ).all()
     return [agreement_from_row(row) for row in rows]
@@ -226,14 +230,14 @@ def matter_content(matter: MatterVersion) -> dict[str, Any]:
 def get_matter(session: Session, code: str, version: int | None = None) -> MatterVersion:
     if version is None:
         current = session.execute(
-            select(orm.matters.c.current_version).where(orm.matters.c.code == code)
+            select(tables.matters.c.current_version).where(tables.matters.c.code == code)
         ).scalar()
         if current is None:
             raise NotFound(f"no matter {code}")
         version = current
     row = session.execute(
-        select(orm.matter_versions).where(
-            orm.matter_versions.c.code == code, orm.matter_versions.c.version == version
+        select(tables.matter_versions).where(
+            tables.matter_versions.c.code == code, tables.matter_versions.c.version == version
         )
     ).first()
     if row is None:
@@ -250,20 +254,20 @@ def save_matter(session: Session, matter: MatterVersion) -> None:
         "unit_code": matter.unit_code,
     }
     if matter.version == 1:
-        session.execute(insert(orm.matters).values(code=matter.code, **summary))
+        session.execute(insert(tables.matters).values(code=matter.code, **summary))
     else:
         result = session.execute(
-            update(orm.matters)
+            update(tables.matters)
             .where(
-                orm.matters.c.code == matter.code,
-                orm.matters.c.current_version == matter.version - 1,
+                tables.matters.c.code == matter.code,
+                tables.matters.c.current_version == matter.version - 1,
             )
             .values(summary)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"matter {matter.code} was edited meanwhile; reload and retry")
     session.execute(
-        insert(orm.matter_versions).values(
+        insert(tables.matter_versions).values(
             code=matter.code,
             version=matter.version,
             content=matter_content(matter),
@@ -277,9 +281,9 @@ def known_forms(session: Session, ids: tuple[int, ...] | list[int]) -> set[int]:
     if not ids:
         return set()
     return set(
-        session.execute(select(orm.forms.c.id).where(orm.forms.c.id.in_(list(ids)))).scalars()
+        session.execute(select(tables.forms.c.id).where(tables.forms.c.id.in_(list(ids)))).scalars()
     )
 
 
 def clear_window_units(session: Session, window_id: int) -> None:
-    session.execute(delete(orm.window_units).where(orm.window_units.c.window_id == window_id))
+    session.execute(delete(tables.window_units).where(tables.window_units.c.window_id == window_id))

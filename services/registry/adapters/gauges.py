@@ -8,12 +8,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.registry import orm
+from services.registry.adapters import tables
 from services.registry.domain.cases import Warning
 from services.registry.domain.windows import WindowState, WindowType
 from shared.metrics import BusinessGauge, Samples
 
-W, C = orm.windows, orm.cases
+W, C = tables.windows, tables.cases
 
 
 def _windows_open(session: Session) -> Samples:
