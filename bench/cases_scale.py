@@ -37,7 +37,7 @@ import services.registry as registry
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import cases as store
 from services.registry.domain import cases as rules
-from services.registry.handlers import cases, supervision
+from services.registry.handlers import case_reading, supervision
 from shared import config, migrate
 from shared.service import ServiceRuntime
 from shared.workdays import HallCalendar
@@ -374,7 +374,7 @@ def probes(rt: ServiceRuntime, n: int, today: date) -> list[Probe]:
     yellow = rt.settings.case_yellow_days
 
     def page(filters: dict[str, Any], after: int = 0, unit: str | None = None) -> int:
-        return len(cases.list_cases(uow, unit=unit, filters=filters, after=after, limit=50))
+        return len(case_reading.list_cases(uow, unit=unit, filters=filters, after=after, limit=50))
 
     def warned(**kw: Any) -> int:
         query = {"level": None, "unit": None, "window_id": None, "after": 0, "limit": 50, **kw}

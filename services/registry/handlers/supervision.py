@@ -15,7 +15,8 @@ from services.registry.adapters import tables
 from services.registry.adapters.repositories import cases as store
 from services.registry.domain import cases as rules
 from services.registry.domain.cases import Warning
-from services.registry.handlers.cases import emit_case, view
+from services.registry.handlers.case_reading import view
+from services.registry.handlers.cases import emit_case
 from shared.db import UnitOfWork
 from shared.workdays import HallCalendar
 
