@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from services.registry import contracts
 from services.registry.adapters import tables
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import agreements as agreement_store
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import agreements as rules
 from services.registry.domain.agreements import Agreement, Assessment
 from services.registry.handlers.windows import agreement_event
@@ -21,9 +22,9 @@ from shared.errors import NotFound
 
 def get(uow: UnitOfWork, agreement_id: int, *, unit: str | None) -> Agreement:
     with uow:
-        agreement = repository.get_agreement(uow.session, agreement_id)
+        agreement = agreement_store.get_agreement(uow.session, agreement_id)
         try:
-            repository.get_window(uow.session, agreement.window_id, unit=unit)
+            window_store.get_window(uow.session, agreement.window_id, unit=unit)
         except NotFound:  # another unit's reads like a missing one, not naming its window
             raise NotFound(f"no agreement {agreement_id}") from None
     return agreement
@@ -31,34 +32,34 @@ def get(uow: UnitOfWork, agreement_id: int, *, unit: str | None) -> Agreement:
 
 def for_window(uow: UnitOfWork, window_id: int, *, unit: str | None) -> list[Agreement]:
     with uow:
-        repository.get_window(uow.session, window_id, unit=unit)
+        window_store.get_window(uow.session, window_id, unit=unit)
         rows = uow.session.execute(
             select(tables.agreements)
             .where(tables.agreements.c.window_id == window_id)
             .order_by(tables.agreements.c.id)
         ).all()
-    return [repository.agreement_from_row(row) for row in rows]
+    return [agreement_store.agreement_from_row(row) for row in rows]
 
 
 def record_assessment(
     uow: UnitOfWork, agreement_id: int, body: dict[str, Any], today: date | None = None
 ) -> Agreement:
     with uow:
-        agreement = repository.get_agreement(uow.session, agreement_id)
+        agreement = agreement_store.get_agreement(uow.session, agreement_id)
         assessment = Assessment(**body, assessed_by=uow.actor or "")
         assessed = rules.assess(agreement, assessment, today or clock.today())
-        repository.save_agreement(uow.session, assessed)
+        agreement_store.save_agreement(uow.session, assessed)
         uow.commit()
     return assessed
 
 
 def renew(uow: UnitOfWork, agreement_id: int, today: date | None = None) -> Agreement:
     with uow:
-        agreement = repository.get_agreement(uow.session, agreement_id)
-        window = repository.get_window(uow.session, agreement.window_id)
+        agreement = agreement_store.get_agreement(uow.session, agreement_id)
+        window = window_store.get_window(uow.session, agreement.window_id)
         old, following = rules.renew(agreement, today or clock.today())
-        repository.save_agreement(uow.session, old)
-        following = replace(following, id=repository.add_agreement(uow.session, following))
+        agreement_store.save_agreement(uow.session, old)
+        following = replace(following, id=agreement_store.add_agreement(uow.session, following))
         uow.emit(
             contracts.AGREEMENT_RENEWED.name,
             subject=str(following.id),
@@ -78,7 +79,7 @@ def sweep(uow: UnitOfWork, today: date) -> int:
             .where(tables.agreements.c.status == rules.AgreementStatus.IN_FORCE.value)
         ).all()
         for row in rows:
-            agreement = repository.agreement_from_row(row)
+            agreement = agreement_store.agreement_from_row(row)
             changed += _remind_or_expire(uow, agreement, row.unit_code, today)
         uow.commit()
     return changed
@@ -87,7 +88,7 @@ def sweep(uow: UnitOfWork, today: date) -> int:
 def _remind_or_expire(uow: UnitOfWork, agreement: Agreement, unit_code: str, today: date) -> int:
     if rules.expired(agreement, today):
         lapsed = replace(agreement, status=rules.AgreementStatus.EXPIRED)
-        repository.save_agreement(uow.session, lapsed)
+        agreement_store.save_agreement(uow.session, lapsed)
         uow.emit(
             contracts.AGREEMENT_EXPIRED.name,
             subject=str(agreement.id),
@@ -98,7 +99,7 @@ def _remind_or_expire(uow: UnitOfWork, agreement: Agreement, unit_code: str, tod
     if not due:
         return 0
     reminded = replace(agreement, notices_sent=tuple(sorted({*agreement.notices_sent, *due})))
-    repository.save_agreement(uow.session, reminded)
+    agreement_store.save_agreement(uow.session, reminded)
     days_left = (agreement.ends_on - today).days
     uow.emit(
         contracts.AGREEMENT_RENEWAL_DUE.name,

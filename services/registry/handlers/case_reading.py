@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import cases as store
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import matters as matter_store
 from services.registry.domain import cases as rules
 from services.registry.domain.cases import Case
 from services.registry.domain.clock import WorkingDays
@@ -83,7 +83,7 @@ def track(
         ).first()
         if row is None or not hmac.compare_digest(row.query_code_hash, code_hash(receipt, code)):
             raise NotFound("no case with that receipt number and query code")
-        matter = repository.get_matter(uow.session, row.matter_code, row.matter_version)
+        matter = matter_store.get_matter(uow.session, row.matter_code, row.matter_version)
         case = _shown(uow.session, store.case_from_row(row), calendar)
     return {
         "receipt_number": receipt,

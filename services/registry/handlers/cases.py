@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from services.registry import contracts
 from services.registry.adapters import tables
+from services.registry.adapters.repositories import agreements as agreement_store
 from services.registry.adapters.repositories import cases as store
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import matters as matter_store
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import cases as rules
 from services.registry.domain import window_life
 from services.registry.domain.cases import Case, Stage
@@ -85,13 +87,13 @@ def accept(
     accepted_on = rules.check_acceptance_day(body.get("accepted_on") or today, today)
     earlier = accepted_on != today
     with uow:
-        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        window = window_store.get_window(uow.session, body["window_id"], unit=unit)
         matter = (
             _matter_in_force(uow.session, body["matter_code"], accepted_on)
             if earlier
-            else repository.get_matter(uow.session, body["matter_code"])
+            else matter_store.get_matter(uow.session, body["matter_code"])
         )
-        agreement = repository.agreement_on(uow.session, window.id or 0, accepted_on)
+        agreement = agreement_store.agreement_on(uow.session, window.id or 0, accepted_on)
         try:
             window_life.check_accepts(window, agreement, matter.code, accepted_on)
         except RuleViolation as exc:
@@ -161,7 +163,7 @@ def _matter_in_force(session: Session, code: str, day: date) -> MatterVersion:
             f"matter {code} was published on {first}: no case for it was accepted on {day}",
             field="accepted_on",
         )
-    return repository.get_matter(session, code, max(in_force))
+    return matter_store.get_matter(session, code, max(in_force))
 
 
 Change = Callable[[Case], Case]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.registry.adapters import tables
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import windows as window_rules
 from services.registry.domain.agreements import RUNNING
 from services.registry.domain.windows import WindowState
@@ -39,7 +39,7 @@ def entries(
             .where(tables.windows.c.state.in_(PUBLIC_STATES), tables.windows.c.id > after)
             .order_by(tables.windows.c.id)
         ).all()
-        listed = _assemble(uow, [repository.window_from_row(row) for row in rows])
+        listed = _assemble(uow, [window_store.window_from_row(row) for row in rows])
     chosen = [entry for entry in listed if _matches(entry, filters)]
     return chosen[:limit]
 
@@ -53,7 +53,7 @@ def entry(uow: UnitOfWork, window_id: int) -> dict[str, Any]:
         ).first()
         if row is None:
             raise NotFound(f"no published window {window_id}")
-        return _assemble(uow, [repository.window_from_row(row)])[0]
+        return _assemble(uow, [window_store.window_from_row(row)])[0]
 
 
 def windows_for_matter(uow: UnitOfWork, code: str) -> list[dict[str, Any]]:

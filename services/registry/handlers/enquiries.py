@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import cases as store
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import enquiries as rules
 from services.registry.domain.enquiries import Enquiry
 from shared import clock
@@ -18,7 +18,7 @@ from shared.errors import NotFound
 
 def open_enquiry(uow: UnitOfWork, unit: str, body: dict[str, Any]) -> Enquiry:
     with uow:
-        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        window = window_store.get_window(uow.session, body["window_id"], unit=unit)
         enquiry = rules.open_enquiry(
             window.id or 0, unit, body["question"], body["staff_id"], clock.now()
         )

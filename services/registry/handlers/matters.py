@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from services.registry import contracts
 from services.registry.adapters import tables
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import matters as matter_store
 from services.registry.domain import forms, matters
 from services.registry.domain.matters import MatterVersion
 from shared import clock
@@ -28,7 +28,7 @@ def publish_matter(
             )
         if not new and previous is None:
             raise NotFound(f"no matter {code}")
-        known = repository.known_forms(uow.session, content.get("forms", []))
+        known = matter_store.known_forms(uow.session, content.get("forms", []))
         matter = matters.publish(
             code,
             content,
@@ -37,7 +37,7 @@ def publish_matter(
             now=clock.now(),
             actor=uow.actor or "",
         )
-        repository.save_matter(uow.session, matter)
+        matter_store.save_matter(uow.session, matter)
         uow.emit(contracts.MATTER_PUBLISHED.name, subject=code, data=_event(matter))
         uow.commit()
     return matter
@@ -45,7 +45,7 @@ def publish_matter(
 
 def _current_or_none(uow: UnitOfWork, code: str) -> MatterVersion | None:
     try:
-        return repository.get_matter(uow.session, code)
+        return matter_store.get_matter(uow.session, code)
     except NotFound:
         return None
 
@@ -67,7 +67,7 @@ def _event(matter: MatterVersion) -> dict[str, Any]:
 
 def get_matter(uow: UnitOfWork, code: str, version: int | None = None) -> MatterVersion:
     with uow:
-        return repository.get_matter(uow.session, code, version)
+        return matter_store.get_matter(uow.session, code, version)
 
 
 def list_matters(
@@ -88,7 +88,7 @@ def list_matters(
         )
     with uow:
         codes = list(uow.session.execute(query).scalars())
-        return [repository.get_matter(uow.session, code) for code in codes]
+        return [matter_store.get_matter(uow.session, code) for code in codes]
 
 
 def _escape_like(text: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import NoResultFound
 
 from services.registry import contracts
 from services.registry.adapters import tables
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import window_life
 from services.registry.domain.windows import Window
 from services.registry.handlers.windows import emit_window, end_agreement
@@ -143,7 +143,7 @@ def _change_window(
 ) -> None:
     data = event.data
     try:
-        window = repository.get_window(uow.session, int(data["window_id"]))
+        window = window_store.get_window(uow.session, int(data["window_id"]))
     except (NotFound, NoResultFound):
         log.warning("sanction %s names unknown window %s", data["sanction_id"], data["window_id"])
         return
@@ -157,7 +157,7 @@ def _change_window(
     if changed is None:  # already in that state, or ended: nothing to do, nothing to fail
         log.info("window %s is %s; %s changes nothing", window.id, window.state, event.type)
         return
-    repository.save_window(uow.session, changed, window.version)
+    window_store.save_window(uow.session, changed, window.version)
     if result is contracts.WINDOW_TERMINATED:
         end_agreement(uow, window.id or 0)
     emit_window(uow, result, changed, reason=data["reason"], rule=data["basis"])

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 
 from services.registry import contracts
 from services.registry.adapters import tables
-from services.registry.adapters.repositories import windows as repository
+from services.registry.adapters.repositories import agreements as agreement_store
+from services.registry.adapters.repositories import matters as matter_store
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import agreements as agreement_rules
 from services.registry.domain import window_life, windows
 from services.registry.domain.windows import Evidence, Window, WindowType
@@ -70,10 +72,10 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
             now=clock.now(),
             today=clock.today(),
         )
-        window = replace(window, id=repository.add_window(uow.session, window))
+        window = replace(window, id=window_store.add_window(uow.session, window))
         if body.get("details"):
             window = windows.edit_details(window, body["details"])
-            repository.save_window(uow.session, window, window.version - 1)
+            window_store.save_window(uow.session, window, window.version - 1)
         emit_window(uow, contracts.WINDOW_APPLIED, window, rule="TJ-5.1")
         uow.commit()
     return window
@@ -121,7 +123,7 @@ def take_step(
     with uow:
         window = _load(uow, window_id, if_match)
         changed = domain_step(window, record, clock.today())
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         passed = changed.state is not windows.WindowState.REJECTED
         emit_window(
             uow,
@@ -142,7 +144,7 @@ def sign_agreement(
     with uow:
         window = _load(uow, window_id, if_match)
         for code in body["matters"]:
-            repository.get_matter(uow.session, code)  # 404 names the unknown matter
+            matter_store.get_matter(uow.session, code)  # 404 names the unknown matter
         agreement = agreement_rules.sign(
             window_id,
             body["matters"],
@@ -153,8 +155,8 @@ def sign_agreement(
             today=today,
         )
         signed = windows.agreement_signed(window, agreement, today)
-        agreement = replace(agreement, id=repository.add_agreement(uow.session, agreement))
-        repository.save_window(uow.session, signed, window.version)
+        agreement = replace(agreement, id=agreement_store.add_agreement(uow.session, agreement))
+        window_store.save_window(uow.session, signed, window.version)
         emit_window(uow, contracts.WINDOW_AGREED, signed, rule="TJ-5.5")
         uow.emit(
             contracts.AGREEMENT_SIGNED.name,
@@ -187,7 +189,7 @@ def publish(
     with uow:
         window = _load(uow, window_id, if_match)
         published = windows.publish(window, today or clock.today())
-        repository.save_window(uow.session, published, window.version)
+        window_store.save_window(uow.session, published, window.version)
         emit_window(uow, contracts.WINDOW_PUBLISHED, published, rule="TJ-5.6")
         uow.commit()
     return published
@@ -204,7 +206,7 @@ def edit_details(
     with uow:
         window = _load(uow, window_id, if_match, unit=unit, owner_only=True)
         changed = windows.edit_details(window, changes)
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         emit_window(uow, contracts.WINDOW_DETAILS_CHANGED, changed)
         uow.commit()
     return changed
@@ -217,7 +219,7 @@ def set_open(
         window = _load(uow, window_id, if_match)
         change = window_life.open_window if open_ else window_life.close_window
         changed = change(window, reason)
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         event = contracts.WINDOW_OPENED if open_ else contracts.WINDOW_CLOSED
         emit_window(uow, event, changed, reason=reason, rule="EQ-2.2c")
         uow.commit()
@@ -230,7 +232,7 @@ def request_revocation(
     with uow:
         window = _load(uow, window_id, if_match, unit=unit, owner_only=True)
         changed = window_life.request_revocation(window, reason, clock.today())
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         emit_window(
             uow, contracts.WINDOW_REVOCATION_REQUESTED, changed, reason=reason, rule="TJ-7.6"
         )
@@ -244,7 +246,7 @@ def consent_to_revocation(
     with uow:
         window = _load(uow, window_id, if_match)
         revoked = window_life.consent_to_revocation(window, _jsonable(record), clock.today())
-        repository.save_window(uow.session, revoked, window.version)
+        window_store.save_window(uow.session, revoked, window.version)
         end_agreement(uow, window_id)
         emit_window(
             uow, contracts.WINDOW_REVOKED, revoked, reason=window.revocation_request, rule="TJ-7.6"
@@ -255,8 +257,8 @@ def consent_to_revocation(
 
 def end_agreement(uow: UnitOfWork, window_id: int) -> None:
     """The window is revoked or terminated: its agreements end, a renewal yet to start too."""
-    for agreement in repository.running_agreements(uow.session, window_id):
-        repository.save_agreement(
+    for agreement in agreement_store.running_agreements(uow.session, window_id):
+        agreement_store.save_agreement(
             uow.session, replace(agreement, status=agreement_rules.AgreementStatus.ENDED)
         )
 
@@ -278,9 +280,9 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
                 rule="EQ-2.2b",
                 field="unit_code",
             )
-        repository.get_matter(uow.session, body["matter_code"])
+        matter_store.get_matter(uow.session, body["matter_code"])
         today = clock.today()
-        agreement = repository.agreement_on(uow.session, window_id, today)
+        agreement = agreement_store.agreement_on(uow.session, window_id, today)
         window_life.check_accepts(window, agreement, body["matter_code"], today)
         values = {
             **body,
@@ -303,7 +305,7 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
 
 def get(uow: UnitOfWork, window_id: int, *, unit: str | None) -> Window:
     with uow:
-        return repository.get_window(uow.session, window_id, unit=unit)
+        return window_store.get_window(uow.session, window_id, unit=unit)
 
 
 def list_windows(
@@ -319,7 +321,7 @@ def list_windows(
         query = query.where(tables.windows.c.state == state)
     with uow:
         rows = uow.session.execute(query.limit(limit)).all()
-    return [repository.window_from_row(row) for row in rows]
+    return [window_store.window_from_row(row) for row in rows]
 
 
 def _load(
@@ -330,7 +332,7 @@ def _load(
     unit: str | None = None,
     owner_only: bool = False,
 ) -> Window:
-    window = repository.get_window(uow.session, window_id, unit=unit)
+    window = window_store.get_window(uow.session, window_id, unit=unit)
     if owner_only and unit is not None and window.unit_code != unit:
         raise NotFound(f"no window {window_id}")  # a co-unit reads it but does not change it
     if if_match is not None and if_match != window.version:
@@ -355,14 +357,14 @@ def seasonal_sweep(uow: UnitOfWork, today: date) -> int:
             )
         ).all()
         for row in rows:
-            window = repository.window_from_row(row)
+            window = window_store.window_from_row(row)
             opening = window_life.seasonal_change(window, today)
             if opening is None:
                 continue
             reason = f"seasonal: month {today.month} is {'in' if opening else 'out of'} season"
             change = window_life.open_window if opening else window_life.close_window
             updated = change(window, reason)
-            repository.save_window(uow.session, updated, window.version)
+            window_store.save_window(uow.session, updated, window.version)
             event = contracts.WINDOW_OPENED if opening else contracts.WINDOW_CLOSED
             emit_window(uow, event, updated, reason=reason, rule="EQ-2.2d")
             changed += 1
