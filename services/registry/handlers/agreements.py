@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.registry import contracts
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import agreements as agreement_store
 from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import agreements as contracts
 from services.registry.domain import agreements as rules
 from services.registry.domain.agreements import Agreement, Assessment
 from services.registry.handlers.windows import agreement_event

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.registry import contracts
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import agreements as agreement_store
 from services.registry.adapters.repositories import cases as store
 from services.registry.adapters.repositories import matters as matter_store
 from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import cases as contracts
 from services.registry.domain import cases as rules
 from services.registry.domain import window_life
 from services.registry.domain.cases import Case, Stage

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from services.registry import contracts
 from services.registry.adapters import tables
+from services.registry.contracts import halls as contracts
 from services.registry.domain import halls
 from services.registry.domain.clock import WorkingDays
 from services.registry.handlers import cases

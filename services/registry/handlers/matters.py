@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from services.registry import contracts
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import matters as matter_store
+from services.registry.contracts import matters as contracts
 from services.registry.domain import forms, matters
 from services.registry.domain.matters import MatterVersion
 from shared import clock

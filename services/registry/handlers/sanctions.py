@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import NoResultFound
 
-from services.registry import contracts
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import windows as contracts
 from services.registry.domain import window_life
 from services.registry.domain.windows import Window
 from services.registry.handlers.windows import emit_window, end_agreement

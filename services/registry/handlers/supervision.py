@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from services.registry import contracts
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import cases as store
+from services.registry.contracts import cases as contracts
 from services.registry.domain import cases as rules
 from services.registry.domain.cases import Warning
 from services.registry.handlers.case_reading import view

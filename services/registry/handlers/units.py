@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.registry import contracts
 from services.registry.adapters import tables
+from services.registry.contracts import units as contracts
 from services.registry.domain.units import Unit, new_unit
 from shared.db import UnitOfWork, utcnow
 from shared.errors import Conflict, NotFound

@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.registry import contracts
 from services.registry.adapters import tables
 from services.registry.adapters.repositories import agreements as agreement_store
 from services.registry.adapters.repositories import matters as matter_store
 from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import agreements as agreement_contracts
+from services.registry.contracts import windows as contracts
 from services.registry.domain import agreements as agreement_rules
 from services.registry.domain import window_life, windows
 from services.registry.domain.windows import Evidence, Window, WindowType
@@ -159,7 +160,7 @@ def sign_agreement(
         window_store.save_window(uow.session, signed, window.version)
         emit_window(uow, contracts.WINDOW_AGREED, signed, rule="TJ-5.5")
         uow.emit(
-            contracts.AGREEMENT_SIGNED.name,
+            agreement_contracts.AGREEMENT_SIGNED.name,
             subject=str(agreement.id),
             data=agreement_event(agreement, window.unit_code),
         )
