@@ -34,10 +34,10 @@ from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 import services.registry as registry
-from services.registry import orm
-from services.registry import repository_cases as store
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import cases as store
 from services.registry.domain import cases as rules
-from services.registry.handlers import cases, supervision
+from services.registry.handlers import case_reading, supervision
 from shared import config, migrate
 from shared.service import ServiceRuntime
 from shared.workdays import HallCalendar
@@ -204,7 +204,7 @@ def load(rt: ServiceRuntime, n: int, today: date, ddl: Sequence[str] = ()) -> di
     engine = rt.db.engine
     with engine.begin() as conn:
         conn.execute(
-            insert(orm.halls),
+            insert(tables.halls),
             [
                 {
                     "code": "H1",
@@ -217,7 +217,7 @@ def load(rt: ServiceRuntime, n: int, today: date, ddl: Sequence[str] = ()) -> di
             ],
         )
         conn.execute(
-            insert(orm.units),
+            insert(tables.units),
             [
                 {
                     "code": f"U{u:02d}",
@@ -229,9 +229,9 @@ def load(rt: ServiceRuntime, n: int, today: date, ddl: Sequence[str] = ()) -> di
                 for u in range(1, UNITS + 1)
             ],
         )
-        conn.execute(insert(orm.windows), [_window(w, now) for w in range(1, WINDOWS + 1)])
+        conn.execute(insert(tables.windows), [_window(w, now) for w in range(1, WINDOWS + 1)])
         conn.execute(
-            insert(orm.window_units),
+            insert(tables.window_units),
             [{"window_id": w, "unit_code": _unit_of(w)} for w in range(1, WINDOWS + 1)],
         )
         conn.execute(
@@ -374,7 +374,7 @@ def probes(rt: ServiceRuntime, n: int, today: date) -> list[Probe]:
     yellow = rt.settings.case_yellow_days
 
     def page(filters: dict[str, Any], after: int = 0, unit: str | None = None) -> int:
-        return len(cases.list_cases(uow, unit=unit, filters=filters, after=after, limit=50))
+        return len(case_reading.list_cases(uow, unit=unit, filters=filters, after=after, limit=50))
 
     def warned(**kw: Any) -> int:
         query = {"level": None, "unit": None, "window_id": None, "after": 0, "limit": 50, **kw}
@@ -420,9 +420,9 @@ def stale_warnings(rt: ServiceRuntime, today: date) -> int:
     """Running cases whose warning or step overrun the domain rules would still change: after
     a sweep there should be none (the sweep must not miss a case)."""
     yellow = rt.settings.case_yellow_days
-    c = orm.cases.c
+    c = tables.cases.c
     with rt.db.engine.connect() as conn:
-        rows = conn.execute(select(orm.cases).where(c.open & ~c.paused)).all()
+        rows = conn.execute(select(tables.cases).where(c.open & ~c.paused)).all()
     stale = 0
     for row in rows:
         case = store.case_from_row(row)

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 import services.registry as registry
 from bench.cluster import AMQP_URL, bounded, progress, running
-from services.registry import contracts
+from services.registry.contracts import units as contracts
 from services.registry.domain.units import new_unit
 from shared import broker, config, migrate
 from shared.db import utcnow

@@ -230,11 +230,11 @@ def _checkpoints(name: str) -> tuple[list[Any], str | None]:
     from sqlalchemy import create_engine, select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from services.notification import orm
+    from services.notification.adapters import tables
     from shared import audit_checkpoints
 
     url = _settings("notification").database_url
-    table = orm.audit_checkpoints
+    table = tables.audit_checkpoints
     engine = create_engine(url)
     try:
         with engine.connect() as connection:

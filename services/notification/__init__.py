@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from services.notification import api, consumers, orm
-from services.notification.email import handlers as email
-from services.notification.webhooks import handlers as webhooks
+from services.notification import api
+from services.notification.adapters import consumers, tables
+from services.notification.handlers import email, webhooks
 from shared.service import ServiceSpec
 from shared.web import create_service_app
 
@@ -17,7 +17,7 @@ SPEC = ServiceSpec(
     name="notification",
     title="govhall notification",
     description="Inbox, e-mail and signed webhooks.",
-    metadata=orm.metadata,
+    metadata=tables.metadata,
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",

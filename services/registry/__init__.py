@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-from services.registry import api, consumers, gauges, orm, pages
+from services.registry import api
+from services.registry.adapters import consumers, gauges, tables
 from services.registry.handlers import agreements, supervision, windows
+from services.registry.pages import directory as pages
 from shared import clock
 from shared.service import ServiceRuntime, ServiceSpec, Sweep
 from shared.web import create_service_app
@@ -33,7 +35,7 @@ SPEC = ServiceSpec(
     name="registry",
     title="govhall registry",
     description="Units, windows and their setup, agreements, matters, cases, public directory.",
-    metadata=orm.metadata,
+    metadata=tables.metadata,
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",

@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, update
 
-from services.registry import orm
+from services.registry.adapters import tables
 from shared import clock, config
 from shared.testing import bearer
 from shared.workdays import HallCalendar
@@ -89,8 +89,8 @@ def test_closures_paper_cases_and_provisional_years_on_the_real_servers(
     engine = create_engine(settings.database_url)
     with engine.begin() as connection:
         connection.execute(
-            update(orm.matter_versions)
-            .where(orm.matter_versions.c.code == "e2e-clock-permit")
+            update(tables.matter_versions)
+            .where(tables.matter_versions.c.code == "e2e-clock-permit")
             .values(published_at=clock.now() - timedelta(days=30))
         )
     engine.dispose()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from services.registry import SPEC, orm
+from services.registry import SPEC
+from services.registry.adapters import tables
 from services.registry.handlers import units as handlers
 from shared import config, migrate
 from shared.db import utcnow
@@ -39,7 +40,7 @@ def _count(rt: ServiceRuntime, table: str) -> int:
 def test_without_commit_nothing_is_written(registry: ServiceRuntime) -> None:
     with registry.uow(actor="test") as uow:
         uow.session.execute(
-            insert(orm.units).values(code="x1", name="n", district="d", registered_at=utcnow())
+            insert(tables.units).values(code="x1", name="n", district="d", registered_at=utcnow())
         )
         uow.emit(
             "govhall.registry.unit.registered.v1",

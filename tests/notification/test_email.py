@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from services.notification.email import delivery
-from services.notification.email import handlers as email
-from services.notification.email.orm import email_deliveries
+from services.notification.adapters.tables import email_deliveries
+from services.notification.handlers import email
+from services.notification.handlers import email_delivery as delivery
 from shared.db import utcnow
 from shared.embedded import Hall
 from shared.events import CloudEvent, new_event

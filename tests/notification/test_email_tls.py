@@ -15,8 +15,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from services.notification.adapters import smtp
 from services.notification.domain.email import EmailSettings
-from services.notification.email import smtp
 from shared.testing import free_port
 from tests.mailbox import Mailbox
 

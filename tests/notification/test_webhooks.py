@@ -18,8 +18,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from services.notification.email import delivery as email_delivery
-from services.notification.webhooks import handlers
+from services.notification.handlers import email_delivery
+from services.notification.handlers import webhooks as handlers
 from shared import auth, clock
 from shared.embedded import Hall
 from shared.testing import TEST_SECRET, bearer, wait_for

@@ -96,7 +96,11 @@ def test_every_reference_points_at_something() -> None:
 def _declared_event_types() -> list[events.EventType]:
     """Every EventType any service's contracts modules declare, registered or not."""
     declared = []
-    for path in sorted((ROOT / "services").glob("**/contracts*.py")):
+    services = ROOT / "services"
+    modules = {*services.glob("**/contracts*.py"), *services.glob("*/contracts/*.py")}
+    for path in sorted(modules):
+        if path.name == "__init__.py":
+            path = path.parent
         module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
         declared += [v for v in vars(module).values() if isinstance(v, events.EventType)]
     return declared

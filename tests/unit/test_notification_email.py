@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import TemplateNotFound
 
+from services.notification.adapters import email_texts as templates
 from services.notification.domain import email as rules
 from services.notification.domain import inboxes
 from services.notification.domain.routing import ROUTES
-from services.notification.email import templates
 from tests.unit.test_notification_routes import _catalog, _payload
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from jinja2 import TemplateNotFound
 
-from services.notification import texts
+from services.notification.adapters import texts
 from services.notification.domain.routing import ROUTES
 from tests.unit.test_notification_routes import _catalog, _payload
 

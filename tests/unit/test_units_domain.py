@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notification import texts
+from services.notification.adapters import texts
 from services.notification.domain.inboxes import inbox_keys
 from services.notification.domain.routing import recipients_for
 from services.registry.domain.units import new_unit

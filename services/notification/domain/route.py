@@ -1,5 +1,5 @@
 """A route: who is told of an event, as inbox keys (`inboxes`). What they are told is a template
-per event type, channel and language (services/notification/templates/README.md)."""
+per event type, channel and language (services/notification/adapters/templates/README.md)."""
 
 from __future__ import annotations
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from services.registry.api import (
+    agreements,
+    appointments,
+    cases,
+    directory,
+    enquiries,
+    halls,
+    matters,
+    units,
+    volume,
+    windows,
+)
+
 
 def blueprints() -> list[Blueprint]:
-    from services.registry.api import (
-        agreements,
-        appointments,
-        cases,
-        directory,
-        enquiries,
-        halls,
-        matters,
-        units,
-        volume,
-        windows,
-    )
-
     return [
         units.blp,
         halls.blp,

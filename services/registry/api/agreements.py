@@ -7,9 +7,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.registry.api.schemas import AgreementOut, AssessmentSchema
 from services.registry.domain.agreements import Agreement
 from services.registry.handlers import agreements
-from services.registry.schemas import AgreementOut, AssessmentSchema
 from shared import auth
 from shared.web import unit_of_work, unit_scope
 

@@ -10,9 +10,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from services.registry.api.schemas import page_of
 from services.registry.domain.appointments import HHMM, PHONE, Booking, Slot, hhmm, mask_phone
 from services.registry.handlers import appointments
-from services.registry.schemas import page_of
 from shared import auth, limits
 from shared.errors import Invalid
 from shared.pagination import PageQuery, decode_cursor, page

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.registry.domain.cases import CHAIN, Stage, Warning
-from services.registry.handlers import cases, supervision
+from services.registry.handlers import case_reading, cases, supervision
 from shared import auth, limits
 from shared.errors import Forbidden, Invalid
 from shared.pagination import PageQuery, decode_cursor, page
@@ -182,7 +182,7 @@ class Cases(MethodView):
         """Cases in id order, filtered; a unit token sees only its own unit's."""
         limit = query.pop("limit")
         after = decode_cursor(query.pop("cursor"), int) or 0
-        rows = cases.list_cases(
+        rows = case_reading.list_cases(
             unit_of_work(),
             unit=unit_scope(),
             filters=query,
@@ -204,7 +204,7 @@ class CaseById(MethodView):
     @auth.roles(*READERS)
     @blp.response(200, CaseOut)
     def get(self, case_id: int) -> Any:
-        case = cases.get(unit_of_work(), case_id, unit_scope(), runtime().calendar)
+        case = case_reading.get(unit_of_work(), case_id, unit_scope(), runtime().calendar)
         _applicants_read([case])
         return _etag(case)
 
@@ -292,7 +292,7 @@ class Tracking(MethodView):
     @tracking_blp.response(200, TrackingOut)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Where a case stands; a wrong number or code is a 404 that tells nothing more."""
-        return cases.track(
+        return case_reading.track(
             unit_of_work(), query["receipt_number"], query["query_code"], runtime().calendar
         )
 

@@ -8,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from services.registry.api.schemas import HallIn, HallNoticeIn, HallNoticeOut, HallOut
 from services.registry.handlers import halls
-from services.registry.schemas import HallIn, HallNoticeIn, HallNoticeOut, HallOut
 from shared import auth, clock
 from shared.schemas import Schema
 from shared.web import runtime, unit_of_work

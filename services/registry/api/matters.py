@@ -9,10 +9,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registry.domain import forms
-from services.registry.domain.matters import MatterVersion
-from services.registry.handlers import matters
-from services.registry.schemas import (
+from services.registry.api.schemas import (
     FormOut,
     MatterIn,
     MatterOut,
@@ -20,6 +17,9 @@ from services.registry.schemas import (
     NewMatterIn,
     page_of,
 )
+from services.registry.domain import forms
+from services.registry.domain.matters import MatterVersion
+from services.registry.handlers import matters
 from shared import auth
 from shared.errors import Invalid
 from shared.pagination import decode_cursor, page

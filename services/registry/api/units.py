@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.registry.api.schemas import UnitIn, UnitOut, UnitPatch, page_of
 from services.registry.handlers import units
-from services.registry.schemas import UnitIn, UnitOut, UnitPatch, page_of
 from shared import auth
 from shared.errors import NotFound
 from shared.pagination import PageQuery, decode_cursor, page

@@ -7,9 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registry.domain.windows import Window
-from services.registry.handlers import agreements, windows
-from services.registry.schemas import (
+from services.registry.api.schemas import (
     AgreementIn,
     AgreementOut,
     DetailsSchema,
@@ -25,6 +23,8 @@ from services.registry.schemas import (
     WindowQuery,
     page_of,
 )
+from services.registry.domain.windows import Window
+from services.registry.handlers import agreements, windows
 from shared import auth
 from shared.errors import Forbidden
 from shared.pagination import decode_cursor, page

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.registry import contracts, orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import agreements as agreement_store
+from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import agreements as contracts
 from services.registry.domain import agreements as rules
 from services.registry.domain.agreements import Agreement, Assessment
 from services.registry.handlers.windows import agreement_event
@@ -19,9 +22,9 @@ from shared.errors import NotFound
 
 def get(uow: UnitOfWork, agreement_id: int, *, unit: str | None) -> Agreement:
     with uow:
-        agreement = repository.get_agreement(uow.session, agreement_id)
+        agreement = agreement_store.get_agreement(uow.session, agreement_id)
         try:
-            repository.get_window(uow.session, agreement.window_id, unit=unit)
+            window_store.get_window(uow.session, agreement.window_id, unit=unit)
         except NotFound:  # another unit's reads like a missing one, not naming its window
             raise NotFound(f"no agreement {agreement_id}") from None
     return agreement
@@ -29,34 +32,34 @@ def get(uow: UnitOfWork, agreement_id: int, *, unit: str | None) -> Agreement:
 
 def for_window(uow: UnitOfWork, window_id: int, *, unit: str | None) -> list[Agreement]:
     with uow:
-        repository.get_window(uow.session, window_id, unit=unit)
+        window_store.get_window(uow.session, window_id, unit=unit)
         rows = uow.session.execute(
-            select(orm.agreements)
-            .where(orm.agreements.c.window_id == window_id)
-            .order_by(orm.agreements.c.id)
+            select(tables.agreements)
+            .where(tables.agreements.c.window_id == window_id)
+            .order_by(tables.agreements.c.id)
         ).all()
-    return [repository.agreement_from_row(row) for row in rows]
+    return [agreement_store.agreement_from_row(row) for row in rows]
 
 
 def record_assessment(
     uow: UnitOfWork, agreement_id: int, body: dict[str, Any], today: date | None = None
 ) -> Agreement:
     with uow:
-        agreement = repository.get_agreement(uow.session, agreement_id)
+        agreement = agreement_store.get_agreement(uow.session, agreement_id)
         assessment = Assessment(**body, assessed_by=uow.actor or "")
         assessed = rules.assess(agreement, assessment, today or clock.today())
-        repository.save_agreement(uow.session, assessed)
+        agreement_store.save_agreement(uow.session, assessed)
         uow.commit()
     return assessed
 
 
 def renew(uow: UnitOfWork, agreement_id: int, today: date | None = None) -> Agreement:
     with uow:
-        agreement = repository.get_agreement(uow.session, agreement_id)
-        window = repository.get_window(uow.session, agreement.window_id)
+        agreement = agreement_store.get_agreement(uow.session, agreement_id)
+        window = window_store.get_window(uow.session, agreement.window_id)
         old, following = rules.renew(agreement, today or clock.today())
-        repository.save_agreement(uow.session, old)
-        following = replace(following, id=repository.add_agreement(uow.session, following))
+        agreement_store.save_agreement(uow.session, old)
+        following = replace(following, id=agreement_store.add_agreement(uow.session, following))
         uow.emit(
             contracts.AGREEMENT_RENEWED.name,
             subject=str(following.id),
@@ -71,12 +74,12 @@ def sweep(uow: UnitOfWork, today: date) -> int:
     changed = 0
     with uow:
         rows = uow.session.execute(
-            select(orm.agreements, orm.windows.c.unit_code)
-            .join(orm.windows, orm.windows.c.id == orm.agreements.c.window_id)
-            .where(orm.agreements.c.status == rules.AgreementStatus.IN_FORCE.value)
+            select(tables.agreements, tables.windows.c.unit_code)
+            .join(tables.windows, tables.windows.c.id == tables.agreements.c.window_id)
+            .where(tables.agreements.c.status == rules.AgreementStatus.IN_FORCE.value)
         ).all()
         for row in rows:
-            agreement = repository.agreement_from_row(row)
+            agreement = agreement_store.agreement_from_row(row)
             changed += _remind_or_expire(uow, agreement, row.unit_code, today)
         uow.commit()
     return changed
@@ -85,7 +88,7 @@ def sweep(uow: UnitOfWork, today: date) -> int:
 def _remind_or_expire(uow: UnitOfWork, agreement: Agreement, unit_code: str, today: date) -> int:
     if rules.expired(agreement, today):
         lapsed = replace(agreement, status=rules.AgreementStatus.EXPIRED)
-        repository.save_agreement(uow.session, lapsed)
+        agreement_store.save_agreement(uow.session, lapsed)
         uow.emit(
             contracts.AGREEMENT_EXPIRED.name,
             subject=str(agreement.id),
@@ -96,7 +99,7 @@ def _remind_or_expire(uow: UnitOfWork, agreement: Agreement, unit_code: str, tod
     if not due:
         return 0
     reminded = replace(agreement, notices_sent=tuple(sorted({*agreement.notices_sent, *due})))
-    repository.save_agreement(uow.session, reminded)
+    agreement_store.save_agreement(uow.session, reminded)
     days_left = (agreement.ends_on - today).days
     uow.emit(
         contracts.AGREEMENT_RENEWAL_DUE.name,

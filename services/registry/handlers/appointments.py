@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from services.registry import contracts_appointments as contracts
-from services.registry import orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import agreements as agreement_store
+from services.registry.adapters.repositories import windows as window_store
+from services.registry.adapters.tables import bookings, extended_hours, slots
+from services.registry.contracts import appointments as contracts
 from services.registry.domain import appointments, window_life
 from services.registry.domain.appointments import (
     Booking,
@@ -23,7 +26,6 @@ from services.registry.domain.appointments import (
     parse_hhmm,
 )
 from services.registry.domain.windows import Window, WindowState
-from services.registry.orm_appointments import bookings, extended_hours, slots
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id
 from shared.errors import Conflict, NotFound, StateConflict
@@ -39,7 +41,7 @@ def publish_slot(uow: UnitOfWork, body: dict[str, Any], *, unit: str | None) -> 
     window_id = body["window_id"]
     with uow:
         _lock_window(uow, window_id)
-        repository.get_window(uow.session, window_id, unit=unit)  # 404 for another unit's
+        window_store.get_window(uow.session, window_id, unit=unit)  # 404 for another unit's
         slot = appointments.new_slot(
             window_id,
             body["matter_code"],
@@ -68,7 +70,7 @@ def _lock_window(uow: UnitOfWork, window_id: int) -> None:
     # Serialises slot publishing per window, so two overlapping slots cannot both pass the
     # overlap check (SQLite serialises every writer anyway).
     uow.session.execute(
-        select(orm.windows.c.id).where(orm.windows.c.id == window_id).with_for_update()
+        select(tables.windows.c.id).where(tables.windows.c.id == window_id).with_for_update()
     )
 
 
@@ -77,8 +79,8 @@ def _accepting(
 ) -> Window:
     """The window, if it takes this matter on that day (TJ-2.1, TJ-5.5, TJ-8.2); a unit sees
     only windows that serve it."""
-    window = repository.get_window(uow.session, window_id, unit=unit)
-    agreement = repository.agreement_on(uow.session, window_id, day)
+    window = window_store.get_window(uow.session, window_id, unit=unit)
+    agreement = agreement_store.agreement_on(uow.session, window_id, day)
     window_life.check_accepts(window, agreement, matter_code, day)
     return window
 
@@ -146,9 +148,9 @@ def list_free_slots(
     key = tuple_(slots.c.date, slots.c.start, slots.c.id)
     query = (
         select(slots)
-        .join(orm.windows, orm.windows.c.id == slots.c.window_id)
+        .join(tables.windows, tables.windows.c.id == slots.c.window_id)
         .where(
-            orm.windows.c.state == WindowState.ACTIVE.value,
+            tables.windows.c.state == WindowState.ACTIVE.value,
             slots.c.booked < slots.c.capacity,
             or_(
                 slots.c.date > now.date(),
@@ -296,7 +298,7 @@ def bookings_of(
     with uow:
         slot = _load_slot(uow, slot_id)
         try:
-            repository.get_window(uow.session, slot.window_id, unit=unit)
+            window_store.get_window(uow.session, slot.window_id, unit=unit)
         except NotFound:
             raise NotFound(f"no slot {slot_id}") from None
         query = (
@@ -313,7 +315,7 @@ def schedule_extended_hours(
     uow: UnitOfWork, body: dict[str, Any], *, unit: str | None
 ) -> ExtendedHours:
     with uow:
-        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        window = window_store.get_window(uow.session, body["window_id"], unit=unit)
         hours = appointments.schedule_extended_hours(
             window,
             body["date"],

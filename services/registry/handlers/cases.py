@@ -1,10 +1,10 @@
 """Cases through the full chain (EQ-4.3): acceptance at a window that may take them, each step,
-one-time notification (EQ-4.4b), extensions (EQ-4.4c), agency assistance (EQ-4.4d), tracking."""
+one-time notification (EQ-4.4b), extensions (EQ-4.4c), agency assistance (EQ-4.4d), and the
+clocks a hall's closure moves (EQ-4.5). Reading cases is `case_reading`; the days a case's
+clock counts are `open_days`."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import uuid
 from collections.abc import Callable
@@ -15,13 +15,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.registry import contracts, orm, repository
-from services.registry import repository_cases as store
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import agreements as agreement_store
+from services.registry.adapters.repositories import cases as store
+from services.registry.adapters.repositories import matters as matter_store
+from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import cases as contracts
 from services.registry.domain import cases as rules
-from services.registry.domain import halls, window_life
+from services.registry.domain import window_life
 from services.registry.domain.cases import Case, Stage
-from services.registry.domain.clock import OpenDays, WorkingDays
+from services.registry.domain.clock import WorkingDays
 from services.registry.domain.matters import MatterVersion
+from services.registry.handlers import case_reading, open_days
 from shared import clock, receipts
 from shared.db import UnitOfWork
 from shared.errors import Invalid, NotFound, RuleViolation
@@ -66,10 +71,6 @@ def emit_case(
     )
 
 
-def _code_hash(receipt: str, code: str) -> str:
-    return hashlib.sha256(f"{receipt}:{code.upper()}".encode()).hexdigest()
-
-
 def accept(
     uow: UnitOfWork,
     calendar: HallCalendar,
@@ -86,13 +87,13 @@ def accept(
     accepted_on = rules.check_acceptance_day(body.get("accepted_on") or today, today)
     earlier = accepted_on != today
     with uow:
-        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        window = window_store.get_window(uow.session, body["window_id"], unit=unit)
         matter = (
             _matter_in_force(uow.session, body["matter_code"], accepted_on)
             if earlier
-            else repository.get_matter(uow.session, body["matter_code"])
+            else matter_store.get_matter(uow.session, body["matter_code"])
         )
-        agreement = repository.agreement_on(uow.session, window.id or 0, accepted_on)
+        agreement = agreement_store.agreement_on(uow.session, window.id or 0, accepted_on)
         try:
             window_life.check_accepts(window, agreement, matter.code, accepted_on)
         except RuleViolation as exc:
@@ -101,7 +102,7 @@ def accept(
                 detail = f"on {accepted_on}: {exc.detail}"
                 raise RuleViolation(detail, rule=exc.rule, field="accepted_on") from exc
             raise
-        open_days = hall_days(uow.session, window.hall_code, calendar)
+        hall_open = open_days.hall_days(uow.session, window.hall_code, calendar)
         owner = (
             matter.unit_code
             if matter.unit_code and window.serves(matter.unit_code)
@@ -118,7 +119,7 @@ def accept(
             staff_id=body["staff_id"],
             now=clock.now(),
             today=today,
-            calendar=open_days,
+            calendar=hall_open,
             accepted_on=accepted_on,
         )
         if body.get("assisted_by"):
@@ -127,9 +128,9 @@ def accept(
         case_id = store.add_case(uow.session, case, uuid.uuid4().hex[:32], "")
         receipt = f"{today:%Y%m%d}{case_id:08d}"
         uow.session.execute(
-            update(orm.cases)
-            .where(orm.cases.c.id == case_id)
-            .values(receipt_number=receipt, query_code_hash=_code_hash(receipt, code))
+            update(tables.cases)
+            .where(tables.cases.c.id == case_id)
+            .values(receipt_number=receipt, query_code_hash=case_reading.code_hash(receipt, code))
         )
         case = replace(case, id=case_id)
         emit_case(
@@ -143,14 +144,14 @@ def accept(
             query_code_verifier=receipts.verifier(receipt, code),
         )
         uow.commit()
-    return {**view(case, receipt), "query_code": code}
+    return {**case_reading.view(case, receipt), "query_code": code}
 
 
 def _matter_in_force(session: Session, code: str, day: date) -> MatterVersion:
     """The matter's version published by the end of `day`, the newest such."""
     published = session.execute(
-        select(orm.matter_versions.c.version, orm.matter_versions.c.published_at).where(
-            orm.matter_versions.c.code == code
+        select(tables.matter_versions.c.version, tables.matter_versions.c.published_at).where(
+            tables.matter_versions.c.code == code
         )
     ).all()
     if not published:
@@ -162,7 +163,7 @@ def _matter_in_force(session: Session, code: str, day: date) -> MatterVersion:
             f"matter {code} was published on {first}: no case for it was accepted on {day}",
             field="accepted_on",
         )
-    return repository.get_matter(session, code, max(in_force))
+    return matter_store.get_matter(session, code, max(in_force))
 
 
 Change = Callable[[Case], Case]
@@ -187,7 +188,7 @@ def change(
         store.save_case(uow.session, changed, case.version)
         emit_case(uow, event, changed, row.receipt_number, today, staff_id=staff_id, detail=detail)
         uow.commit()
-    return view(changed, row.receipt_number)
+    return case_reading.view(changed, row.receipt_number)
 
 
 def advance(
@@ -212,7 +213,7 @@ def advance(
             body.get("note", ""),
             clock.now(),
             day,
-            window_days(uow.session, c.window_id, calendar),
+            open_days.window_days(uow.session, c.window_id, calendar),
         ),
         staff_id=body["staff_id"],
         today=day,
@@ -266,7 +267,7 @@ def supplement_received(
         unit,
         contracts.CASE_SUPPLEMENT_RECEIVED,
         lambda c: rules.supplement_received(
-            c, day, window_days(uow.session, c.window_id, calendar)
+            c, day, open_days.window_days(uow.session, c.window_id, calendar)
         ),
         staff_id=body["staff_id"],
         today=day,
@@ -288,7 +289,11 @@ def extend(
         unit,
         contracts.CASE_EXTENDED,
         lambda c: rules.extend(
-            c, body["days"], body["reason"], day, window_days(uow.session, c.window_id, calendar)
+            c,
+            body["days"],
+            body["reason"],
+            day,
+            open_days.window_days(uow.session, c.window_id, calendar),
         ),
         staff_id=body["staff_id"],
         detail=body["reason"],
@@ -313,15 +318,15 @@ def reschedule_for_closure(
     """EQ-4.5: a closure (or move) announced in the hall stops the clock of its open cases on
     the closed days; those whose due date or step deadline falls from its first day on are
     clocked again, each with `case.rescheduled`. Runs in the announcement's transaction."""
-    days = hall_days(uow.session, hall_code, calendar)
-    c = orm.cases.c
+    days = open_days.hall_days(uow.session, hall_code, calendar)
+    c = tables.cases.c
     rows = uow.session.execute(
-        select(orm.cases, orm.windows.c.hall_code)
-        .join(orm.windows, orm.windows.c.id == c.window_id)
+        select(tables.cases, tables.windows.c.hall_code)
+        .join(tables.windows, tables.windows.c.id == c.window_id)
         .where(
             c.open,
             ~c.paused,
-            orm.windows.c.hall_code == hall_code,
+            tables.windows.c.hall_code == hall_code,
             (c.due_on >= starts_on) | (c.stage_due_on >= starts_on),
         )
         .order_by(c.id)
@@ -343,122 +348,3 @@ def reschedule_for_closure(
         )
         moved += 1
     return moved
-
-
-def hall_days(session: Session, hall_code: str, calendar: WorkingDays) -> OpenDays:
-    """The hall's working days: the statutory ones less its announced closures (EQ-4.5)."""
-    rows = session.execute(
-        select(orm.hall_notices).where(orm.hall_notices.c.hall_code == hall_code)
-    ).all()
-    notices = [
-        halls.HallNotice(**{**row._mapping, "kind": halls.NoticeKind(row.kind)}) for row in rows
-    ]
-    return OpenDays(calendar, halls.closed_days(notices))
-
-
-def window_days(session: Session, window_id: int, calendar: WorkingDays) -> OpenDays:
-    """The working days of the hall the window is in."""
-    hall_code = session.execute(
-        select(orm.windows.c.hall_code).where(orm.windows.c.id == window_id)
-    ).scalar_one()
-    return hall_days(session, hall_code, calendar)
-
-
-def _shown(session: Session, case: Case, calendar: WorkingDays | None) -> Case:
-    """The case as shown: a paused case with its due date as it stands today."""
-    if calendar is None or not case.paused:
-        return case
-    days = window_days(session, case.window_id, calendar)
-    return replace(case, due_on=rules.due_as_it_stands(case, days, clock.today()))
-
-
-def get(
-    uow: UnitOfWork, case_id: int, unit: str | None, calendar: WorkingDays | None = None
-) -> dict[str, Any]:
-    with uow:
-        case, row = store.get_case(uow.session, case_id, unit=unit)
-        case = _shown(uow.session, case, calendar)
-    return view(case, row.receipt_number)
-
-
-def list_cases(
-    uow: UnitOfWork,
-    *,
-    unit: str | None,
-    filters: dict[str, Any],
-    after: int,
-    limit: int,
-    calendar: WorkingDays | None = None,
-) -> list[dict[str, Any]]:
-    query = select(orm.cases).where(orm.cases.c.id > after).order_by(orm.cases.c.id).limit(limit)
-    if unit is not None:
-        query = query.where(orm.cases.c.unit_code == unit)
-    for name in ("window_id", "matter_code", "stage", "warning", "unit_code"):
-        if filters.get(name) is not None:
-            query = query.where(orm.cases.c[name] == filters[name])
-    if filters.get("open") is not None:
-        # `open`, not `open IS true`: PostgreSQL matches only the former to a partial index.
-        query = query.where(orm.cases.c.open if filters["open"] else ~orm.cases.c.open)
-    with uow:
-        rows = uow.session.execute(query).all()
-        shown = [_shown(uow.session, store.case_from_row(row), calendar) for row in rows]
-    return [view(case, row.receipt_number) for case, row in zip(shown, rows, strict=True)]
-
-
-def track(
-    uow: UnitOfWork, receipt: str, code: str, calendar: WorkingDays | None = None
-) -> dict[str, Any]:
-    """The public's view of one case: only with its receipt number and query code."""
-    with uow:
-        row = uow.session.execute(
-            select(orm.cases).where(orm.cases.c.receipt_number == receipt)
-        ).first()
-        if row is None or not hmac.compare_digest(row.query_code_hash, _code_hash(receipt, code)):
-            raise NotFound("no case with that receipt number and query code")
-        matter = repository.get_matter(uow.session, row.matter_code, row.matter_version)
-        case = _shown(uow.session, store.case_from_row(row), calendar)
-    return {
-        "receipt_number": receipt,
-        "matter_code": case.matter_code,
-        "matter_name_zh": matter.name_zh,
-        "matter_name_en": matter.name_en,
-        "stage": case.stage.value,
-        "accepted_on": case.accepted_on,
-        "due_on": case.due_on,
-        "paused": case.paused,
-        "supplement": list(case.supplement),
-        "refusal_reason": case.refusal_reason,
-        "history": [{"stage": h.stage.value, "on": h.on} for h in case.history],
-    }
-
-
-def view(case: Case, receipt: str) -> dict[str, Any]:
-    return {
-        "id": case.id,
-        "receipt_number": receipt,
-        "window_id": case.window_id,
-        "unit_code": case.unit_code,
-        "matter_code": case.matter_code,
-        "matter_version": case.matter_version,
-        "applicant": case.applicant,
-        "stage": case.stage.value,
-        "accepted_on": case.accepted_on,
-        "due_on": case.due_on,
-        "stage_due_on": case.stage_due_on,
-        "limit_days": case.limit_days,
-        "extension_days": case.extension_days,
-        "extension_allowance": case.extension_allowance,
-        "extension_reasons": list(case.extension_reasons),
-        "paused": case.paused,
-        "pauses": [{"started_on": p.started_on, "ended_on": p.ended_on} for p in case.pauses],
-        "supplement": list(case.supplement),
-        "refusal_reason": case.refusal_reason,
-        "assisted_by": case.assisted_by,
-        "warning": case.warning.value,
-        "stage_overrun": case.stage_overrun,
-        "version": case.version,
-        "history": [
-            {"stage": h.stage.value, "staff_id": h.staff_id, "at": h.at, "on": h.on, "note": h.note}
-            for h in case.history
-        ],
-    }

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.registry import orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import windows as window_rules
 from services.registry.domain.agreements import RUNNING
 from services.registry.domain.windows import WindowState
@@ -34,11 +35,11 @@ def entries(
     """Published windows with their matters, staff and standards, filtered as asked."""
     with uow:
         rows = uow.session.execute(
-            select(orm.windows)
-            .where(orm.windows.c.state.in_(PUBLIC_STATES), orm.windows.c.id > after)
-            .order_by(orm.windows.c.id)
+            select(tables.windows)
+            .where(tables.windows.c.state.in_(PUBLIC_STATES), tables.windows.c.id > after)
+            .order_by(tables.windows.c.id)
         ).all()
-        listed = _assemble(uow, [repository.window_from_row(row) for row in rows])
+        listed = _assemble(uow, [window_store.window_from_row(row) for row in rows])
     chosen = [entry for entry in listed if _matches(entry, filters)]
     return chosen[:limit]
 
@@ -46,13 +47,13 @@ def entries(
 def entry(uow: UnitOfWork, window_id: int) -> dict[str, Any]:
     with uow:
         row = uow.session.execute(
-            select(orm.windows).where(
-                orm.windows.c.id == window_id, orm.windows.c.state.in_(PUBLIC_STATES)
+            select(tables.windows).where(
+                tables.windows.c.id == window_id, tables.windows.c.state.in_(PUBLIC_STATES)
             )
         ).first()
         if row is None:
             raise NotFound(f"no published window {window_id}")
-        return _assemble(uow, [repository.window_from_row(row)])[0]
+        return _assemble(uow, [window_store.window_from_row(row)])[0]
 
 
 def windows_for_matter(uow: UnitOfWork, code: str) -> list[dict[str, Any]]:
@@ -70,9 +71,9 @@ def _assemble(uow: UnitOfWork, windows: list[window_rules.Window]) -> list[dict[
     today = clock.today()
     delegated: dict[int, list[str]] = {}
     for row in uow.session.execute(
-        select(orm.agreements).where(
-            orm.agreements.c.window_id.in_(ids),
-            orm.agreements.c.status.in_([s.value for s in RUNNING]),
+        select(tables.agreements).where(
+            tables.agreements.c.window_id.in_(ids),
+            tables.agreements.c.status.in_([s.value for s in RUNNING]),
         )
     ):
         if row.starts_on <= today <= row.ends_on:
@@ -81,28 +82,32 @@ def _assemble(uow: UnitOfWork, windows: list[window_rules.Window]) -> list[dict[
     codes = sorted({code for matters in delegated.values() for code in matters})
     matters = {
         row.code: dict(row._mapping)
-        for row in uow.session.execute(select(orm.matters).where(orm.matters.c.code.in_(codes)))
+        for row in uow.session.execute(
+            select(tables.matters).where(tables.matters.c.code.in_(codes))
+        )
     }
     unit_codes = sorted({u for w in windows for u in w.units})
     units = {
         row.code: dict(row._mapping)
         for row in uow.session.execute(
-            select(orm.units.c.code, orm.units.c.name, orm.units.c.district).where(
-                orm.units.c.code.in_(unit_codes)
+            select(tables.units.c.code, tables.units.c.name, tables.units.c.district).where(
+                tables.units.c.code.in_(unit_codes)
             )
         )
     }
     staff: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in uow.session.execute(
-        select(orm.window_staff)
-        .where(orm.window_staff.c.window_id.in_(ids))
-        .order_by(orm.window_staff.c.post, orm.window_staff.c.role)
+        select(tables.window_staff)
+        .where(tables.window_staff.c.window_id.in_(ids))
+        .order_by(tables.window_staff.c.post, tables.window_staff.c.role)
     ):
         staff[row.window_id].append({"name": row.name, "post": row.post, "role": row.role})
     hall_codes = sorted({w.hall_code for w in windows})
     hall_rows = {
         row.code: dict(row._mapping)
-        for row in uow.session.execute(select(orm.halls).where(orm.halls.c.code.in_(hall_codes)))
+        for row in uow.session.execute(
+            select(tables.halls).where(tables.halls.c.code.in_(hall_codes))
+        )
     }
     return [
         _public(
@@ -178,10 +183,10 @@ def _matches(entry: dict[str, Any], filters: Filters) -> bool:
 def districts(uow: UnitOfWork) -> list[str]:
     """Districts that have a published window: the ones a filter can find anything in."""
     served = (
-        select(orm.units.c.district)
-        .join(orm.window_units, orm.window_units.c.unit_code == orm.units.c.code)
-        .join(orm.windows, orm.windows.c.id == orm.window_units.c.window_id)
-        .where(orm.windows.c.state.in_(PUBLIC_STATES))
+        select(tables.units.c.district)
+        .join(tables.window_units, tables.window_units.c.unit_code == tables.units.c.code)
+        .join(tables.windows, tables.windows.c.id == tables.window_units.c.window_id)
+        .where(tables.windows.c.state.in_(PUBLIC_STATES))
     )
     with uow:
         return sorted(set(uow.session.execute(served).scalars()))

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.registry import orm, repository
-from services.registry import repository_cases as store
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import cases as store
+from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import enquiries as rules
 from services.registry.domain.enquiries import Enquiry
 from shared import clock
@@ -17,11 +18,13 @@ from shared.errors import NotFound
 
 def open_enquiry(uow: UnitOfWork, unit: str, body: dict[str, Any]) -> Enquiry:
     with uow:
-        window = repository.get_window(uow.session, body["window_id"], unit=unit)
+        window = window_store.get_window(uow.session, body["window_id"], unit=unit)
         enquiry = rules.open_enquiry(
             window.id or 0, unit, body["question"], body["staff_id"], clock.now()
         )
-        enquiry_id = insert_returning_id(uow.session, orm.enquiries, store.enquiry_values(enquiry))
+        enquiry_id = insert_returning_id(
+            uow.session, tables.enquiries, store.enquiry_values(enquiry)
+        )
         uow.commit()
     return _get(uow, enquiry_id, unit)
 
@@ -55,8 +58,8 @@ def _change(uow: UnitOfWork, enquiry_id: int, unit: str | None, apply: Any) -> E
         enquiry = _load(uow, enquiry_id, unit)
         changed = apply(enquiry)
         uow.session.execute(
-            update(orm.enquiries)
-            .where(orm.enquiries.c.id == enquiry_id)
+            update(tables.enquiries)
+            .where(tables.enquiries.c.id == enquiry_id)
             .values(store.enquiry_values(changed))
         )
         uow.commit()
@@ -69,9 +72,9 @@ def _get(uow: UnitOfWork, enquiry_id: int, unit: str | None) -> Enquiry:
 
 
 def _load(uow: UnitOfWork, enquiry_id: int, unit: str | None) -> Enquiry:
-    query = select(orm.enquiries).where(orm.enquiries.c.id == enquiry_id)
+    query = select(tables.enquiries).where(tables.enquiries.c.id == enquiry_id)
     if unit is not None:
-        query = query.where(orm.enquiries.c.unit_code == unit)
+        query = query.where(tables.enquiries.c.unit_code == unit)
     row = uow.session.execute(query).first()
     if row is None:
         raise NotFound(f"no enquiry {enquiry_id}")

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from services.registry import contracts, orm
+from services.registry.adapters import tables
+from services.registry.contracts import halls as contracts
 from services.registry.domain import halls
 from services.registry.domain.clock import WorkingDays
 from services.registry.handlers import cases
@@ -23,7 +24,7 @@ def register_hall(uow: UnitOfWork, body: dict[str, Any]) -> dict[str, Any]:
     with uow:
         if _find(uow, hall.code):
             raise Conflict(f"hall {hall.code} exists already", field="code")
-        uow.session.execute(insert(orm.halls).values(asdict(hall)))
+        uow.session.execute(insert(tables.halls).values(asdict(hall)))
         uow.emit(contracts.HALL_REGISTERED.name, subject=hall.code, data=asdict(hall))
         uow.commit()
     return asdict(hall)
@@ -45,7 +46,7 @@ def announce(
             raise NotFound(f"no hall {hall_code}")
         values = {k: v for k, v in asdict(notice).items() if k != "id"}
         values["kind"] = notice.kind.value
-        notice_id = insert_returning_id(uow.session, orm.hall_notices, values)
+        notice_id = insert_returning_id(uow.session, tables.hall_notices, values)
         data = {**values, "id": notice_id}
         uow.emit(contracts.HALL_NOTICE_ANNOUNCED.name, subject=hall_code, data=data)
         if calendar is not None:
@@ -65,7 +66,7 @@ def get_hall(uow: UnitOfWork, code: str) -> dict[str, Any]:
 
 def list_halls(uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
-        rows = uow.session.execute(select(orm.halls).order_by(orm.halls.c.code)).all()
+        rows = uow.session.execute(select(tables.halls).order_by(tables.halls.c.code)).all()
         return [{**row._mapping, "notices": upcoming_notices(uow, row.code)} for row in rows]
 
 
@@ -73,9 +74,9 @@ def upcoming_notices(uow: UnitOfWork, hall_code: str) -> list[dict[str, Any]]:
     """Notices not yet over: the directory shows them until the closure or move has passed."""
     today = clock.today()
     rows = uow.session.execute(
-        select(orm.hall_notices)
-        .where(orm.hall_notices.c.hall_code == hall_code)
-        .order_by(orm.hall_notices.c.starts_on)
+        select(tables.hall_notices)
+        .where(tables.hall_notices.c.hall_code == hall_code)
+        .order_by(tables.hall_notices.c.starts_on)
     ).all()
     return [dict(row._mapping) for row in rows if (row.ends_on or row.starts_on) >= today]
 
@@ -89,7 +90,7 @@ def calendar(
         if not _find(uow, code):
             raise NotFound(f"no hall {code}")
         rows = uow.session.execute(
-            select(orm.hall_notices).where(orm.hall_notices.c.hall_code == code)
+            select(tables.hall_notices).where(tables.hall_notices.c.hall_code == code)
         ).all()
     notices = [
         halls.HallNotice(**{**row._mapping, "kind": halls.NoticeKind(row.kind)}) for row in rows
@@ -111,7 +112,7 @@ def calendar(
 
 
 def _find(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    row = uow.session.execute(select(orm.halls).where(orm.halls.c.code == code)).first()
+    row = uow.session.execute(select(tables.halls).where(tables.halls.c.code == code)).first()
     return dict(row._mapping) if row else None
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from services.registry import contracts, orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import matters as matter_store
+from services.registry.contracts import matters as contracts
 from services.registry.domain import forms, matters
 from services.registry.domain.matters import MatterVersion
 from shared import clock
@@ -26,7 +28,7 @@ def publish_matter(
             )
         if not new and previous is None:
             raise NotFound(f"no matter {code}")
-        known = repository.known_forms(uow.session, content.get("forms", []))
+        known = matter_store.known_forms(uow.session, content.get("forms", []))
         matter = matters.publish(
             code,
             content,
@@ -35,7 +37,7 @@ def publish_matter(
             now=clock.now(),
             actor=uow.actor or "",
         )
-        repository.save_matter(uow.session, matter)
+        matter_store.save_matter(uow.session, matter)
         uow.emit(contracts.MATTER_PUBLISHED.name, subject=code, data=_event(matter))
         uow.commit()
     return matter
@@ -43,7 +45,7 @@ def publish_matter(
 
 def _current_or_none(uow: UnitOfWork, code: str) -> MatterVersion | None:
     try:
-        return repository.get_matter(uow.session, code)
+        return matter_store.get_matter(uow.session, code)
     except NotFound:
         return None
 
@@ -65,28 +67,28 @@ def _event(matter: MatterVersion) -> dict[str, Any]:
 
 def get_matter(uow: UnitOfWork, code: str, version: int | None = None) -> MatterVersion:
     with uow:
-        return repository.get_matter(uow.session, code, version)
+        return matter_store.get_matter(uow.session, code, version)
 
 
 def list_matters(
     uow: UnitOfWork, *, q: str | None, type: str | None, after: str | None, limit: int
 ) -> list[MatterVersion]:
-    query = select(orm.matters.c.code).order_by(orm.matters.c.code).limit(limit)
+    query = select(tables.matters.c.code).order_by(tables.matters.c.code).limit(limit)
     if after:
-        query = query.where(orm.matters.c.code > after)
+        query = query.where(tables.matters.c.code > after)
     if type:
-        query = query.where(orm.matters.c.type == type)
+        query = query.where(tables.matters.c.type == type)
     if q:
         pattern = "%" + _escape_like(q.strip()) + "%"
         query = query.where(
             or_(
-                orm.matters.c.name_zh.ilike(pattern, escape="\\"),
-                orm.matters.c.name_en.ilike(pattern, escape="\\"),
+                tables.matters.c.name_zh.ilike(pattern, escape="\\"),
+                tables.matters.c.name_en.ilike(pattern, escape="\\"),
             )
         )
     with uow:
         codes = list(uow.session.execute(query).scalars())
-        return [repository.get_matter(uow.session, code) for code in codes]
+        return [matter_store.get_matter(uow.session, code) for code in codes]
 
 
 def _escape_like(text: str) -> str:
@@ -102,14 +104,14 @@ def upload_form(uow: UnitOfWork, filename: str, data: bytes) -> dict[str, Any]:
             "uploaded_at": clock.now(),
             "uploaded_by": uow.actor or "",
         }
-        form_id = insert_returning_id(uow.session, orm.forms, values)
+        form_id = insert_returning_id(uow.session, tables.forms, values)
         uow.commit()
     return {"id": form_id, **form.__dict__}
 
 
 def get_form(uow: UnitOfWork, form_id: int) -> Any:
     with uow:
-        row = uow.session.execute(select(orm.forms).where(orm.forms.c.id == form_id)).first()
+        row = uow.session.execute(select(tables.forms).where(tables.forms.c.id == form_id)).first()
     if row is None:
         raise NotFound(f"no form {form_id}")
     return row
@@ -118,8 +120,13 @@ def get_form(uow: UnitOfWork, form_id: int) -> Any:
 def form_summaries(uow: UnitOfWork, ids: tuple[int, ...]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    columns = (orm.forms.c.id, orm.forms.c.filename, orm.forms.c.content_type, orm.forms.c.size)
+    columns = (
+        tables.forms.c.id,
+        tables.forms.c.filename,
+        tables.forms.c.content_type,
+        tables.forms.c.size,
+    )
     with uow:
-        rows = uow.session.execute(select(*columns).where(orm.forms.c.id.in_(ids))).all()
+        rows = uow.session.execute(select(*columns).where(tables.forms.c.id.in_(ids))).all()
     by_id = {row.id: dict(row._mapping) for row in rows}
     return [by_id[i] for i in ids if i in by_id]

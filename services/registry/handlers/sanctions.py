@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import NoResultFound
 
-from services.registry import contracts, orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import windows as contracts
 from services.registry.domain import window_life
 from services.registry.domain.windows import Window
 from services.registry.handlers.windows import emit_window, end_agreement
@@ -34,7 +36,7 @@ def remember_violation(uow: UnitOfWork, event: CloudEvent, kind: str) -> None:
     data = event.data
     ref = _ref(data)
     uow.session.execute(
-        insert(orm.violations).values(
+        insert(tables.violations).values(
             unit_code=data["unit_code"],
             window_id=data.get("window_id"),
             kind=kind,
@@ -63,7 +65,7 @@ def _withdrawn_since(uow: UnitOfWork, ref: str | None, event: CloudEvent) -> str
     """The withdrawal, already received, of what this event records (made after it)."""
     if ref is None:
         return None
-    table = orm.violations
+    table = tables.violations
     return uow.session.execute(
         select(table.c.source_event_id)
         .where(table.c.ref == ref, table.c.kind == WITHDRAWAL, table.c.recorded_at >= event.time)
@@ -80,7 +82,7 @@ def withdraw_violation(uow: UnitOfWork, event: CloudEvent) -> None:
     if ref is None:
         log.warning("%s %s names no inspection record; nothing withdrawn", event.type, event.id)
         return
-    table = orm.violations
+    table = tables.violations
     uow.session.execute(
         update(table)
         .where(
@@ -93,7 +95,7 @@ def withdraw_violation(uow: UnitOfWork, event: CloudEvent) -> None:
     )
     data = event.data
     uow.session.execute(
-        insert(orm.violations).values(
+        insert(tables.violations).values(
             unit_code=data.get("unit_code") or "",
             window_id=data.get("window_id"),
             kind=WITHDRAWAL,
@@ -141,7 +143,7 @@ def _change_window(
 ) -> None:
     data = event.data
     try:
-        window = repository.get_window(uow.session, int(data["window_id"]))
+        window = window_store.get_window(uow.session, int(data["window_id"]))
     except (NotFound, NoResultFound):
         log.warning("sanction %s names unknown window %s", data["sanction_id"], data["window_id"])
         return
@@ -155,7 +157,7 @@ def _change_window(
     if changed is None:  # already in that state, or ended: nothing to do, nothing to fail
         log.info("window %s is %s; %s changes nothing", window.id, window.state, event.type)
         return
-    repository.save_window(uow.session, changed, window.version)
+    window_store.save_window(uow.session, changed, window.version)
     if result is contracts.WINDOW_TERMINATED:
         end_agreement(uow, window.id or 0)
     emit_window(uow, result, changed, reason=data["reason"], rule=data["basis"])

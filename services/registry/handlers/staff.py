@@ -6,19 +6,19 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from services.registry import orm
+from services.registry.adapters import tables
 from shared.db import UnitOfWork
 from shared.events import CloudEvent
 
 
 def staff_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
-    key = (orm.window_staff.c.window_id == data["window_id"]) & (
-        orm.window_staff.c.staff_id == data["staff_id"]
+    key = (tables.window_staff.c.window_id == data["window_id"]) & (
+        tables.window_staff.c.staff_id == data["staff_id"]
     )
-    uow.session.execute(orm.window_staff.delete().where(key))
+    uow.session.execute(tables.window_staff.delete().where(key))
     uow.session.execute(
-        insert(orm.window_staff).values(
+        insert(tables.window_staff).values(
             window_id=data["window_id"],
             staff_id=data["staff_id"],
             name=data["name"],
@@ -31,17 +31,17 @@ def staff_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
 def staff_left(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     uow.session.execute(
-        orm.window_staff.delete().where(
-            (orm.window_staff.c.window_id == data["window_id"])
-            & (orm.window_staff.c.staff_id == data["staff_id"])
+        tables.window_staff.delete().where(
+            (tables.window_staff.c.window_id == data["window_id"])
+            & (tables.window_staff.c.staff_id == data["staff_id"])
         )
     )
 
 
 def staff_on_duty(uow: UnitOfWork, window_id: int) -> list[dict[str, Any]]:
     rows = uow.session.execute(
-        select(orm.window_staff)
-        .where(orm.window_staff.c.window_id == window_id)
-        .order_by(orm.window_staff.c.post, orm.window_staff.c.role)
+        select(tables.window_staff)
+        .where(tables.window_staff.c.window_id == window_id)
+        .order_by(tables.window_staff.c.post, tables.window_staff.c.role)
     ).all()
     return [dict(row._mapping) for row in rows]

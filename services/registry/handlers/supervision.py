@@ -10,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from services.registry import contracts, orm
-from services.registry import repository_cases as store
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import cases as store
+from services.registry.contracts import cases as contracts
 from services.registry.domain import cases as rules
 from services.registry.domain.cases import Warning
-from services.registry.handlers.cases import emit_case, view
+from services.registry.handlers.case_reading import view
+from services.registry.handlers.cases import emit_case
 from shared.db import UnitOfWork
 from shared.workdays import HallCalendar
 
@@ -27,7 +29,7 @@ def sweep(uow: UnitOfWork, calendar: HallCalendar, today: date, yellow_days: int
     Three queries, each selecting exactly the cases whose state the rules would change, walked
     by index in due-date order, so a batch is never full of cases that stay as they are (at a
     million cases the steady state reads nothing) and each batch is its own transaction."""
-    c = orm.cases.c
+    c = tables.cases.c
     running = c.open & ~c.paused
     horizon = calendar.add_workdays(today, yellow_days)
     # Red once a working day has passed since the due date: on a Sunday a case due on Friday
@@ -46,7 +48,7 @@ def sweep(uow: UnitOfWork, calendar: HallCalendar, today: date, yellow_days: int
         while True:
             with uow:
                 rows = uow.session.execute(
-                    select(orm.cases).where(condition).order_by(*order).limit(BATCH)
+                    select(tables.cases).where(condition).order_by(*order).limit(BATCH)
                 ).all()
                 done = sum(_supervise(uow, row, calendar, today, yellow_days) for row in rows)
                 uow.commit()
@@ -108,21 +110,21 @@ def warnings(
 ) -> list[dict[str, Any]]:
     """The center's list: open cases with a yellow or red warning, or a step overrun."""
     query = (
-        select(orm.cases)
+        select(tables.cases)
         .where(
-            orm.cases.c.open,
-            or_(orm.cases.c.warning != Warning.NONE.value, orm.cases.c.stage_overrun),
-            orm.cases.c.id > after,
+            tables.cases.c.open,
+            or_(tables.cases.c.warning != Warning.NONE.value, tables.cases.c.stage_overrun),
+            tables.cases.c.id > after,
         )
-        .order_by(orm.cases.c.id)
+        .order_by(tables.cases.c.id)
         .limit(limit)
     )
     if level:
-        query = query.where(orm.cases.c.warning == level)
+        query = query.where(tables.cases.c.warning == level)
     if unit:
-        query = query.where(orm.cases.c.unit_code == unit)
+        query = query.where(tables.cases.c.unit_code == unit)
     if window_id:
-        query = query.where(orm.cases.c.window_id == window_id)
+        query = query.where(tables.cases.c.window_id == window_id)
     with uow:
         rows = uow.session.execute(query).all()
     return [view(store.case_from_row(row), row.receipt_number) for row in rows]

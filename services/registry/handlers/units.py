@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.registry import contracts, orm
+from services.registry.adapters import tables
+from services.registry.contracts import units as contracts
 from services.registry.domain.units import Unit, new_unit
 from shared.db import UnitOfWork, utcnow
 from shared.errors import Conflict, NotFound
@@ -24,7 +25,7 @@ def register_unit(
         if _find(uow, unit.code) is not None:
             raise Conflict(f"unit {unit.code} is registered already", field="code")
         values = {**unit.__dict__, "contacts": contacts or []}
-        uow.session.execute(insert(orm.units).values(**values))
+        uow.session.execute(insert(tables.units).values(**values))
         uow.emit(contracts.UNIT_REGISTERED.name, subject=unit.code, data=values)
         uow.commit()
     return values
@@ -38,7 +39,7 @@ def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> dict[str
         if not changes:
             return current  # nothing to change: no write, no event
         values = {**current, **changes}
-        uow.session.execute(update(orm.units).where(orm.units.c.code == code).values(changes))
+        uow.session.execute(update(tables.units).where(tables.units.c.code == code).values(changes))
         uow.emit(contracts.UNIT_UPDATED.name, subject=code, data=values)
         uow.commit()
     return values
@@ -53,15 +54,15 @@ def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
 
 
 def list_units(uow: UnitOfWork, after: str | None, limit: int) -> list[dict[str, Any]]:
-    query = select(orm.units).order_by(orm.units.c.code).limit(limit)
+    query = select(tables.units).order_by(tables.units.c.code).limit(limit)
     if after:
-        query = query.where(orm.units.c.code > after)
+        query = query.where(tables.units.c.code > after)
     with uow:
         return [dict(row._mapping) for row in uow.session.execute(query)]
 
 
 def _find(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
-    row = uow.session.execute(select(orm.units).where(orm.units.c.code == code)).first()
+    row = uow.session.execute(select(tables.units).where(tables.units.c.code == code)).first()
     return dict(row._mapping) if row else None
 
 

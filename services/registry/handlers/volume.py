@@ -9,15 +9,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.registry import orm
+from services.registry.adapters import tables
 from services.registry.domain.windows import WindowState
 from shared.db import UnitOfWork
 
 GROUPS = {
-    "window": (orm.cases.c.window_id,),
-    "matter": (orm.cases.c.matter_code,),
-    "day": (orm.cases.c.accepted_on,),
-    "window_day": (orm.cases.c.window_id, orm.cases.c.accepted_on),
+    "window": (tables.cases.c.window_id,),
+    "matter": (tables.cases.c.matter_code,),
+    "day": (tables.cases.c.accepted_on,),
+    "window_day": (tables.cases.c.window_id, tables.cases.c.accepted_on),
 }
 
 
@@ -25,7 +25,7 @@ def counts(uow: UnitOfWork, by: str, start: date, end: date) -> list[dict[str, A
     columns = GROUPS[by]
     query = (
         select(*columns, func.count().label("cases"))
-        .where(orm.cases.c.accepted_on.between(start, end))
+        .where(tables.cases.c.accepted_on.between(start, end))
         .group_by(*columns)
         .order_by(*columns)
     )
@@ -36,23 +36,23 @@ def counts(uow: UnitOfWork, by: str, start: date, end: date) -> list[dict[str, A
 def low_volume(uow: UnitOfWork, start: date, end: date, min_cases: int) -> list[dict[str, Any]]:
     """Active windows with fewer than `min_cases` cases in the period (TJ-7.6 candidates)."""
     per_window = (
-        select(orm.cases.c.window_id, func.count().label("cases"))
-        .where(orm.cases.c.accepted_on.between(start, end))
-        .group_by(orm.cases.c.window_id)
+        select(tables.cases.c.window_id, func.count().label("cases"))
+        .where(tables.cases.c.accepted_on.between(start, end))
+        .group_by(tables.cases.c.window_id)
         .subquery()
     )
     cases = func.coalesce(per_window.c.cases, 0)
     query = (
         select(
-            orm.windows.c.id.label("window_id"),
-            orm.windows.c.unit_code,
-            orm.windows.c.name_zh,
-            orm.windows.c.name_en,
+            tables.windows.c.id.label("window_id"),
+            tables.windows.c.unit_code,
+            tables.windows.c.name_zh,
+            tables.windows.c.name_en,
             cases.label("cases"),
         )
-        .outerjoin(per_window, per_window.c.window_id == orm.windows.c.id)
-        .where(orm.windows.c.state == WindowState.ACTIVE.value, cases < min_cases)
-        .order_by(cases, orm.windows.c.id)
+        .outerjoin(per_window, per_window.c.window_id == tables.windows.c.id)
+        .where(tables.windows.c.state == WindowState.ACTIVE.value, cases < min_cases)
+        .order_by(cases, tables.windows.c.id)
     )
     with uow:
         return [dict(row._mapping) for row in uow.session.execute(query)]
@@ -61,11 +61,11 @@ def low_volume(uow: UnitOfWork, start: date, end: date, min_cases: int) -> list[
 def surges(uow: UnitOfWork, start: date, end: date, threshold: int) -> list[dict[str, Any]]:
     """Days on which a window accepted more than `threshold` cases (EQ-2.2c candidates)."""
     query = (
-        select(orm.cases.c.window_id, orm.cases.c.accepted_on, func.count().label("cases"))
-        .where(orm.cases.c.accepted_on.between(start, end))
-        .group_by(orm.cases.c.window_id, orm.cases.c.accepted_on)
+        select(tables.cases.c.window_id, tables.cases.c.accepted_on, func.count().label("cases"))
+        .where(tables.cases.c.accepted_on.between(start, end))
+        .group_by(tables.cases.c.window_id, tables.cases.c.accepted_on)
         .having(func.count() > threshold)
-        .order_by(orm.cases.c.accepted_on, orm.cases.c.window_id)
+        .order_by(tables.cases.c.accepted_on, tables.cases.c.window_id)
     )
     with uow:
         return [dict(row._mapping) for row in uow.session.execute(query)]

@@ -10,7 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from services.registry import contracts, orm, repository
+from services.registry.adapters import tables
+from services.registry.adapters.repositories import agreements as agreement_store
+from services.registry.adapters.repositories import matters as matter_store
+from services.registry.adapters.repositories import windows as window_store
+from services.registry.contracts import agreements as agreement_contracts
+from services.registry.contracts import windows as contracts
 from services.registry.domain import agreements as agreement_rules
 from services.registry.domain import window_life, windows
 from services.registry.domain.windows import Evidence, Window, WindowType
@@ -68,10 +73,10 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
             now=clock.now(),
             today=clock.today(),
         )
-        window = replace(window, id=repository.add_window(uow.session, window))
+        window = replace(window, id=window_store.add_window(uow.session, window))
         if body.get("details"):
             window = windows.edit_details(window, body["details"])
-            repository.save_window(uow.session, window, window.version - 1)
+            window_store.save_window(uow.session, window, window.version - 1)
         emit_window(uow, contracts.WINDOW_APPLIED, window, rule="TJ-5.1")
         uow.commit()
     return window
@@ -79,7 +84,7 @@ def apply(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> Window:
 
 def _violations(uow: UnitOfWork, unit_code: str) -> int:
     query = select(func.count()).where(
-        orm.violations.c.unit_code == unit_code, orm.violations.c.withdrawn_by.is_(None)
+        tables.violations.c.unit_code == unit_code, tables.violations.c.withdrawn_by.is_(None)
     )
     return int(uow.session.execute(query).scalar_one())
 
@@ -119,7 +124,7 @@ def take_step(
     with uow:
         window = _load(uow, window_id, if_match)
         changed = domain_step(window, record, clock.today())
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         passed = changed.state is not windows.WindowState.REJECTED
         emit_window(
             uow,
@@ -140,7 +145,7 @@ def sign_agreement(
     with uow:
         window = _load(uow, window_id, if_match)
         for code in body["matters"]:
-            repository.get_matter(uow.session, code)  # 404 names the unknown matter
+            matter_store.get_matter(uow.session, code)  # 404 names the unknown matter
         agreement = agreement_rules.sign(
             window_id,
             body["matters"],
@@ -151,11 +156,11 @@ def sign_agreement(
             today=today,
         )
         signed = windows.agreement_signed(window, agreement, today)
-        agreement = replace(agreement, id=repository.add_agreement(uow.session, agreement))
-        repository.save_window(uow.session, signed, window.version)
+        agreement = replace(agreement, id=agreement_store.add_agreement(uow.session, agreement))
+        window_store.save_window(uow.session, signed, window.version)
         emit_window(uow, contracts.WINDOW_AGREED, signed, rule="TJ-5.5")
         uow.emit(
-            contracts.AGREEMENT_SIGNED.name,
+            agreement_contracts.AGREEMENT_SIGNED.name,
             subject=str(agreement.id),
             data=agreement_event(agreement, window.unit_code),
         )
@@ -185,7 +190,7 @@ def publish(
     with uow:
         window = _load(uow, window_id, if_match)
         published = windows.publish(window, today or clock.today())
-        repository.save_window(uow.session, published, window.version)
+        window_store.save_window(uow.session, published, window.version)
         emit_window(uow, contracts.WINDOW_PUBLISHED, published, rule="TJ-5.6")
         uow.commit()
     return published
@@ -202,7 +207,7 @@ def edit_details(
     with uow:
         window = _load(uow, window_id, if_match, unit=unit, owner_only=True)
         changed = windows.edit_details(window, changes)
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         emit_window(uow, contracts.WINDOW_DETAILS_CHANGED, changed)
         uow.commit()
     return changed
@@ -215,7 +220,7 @@ def set_open(
         window = _load(uow, window_id, if_match)
         change = window_life.open_window if open_ else window_life.close_window
         changed = change(window, reason)
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         event = contracts.WINDOW_OPENED if open_ else contracts.WINDOW_CLOSED
         emit_window(uow, event, changed, reason=reason, rule="EQ-2.2c")
         uow.commit()
@@ -228,7 +233,7 @@ def request_revocation(
     with uow:
         window = _load(uow, window_id, if_match, unit=unit, owner_only=True)
         changed = window_life.request_revocation(window, reason, clock.today())
-        repository.save_window(uow.session, changed, window.version)
+        window_store.save_window(uow.session, changed, window.version)
         emit_window(
             uow, contracts.WINDOW_REVOCATION_REQUESTED, changed, reason=reason, rule="TJ-7.6"
         )
@@ -242,7 +247,7 @@ def consent_to_revocation(
     with uow:
         window = _load(uow, window_id, if_match)
         revoked = window_life.consent_to_revocation(window, _jsonable(record), clock.today())
-        repository.save_window(uow.session, revoked, window.version)
+        window_store.save_window(uow.session, revoked, window.version)
         end_agreement(uow, window_id)
         emit_window(
             uow, contracts.WINDOW_REVOKED, revoked, reason=window.revocation_request, rule="TJ-7.6"
@@ -253,8 +258,8 @@ def consent_to_revocation(
 
 def end_agreement(uow: UnitOfWork, window_id: int) -> None:
     """The window is revoked or terminated: its agreements end, a renewal yet to start too."""
-    for agreement in repository.running_agreements(uow.session, window_id):
-        repository.save_agreement(
+    for agreement in agreement_store.running_agreements(uow.session, window_id):
+        agreement_store.save_agreement(
             uow.session, replace(agreement, status=agreement_rules.AgreementStatus.ENDED)
         )
 
@@ -276,9 +281,9 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
                 rule="EQ-2.2b",
                 field="unit_code",
             )
-        repository.get_matter(uow.session, body["matter_code"])
+        matter_store.get_matter(uow.session, body["matter_code"])
         today = clock.today()
-        agreement = repository.agreement_on(uow.session, window_id, today)
+        agreement = agreement_store.agreement_on(uow.session, window_id, today)
         window_life.check_accepts(window, agreement, body["matter_code"], today)
         values = {
             **body,
@@ -286,7 +291,7 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
             "received_at": clock.now(),
             "received_by": uow.actor or "",
         }
-        receipt_id = insert_returning_id(uow.session, orm.receipts, values)
+        receipt_id = insert_returning_id(uow.session, tables.receipts, values)
         uow.emit(
             contracts.MATERIALS_RECEIVED.name,
             subject=str(window_id),
@@ -301,21 +306,23 @@ def record_receipt(uow: UnitOfWork, window_id: int, body: dict[str, Any]) -> dic
 
 def get(uow: UnitOfWork, window_id: int, *, unit: str | None) -> Window:
     with uow:
-        return repository.get_window(uow.session, window_id, unit=unit)
+        return window_store.get_window(uow.session, window_id, unit=unit)
 
 
 def list_windows(
     uow: UnitOfWork, *, unit: str | None, state: str | None, after: int, limit: int
 ) -> list[Window]:
-    query = select(orm.windows).where(orm.windows.c.id > after).order_by(orm.windows.c.id)
+    query = select(tables.windows).where(tables.windows.c.id > after).order_by(tables.windows.c.id)
     if unit is not None:
-        mine = select(orm.window_units.c.window_id).where(orm.window_units.c.unit_code == unit)
-        query = query.where(orm.windows.c.id.in_(mine))
+        mine = select(tables.window_units.c.window_id).where(
+            tables.window_units.c.unit_code == unit
+        )
+        query = query.where(tables.windows.c.id.in_(mine))
     if state:
-        query = query.where(orm.windows.c.state == state)
+        query = query.where(tables.windows.c.state == state)
     with uow:
         rows = uow.session.execute(query.limit(limit)).all()
-    return [repository.window_from_row(row) for row in rows]
+    return [window_store.window_from_row(row) for row in rows]
 
 
 def _load(
@@ -326,7 +333,7 @@ def _load(
     unit: str | None = None,
     owner_only: bool = False,
 ) -> Window:
-    window = repository.get_window(uow.session, window_id, unit=unit)
+    window = window_store.get_window(uow.session, window_id, unit=unit)
     if owner_only and unit is not None and window.unit_code != unit:
         raise NotFound(f"no window {window_id}")  # a co-unit reads it but does not change it
     if if_match is not None and if_match != window.version:
@@ -345,20 +352,20 @@ def seasonal_sweep(uow: UnitOfWork, today: date) -> int:
     changed = 0
     with uow:
         rows = uow.session.execute(
-            select(orm.windows).where(
-                orm.windows.c.type == WindowType.SEASONAL.value,
-                orm.windows.c.state == windows.WindowState.ACTIVE.value,
+            select(tables.windows).where(
+                tables.windows.c.type == WindowType.SEASONAL.value,
+                tables.windows.c.state == windows.WindowState.ACTIVE.value,
             )
         ).all()
         for row in rows:
-            window = repository.window_from_row(row)
+            window = window_store.window_from_row(row)
             opening = window_life.seasonal_change(window, today)
             if opening is None:
                 continue
             reason = f"seasonal: month {today.month} is {'in' if opening else 'out of'} season"
             change = window_life.open_window if opening else window_life.close_window
             updated = change(window, reason)
-            repository.save_window(uow.session, updated, window.version)
+            window_store.save_window(uow.session, updated, window.version)
             event = contracts.WINDOW_OPENED if opening else contracts.WINDOW_CLOSED
             emit_window(uow, event, updated, reason=reason, rule="EQ-2.2d")
             changed += 1

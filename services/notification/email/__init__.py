@@ -1,1 +1,0 @@
-"""Notification's email channel (issue 9)."""

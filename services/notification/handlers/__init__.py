@@ -1,0 +1,1 @@
+"""Notification's use cases, a module per topic."""

@@ -1,1 +1,0 @@
-"""Notification's webhooks channel (issue 9)."""
