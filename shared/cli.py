@@ -22,6 +22,7 @@ SERVICE = click.Choice(["registry", "staffing", "inspection", "notification"])
 
 
 @click.group()
+@click.version_option(package_name="govhall", prog_name="govhall", message="%(prog)s %(version)s")
 def main() -> None:
     """govhall: the software that runs a government administrative service hall."""
 
@@ -198,8 +199,12 @@ def audit_verify(name: str) -> None:
     from shared import embedded
     from shared.service import ServiceRuntime
 
-    checkpoints, note = _checkpoints(name)
     rt = ServiceRuntime(embedded.service_module(name).SPEC, _settings(name))
+    missing = _no_trail(rt)
+    if missing:
+        rt.db.dispose()
+        raise click.ClickException(f"{name}: {missing}")
+    checkpoints, note = _checkpoints(name)
     with rt.db.engine.connect() as connection:
         verdict = trail.verify_table(
             connection, rt.db.table(trail.TABLE), rt.keyring, checkpoints=checkpoints
@@ -224,6 +229,35 @@ def audit_verify(name: str) -> None:
     )
 
 
+def _no_trail(rt: Any) -> str | None:
+    """Why there is no audit trail to verify (no database, not migrated, unreachable), in one
+    line; None when there is one. A missing SQLite file is not created by asking."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shared import audit as trail
+
+    name = rt.spec.name
+    missing = _missing_sqlite_file(rt.db.url)
+    if missing:
+        return f"no database at {missing}: run `govhall migrate {name}` (or `govhall up`) first"
+    try:
+        with rt.db.engine.connect() as connection:
+            present = inspect(connection).has_table(trail.TABLE)
+    except SQLAlchemyError as exc:
+        return f"cannot read the database ({str(exc).splitlines()[0]})"
+    if not present:
+        return f"the database has no {trail.TABLE} table: run `govhall migrate {name}` first"
+    return None
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return path if path and path != ":memory:" and not Path(path).exists() else None
+
+
 def _checkpoints(name: str) -> tuple[list[Any], str | None]:
     """The checkpoints of `name` that notification received: the anchor lives in another
     service's database, which whoever tampers with `name`'s database does not also hold."""
@@ -234,6 +268,8 @@ def _checkpoints(name: str) -> tuple[list[Any], str | None]:
     from shared import audit_checkpoints
 
     url = _settings("notification").database_url
+    if _missing_sqlite_file(url):
+        return [], "notification has no database: the tail is unchecked"
     table = orm.audit_checkpoints
     engine = create_engine(url)
     try:
