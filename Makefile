@@ -2,32 +2,42 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two stamps: `make run` installs only what running needs (`-e .`); the test and lint tools
+# (`.[test]`: pytest, Playwright, mypy, schemathesis, ...) come with the first `make test`/`lint`.
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint format clean audit-deps
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
-run: $(STAMP)
+# `.[test]` is `-e .` and more: it makes the run stamp true as well.
+$(TEST_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(RUN_STAMP) $@
+
+run: $(RUN_STAMP)
 	$(BIN)/govhall up --demo
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services/registry/domain services/staffing/domain services/inspection/domain services/notification/domain
 
 # Advisories for our dependencies (pip-audit); fails only on one that has a fix to move to.
-audit-deps: $(STAMP)
+audit-deps: $(TEST_STAMP)
 	$(BIN)/python .ci/dependency_audit.py
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -35,10 +45,10 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
 
 .PHONY: bench
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.cases_scale
 
 # The assessment of a year at 1,000 and 10,000 staff (bench/README.md); about 1.5 minutes.
 .PHONY: bench-assessment
-bench-assessment: $(STAMP)
+bench-assessment: $(TEST_STAMP)
 	$(BIN)/python -m bench.assessment_scale

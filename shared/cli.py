@@ -6,10 +6,12 @@ prometheus_client is first imported anywhere in the process.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import threading
 from datetime import timedelta
@@ -18,10 +20,13 @@ from typing import Any
 
 import click
 
+log = logging.getLogger("shared.cli")  # also when run as `python -m shared.cli`
+
 SERVICE = click.Choice(["registry", "staffing", "inspection", "notification"])
 
 
 @click.group()
+@click.version_option(package_name="govhall", prog_name="govhall", message="%(prog)s %(version)s")
 def main() -> None:
     """govhall: the software that runs a government administrative service hall."""
 
@@ -31,46 +36,62 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--var-dir", default=lambda: os.environ.get("VAR_DIR", "var"), show_default="var")
 @click.option("--demo", is_flag=True, help="Load the demo hall (docs/demo.md).")
-def up(host: str, port: int, var_dir: str, demo: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"]),
+    default=None,
+    help="Short lines for a person, or JSON lines (default: console at a terminal, else json).",
+)
+@click.option(
+    "--access-log",
+    default=None,
+    help="Where the JSON access lines go: a file, or - for stderr "
+    "(default: <var-dir>/access.log with console logs, stderr with json).",
+)
+def up(
+    host: str,
+    port: int,
+    var_dir: str,
+    demo: bool,
+    log_format: str | None,
+    access_log: str | None,
+) -> None:
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server
 
-    from shared import auth, config, embedded, logs
+    from shared import config, embedded, logs
 
-    logs.configure()  # one process for four services: each line names its own
+    # A busy port is said at once, not after the migrations and half a minute of demo.
+    listener = _claim_port(host, port)
+    Path(var_dir).mkdir(parents=True, exist_ok=True)
+    log_format = log_format or ("console" if sys.stderr.isatty() else "json")
+    if access_log is None and log_format == "console":
+        access_log = str(Path(var_dir) / "access.log")
+    access_file = None if access_log in (None, "-") else access_log
+    if log_format == "console":
+        logs.configure_console(access_file)
+    else:
+        logs.configure()  # one process for four services: each line names its own
+        if access_file:
+            logs.configure_access_file(access_file)
     os.environ.setdefault("VAR_DIR", var_dir)
+    log.info("migrating the databases in %s…", Path(var_dir).resolve())
     try:
         hall = embedded.build(var_dir)
     except config.ConfigError as exc:
         raise click.ClickException(f"govhall will not start: {exc}") from exc
+    log.info("starting the relays, consumers and sweeps…")
     hall.start()
+    loaded = None
     if demo:
         from shared import demo as demo_data
 
-        if not demo_data.load(hall):
-            click.echo("demo data is there already; nothing added")
-    server = make_server(host, port, hall.wsgi(), threaded=True)
-    secret = hall.runtime("registry").settings.jwt_secret
-    settings = hall.runtime("registry").settings
-    claims = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
-    token = auth.issue_token(
-        secret, role="authority", sub="operator", ttl=timedelta(hours=12), **claims
-    )
+        loaded = demo_data.load(hall)
+    listener.listen(128)
+    server = make_server(host, port, hall.wsgi(), threaded=True, fd=listener.fileno())
+    listener.close()  # the server holds its own copy
     base = f"http://{host}:{server.port}"
-    click.echo(f"govhall is up at {base}/  (data in {Path(var_dir).resolve()})")
-    for name in hall.apps:
-        click.echo(f"  {name:<13} {base}/{name}/docs")
-    click.echo(f"operator token (authority, 12 h):\n  {token}")
-    if demo:
-        # The demo's other sides: a department's own view, and the sample integrator's webhooks.
-        for role, unit, sub in (
-            ("unit", "tj-hexi", "demo-unit"),
-            ("integrator", None, "demo-integrator"),
-        ):
-            other = auth.issue_token(
-                secret, role=role, unit=unit, sub=sub, ttl=timedelta(hours=12), **claims
-            )
-            click.echo(f"{role} token ({unit or sub}, 12 h):\n  {other}")
+    click.echo(_banner(hall, base, var_dir, access_file, demo=demo, loaded=loaded))
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever()
@@ -78,6 +99,58 @@ def up(host: str, port: int, var_dir: str, demo: bool) -> None:
         pass
     finally:
         hall.stop()
+
+
+def _claim_port(host: str, port: int) -> socket.socket:
+    """Bind `host:port` now (listening comes once the hall is ready), or exit in one line."""
+    from werkzeug.serving import get_sockaddr, select_address_family
+
+    family = select_address_family(host, port)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(get_sockaddr(host, port, family))
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (another govhall up? "
+            "stop it, or choose another --port)"
+        ) from exc
+    return sock
+
+
+def _banner(
+    hall: Any, base: str, var_dir: str, access_log: str | None, *, demo: bool, loaded: bool | None
+) -> str:
+    """The URLs and tokens, framed, as the last thing `govhall up` prints: easy to find."""
+    from shared import auth
+
+    settings = hall.runtime("registry").settings
+    claims = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+
+    def token(role: str, sub: str, unit: str | None = None) -> str:
+        return auth.issue_token(
+            settings.jwt_secret, role=role, unit=unit, sub=sub, ttl=timedelta(hours=12), **claims
+        )
+
+    lines = [f"govhall is up at {base}/", f"  data in {Path(var_dir).resolve()}"]
+    if access_log:
+        lines.append(f"  access log in {Path(access_log).resolve()}")
+    if loaded is False:
+        lines.append("  the demo data was there already; nothing added")
+    lines.append("")
+    lines += [f"  {name:<13} {base}/{name}/docs" for name in hall.apps]
+    lines += ["", "operator token (authority, 12 h):", f"    {token('authority', 'operator')}"]
+    if demo:
+        # The demo's other sides: a department's own view, and the sample integrator's webhooks.
+        lines += ["unit token (tj-hexi, 12 h):", f"    {token('unit', 'demo-unit', 'tj-hexi')}"]
+        lines += [
+            "integrator token (demo-integrator, 12 h):",
+            f"    {token('integrator', 'demo-integrator')}",
+        ]
+    lines += ["", "Ctrl-C stops it."]
+    rule = "=" * 78
+    return "\n".join([rule, *lines, rule])
 
 
 def _settings(name: str, *, separate_process: bool = False) -> Any:
@@ -198,8 +271,12 @@ def audit_verify(name: str) -> None:
     from shared import embedded
     from shared.service import ServiceRuntime
 
-    checkpoints, note = _checkpoints(name)
     rt = ServiceRuntime(embedded.service_module(name).SPEC, _settings(name))
+    missing = _no_trail(rt)
+    if missing:
+        rt.db.dispose()
+        raise click.ClickException(f"{name}: {missing}")
+    checkpoints, note = _checkpoints(name)
     with rt.db.engine.connect() as connection:
         verdict = trail.verify_table(
             connection, rt.db.table(trail.TABLE), rt.keyring, checkpoints=checkpoints
@@ -224,6 +301,35 @@ def audit_verify(name: str) -> None:
     )
 
 
+def _no_trail(rt: Any) -> str | None:
+    """Why there is no audit trail to verify (no database, not migrated, unreachable), in one
+    line; None when there is one. A missing SQLite file is not created by asking."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shared import audit as trail
+
+    name = rt.spec.name
+    missing = _missing_sqlite_file(rt.db.url)
+    if missing:
+        return f"no database at {missing}: run `govhall migrate {name}` (or `govhall up`) first"
+    try:
+        with rt.db.engine.connect() as connection:
+            present = inspect(connection).has_table(trail.TABLE)
+    except SQLAlchemyError as exc:
+        return f"cannot read the database ({str(exc).splitlines()[0]})"
+    if not present:
+        return f"the database has no {trail.TABLE} table: run `govhall migrate {name}` first"
+    return None
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return path if path and path != ":memory:" and not Path(path).exists() else None
+
+
 def _checkpoints(name: str) -> tuple[list[Any], str | None]:
     """The checkpoints of `name` that notification received: the anchor lives in another
     service's database, which whoever tampers with `name`'s database does not also hold."""
@@ -234,6 +340,8 @@ def _checkpoints(name: str) -> tuple[list[Any], str | None]:
     from shared import audit_checkpoints
 
     url = _settings("notification").database_url
+    if _missing_sqlite_file(url):
+        return [], "notification has no database: the tail is unchecked"
     table = tables.audit_checkpoints
     engine = create_engine(url)
     try:

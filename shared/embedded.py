@@ -69,7 +69,9 @@ def build(var_dir: str | Path, overrides: dict[str, Any] | None = None) -> Hall:
             "database_url": f"sqlite:///{(var / name).resolve()}.db",
             "broker_url": "memory://",
             "var_dir": str(var),
-            "outbox_poll_interval": 0.05,
+            # A commit that wrote events wakes its relay (Database.on_outbox_write): the poll is
+            # only the fallback, and each one takes SQLite's write lock.
+            "outbox_poll_interval": 1.0,
             "embedded": True,
             **(overrides or {}),
         }

@@ -179,6 +179,70 @@ def dict_config(service: str | None = None, level: str | None = None) -> dict[st
     }
 
 
+class ConsoleFormatter(logging.Formatter):
+    """A short line for a person at a terminal (`govhall up`): time, level, service, message;
+    redacted like the JSON lines."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(who)s%(message)s", datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        service = _context.get().get("service")
+        record.who = f"{service}: " if service else ""
+        return redact_text(super().format(record))
+
+
+ACCESS_LOGGER = "govhall.access"
+# Our own lines a person at the terminal wants at INFO: `govhall up`'s progress.
+PROGRESS_LOGGERS = ("shared.cli", "shared.demo")
+
+
+def console_config(access_log: str | None = None, level: str | None = None) -> dict[str, Any]:
+    """`govhall up` at a terminal: short lines, the libraries at WARNING and our progress at
+    INFO, so the banner with the URLs and tokens is not lost under thousands of event lines.
+    The access lines stay JSON, in `access_log` (a path; None: with the rest, on stderr)."""
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "console": {"()": f"{__name__}.ConsoleFormatter"},
+            "json": {"()": f"{__name__}.JsonFormatter"},
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "console",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {
+            "level": (level or os.environ.get("LOG_LEVEL") or "WARNING").upper(),
+            "handlers": ["stderr"],
+        },
+        "loggers": {
+            "werkzeug": {"level": "WARNING"},
+            # The in-memory transport has no host: kombu warns about it once per connection.
+            "kombu.connection": {"level": "ERROR"},
+            **{name: {"level": "INFO"} for name in PROGRESS_LOGGERS},
+        },
+    }
+    if access_log is not None:
+        config["handlers"]["access"] = {
+            "class": "logging.FileHandler",
+            "formatter": "json",
+            "filename": access_log,
+            "encoding": "utf-8",
+        }
+        config["loggers"][ACCESS_LOGGER] = {
+            "level": "INFO",
+            "handlers": ["access"],
+            "propagate": False,
+        }
+    else:
+        config["loggers"][ACCESS_LOGGER] = {"level": "INFO"}
+    return config
+
+
 def gunicorn_config(service: str | None = None) -> dict[str, Any]:
     """gunicorn's `logconfig_dict`: its own lines as JSON too; its access log is off, since the
     app writes one line per request (without the query string, where personal data travels)."""
@@ -197,3 +261,17 @@ def mask_environment() -> None:
 def configure(service: str | None = None, level: str | None = None) -> None:
     mask_environment()
     logging.config.dictConfig(dict_config(service, level))
+
+
+def configure_console(access_log: str | None = None) -> None:
+    mask_environment()
+    logging.config.dictConfig(console_config(access_log))
+
+
+def configure_access_file(path: str) -> None:
+    """JSON lines as `configure` makes them, but the access lines in `path`, not on stderr."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(JsonFormatter())
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.addHandler(handler)
+    access.propagate = False

@@ -201,6 +201,8 @@ class WorkerThreads:
 
     def signal_stop(self) -> None:
         self.stop.set()
+        if self.relay is not None:
+            self.relay.wakeup.set()  # it may be waiting out a long poll: let it see the stop
         if self.consumer is not None:
             self.consumer.should_stop = True
 

@@ -32,7 +32,7 @@ from shared.service import ServiceRuntime, ServiceSpec
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
 PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
 
-access_log = logging.getLogger("govhall.access")
+access_log = logging.getLogger(logs.ACCESS_LOGGER)
 
 
 class JSONProvider(DefaultJSONProvider):

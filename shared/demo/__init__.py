@@ -7,6 +7,7 @@ each service's own API makes its events, sanctions and evaluations included.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.test import Client
@@ -15,6 +16,8 @@ from shared import auth, limits
 
 if TYPE_CHECKING:
     from shared.embedded import Hall
+
+log = logging.getLogger(__name__)
 
 
 class DemoClient:
@@ -95,23 +98,34 @@ def _load(hall: Hall, client: DemoClient) -> None:
         webhooks,
     )
 
+    # A line per step: the load takes half a minute, and a silent terminal looks hung.
+    step("units, halls, windows and matters (registry)")
     registry.load(client)
     _settle(hall)
+    step("staff and their posts (staffing)")
     people = staffing.load(client)
     staffing.extras(client, people)
     posted = {s["window"]["id"]: [s["a"]["id"], s["b"]["id"]] for s in people["seats"]}
-    receipts = cases.load(client, posted)
+    receipts = cases.load(client, posted, progress=step)
     _settle(hall)
+    step("draws, findings, complaints and evaluations (inspection)")
     inspection_draws.load(client)
     inspection_findings.load(client)
     inspection_complaints.load(client)
     inspection_evaluations.load(client, receipts)
     _settle(hall)
+    step("sanctions and proposals (inspection)")
     inspection_sanctions.load(client)
     inspection_proposals.load(client)
     _settle(hall)
+    step("the year's assessment and the integrator's webhooks")
     assessment.load(client, people)
     webhooks.load(client)
+    _settle(hall)
+
+
+def step(what: str) -> None:
+    log.info("loading the demo: %s…", what)
 
 
 def _settle(hall: Hall, timeout: float = 10.0) -> None:

@@ -5,6 +5,7 @@ handlers, so the clock and the supervision sweep see weeks of history."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,7 +34,10 @@ APPLICANTS = [
 
 
 def load(
-    client: DemoClient, staff: dict[int, list[str]], per_window: int = 25
+    client: DemoClient,
+    staff: dict[int, list[str]],
+    per_window: int = 25,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> list[dict[str, Any]]:
     """Cases at every open window, taken by the window's A (B was posted today): `staff` maps a
     window to the staff posted there. Returns the receipts as the applicants got them (with the
@@ -41,10 +45,12 @@ def load(
     rt = client.hall.runtime("registry")
     rng = random.Random(2026)  # the same demo every time
     windows = client.call("GET", "/registry/api/v1/directory?limit=200", role="center")["items"]
-    receipts = []
-    for window in windows:
-        if not window["is_open"] or not window["matters"]:
-            continue
+    receipts: list[dict[str, Any]] = []
+    open_windows = [w for w in windows if w["is_open"] and w["matters"]]
+    total = len(open_windows) * per_window
+    for number, window in enumerate(open_windows):
+        if number % max(len(open_windows) // 4, 1) == 0:
+            progress(f"cases ({len(receipts)}/{total})")
         for _ in range(per_window):
             posted = staff.get(window["id"]) or [f"{window['unit']['code']}-{window['id']}-0"]
             receipts.append(_one_case(rt, window, posted[0], rng))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from pathlib import Path
 
 import jwt
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
 from shared.cli import main
-from shared.testing import TEST_SECRET
+from shared.testing import TEST_SECRET, free_port
 
 
 def test_token_prints_a_signed_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,8 +108,34 @@ def test_up_refuses_an_unknown_environment_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOVHALL_ENV", "prod")
-    result = CliRunner().invoke(main, ["up", "--var-dir", str(tmp_path / "var")])
+    argv = ["up", "--var-dir", str(tmp_path / "var"), "--port", str(free_port())]
+    result = CliRunner().invoke(main, argv)
     assert result.exit_code == 1
     assert "will not start: GOVHALL_ENV='prod' is not one of development, production" in (
         result.output
     )
+
+
+def test_version_prints_the_packages_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"govhall {importlib.metadata.version('govhall')}\n"
+
+
+@pytest.mark.parametrize("database", ["missing", "empty"])
+def test_audit_verify_without_a_migrated_database_says_so_in_one_line(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("JWT_SECRET", TEST_SECRET)
+    monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if database == "empty":
+        (tmp_path / "registry.db").touch()
+    result = CliRunner().invoke(main, ["audit", "verify", "registry"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "run `govhall migrate registry`" in line, result.output
+    assert "Traceback" not in result.output
+    assert (tmp_path / "registry.db").exists() == (database == "empty")  # none made by asking

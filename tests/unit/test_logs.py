@@ -7,6 +7,7 @@ import json
 import logging
 import logging.config
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,30 @@ def test_gunicorn_logs_json_and_leaves_the_access_line_to_the_app() -> None:
         dict(config["formatters"]["json"])
     )
     assert isinstance(built, logs.JsonFormatter)
+
+
+def test_a_console_line_is_short_names_the_service_and_is_redacted() -> None:
+    formatter = logs.ConsoleFormatter()
+    record = logging.LogRecord(
+        "shared.demo", logging.INFO, __file__, 1, "token %s", (token("center"),), None
+    )
+    with logs.context(service="staffing"):
+        line = formatter.format(record)
+    assert line.endswith(f" INFO    staffing: token {logs.REDACTED}")
+    assert "eyJ" not in line and "{" not in line
+
+
+def test_console_logs_keep_libraries_at_warning_and_the_access_lines_in_their_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    config = logs.console_config(str(tmp_path / "access.log"))
+    assert config["root"]["level"] == "WARNING"
+    for name in logs.PROGRESS_LOGGERS:
+        assert config["loggers"][name]["level"] == "INFO"
+    access = config["loggers"][logs.ACCESS_LOGGER]
+    assert access["propagate"] is False and access["handlers"] == ["access"]
+    assert config["handlers"]["access"]["filename"] == str(tmp_path / "access.log")
+    assert config["handlers"]["access"]["formatter"] == "json"
+    # Without a file (`--access-log -`) they go to stderr with the rest.
+    assert "handlers" not in logs.console_config(None)["loggers"][logs.ACCESS_LOGGER]
