@@ -1,4 +1,4 @@
-"""The events of a case through the full chain (EQ-4.3, EQ-4.4) and its supervision (EQ-1.4)."""
+"""The events of a case through the full chain (EQ-4.3, EQ-4.4b–d) and its supervision (EQ-1.4)."""
 
 from __future__ import annotations
 
