@@ -701,3 +701,45 @@ def test_a_small_cycle_gets_an_excellent_place_only_by_the_authority_s_exception
     assert over["over_by"] == 1
     refused = client.post(f"{A}/2026/finalisation", headers=CENTER)
     assert refused.status_code == 422 and refused.json["rule"] == "EQ-3.2.2c"
+
+
+STATE_CONFLICT = "urn:govhall:problem:state-conflict"
+
+
+def _out_of_order(response: Any) -> None:
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert response.json["type"] == STATE_CONFLICT
+
+
+def test_every_step_of_the_cycle_taken_out_of_order_is_a_state_conflict(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/errors.md: a step the cycle's or the appeal's state does not allow — repeated,
+    skipped, or after the end — is 409 `state-conflict`, as in every other service."""
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    member = staffing.person(client, "tj-hexi", "张伟")
+    _assign(client, seat["id"], member["id"], "A", "2026-01-01")
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    grade = f"{A}/2026/staff/{member['id']}/grade"
+    appeals = f"{A}/2026/staff/{member['id']}/appeals"
+    up = {"grade": "excellent", "reason": "why not"}
+    _out_of_order(client.post(A, json={"year": 2026}, headers=CENTER))  # opened twice
+    _out_of_order(client.put(grade, json=up, headers=CENTER))  # calibrated before scoring
+    _out_of_order(client.post(f"{A}/2026/finalisation", headers=CENTER))  # not scored
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    _out_of_order(client.post(appeals, json={"reason": "x"}, headers=HEXI))  # not final
+    ok(client.post(f"{A}/2026/finalisation", headers=CENTER))
+    _out_of_order(client.post(f"{A}/2026/finalisation", headers=CENTER))  # finalised twice
+    _out_of_order(client.post(f"{A}/2026/scoring", headers=CENTER))  # scored once final
+    _out_of_order(client.put(grade, json=up, headers=CENTER))  # calibrated once final
+    exception = f"{A}/2026/quota-exception"
+    why = {"reason": "a one-person window"}
+    _out_of_order(client.put(exception, json=why, headers=bearer("authority")))
+    appeal = ok(client.post(appeals, json={"reason": "sick leave"}, headers=HEXI), 201)
+    _out_of_order(client.post(appeals, json={"reason": "again"}, headers=HEXI))  # pending
+    decision = f"{A}/appeals/{appeal['id']}/decision"
+    ok(client.post(decision, json={"note": "no"}, headers=CENTER))
+    _out_of_order(client.post(decision, json={"note": "twice"}, headers=CENTER))
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 15))  # 31 days on
+    _out_of_order(client.post(appeals, json={"reason": "late"}, headers=HEXI))

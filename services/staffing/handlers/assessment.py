@@ -23,7 +23,7 @@ from services.staffing.handlers import assessment_inputs as inputs
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
 from shared.db import UnitOfWork, utcnow
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Invalid, NotFound, StateConflict
 
 RESULTS = orm.assessment_results
 CYCLES = orm.assessment_cycles
@@ -169,7 +169,7 @@ def open_cycle(uow: UnitOfWork, body: dict[str, Any], today: date | None = None)
         raise Invalid(f"{year} has not begun", field="year")
     with uow:
         if uow.session.execute(select(CYCLES.c.year).where(CYCLES.c.year == year)).first():
-            raise Conflict(f"the {year} assessment is open already", field="year")
+            raise StateConflict(f"the {year} assessment is open already", field="year")
         version = body.get("scheme_version") or latest_scheme_version(uow)
         scheme(uow, version)  # it exists
         weight = body.get("window_weight", rules.MIN_WINDOW_WEIGHT)
@@ -250,7 +250,7 @@ def score(uow: UnitOfWork, year: int) -> dict[str, Any]:
     with uow:
         cycle = cycle_row(uow, year, lock=True)
         if cycle.state == CycleState.FINALISED:
-            raise Conflict(f"the {year} assessment is finalised; appeal instead")
+            raise StateConflict(f"the {year} assessment is finalised; appeal instead")
         by = scheme(uow, cycle.scheme_version)
         refresh_assessed(uow, year)
         scored = _score_staff(uow, year, by)
@@ -428,7 +428,7 @@ def calibrate(uow: UnitOfWork, year: int, staff_id: str, body: dict[str, Any]) -
         change = rules.calibrate(
             CycleState(cycle.state),
             staff_id,
-            Grade(row.grade),
+            Grade(row.grade) if row.grade else None,
             Grade(body["grade"]),
             body["reason"],
             uow.actor or "center",
@@ -451,9 +451,11 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
     with uow:
         cycle = cycle_row(uow, year, lock=True)
         if cycle.state != CycleState.SCORED:
-            raise Conflict(f"the {year} assessment is {cycle.state}: only a scored one finalises")
+            raise StateConflict(
+                f"the {year} assessment is {cycle.state}: only a scored one finalises"
+            )
         if refresh_assessed(uow, year):  # rolled back with the refusal
-            raise Conflict(
+            raise StateConflict(
                 f"who served in {year}, or how long, changed since the cycle was scored; score "
                 "it again so that everyone who served is assessed (EQ-3.2.2a)",
                 rule="EQ-3.2.2a",

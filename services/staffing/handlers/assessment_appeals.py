@@ -13,7 +13,7 @@ from services.staffing.domain.assessment import CycleState, Grade
 from services.staffing.handlers import assessment as cycle
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id, upsert, utcnow
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound, StateConflict
 
 APPEALS = orm.assessment_appeals
 
@@ -95,7 +95,7 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
         held = cycle.cycle_row(uow, appeal.year, lock=True)  # before counting (EQ-3.2.2c)
         appeal = _appeal(uow, appeal_id, None)  # as it stands once the cycle is ours
         if appeal.status != "pending":
-            raise Conflict(f"appeal {appeal_id} is {appeal.status} already")
+            raise StateConflict(f"appeal {appeal_id} is {appeal.status} already")
         grades = cycle.all_grades(uow, appeal.year)
         current = grades[appeal.staff_id]
         after = Grade(grade) if grade else current
