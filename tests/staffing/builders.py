@@ -50,12 +50,14 @@ def person(
     return response.json
 
 
-def window_known_to_staffing(client: Client, unit: str = "tj-hexi") -> dict[str, Any]:
+def window_known_to_staffing(
+    client: Client, unit: str = "tj-hexi", hall_code: str = "tj-hall"
+) -> dict[str, Any]:
     """A published window at registry, waited for until staffing has learned it is published
     (a probe post shows up in the coverage report, which lists published windows only)."""
     from shared.testing import wait_for
 
-    window = builders.published_window(client, unit, ["work-permit-long"])
+    window = builders.published_window(client, unit, ["work-permit-long"], hall_code=hall_code)
     center = bearer("center")
     probe = wait_for(
         lambda: _json_if(

@@ -644,6 +644,24 @@ def contribution(unit_code: str, window_totals: Sequence[Decimal], weight: Decim
     return Contribution(unit_code, len(window_totals), mean, weight, _round(mean * weight))
 
 
+def unit_halls(
+    window_units: Mapping[int, str], window_halls: Mapping[int, str | None]
+) -> dict[str, str]:
+    """The hall of each unit's chief representative and deputy, who serve without a window post
+    (EQ-3.1b): the hall where the unit runs the most windows, the lowest hall code of equals,
+    so they are assessed in one hall's cycle (EQ-3.2.2a)."""
+    counts: dict[str, dict[str, int]] = {}
+    for window_id, unit in window_units.items():
+        hall = window_halls.get(window_id)
+        if hall:
+            per_unit = counts.setdefault(unit, {})
+            per_unit[hall] = per_unit.get(hall, 0) + 1
+    return {
+        unit: min(per_hall, key=lambda hall: (-per_hall[hall], hall))
+        for unit, per_hall in counts.items()
+    }
+
+
 def served_share(year: int, periods: Iterable[tuple[date, date | None]]) -> Fraction:
     """The share of `year` covered by the periods (ends exclusive, None still serving), each day
     counted once however many periods cover it."""
