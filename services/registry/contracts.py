@@ -70,6 +70,11 @@ class WindowV1(Schema):
     is_open = fields.Boolean(required=True)
     reason = fields.String(load_default="")
     rule = fields.String(load_default="", metadata={"description": "the RULES.md ID applied"})
+    published_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the day it was published (TJ-5.6); none before publication"},
+    )
 
 
 class AgreementV1(Schema):

@@ -64,14 +64,18 @@ class WindowSeen(Schema):
     type = fields.String(required=True)
     state = fields.String(required=True)
     hall_code = fields.String(load_default=None)
+    # The day registry published it (TJ-5.6); events from before it was sent carry none.
+    published_on = fields.Date(allow_none=True, load_default=None)
 
 
 def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
-    """The window as registry has it now, its hall, and the first days it was seen published and
+    """The window as registry has it now, its hall, and the days it was published and first seen
     ended: the years it is assessed in and by which hall (EQ-3.2.2a), whatever order the events
-    come in."""
+    come in. The publication day is registry's where the event carries it, else the first day
+    staffing saw it published."""
     seen = WindowSeen().load(event.data)
     window_id = seen.pop("window_id")
+    stated = seen.pop("published_on")
     known = uow.session.execute(
         select(orm.windows.c.published_on, orm.windows.c.ended_on, orm.windows.c.hall_code).where(
             orm.windows.c.id == window_id
@@ -79,7 +83,9 @@ def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     ).first()
     published_on, ended_on, hall = known if known else (None, None, None)
     day = clock.hall_day(event.time)
-    if seen["state"] in PUBLISHED_STATES:
+    if stated is not None:
+        published_on = stated
+    elif seen["state"] in PUBLISHED_STATES:
         published_on = min(published_on or day, day)
     if seen["state"] in ENDED_STATES:
         ended_on = min(ended_on or day, day)
