@@ -13,9 +13,12 @@ from itertools import count
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from werkzeug.test import Client
 
+from services.staffing import orm
 from shared import clock
+from shared.db import utcnow
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
 from tests import builders
@@ -799,3 +802,27 @@ def test_each_hall_has_its_own_cycle_and_its_own_quota(client: Client) -> None:
     ok(client.post(f"{A}/2026/finalisation?hall=tj-hall", headers=CENTER))
     still = ok(client.get(f"{A}/2026?hall=eq-erqi", headers=CENTER))
     assert (still["state"], still["quota"]) == ("scored", 1)
+
+
+def test_a_cycle_from_before_halls_were_kept_goes_to_the_first_hall_learned(
+    client: Client, hall: Hall
+) -> None:
+    """sta0011 gave the rows already there the hall '': they covered every window staffing knew,
+    so the one hall it then learns of from registry's window events takes them."""
+    rt = hall.runtime("staffing")
+    with rt.uow(actor="test") as uow:
+        cycle = {
+            "hall_code": "",
+            "year": 2025,
+            "state": "finalised",
+            "scheme_version": 1,
+            "window_weight_bp": 500,
+            "appeal_days": 30,
+            "opened_by": "center",
+            "opened_at": utcnow(),
+        }
+        uow.session.execute(insert(orm.assessment_cycles).values(cycle))
+        uow.commit()
+    staffing.window_known_to_staffing(client)
+    adopted = ok(client.get(f"{A}/2025", headers=CENTER))
+    assert (adopted["hall_code"], adopted["state"]) == ("tj-hall", "finalised")
