@@ -59,6 +59,7 @@ LEVELS = (
     " 'very_satisfied']"
 )
 ACTOR = "center:bench"
+HALL_CODE = "bench-hall"  # the one hall, whose cycle is timed (EQ-3.2.2a: a cycle per hall)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,6 +144,7 @@ def build_hall(n: int, year: int, workdays: list[date], now: datetime) -> Hall:
                 "type": "permanent",
                 "state": "active",
                 "source_event_id": str(uuid.uuid4()),
+                "hall_code": HALL_CODE,
             }
         )
         for k, name in ((1, "acceptance"), (2, "approval")):
@@ -597,9 +599,12 @@ def bench_size(n: int, year: int, attendance: str, ddl: Sequence[str], profile: 
             uow = rt.uow(actor=ACTOR)
             opened_on, finalised_on = date(year + 1, 1, 10), date(year + 1, 1, 31)
             calls: list[tuple[str, Callable[[], Any]]] = [
-                ("open_cycle", lambda: assessment.open_cycle(uow, {"year": year}, opened_on)),
-                ("score", lambda: assessment.score(uow, year)),
-                ("finalise", lambda: assessment.finalise(uow, year, finalised_on)),
+                (
+                    "open_cycle",
+                    lambda: assessment.open_cycle(uow, {"year": year}, HALL_CODE, opened_on),
+                ),
+                ("score", lambda: assessment.score(uow, HALL_CODE, year)),
+                ("finalise", lambda: assessment.finalise(uow, HALL_CODE, year, finalised_on)),
             ]
             for label, call in calls:
                 _progress(n, f"{label} ...")
@@ -685,7 +690,7 @@ def explain_samples(
     seconds = []
     for staff_id in picked:
         start = time.perf_counter()
-        said = assessment_reports.explanation(uow, hall.year, staff_id, None)
+        said = assessment_reports.explanation(uow, HALL_CODE, hall.year, staff_id, None)
         seconds.append(time.perf_counter() - start)
         lines = sum((line["points"] for line in said["lines"]), start=0)
         if lines != said["total"] or said["total"] != said["scored_total"] or said["stale"]:

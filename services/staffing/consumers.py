@@ -63,32 +63,71 @@ class WindowSeen(Schema):
     name_en = fields.String(required=True)
     type = fields.String(required=True)
     state = fields.String(required=True)
+    hall_code = fields.String(load_default=None)
+    # The day registry published it (TJ-5.6); events from before it was sent carry none.
+    published_on = fields.Date(allow_none=True, load_default=None)
 
 
 def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
-    """The window as registry has it now, and the first days it was seen published and ended:
-    the years it is assessed in (EQ-3.2.2a), whatever order the events come in."""
+    """The window as registry has it now, its hall, and the days it was published and first seen
+    ended: the years it is assessed in and by which hall (EQ-3.2.2a), whatever order the events
+    come in. The publication day is registry's where the event carries it, else the first day
+    staffing saw it published."""
     seen = WindowSeen().load(event.data)
     window_id = seen.pop("window_id")
+    stated = seen.pop("published_on")
     known = uow.session.execute(
-        select(orm.windows.c.published_on, orm.windows.c.ended_on).where(
+        select(orm.windows.c.published_on, orm.windows.c.ended_on, orm.windows.c.hall_code).where(
             orm.windows.c.id == window_id
         )
     ).first()
-    published_on, ended_on = known if known else (None, None)
+    published_on, ended_on, hall = known if known else (None, None, None)
     day = clock.hall_day(event.time)
-    if seen["state"] in PUBLISHED_STATES:
+    if stated is not None:
+        published_on = stated
+    elif seen["state"] in PUBLISHED_STATES:
         published_on = min(published_on or day, day)
     if seen["state"] in ENDED_STATES:
         ended_on = min(ended_on or day, day)
     values = {
         **seen,
+        "hall_code": seen["hall_code"] or hall,
         "id": window_id,
         "source_event_id": event.id,
         "published_on": published_on,
         "ended_on": ended_on,
     }
     upsert(uow.session, orm.windows, ["id"], values)
+    if values["hall_code"]:
+        _adopt_hall_less_assessments(uow, values["hall_code"])
+
+
+# The tables whose rows were written before staffing kept halls (sta0011 gave them '').
+HALL_KEYED = (
+    orm.assessment_cycles,
+    orm.assessment_results,
+    orm.assessment_stints,
+    orm.assessment_window_results,
+    orm.assessment_unit_weights,
+    orm.assessment_grade_changes,
+    orm.assessment_appeals,
+    orm.personal_records,
+)
+
+
+def _adopt_hall_less_assessments(uow: UnitOfWork, hall: str) -> None:
+    """Assessments from before halls were kept covered every window staffing knew; while one
+    hall is known they are that hall's (EQ-3.2.2a), and the first hall learned takes them."""
+    cycles = orm.assessment_cycles
+    if uow.session.execute(select(cycles.c.year).where(cycles.c.hall_code == "")).first() is None:
+        return
+    halls = uow.session.execute(
+        select(orm.windows.c.hall_code).where(orm.windows.c.hall_code.is_not(None)).distinct()
+    ).scalars()
+    if set(halls) != {hall}:
+        return
+    for table in HALL_KEYED:
+        uow.session.execute(update(table).where(table.c.hall_code == "").values(hall_code=hall))
 
 
 class InspectionFactSeen(Schema):

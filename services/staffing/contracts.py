@@ -162,6 +162,9 @@ GRADES = ["excellent", "competent", "basically_competent", "incompetent"]
 class CycleV1(Schema):
     """An assessment cycle's state, with the quota (EQ-3.2.2c) once scored."""
 
+    hall_code = fields.String(
+        load_default="", metadata={"description": "the hall whose cycle it is (EQ-3.2.2a)"}
+    )
     year = fields.Integer(required=True)
     state = fields.String(required=True, validate=validate.OneOf(["open", "scored", "finalised"]))
     scheme_version = fields.Integer(required=True)
@@ -178,6 +181,9 @@ class CycleV1(Schema):
 class GradeV1(Schema):
     """A staff member's grade: changed (calibration, appeal) or recorded (EQ-3.2.2d)."""
 
+    hall_code = fields.String(
+        load_default="", metadata={"description": "the hall whose cycle it is (EQ-3.2.2a)"}
+    )
     year = fields.Integer(required=True)
     staff_id = fields.String(required=True)
     name = fields.String(required=True)
@@ -192,6 +198,9 @@ class GradeV1(Schema):
 
 
 class AppealV1(Schema):
+    hall_code = fields.String(
+        load_default="", metadata={"description": "the hall whose cycle it is (EQ-3.2.2a)"}
+    )
     appeal_id = fields.Integer(required=True)
     year = fields.Integer(required=True)
     staff_id = fields.String(required=True)
@@ -204,6 +213,9 @@ class AppealV1(Schema):
 
 
 class UnitWeightV1(Schema):
+    hall_code = fields.String(
+        load_default="", metadata={"description": "the hall whose cycle it is (EQ-3.2.2a)"}
+    )
     year = fields.Integer(required=True)
     unit_code = fields.String(required=True)
     weight = fields.String(required=True, metadata={"description": "decimal, at least 0.05"})

@@ -64,6 +64,9 @@ windows = Table(
     Column("type", String(20), nullable=False),
     Column("state", String(20), nullable=False),
     Column("source_event_id", String(36), nullable=False),
+    # The hall it is in, from registry's events: its staff and it are assessed in that hall's
+    # cycle (EQ-3.2.2a). None until an event that carries it arrives (before sta0011).
+    Column("hall_code", String(63), nullable=True),
     # The hall days it was first seen published (active or suspended) and first seen ended
     # (terminated or revoked): the years it is assessed in (EQ-3.2.2a). None before sta0008.
     Column("published_on", Date, nullable=True),
@@ -299,6 +302,7 @@ assessment_schemes = Table(
 assessment_cycles = Table(
     "assessment_cycles",
     metadata,
+    Column("hall_code", String(63), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("state", String(20), nullable=False),  # open | scored | finalised
     Column("scheme_version", Integer, nullable=False),
@@ -319,6 +323,7 @@ assessment_cycles = Table(
 assessment_results = Table(
     "assessment_results",
     metadata,
+    Column("hall_code", String(63), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("staff_id", String(63), primary_key=True),
     Column("unit_code", String(63), nullable=False),
@@ -330,13 +335,14 @@ assessment_results = Table(
     Column("components", JSON, nullable=True),  # component → points, as strings
     Column("proposed_grade", String(20), nullable=True),
     Column("grade", String(20), nullable=True),
-    Index("ix_assessment_results_unit", "year", "unit_code"),
+    Index("ix_assessment_results_unit", "hall_code", "year", "unit_code"),
 )
 
 # A window's stint per staff member that year, for the window's served-weighted average.
 assessment_stints = Table(
     "assessment_stints",
     metadata,
+    Column("hall_code", String(63), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("staff_id", String(63), primary_key=True),
     Column("window_id", Integer, primary_key=True, autoincrement=False),
@@ -346,6 +352,7 @@ assessment_stints = Table(
 assessment_window_results = Table(
     "assessment_window_results",
     metadata,
+    Column("hall_code", String(63), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("window_id", Integer, primary_key=True, autoincrement=False),
     Column("unit_code", String(63), nullable=False),
@@ -359,6 +366,7 @@ assessment_window_results = Table(
 assessment_unit_weights = Table(
     "assessment_unit_weights",
     metadata,
+    Column("hall_code", String(63), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("unit_code", String(63), primary_key=True),
     Column("weight_bp", Integer, nullable=False),
@@ -371,6 +379,7 @@ assessment_grade_changes = Table(
     "assessment_grade_changes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hall_code", String(63), nullable=False),
     Column("year", Integer, nullable=False),
     Column("staff_id", String(63), nullable=False),
     Column("kind", String(20), nullable=False),  # calibration | appeal
@@ -387,6 +396,7 @@ assessment_appeals = Table(
     "assessment_appeals",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hall_code", String(63), nullable=False),
     Column("year", Integer, nullable=False),
     Column("staff_id", String(63), nullable=False),
     Column("unit_code", String(63), nullable=False),
@@ -399,6 +409,7 @@ assessment_appeals = Table(
     Column("decided_by", String(200), nullable=True),
     Index(
         "ux_assessment_appeals_pending",
+        "hall_code",
         "year",
         "staff_id",
         unique=True,
@@ -413,6 +424,8 @@ personal_records = Table(
     metadata,
     Column("staff_id", String(63), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
+    # The hall whose cycle graded them: a person belongs to one hall a year (EQ-3.2.2a).
+    Column("hall_code", String(63), nullable=False),
     Column("unit_code", String(63), nullable=False),
     Column("grade", String(20), nullable=False),
     Column("award_eligible", Boolean, nullable=False),

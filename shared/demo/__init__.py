@@ -8,16 +8,31 @@ each service's own API makes its events, sanctions and evaluations included.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.test import Client
 
-from shared import auth, limits
+from shared import auth, clock, limits
 
 if TYPE_CHECKING:
     from shared.embedded import Hall
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def as_of(day: date) -> Iterator[None]:
+    """The demo's past: the hall's clock set back while one step is taken, then restored."""
+    today, now = clock.today, clock.now
+    moment = datetime.combine(day, now().timetz())
+    clock.today, clock.now = (lambda: day), (lambda: moment)
+    try:
+        yield
+    finally:
+        clock.today, clock.now = today, now
 
 
 class DemoClient:

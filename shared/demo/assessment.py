@@ -7,6 +7,7 @@ try (docs/assessment.md walks through it)."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,16 +27,21 @@ def load(client: DemoClient, staffing: dict[str, Any]) -> None:
         _facts(client, seat, number, rng)
     _settle(client.hall)
     year = clock.today().year
-    client.call("POST", "/staffing/api/v1/assessments", {"year": year}, role="center")
-    client.call("POST", f"/staffing/api/v1/assessments/{year}/scoring", role="center")
-    listed = client.call(
-        "GET", f"/staffing/api/v1/assessments/{year}/staff?limit=200", role="center"
-    )["items"]
-    competent = [r for r in listed if r["grade"] == "competent" and r["window_id"] is not None]
+    url = "/staffing/api/v1/assessments"
+    # Each hall has its own cycle and quota (EQ-3.2.2a–c); the biggest hall's gets a calibration.
+    halls = Counter(seat["window"]["hall"]["code"] for seat in seats)
+    for hall in sorted(halls):
+        client.call("POST", f"{url}?hall={hall}", {"year": year}, role="center")
+        client.call("POST", f"{url}/{year}/scoring?hall={hall}", role="center")
+    first = min(halls, key=lambda hall: (-halls[hall], hall))
+    listed = client.call("GET", f"{url}/{year}/staff?limit=200&hall={first}", role="center")
+    competent = [
+        r for r in listed["items"] if r["grade"] == "competent" and r["window_id"] is not None
+    ]
     best = max(competent, key=lambda r: (float(r["total"]), r["staff_id"]))
     client.call(
         "PUT",
-        f"/staffing/api/v1/assessments/{year}/staff/{best['staff_id']}/grade",
+        f"{url}/{year}/staff/{best['staff_id']}/grade?hall={first}",
         {"grade": "excellent", "reason": "牵头窗口改革试点 · led the window reform pilot"},
         role="center",
     )

@@ -6,12 +6,11 @@ on an order whose deadline passed unrectified a month ago."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared import clock
+from shared.demo import as_of
 
 if TYPE_CHECKING:
     from shared.demo import DemoClient
@@ -94,7 +93,7 @@ def _suspension(client: DemoClient, window: dict[str, Any]) -> None:
 
 def _termination(client: DemoClient, window: dict[str, Any]) -> None:
     finding = _finding(client, window, "major")
-    with _as_of(clock.today() - timedelta(days=42)):  # an order issued six weeks ago
+    with as_of(clock.today() - timedelta(days=42)):  # an order issued six weeks ago
         order = _order(client, window, finding, "长期脱岗，群众办事无人受理 · staff absent")
     body = {
         "window_id": window["id"],
@@ -102,15 +101,3 @@ def _termination(client: DemoClient, window: dict[str, Any]) -> None:
         "reason": "整改期满未整改 · not rectified by the deadline",
     }
     client.call("POST", f"{SANCTIONS}/terminations", body)
-
-
-@contextmanager
-def _as_of(day: date) -> Iterator[None]:
-    """The demo's past: the hall's clock set back while one step is taken, then restored."""
-    today, now = clock.today, clock.now
-    moment = datetime.combine(day, now().timetz())
-    clock.today, clock.now = (lambda: day), (lambda: moment)
-    try:
-        yield
-    finally:
-        clock.today, clock.now = today, now

@@ -27,6 +27,8 @@ UNIT = bearer("unit", UNIT_CODE)
 CENTER = bearer("center")
 MATTER = "e2e-assess-permit"
 ASSESSMENTS = "/staffing/api/v1/assessments"
+# Each hall has its own cycle (EQ-3.2.2a), and the shared cluster knows other tests' halls.
+HALL = "?hall=e2e-assess-hall"
 NEUTRAL = {"base": "60.00", "timeliness": "15.00", "satisfaction": "11.25"}
 
 
@@ -38,9 +40,9 @@ def test_case_evaluation_and_complaint_events_move_the_scores_as_the_scheme_says
     window = _published_window(api)
     x, y = _posted_staff(api, window["id"])
 
-    opened = api.call("POST", ASSESSMENTS, {"year": year}, headers=CENTER, status=201)
+    opened = api.call("POST", f"{ASSESSMENTS}{HALL}", {"year": year}, headers=CENTER, status=201)
     assert opened["state"] == "open" and opened["assessed"] >= 5
-    api.call("POST", f"{ASSESSMENTS}/{year}/scoring", headers=CENTER)
+    api.call("POST", f"{ASSESSMENTS}/{year}/scoring{HALL}", headers=CENTER)
     for member in (x, y):  # nothing has happened yet: three quarters of each reward
         result = _result(api, year, member["id"])
         assert (result["total"], result["components"]) == ("86.25", NEUTRAL)
@@ -67,7 +69,7 @@ def test_case_evaluation_and_complaint_events_move_the_scores_as_the_scheme_says
     # Facts arrived after scoring: the explanation shows them, the stored score does not yet.
     assert (x_seen["total"], x_seen["scored_total"], x_seen["stale"]) == ("86.00", "86.25", True)
     assert y_seen["stale"] is True
-    api.call("POST", f"{ASSESSMENTS}/{year}/scoring", headers=CENTER)
+    api.call("POST", f"{ASSESSMENTS}/{year}/scoring{HALL}", headers=CENTER)
     # 60 + 20 × 2/2 on time + 15 × (11/3 − 1)/4 − 4 per upheld complaint
     moved = {"timeliness": "20.00", "satisfaction": "10.00", "complaint_upheld": "-4.00"}
     _assert_score(api, year, x["id"], "86.00", moved)
@@ -80,7 +82,7 @@ def test_case_evaluation_and_complaint_events_move_the_scores_as_the_scheme_says
 
     _publish(cluster, "inspection.evaluation.voided", _evaluation(window, x["id"], 7003, 1))
     wait_for(lambda: _explanation(api, year, x["id"])["total"] == "91.00", timeout=20, interval=0.2)
-    api.call("POST", f"{ASSESSMENTS}/{year}/scoring", headers=CENTER)
+    api.call("POST", f"{ASSESSMENTS}/{year}/scoring{HALL}", headers=CENTER)
     # The bad review withdrawn on appeal: 15 × (5 − 1)/4 for the two that stand.
     moved = {"timeliness": "20.00", "satisfaction": "15.00", "complaint_upheld": "-4.00"}
     x_final = _assert_score(api, year, x["id"], "91.00", moved)
@@ -91,17 +93,17 @@ def test_case_evaluation_and_complaint_events_move_the_scores_as_the_scheme_says
     # (published before the withdrawal waited for above, on the same queue).
     [own] = [
         w
-        for w in api.call("GET", f"{ASSESSMENTS}/{year}/reports/windows", headers=CENTER)
+        for w in api.call("GET", f"{ASSESSMENTS}/{year}/reports/windows{HALL}", headers=CENTER)
         if w["window_id"] == window["id"]
     ]
     assert (own["total"], own["staff_count"]) == ("79.75", 5)
     assert own["components"] == {"staff_average": "80.75", "finding": "-1.00"}
 
-    final = api.call("POST", f"{ASSESSMENTS}/{year}/finalisation", headers=CENTER)
+    final = api.call("POST", f"{ASSESSMENTS}/{year}/finalisation{HALL}", headers=CENTER)
     assert final["state"] == "finalised" and final["over_by"] == 0
     _assert_unit_told(api, year, {x["id"]: "excellent", y["id"]: "incompetent"})
     # EQ-3.2.2b: the window's 79.75 counts in the unit's annual target at the 5% default weight.
-    [target] = api.call("GET", f"{ASSESSMENTS}/{year}/reports/units", headers=UNIT)
+    [target] = api.call("GET", f"{ASSESSMENTS}/{year}/reports/units{HALL}", headers=UNIT)
     assert target == {
         "unit_code": UNIT_CODE,
         "windows": 1,
@@ -309,12 +311,12 @@ def _publish(cluster: Cluster, name: str, data: dict[str, Any]) -> str:
 
 
 def _result(api: Api, year: int, staff_id: str) -> dict[str, Any]:
-    return api.call("GET", f"{ASSESSMENTS}/{year}/staff/{staff_id}", headers=CENTER)
+    return api.call("GET", f"{ASSESSMENTS}/{year}/staff/{staff_id}{HALL}", headers=CENTER)
 
 
 def _explanation(api: Api, year: int, staff_id: str) -> dict[str, Any]:
     explained = api.call(
-        "GET", f"{ASSESSMENTS}/{year}/staff/{staff_id}/explanation", headers=CENTER
+        "GET", f"{ASSESSMENTS}/{year}/staff/{staff_id}/explanation{HALL}", headers=CENTER
     )
     points = sum((Decimal(line["points"]) for line in explained["lines"]), Decimal(0))
     assert points == Decimal(explained["total"]), explained  # the lines add up, always

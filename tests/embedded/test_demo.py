@@ -95,10 +95,17 @@ def test_the_demo_has_a_window_under_each_sanction(hall: Hall) -> None:
 def test_the_demo_cycle_runs_to_the_end(hall: Hall) -> None:
     client = DemoClient(hall)
     year = clock.today().year
-    url = f"/staffing/api/v1/assessments/{year}"
-    cycle = client.call("GET", url, role="center")
+    # The demo's two halls each have a cycle (EQ-3.2.2a); the bigger, Erqi's, is calibrated and
+    # run to the end here.
+    url, hall_ = f"/staffing/api/v1/assessments/{year}", "?hall=eq-erqi"
+    for code in ("eq-erqi", "tj-hall"):
+        other = client.call("GET", f"{url}?hall={code}", role="center")
+        assert (other["hall_code"], other["state"]) == (code, "scored")
+    refused = client.call("GET", url, role="center", expect=(422,))
+    assert list(refused["errors"]) == ["hall"]
+    cycle = client.call("GET", f"{url}{hall_}", role="center")
     assert cycle["state"] == "scored" and 0 < cycle["excellent"] <= cycle["quota"]
-    staff = client.call("GET", f"{url}/staff?limit=200", role="center")["items"]
+    staff = client.call("GET", f"{url}/staff?limit=200&hall=eq-erqi", role="center")["items"]
     calibrated = [s for s in staff if s["grade"] != s["proposed_grade"]]
     assert len(calibrated) == 1 and calibrated[0]["grade"] == "excellent"
 
@@ -107,21 +114,25 @@ def test_the_demo_cycle_runs_to_the_end(hall: Hall) -> None:
     lifted = [s["staff_id"] for s in staff if s["grade"] == "competent"][:room]
     for staff_id in lifted:
         body = {"grade": "excellent", "reason": "try the quota"}
-        over = client.call("PUT", f"{url}/staff/{staff_id}/grade", body, role="center")
+        over = client.call("PUT", f"{url}/staff/{staff_id}/grade{hall_}", body, role="center")
     assert over["over_by"] == 1
-    refused = client.call("POST", f"{url}/finalisation", role="center", expect=(422,))
+    refused = client.call("POST", f"{url}/finalisation{hall_}", role="center", expect=(422,))
     assert refused["rule"] == "EQ-3.2.2c"
     for staff_id in lifted:
         back = {"grade": "competent", "reason": "the quota is full"}
-        client.call("PUT", f"{url}/staff/{staff_id}/grade", back, role="center")
-    assert client.call("POST", f"{url}/finalisation", role="center")["state"] == "finalised"
+        client.call("PUT", f"{url}/staff/{staff_id}/grade{hall_}", back, role="center")
+    assert client.call("POST", f"{url}/finalisation{hall_}", role="center")["state"] == "finalised"
 
-    weak = next(s for s in staff if s["grade"] == "incompetent")
+    # Tianjin's cycle is finalised on its own; the demo's weakest serves there.
+    tianjin = client.call("POST", f"{url}/finalisation?hall=tj-hall", role="center")
+    assert tianjin["state"] == "finalised" and tianjin["excellent"] <= tianjin["quota"]
+    theirs = client.call("GET", f"{url}/staff?limit=200&hall=tj-hall", role="center")["items"]
+    weak = next(s for s in staff + theirs if s["grade"] == "incompetent")
     record = client.call("GET", f"/staffing/api/v1/staff/{weak['staff_id']}/record", role="center")
     assert record[-1]["award_eligible"] is False
     appeal = client.call(
         "POST",
-        f"{url}/staff/{weak['staff_id']}/appeals",
+        f"{url}/staff/{weak['staff_id']}/appeals?hall={record[-1]['hall_code']}",
         {"reason": "两天为病假 · two of the days were sick leave"},
         role="unit",
         unit=weak["unit_code"],
@@ -133,10 +144,10 @@ def test_the_demo_cycle_runs_to_the_end(hall: Hall) -> None:
         role="center",
     )
     assert decided["status"] == "upheld"
-    units = client.call("GET", f"{url}/reports/units", role="center")
+    units = client.call("GET", f"{url}/reports/units{hall_}", role="center")
     assert len(units) > 3 and all(row["weight"] == "0.0500" for row in units)
     response = client.client.get(
-        f"{url}/reports/windows?format=csv", headers=client.headers("center")
+        f"{url}/reports/windows?format=csv&hall=eq-erqi", headers=client.headers("center")
     )
     assert response.status_code == 200 and response.mimetype == "text/csv"
 
@@ -236,7 +247,11 @@ def test_the_business_gauges_show_what_the_apis_show(hall: Hall) -> None:
     shown = _gauge(hall, "inspection", "govhall_inspection_sanctions_in_force", "kind")
     assert {k: v for k, v in shown.items() if v} == {(k,): float(n) for k, n in in_force.items()}
     year = clock.today().year
-    staff = _all(client, f"/staffing/api/v1/assessments/{year}/staff?")
+    staff = [  # the gauge counts every hall's cycle of the year
+        row
+        for code in ("eq-erqi", "tj-hall")
+        for row in _all(client, f"/staffing/api/v1/assessments/{year}/staff?hall={code}&")
+    ]
     grades = Counter(s["grade"] or "none" for s in staff)
     shown = _gauge(hall, "staffing", "govhall_staffing_assessment_staff", "year", "grade")
     assert {g: v for (y, g), v in shown.items() if y == str(year)} == {

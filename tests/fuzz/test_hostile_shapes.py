@@ -47,11 +47,18 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
+# Query parameters that name an object of the demo hall, with a real one: optional in the
+# document, but a probe of another parameter must not be refused for lack of them. The demo has
+# two halls, so an assessment route without `hall` is a 422 naming it (EQ-3.2.2a, per hall).
+DEMO_VALUES = {"hall": "tj-hall"}
+
+
 def query_parameters(
     document: dict[str, Any], operation: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The operation's query parameters (name → schema), and a value for each required one, so
-    that a probe of one parameter is not refused for lack of another."""
+    """The operation's query parameters (name → schema), and a value for each required one (and
+    each that names a demo object), so that a probe of one parameter is not refused for lack of
+    another."""
     found, required = {}, {}
     for parameter in operation.get("parameters", ()):
         parameter = resolve(document, parameter)
@@ -60,6 +67,8 @@ def query_parameters(
             found[parameter["name"]] = schema
             if parameter.get("required"):
                 required[parameter["name"]] = str(schema.get("enum", ["1"])[0])
+            elif parameter["name"] in DEMO_VALUES:
+                required[parameter["name"]] = DEMO_VALUES[parameter["name"]]
     return found, required
 
 

@@ -22,6 +22,7 @@ from shared.service import ServiceRuntime
 
 pytestmark = pytest.mark.integration
 YEAR = 2025
+HALL = "tj-hall"  # each hall has its own cycle (EQ-3.2.2a)
 
 
 def _member(staff_id: str) -> dict[str, Any]:
@@ -51,6 +52,7 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
         run(insert(orm.staff), [_member(s) for s in people])
         run(
             insert(orm.assessment_cycles).values(
+                hall_code=HALL,
                 year=YEAR,
                 state="finalised",
                 scheme_version=1,
@@ -64,6 +66,7 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
         )
         results = [
             {
+                "hall_code": HALL,
                 "year": YEAR,
                 "staff_id": s,
                 "unit_code": "tj-hexi",
@@ -78,6 +81,7 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
         ids = []
         for staff_id in people[:2]:
             appeal = {
+                "hall_code": HALL,
                 "year": YEAR,
                 "staff_id": staff_id,
                 "unit_code": "tj-hexi",
@@ -123,5 +127,5 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
         thread.join(timeout=20)
     assert sorted(outcomes.values()) == ["EQ-3.2.2c", "upheld"]
     with rt.uow() as uow:
-        grades = appeals.cycle.all_grades(uow, YEAR)
+        grades = appeals.cycle.all_grades(uow, HALL, YEAR)
     assert sum(grade.value == "excellent" for grade in grades.values()) == 1

@@ -21,6 +21,7 @@ from tests.integration.test_assessment_quota_race import _member
 
 pytestmark = pytest.mark.integration
 YEAR = 2025
+HALL = "tj-hall"  # each hall has its own cycle (EQ-3.2.2a)
 
 
 def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
@@ -29,7 +30,20 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
     with rt.uow(actor="test") as uow:
         run = uow.session.execute
         run(insert(orm.staff), [_member(s) for s in people])
+        window = {  # the hall staffing knows, from registry's window events
+            "id": 1,
+            "unit_code": "tj-hexi",
+            "co_units": [],
+            "name_zh": "窗口",
+            "name_en": "Window",
+            "type": "permanent",
+            "state": "active",
+            "source_event_id": "e-1",
+            "hall_code": HALL,
+        }
+        run(insert(orm.windows).values(window))
         cycle = {
+            "hall_code": HALL,
             "year": YEAR,
             "state": "scored",
             "scheme_version": 1,
@@ -41,6 +55,7 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
         run(insert(orm.assessment_cycles).values(cycle))
         results = [
             {
+                "hall_code": HALL,
                 "year": YEAR,
                 "staff_id": s,
                 "unit_code": "tj-hexi",
@@ -55,6 +70,7 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
         ids = []
         for staff_id in people[:2]:
             appeal = {
+                "hall_code": HALL,
                 "year": YEAR,
                 "staff_id": staff_id,
                 "unit_code": "tj-hexi",
@@ -78,7 +94,7 @@ def test_a_small_cycle_s_exception_admits_one_appeal_to_excellent(
         appeals.decide(rt.uow(actor="center"), first, "excellent", "upheld")
     assert none_yet.value.rule == "EQ-3.2.2c"
     granted = appeals.cycle.grant_quota_exception(
-        rt.uow(actor="authority:a-1"), YEAR, "a three-person unit"
+        rt.uow(actor="authority:a-1"), HALL, YEAR, "a three-person unit"
     )
     assert (granted["quota"], granted["quota_exception_by"]) == (1, "authority:a-1")
     appeals.decide(rt.uow(actor="center"), first, "excellent", "upheld")

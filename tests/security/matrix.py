@@ -260,11 +260,12 @@ def gather(client: DemoClient) -> Demo:
     posted = {d.staff_id, d.other_staff_id, d.chief_id}
     spare = _first(staff, "unposted staff member", lambda s: s["id"] not in posted)
     cycle = f"{staffing}/assessments/{d.year}"
-    client.call("POST", f"{cycle}/scoring", role="center")  # the demo's facts since
-    client.call("POST", f"{cycle}/finalisation", role="center")
+    of_hall = f"?hall={d.hall}"  # the demo has two halls, each with its own cycle (EQ-3.2.2a)
+    client.call("POST", f"{cycle}/scoring{of_hall}", role="center")  # the demo's facts since
+    client.call("POST", f"{cycle}/finalisation{of_hall}", role="center")
     appeal = client.call(
         "POST",
-        f"{cycle}/staff/{spare['id']}/appeals",
+        f"{cycle}/staff/{spare['id']}/appeals{of_hall}",
         {"reason": "matrix: an appeal"},
         role="unit",
         unit=OWNER,
@@ -410,6 +411,15 @@ def declared() -> list[Route]:
 def confined(route: Route) -> bool:
     """A `unit` token may call it, on one object that belongs to a unit."""
     return route.unit_scoped and route.addresses_unit_object
+
+
+def names_a_cycle(route: Route) -> bool:
+    """A route on a hall's assessment cycle: it names the hall (`?hall=`), as the demo has two
+    halls, each with a cycle of its own (EQ-3.2.2a); left out, it is a 422 naming `hall`."""
+    rule = route.rule
+    return route.service == "staffing" and (
+        rule == "/api/v1/assessments" or rule.startswith("/api/v1/assessments/<int:year>")
+    )
 
 
 def fill_path(route: Route, d: Demo) -> str:

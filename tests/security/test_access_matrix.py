@@ -15,6 +15,7 @@ parameter must be added to FILL (tests/security/matrix.py), or the first test fa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from werkzeug.test import Client, TestResponse
@@ -39,6 +40,7 @@ from tests.security.matrix import (
     declared,
     fill_path,
     ghost_path,
+    names_a_cycle,
     refusal,
     stranger_of,
 )
@@ -138,10 +140,13 @@ BODIES: dict[tuple[str, str, str], Callable[[Demo], Send]] = {
 
 
 def _body(route: Route, d: Demo) -> Send:
+    """What is sent besides the path: a body, and the hall of a route on a hall's cycle."""
     if route.method in ("GET", "DELETE"):
-        return Send()
-    make = BODIES.get((route.service, route.method, route.rule))
-    return make(d) if make else Send({})
+        send = Send()
+    else:
+        make = BODIES.get((route.service, route.method, route.rule))
+        send = make(d) if make else Send({})
+    return replace(send, query=f"?hall={d.hall}") if names_a_cycle(route) else send
 
 
 def _reads_like_a_ghost(

@@ -74,17 +74,24 @@ LISTINGS = [
     Listing("registry", "/api/v1/windows", "?limit=200", own=lambda w, h: w["id"] in h.windows),
     Listing("registry", "/api/v1/cases", "?limit=200"),
     Listing("staffing", "/api/v1/absences", "?limit=200", own=BY_STAFF),
-    Listing("staffing", "/api/v1/assessments/<int:year>/appeals"),
+    # A hall's cycle is named by its hall: the demo has two, each with its own (EQ-3.2.2a).
+    Listing("staffing", "/api/v1/assessments/<int:year>/appeals", "?hall={d.hall}"),
     Listing(
-        "staffing", "/api/v1/assessments/<int:year>/reports/units", key=lambda r: r["unit_code"]
+        "staffing",
+        "/api/v1/assessments/<int:year>/reports/units",
+        "?hall={d.hall}",
+        key=lambda r: r["unit_code"],
     ),
     Listing(
-        "staffing", "/api/v1/assessments/<int:year>/reports/windows", key=lambda r: r["window_id"]
+        "staffing",
+        "/api/v1/assessments/<int:year>/reports/windows",
+        "?hall={d.hall}",
+        key=lambda r: r["window_id"],
     ),
     Listing(
         "staffing",
         "/api/v1/assessments/<int:year>/staff",
-        "?limit=200",
+        "?limit=200&hall={d.hall}",
         key=lambda r: r["staff_id"],
     ),
     Listing(

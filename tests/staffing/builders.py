@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from itertools import count
 from typing import Any
 
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer
 from tests import builders
@@ -50,12 +53,36 @@ def person(
     return response.json
 
 
-def window_known_to_staffing(client: Client, unit: str = "tj-hexi") -> dict[str, Any]:
-    """A published window at registry, waited for until staffing has learned it is published
-    (a probe post shows up in the coverage report, which lists published windows only)."""
+# The day the staffing tests' windows are published on: postings start on it or later (TJ-5.6),
+# and some tests record postings and terms that began years ago.
+PUBLISHED_ON = date(2023, 1, 2)
+
+
+@contextmanager
+def as_of(day: date) -> Iterator[None]:
+    """The hall's clock set back while a window goes through its procedure, then restored."""
+    today, now = clock.today, clock.now
+    moment = datetime.combine(day, now().timetz())
+    clock.today, clock.now = (lambda: day), (lambda: moment)
+    try:
+        yield
+    finally:
+        clock.today, clock.now = today, now
+
+
+def window_known_to_staffing(
+    client: Client,
+    unit: str = "tj-hexi",
+    hall_code: str = "tj-hall",
+    published_on: date = PUBLISHED_ON,
+) -> dict[str, Any]:
+    """A window registry published on `published_on`, waited for until staffing has learned it
+    is published (a probe post shows up in the coverage report, which lists published windows
+    only)."""
     from shared.testing import wait_for
 
-    window = builders.published_window(client, unit, ["work-permit-long"])
+    with as_of(published_on):
+        window = builders.published_window(client, unit, ["work-permit-long"], hall_code=hall_code)
     center = bearer("center")
     probe = wait_for(
         lambda: _json_if(

@@ -13,11 +13,15 @@ from itertools import count
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from werkzeug.test import Client
 
+from services.staffing import orm
 from shared import clock
+from shared.db import utcnow
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
+from tests import builders
 from tests.builders import ok, stub_event
 from tests.staffing import builders as staffing
 
@@ -308,6 +312,7 @@ def _notices(client: Client, headers: dict[str, str], event: str, n: int) -> lis
 
 
 def test_chief_representatives_and_deputies_are_assessed_too(client: Client) -> None:
+    staffing.window_known_to_staffing(client)  # they belong to the hall of their unit's windows
     chief, deputy = (staffing.person(client, "tj-hexi", n) for n in ("王主任", "李副"))
     body = {"staff_id": chief["id"], "deputy_staff_id": deputy["id"], "starts_on": "2026-07-01"}
     url = "/staffing/api/v1/chief-representatives/tj-hexi"
@@ -701,3 +706,123 @@ def test_a_small_cycle_gets_an_excellent_place_only_by_the_authority_s_exception
     assert over["over_by"] == 1
     refused = client.post(f"{A}/2026/finalisation", headers=CENTER)
     assert refused.status_code == 422 and refused.json["rule"] == "EQ-3.2.2c"
+
+
+STATE_CONFLICT = "urn:govhall:problem:state-conflict"
+
+
+def _out_of_order(response: Any) -> None:
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert response.json["type"] == STATE_CONFLICT
+
+
+def test_every_step_of_the_cycle_taken_out_of_order_is_a_state_conflict(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/errors.md: a step the cycle's or the appeal's state does not allow — repeated,
+    skipped, or after the end — is 409 `state-conflict`, as in every other service."""
+    window = staffing.window_known_to_staffing(client)
+    seat = staffing.post(client, window["id"])
+    member = staffing.person(client, "tj-hexi", "张伟")
+    _assign(client, seat["id"], member["id"], "A", "2026-01-01")
+    ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)
+    grade = f"{A}/2026/staff/{member['id']}/grade"
+    appeals = f"{A}/2026/staff/{member['id']}/appeals"
+    up = {"grade": "excellent", "reason": "why not"}
+    _out_of_order(client.post(A, json={"year": 2026}, headers=CENTER))  # opened twice
+    _out_of_order(client.put(grade, json=up, headers=CENTER))  # calibrated before scoring
+    _out_of_order(client.post(f"{A}/2026/finalisation", headers=CENTER))  # not scored
+    ok(client.post(f"{A}/2026/scoring", headers=CENTER))
+    _out_of_order(client.post(appeals, json={"reason": "x"}, headers=HEXI))  # not final
+    ok(client.post(f"{A}/2026/finalisation", headers=CENTER))
+    _out_of_order(client.post(f"{A}/2026/finalisation", headers=CENTER))  # finalised twice
+    _out_of_order(client.post(f"{A}/2026/scoring", headers=CENTER))  # scored once final
+    _out_of_order(client.put(grade, json=up, headers=CENTER))  # calibrated once final
+    exception = f"{A}/2026/quota-exception"
+    why = {"reason": "a one-person window"}
+    _out_of_order(client.put(exception, json=why, headers=bearer("authority")))
+    appeal = ok(client.post(appeals, json={"reason": "sick leave"}, headers=HEXI), 201)
+    _out_of_order(client.post(appeals, json={"reason": "again"}, headers=HEXI))  # pending
+    decision = f"{A}/appeals/{appeal['id']}/decision"
+    ok(client.post(decision, json={"note": "no"}, headers=CENTER))
+    _out_of_order(client.post(decision, json={"note": "twice"}, headers=CENTER))
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 15))  # 31 days on
+    _out_of_order(client.post(appeals, json={"reason": "late"}, headers=HEXI))
+
+
+def _staff_window(client: Client, unit: str, hall_code: str, names: tuple[str, ...]) -> list[str]:
+    """A window of `hall_code` whose posts `names` have held since New Year, two to a post."""
+    window = staffing.window_known_to_staffing(client, unit, hall_code)
+    seats = [staffing.post(client, window["id"], f"岗{n}", unit) for n in range(3)]
+    people = [staffing.person(client, unit, name)["id"] for name in names]
+    for i, staff_id in enumerate(people):
+        _assign(client, seats[i // 2]["id"], staff_id, "AB"[i % 2], "2026-01-01")
+    return people
+
+
+def test_each_hall_has_its_own_cycle_and_its_own_quota(client: Client) -> None:
+    """EQ-3.2.2a–c, per hall: 5 assessed in one hall give it one excellent place, 4 in another
+    give that one none, where one cycle of all 9 would have had one place to share. While
+    staffing knows one hall, `hall` may be left out; once it knows two, it must be named."""
+    star, *_ = _staff_window(client, "tj-hexi", "tj-hall", ("张伟", "李娜", "王芳", "刘洋", "陈静"))
+    _train(client, star, 20)  # the one best, not a tie
+    alone = ok(client.post(A, json={"year": 2026}, headers=CENTER), 201)  # the only hall
+    assert (alone["hall_code"], alone["assessed"], alone["quota"]) == ("tj-hall", 5, 1)
+
+    builders.hall(client, "eq-erqi")
+    _staff_window(client, "tj-nankai", "eq-erqi", ("赵磊", "孙丽", "周强", "吴敏"))
+    for missing in (
+        client.get(f"{A}/2026", headers=CENTER),
+        client.post(f"{A}/2026/scoring", headers=CENTER),
+        client.get(f"{A}/2026/staff", headers=HEXI),
+        client.post(A, json={"year": 2026}, headers=CENTER),
+    ):
+        assert missing.status_code == 422 and list(missing.json["errors"]) == ["hall"]
+    unknown = client.get(f"{A}/2026?hall=nowhere", headers=CENTER)
+    assert unknown.status_code == 422 and list(unknown.json["errors"]) == ["hall"]
+
+    tianjin = ok(client.post(f"{A}/2026/scoring?hall=tj-hall", headers=CENTER))
+    assert (tianjin["assessed"], tianjin["quota"], tianjin["excellent"]) == (5, 1, 1)
+    erqi = ok(client.post(f"{A}?hall=eq-erqi", json={"year": 2026}, headers=CENTER), 201)
+    assert (erqi["hall_code"], erqi["assessed"], erqi["quota"]) == ("eq-erqi", 4, 0)
+    erqi = ok(client.post(f"{A}/2026/scoring?hall=eq-erqi", headers=CENTER))
+    assert (erqi["assessed"], erqi["quota"], erqi["excellent"]) == (4, 0, 0)
+    nankai = ok(client.get(f"{A}/2026/staff?hall=eq-erqi", headers=NANKAI))["items"]
+    assert len(nankai) == 4 and {r["hall_code"] for r in nankai} == {"eq-erqi"}
+    assert ok(client.get(f"{A}/2026/staff?hall=tj-hall", headers=NANKAI))["items"] == []
+    windows = ok(client.get(f"{A}/2026/reports/windows?hall=eq-erqi", headers=CENTER))
+    assert [w["unit_code"] for w in windows] == ["tj-nankai"]
+    # The exception for a small cycle is the small hall's, granted there alone (LR-SMALL-QUOTA).
+    why = {"reason": "四人窗口 · a four-person window"}
+    url = f"{A}/2026/quota-exception"
+    refused = client.put(f"{url}?hall=tj-hall", json=why, headers=bearer("authority"))
+    assert refused.status_code == 422 and refused.json["rule"] == "LR-SMALL-QUOTA"
+    granted = ok(client.put(f"{url}?hall=eq-erqi", json=why, headers=bearer("authority")))
+    assert granted["quota"] == 1
+    ok(client.post(f"{A}/2026/finalisation?hall=tj-hall", headers=CENTER))
+    still = ok(client.get(f"{A}/2026?hall=eq-erqi", headers=CENTER))
+    assert (still["state"], still["quota"]) == ("scored", 1)
+
+
+def test_a_cycle_from_before_halls_were_kept_goes_to_the_first_hall_learned(
+    client: Client, hall: Hall
+) -> None:
+    """sta0011 gave the rows already there the hall '': they covered every window staffing knew,
+    so the one hall it then learns of from registry's window events takes them."""
+    rt = hall.runtime("staffing")
+    with rt.uow(actor="test") as uow:
+        cycle = {
+            "hall_code": "",
+            "year": 2025,
+            "state": "finalised",
+            "scheme_version": 1,
+            "window_weight_bp": 500,
+            "appeal_days": 30,
+            "opened_by": "center",
+            "opened_at": utcnow(),
+        }
+        uow.session.execute(insert(orm.assessment_cycles).values(cycle))
+        uow.commit()
+    staffing.window_known_to_staffing(client)
+    adopted = ok(client.get(f"{A}/2025", headers=CENTER))
+    assert (adopted["hall_code"], adopted["state"]) == ("tj-hall", "finalised")

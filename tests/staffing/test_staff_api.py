@@ -3,6 +3,7 @@ EQ-3.2.6) through the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from shared import clock
 from shared.embedded import Hall
 from shared.testing import bearer, wait_for
 from tests import builders
-from tests.builders import ok
+from tests.builders import ok, stub_event
 from tests.staffing import builders as staffing
 
 HEXI = bearer("unit", "tj-hexi")
@@ -296,3 +297,53 @@ def test_nobody_is_posted_to_a_window_not_yet_published(client: Client) -> None:
 
 def _created(response: Any) -> Any:
     return response.json if response.status_code == 201 else None
+
+
+def test_a_posting_starts_on_its_window_s_publication_day_at_the_earliest(client: Client) -> None:
+    """TJ-5.6: before its publication day the window was no window to work at, so a posting the
+    center dates back starts on that day or later; registry's window events carry the day."""
+    window = staffing.window_known_to_staffing(client, published_on=date(2026, 3, 2))
+    seat = staffing.post(client, window["id"])
+    member = staffing.person(client, "tj-hexi", "张伟")
+    url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+    body = {"staff_id": member["id"], "role": "A", "starts_on": "2026-03-01"}
+    early = client.post(url, json=body, headers=CENTER)
+    assert early.status_code == 422 and early.json["rule"] == "TJ-5.6"
+    assert list(early.json["errors"]) == ["starts_on"] and "2026-03-02" in early.json["detail"]
+    posted = ok(client.post(url, json={**body, "starts_on": "2026-03-02"}, headers=CENTER), 201)
+    assert posted["starts_on"] == "2026-03-02"
+
+
+def test_the_publication_day_is_registry_s_not_the_day_its_event_arrived(
+    client: Client, publish: Callable[[str, str], None]
+) -> None:
+    """TJ-5.6: a window event that arrives today says the window was published in March (its
+    `published_on`): postings may start from March, not only from the day staffing heard."""
+    event = "govhall.registry.window.published.v1"
+    data = {
+        "window_id": 9001,
+        "unit_code": "tj-hexi",
+        "co_units": [],
+        "hall_code": "tj-hall",
+        "name_zh": "窗口",
+        "name_en": "Window",
+        "type": "permanent",
+        "state": "active",
+        "is_open": True,
+        "published_on": "2026-03-02",
+    }
+    publish(event, stub_event(event, data))
+    seat = wait_for(
+        lambda: _created(
+            client.post(
+                "/staffing/api/v1/posts", json={"window_id": 9001, "name": "受理"}, headers=HEXI
+            )
+        ),
+        timeout=5,
+    )
+    member = staffing.person(client, "tj-hexi", "张伟")
+    url = f"/staffing/api/v1/posts/{seat['id']}/assignments"
+    body = {"staff_id": member["id"], "role": "A", "starts_on": "2026-03-01"}
+    early = client.post(url, json=body, headers=CENTER)
+    assert early.status_code == 422 and early.json["rule"] == "TJ-5.6"
+    ok(client.post(url, json={**body, "starts_on": "2026-03-02"}, headers=CENTER), 201)

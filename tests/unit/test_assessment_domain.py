@@ -23,7 +23,7 @@ from services.staffing.domain.assessment import (
     Scheme,
     Tally,
 )
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 D = Decimal
 SCHEME = Scheme()
@@ -74,7 +74,7 @@ def test_a_small_cycle_s_exception_gives_one_place_and_only_where_the_floor_give
     assert big.value.rule == "LR-SMALL-QUOTA"
     with pytest.raises(Invalid):
         assessment.grant_small_quota(CycleState.OPEN, 3, "  ")
-    with pytest.raises(Conflict):
+    with pytest.raises(StateConflict):
         assessment.grant_small_quota(CycleState.FINALISED, 3, "why")
 
 
@@ -498,7 +498,7 @@ def test_calibration_happens_between_scoring_and_finalising() -> None:
         "s-1", Grade.COMPETENT, Grade.EXCELLENT, "fine work", "center:c", "calibration"
     )
     for state, said in ((CycleState.OPEN, "score"), (CycleState.FINALISED, "appeal")):
-        with pytest.raises(Conflict, match=said):
+        with pytest.raises(StateConflict, match=said):
             assessment.calibrate(state, "s-1", Grade.COMPETENT, Grade.EXCELLENT, "r", "c")
     with pytest.raises(Invalid) as no_reason:
         assessment.calibrate(CycleState.SCORED, "s-1", Grade.COMPETENT, Grade.BASIC, " ", "c")
@@ -512,13 +512,13 @@ def test_an_appeal_comes_within_thirty_days_of_finalising() -> None:
     finalised = date(2026, 1, 15)
     check = assessment.check_appeal
     check(CycleState.FINALISED, finalised, date(2026, 2, 14), "wrong count", False)
-    with pytest.raises(Conflict, match="2026-02-14"):
+    with pytest.raises(StateConflict, match="2026-02-14"):
         check(CycleState.FINALISED, finalised, date(2026, 2, 15), "wrong count", False)
     check(CycleState.FINALISED, finalised, date(2026, 2, 15), "wrong count", False, days=31)
     for state in (CycleState.OPEN, CycleState.SCORED):
-        with pytest.raises(Conflict):
+        with pytest.raises(StateConflict):
             check(state, None, finalised, "wrong count", False)
-    with pytest.raises(Conflict, match="pending"):
+    with pytest.raises(StateConflict, match="pending"):
         check(CycleState.FINALISED, finalised, finalised, "wrong count", True)
     with pytest.raises(Invalid) as no_reason:
         check(CycleState.FINALISED, finalised, finalised, "", False)

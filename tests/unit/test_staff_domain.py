@@ -189,3 +189,12 @@ def test_a_posting_waits_for_its_window_s_publication() -> None:
     posts.check_published("active", None)
     posts.check_published("suspended", date(2026, 3, 1))
     posts.check_published("revocation_requested", date(2026, 3, 1))
+
+
+def test_a_posting_starts_on_its_window_s_publication_day_at_the_earliest() -> None:
+    """TJ-5.6: a posting dated before the publication day is refused, naming `starts_on`."""
+    published = date(2026, 3, 2)
+    with pytest.raises(RuleViolation) as early:
+        posts.check_published("active", published, starts_on=date(2026, 3, 1))
+    assert early.value.rule == "TJ-5.6" and list(early.value.errors) == ["starts_on"]
+    posts.check_published("active", published, starts_on=published)

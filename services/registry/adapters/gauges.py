@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.registry.adapters import tables
 from services.registry.domain.cases import Warning
 from services.registry.domain.windows import WindowState, WindowType
-from shared.metrics import BusinessGauge, Samples
+from shared.scrape import BusinessGauge, Samples
 
 W, C = tables.windows, tables.cases
 

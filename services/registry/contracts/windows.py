@@ -24,6 +24,11 @@ class WindowV1(Schema):
     rule = fields.String(
         load_default="", metadata={"description": "the rule applied (docs/rules.md)"}
     )
+    published_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the day it was published (TJ-5.6); none before publication"},
+    )
 
 
 class MaterialsReceivedV1(Schema):

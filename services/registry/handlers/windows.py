@@ -44,6 +44,7 @@ def emit_window(
             "is_open": window.is_open,
             "reason": reason,
             "rule": rule,
+            "published_on": window.records.get("publication", {}).get("on"),
         },
     )
 

@@ -44,6 +44,24 @@ GRADES = validate.OneOf([g.value for g in Grade])
 POINTS = fields.Decimal(as_string=True, allow_none=True)
 
 
+HALL = fields.String(
+    load_default=None,
+    validate=validate.Length(min=1, max=63),
+    metadata={
+        "description": "the hall whose cycle (EQ-3.2.2a: one per hall and year); may be left "
+        "out while staffing knows a single hall, else 422 naming `hall`"
+    },
+)
+
+
+class HallQuery(Schema):
+    hall = HALL
+
+
+class HallCsvQuery(CsvQuery):
+    hall = HALL
+
+
 class CycleIn(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     scheme_version = fields.Integer(load_default=None, metadata={"description": "else newest"})
@@ -54,6 +72,7 @@ class CycleIn(Schema):
 
 
 class CycleOut(Schema):
+    hall_code = fields.String()
     year = fields.Integer()
     state = fields.String()
     scheme_version = fields.Integer()
@@ -79,6 +98,7 @@ class CycleOut(Schema):
 
 
 class ResultOut(Schema):
+    hall_code = fields.String()
     year = fields.Integer()
     staff_id = fields.String()
     unit_code = fields.String()
@@ -99,6 +119,7 @@ class ResultPage(Schema):
 
 
 class ResultQuery(PageQuery, CsvQuery):
+    hall = HALL
     unit_code = fields.String(load_default=None)
     grade = fields.String(load_default=None, validate=GRADES)
 
@@ -115,6 +136,7 @@ class LineOut(Schema):
 class _ExplanationOut(Schema):
     """A score line by line: what a staff member's and a window's explanations share."""
 
+    hall_code = fields.String()
     year = fields.Integer()
     scheme_version = fields.Integer()
     total = POINTS
@@ -151,6 +173,7 @@ class AppealDecisionIn(Schema):
 
 class AppealOut(Schema):
     id = fields.Integer()
+    hall_code = fields.String()
     year = fields.Integer()
     staff_id = fields.String()
     unit_code = fields.String()
@@ -169,6 +192,7 @@ class WeightIn(Schema):
 
 
 class WeightOut(Schema):
+    hall_code = fields.String()
     year = fields.Integer()
     unit_code = fields.String()
     weight = fields.String()
@@ -203,6 +227,7 @@ class UnitRowOut(Schema):
 
 
 class WindowRowOut(Schema):
+    hall_code = fields.String()
     year = fields.Integer()
     window_id = fields.Integer()
     unit_code = fields.String()
@@ -221,42 +246,48 @@ def _unit() -> str:
 @blp.route("")
 class Cycles(MethodView):
     @auth.roles("center")
+    @blp.arguments(HallQuery, location="query")
     @blp.arguments(CycleIn)
     @blp.response(201, CycleOut)
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Open a year's cycle: every staff member who served at a window that year (EQ-3.2.2a)."""
+    def post(self, query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """Open a hall's cycle for a year: every staff member who served in the hall that year
+        (EQ-3.2.2a)."""
         body = {k: v for k, v in body.items() if v is not None}
-        return cycle.open_cycle(unit_of_work(), body)
+        return cycle.open_cycle(unit_of_work(), body, query["hall"])
 
 
 @blp.route("/<int:year>")
 class CycleByYear(MethodView):
     @auth.roles(*READERS)
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, CycleOut)
-    def get(self, year: int) -> dict[str, Any]:
-        """The cycle, with the quota while calibrating (EQ-3.2.2c)."""
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """The hall's cycle, with the quota while calibrating (EQ-3.2.2c)."""
         uow = unit_of_work()
         with uow:
-            return cycle.cycle_view(uow, cycle.cycle_row(uow, year))
+            hall = cycle.inputs.resolve_hall(uow, query["hall"])
+            return cycle.cycle_view(uow, cycle.cycle_row(uow, hall, year))
 
 
 @blp.route("/<int:year>/scoring")
 class Scoring(MethodView):
     @auth.roles("center")
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, CycleOut)
-    def post(self, year: int) -> dict[str, Any]:
+    def post(self, query: dict[str, Any], year: int) -> dict[str, Any]:
         """Score everyone and propose grades within the quota; again takes in late facts."""
-        return cycle.score(unit_of_work(), year)
+        return cycle.score(unit_of_work(), query["hall"], year)
 
 
 @blp.route("/<int:year>/finalisation")
 class Finalisation(MethodView):
     @auth.roles("center")
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, CycleOut)
-    def post(self, year: int) -> dict[str, Any]:
+    def post(self, query: dict[str, Any], year: int) -> dict[str, Any]:
         """Refused while more than the quota are excellent (EQ-3.2.2c); writes the personal
         records (EQ-3.2.2d)."""
-        return cycle.finalise(unit_of_work(), year)
+        return cycle.finalise(unit_of_work(), query["hall"], year)
 
 
 @blp.route("/<int:year>/staff")
@@ -269,64 +300,77 @@ class Results(MethodView):
         """Scores and grades in staff id order; a unit sees its own staff. `?format=csv`."""
         scope = unit_scope() or query["unit_code"]
         if wants_csv():
-            rows = reports.staff_results(unit_of_work(), year, scope, query["grade"], None, 10**7)
+            rows = reports.staff_results(
+                unit_of_work(), query["hall"], year, scope, query["grade"], None, 10**7
+            )
             return csv_download(rows, RESULT_COLUMNS, f"assessment-{year}-staff.csv")
         after = decode_cursor(query["cursor"], str)
         rows = reports.staff_results(
-            unit_of_work(), year, scope, query["grade"], after, query["limit"] + 1
+            unit_of_work(), query["hall"], year, scope, query["grade"], after, query["limit"] + 1
         )
         return page(rows, query["limit"], key=lambda row: row["staff_id"])
 
 
 RESULT_COLUMNS = [
-    "year", "staff_id", "unit_code", "window_id", "served", "total", "proposed_grade", "grade",
+    "hall_code", "year", "staff_id", "unit_code", "window_id", "served", "total",
+    "proposed_grade", "grade",
 ]  # fmt: skip
 
 
 @blp.route("/<int:year>/staff/<staff_id>")
 class ResultById(MethodView):
     @auth.roles(*READERS)
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, ResultOut)
-    def get(self, year: int, staff_id: str) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], year: int, staff_id: str) -> dict[str, Any]:
         """A score with its components and every grade change (who, why)."""
-        return reports.staff_result(unit_of_work(), year, staff_id, unit_scope())
+        return reports.staff_result(unit_of_work(), query["hall"], year, staff_id, unit_scope())
 
 
 @blp.route("/<int:year>/staff/<staff_id>/explanation")
 class Explanation(MethodView):
     @auth.roles(*READERS)
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, ExplanationOut)
-    def get(self, year: int, staff_id: str) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], year: int, staff_id: str) -> dict[str, Any]:
         """The score line by line, each line naming its event or record; they add up."""
-        return reports.explanation(unit_of_work(), year, staff_id, unit_scope())
+        return reports.explanation(unit_of_work(), query["hall"], year, staff_id, unit_scope())
 
 
 @blp.route("/<int:year>/staff/<staff_id>/grade")
 class Calibration(MethodView):
     @auth.roles("center")
+    @blp.arguments(HallQuery, location="query")
     @blp.arguments(GradeIn)
     @blp.response(200, CycleOut)
-    def put(self, body: dict[str, Any], year: int, staff_id: str) -> dict[str, Any]:
+    def put(
+        self, query: dict[str, Any], body: dict[str, Any], year: int, staff_id: str
+    ) -> dict[str, Any]:
         """Calibrate a grade with a reason; answers with the quota as it now stands."""
-        return cycle.calibrate(unit_of_work(), year, staff_id, body)
+        return cycle.calibrate(unit_of_work(), query["hall"], year, staff_id, body)
 
 
 @blp.route("/<int:year>/staff/<staff_id>/appeals")
 class Appeals(MethodView):
     @auth.roles("unit")
+    @blp.arguments(HallQuery, location="query")
     @blp.arguments(AppealIn)
     @blp.response(201, AppealOut)
-    def post(self, body: dict[str, Any], year: int, staff_id: str) -> dict[str, Any]:
+    def post(
+        self, query: dict[str, Any], body: dict[str, Any], year: int, staff_id: str
+    ) -> dict[str, Any]:
         """The staff member's unit appeals a final grade within the deadline."""
-        return appeals.file(unit_of_work(), year, staff_id, _unit(), body["reason"])
+        hall = query["hall"]
+        return appeals.file(unit_of_work(), hall, year, staff_id, _unit(), body["reason"])
 
 
 @blp.route("/<int:year>/appeals")
 class AppealList(MethodView):
     @auth.roles(*READERS)
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, AppealOut(many=True))
-    def get(self, year: int) -> list[dict[str, Any]]:
-        return appeals.list_appeals(unit_of_work(), year, unit_scope())
+    def get(self, query: dict[str, Any], year: int) -> list[dict[str, Any]]:
+        return appeals.list_appeals(unit_of_work(), query["hall"], year, unit_scope())
 
 
 @blp.route("/appeals/<int:appeal_id>/decision")
@@ -346,22 +390,27 @@ class QuotaExceptionIn(Schema):
 @blp.route("/<int:year>/quota-exception")
 class QuotaException(MethodView):
     @auth.roles("authority")
+    @blp.arguments(HallQuery, location="query")
     @blp.arguments(QuotaExceptionIn)
     @blp.response(200, CycleOut)
-    def put(self, body: dict[str, Any], year: int) -> dict[str, Any]:
+    def put(self, query: dict[str, Any], body: dict[str, Any], year: int) -> dict[str, Any]:
         """The authority's written exception for a cycle of fewer than 5 assessed, whose 20%
         floors to nobody: one excellent place (LR-SMALL-QUOTA). Score again to propose it."""
-        return cycle.grant_quota_exception(unit_of_work(), year, body["reason"])
+        return cycle.grant_quota_exception(unit_of_work(), query["hall"], year, body["reason"])
 
 
 @blp.route("/<int:year>/units/<unit_code>/weight")
 class UnitWeight(MethodView):
     @auth.roles("center")
+    @blp.arguments(HallQuery, location="query")
     @blp.arguments(WeightIn)
     @blp.response(200, WeightOut)
-    def put(self, body: dict[str, Any], year: int, unit_code: str) -> dict[str, Any]:
+    def put(
+        self, query: dict[str, Any], body: dict[str, Any], year: int, unit_code: str
+    ) -> dict[str, Any]:
         """The windows' weight in the unit's annual target: 0.05 at least (EQ-3.2.2b)."""
-        return appeals.set_unit_weight(unit_of_work(), year, unit_code, body["weight"])
+        hall = query["hall"]
+        return appeals.set_unit_weight(unit_of_work(), hall, year, unit_code, body["weight"])
 
 
 UNIT_COLUMNS = [
@@ -374,12 +423,12 @@ WINDOW_COLUMNS = ["window_id", "unit_code", "staff_count", "total", *reports.WIN
 @blp.route("/<int:year>/reports/units")
 class UnitReport(MethodView):
     @auth.roles(*READERS)
-    @blp.arguments(CsvQuery, location="query")
+    @blp.arguments(HallCsvQuery, location="query")
     @blp.doc(**CSV_TOO)
     @blp.response(200, UnitRowOut(many=True))
-    def get(self, _query: dict[str, Any], year: int) -> Any:
+    def get(self, query: dict[str, Any], year: int) -> Any:
         """Each unit's windows' average and its points in the unit's target (EQ-3.2.2b)."""
-        rows = reports.unit_report(unit_of_work(), year, unit_scope())
+        rows = reports.unit_report(unit_of_work(), query["hall"], year, unit_scope())
         if wants_csv():
             return csv_download(rows, UNIT_COLUMNS, f"assessment-{year}-units.csv")
         return rows
@@ -388,12 +437,12 @@ class UnitReport(MethodView):
 @blp.route("/<int:year>/reports/windows")
 class WindowReport(MethodView):
     @auth.roles(*READERS)
-    @blp.arguments(CsvQuery, location="query")
+    @blp.arguments(HallCsvQuery, location="query")
     @blp.doc(**CSV_TOO)
     @blp.response(200, WindowRowOut(many=True))
-    def get(self, _query: dict[str, Any], year: int) -> Any:
+    def get(self, query: dict[str, Any], year: int) -> Any:
         """Each window's score and its components."""
-        rows = reports.window_report(unit_of_work(), year, unit_scope())
+        rows = reports.window_report(unit_of_work(), query["hall"], year, unit_scope())
         if wants_csv():
             parts = [
                 {**row, **dict.fromkeys(reports.WINDOW_COMPONENTS, "0.00"), **row["components"]}
@@ -406,11 +455,13 @@ class WindowReport(MethodView):
 @blp.route("/<int:year>/windows/<int:window_id>/explanation")
 class WindowExplanation(MethodView):
     @auth.roles(*READERS)
+    @blp.arguments(HallQuery, location="query")
     @blp.response(200, WindowExplanationOut)
-    def get(self, year: int, window_id: int) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], year: int, window_id: int) -> dict[str, Any]:
         """A window's score line by line: its staff's parts of the average, then its own
         sanctions, findings, complaints and evaluations, each naming its source; they add up."""
-        return reports.window_explanation(unit_of_work(), year, window_id, unit_scope())
+        hall = query["hall"]
+        return reports.window_explanation(unit_of_work(), hall, year, window_id, unit_scope())
 
 
 @schemes_blp.route("")

@@ -131,6 +131,7 @@ class AgeExceptionApproval(MethodView):
 
 class RecordOut(Schema):
     year = fields.Integer()
+    hall_code = fields.String(metadata={"description": "the hall whose cycle graded them"})
     unit_code = fields.String()
     grade = fields.String()
     award_eligible = fields.Boolean(metadata={"description": "false after incompetent"})

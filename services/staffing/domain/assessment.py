@@ -24,7 +24,7 @@ from fractions import Fraction
 from itertools import groupby
 from typing import Any, NamedTuple
 
-from shared.errors import Conflict, Invalid, RuleViolation
+from shared.errors import Invalid, RuleViolation, StateConflict
 
 QUOTA_SHARE = Fraction(1, 5)  # EQ-3.2.2c
 MIN_WINDOW_WEIGHT = Decimal("0.05")  # EQ-3.2.2b
@@ -79,7 +79,7 @@ def grant_small_quota(state: CycleState, assessed: int, reason: str) -> str:
     """LR-SMALL-QUOTA: the authority's written exception for a cycle whose 20% floors to
     nobody; never after the grades are final, and only where the floor gives none."""
     if state is CycleState.FINALISED:
-        raise Conflict("the cycle is finalised; its quota no longer changes")
+        raise StateConflict("the cycle is finalised; its quota no longer changes")
     if quota(assessed) > 0:
         raise RuleViolation(
             f"{assessed} assessed have {quota(assessed)} excellent place(s) by the 20% rule; an "
@@ -552,14 +552,15 @@ class GradeChange:
 
 
 def calibrate(
-    state: CycleState, staff_id: str, before: Grade, after: Grade, reason: str, by: str
+    state: CycleState, staff_id: str, before: Grade | None, after: Grade, reason: str, by: str
 ) -> GradeChange:
     """The center's change to a proposed grade. It may pass the quota for a while: the quota is
-    shown while calibrating, and only finalising refuses it (EQ-3.2.2c)."""
-    if state is CycleState.OPEN:
-        raise Conflict("score the cycle first")
+    shown while calibrating, and only finalising refuses it (EQ-3.2.2c). Someone not yet
+    graded (a cycle only opened) has nothing to change yet."""
+    if state is CycleState.OPEN or before is None:
+        raise StateConflict("score the cycle first")
     if state is CycleState.FINALISED:
-        raise Conflict("the cycle is finalised; appeal instead")
+        raise StateConflict("the cycle is finalised; appeal instead")
     if not reason.strip():
         raise Invalid("a calibration says why", field="reason")
     if after is before:
@@ -576,12 +577,12 @@ def check_appeal(
     days: int = APPEAL_DAYS,
 ) -> None:
     if state is not CycleState.FINALISED or finalised_on is None:
-        raise Conflict("a grade is appealed once the cycle is finalised")
+        raise StateConflict("a grade is appealed once the cycle is finalised")
     deadline = finalised_on + timedelta(days=days)
     if today > deadline:
-        raise Conflict(f"appeals closed on {deadline}, {days} days after finalisation")
+        raise StateConflict(f"appeals closed on {deadline}, {days} days after finalisation")
     if pending:
-        raise Conflict("an appeal of this staff member's grade is pending already")
+        raise StateConflict("an appeal of this staff member's grade is pending already")
     if not reason.strip():
         raise Invalid("an appeal says why", field="reason")
 
@@ -641,6 +642,24 @@ def contribution(unit_code: str, window_totals: Sequence[Decimal], weight: Decim
         return Contribution(unit_code, 0, Decimal("0.00"), weight, Decimal("0.00"))
     mean = _round(sum((Fraction(t) for t in window_totals), Fraction(0)) / len(window_totals))
     return Contribution(unit_code, len(window_totals), mean, weight, _round(mean * weight))
+
+
+def unit_halls(
+    window_units: Mapping[int, str], window_halls: Mapping[int, str | None]
+) -> dict[str, str]:
+    """The hall of each unit's chief representative and deputy, who serve without a window post
+    (EQ-3.1b): the hall where the unit runs the most windows, the lowest hall code of equals,
+    so they are assessed in one hall's cycle (EQ-3.2.2a)."""
+    counts: dict[str, dict[str, int]] = {}
+    for window_id, unit in window_units.items():
+        hall = window_halls.get(window_id)
+        if hall:
+            per_unit = counts.setdefault(unit, {})
+            per_unit[hall] = per_unit.get(hall, 0) + 1
+    return {
+        unit: min(per_hall, key=lambda hall: (-per_hall[hall], hall))
+        for unit, per_hall in counts.items()
+    }
 
 
 def served_share(year: int, periods: Iterable[tuple[date, date | None]]) -> Fraction:

@@ -63,14 +63,27 @@ def check_assignment(
 PUBLISHED = ("active", "suspended")  # states of a window the public has seen (TJ-5.6)
 
 
-def check_published(window_state: str, published_on: date | None, field: str = "starts_on") -> None:
+def check_published(
+    window_state: str,
+    published_on: date | None,
+    field: str = "starts_on",
+    starts_on: date | None = None,
+) -> None:
     """A posting starts once its window is published (TJ-5.6): before that there is no window
     at the hall to work at, only an application, and a posting would count in the year's
-    assessment (EQ-3.2.2a) for days nobody could have served."""
+    assessment (EQ-3.2.2a) for days nobody could have served. That holds for a posting the
+    center dates back too: it starts on the publication day at the earliest."""
     if window_state not in PUBLISHED and published_on is None:
         raise RuleViolation(
             f"the window is {window_state}, not yet published: a posting starts once it is "
             "(TJ-5.6)",
+            rule="TJ-5.6",
+            field=field,
+        )
+    if starts_on is not None and published_on is not None and starts_on < published_on:
+        raise RuleViolation(
+            f"the window was published on {published_on}: a posting starts on that day or "
+            f"later, not {starts_on} (TJ-5.6)",
             rule="TJ-5.6",
             field=field,
         )

@@ -23,7 +23,7 @@ from services.staffing.handlers import assessment_inputs as inputs
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
 from shared.db import UnitOfWork, utcnow
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Invalid, NotFound, StateConflict
 
 RESULTS = orm.assessment_results
 CYCLES = orm.assessment_cycles
@@ -96,27 +96,31 @@ def list_schemes(uow: UnitOfWork) -> list[dict[str, Any]]:
 # --- the cycle ----------------------------------------------------------------------------------
 
 
-def cycle_row(uow: UnitOfWork, year: int, *, lock: bool = False) -> Any:
+def cycle_row(uow: UnitOfWork, hall: str, year: int, *, lock: bool = False) -> Any:
     """The cycle of a year. `lock` holds its row until commit: whatever counts the excellent
     grades against the quota (EQ-3.2.2c) takes it first, so two concurrent calibrations,
     appeals or a finalisation cannot each see room for the same last place."""
-    query = select(CYCLES).where(CYCLES.c.year == year)
+    query = select(CYCLES).where(CYCLES.c.hall_code == hall, CYCLES.c.year == year)
     row = uow.session.execute(query.with_for_update() if lock else query).first()
     if row is None:
-        raise NotFound(f"no assessment cycle for {year}")
+        raise NotFound(f"no {year} assessment cycle in hall {hall}")
     return row
 
 
-def _grade_counts(uow: UnitOfWork, year: int) -> dict[str, int]:
-    rows = uow.session.execute(select(RESULTS.c.grade).where(RESULTS.c.year == year)).scalars()
+def _grade_counts(uow: UnitOfWork, hall: str, year: int) -> dict[str, int]:
+    rows = uow.session.execute(
+        select(RESULTS.c.grade).where(RESULTS.c.hall_code == hall, RESULTS.c.year == year)
+    ).scalars()
     return dict(Counter(g for g in rows if g))
 
 
 def cycle_view(uow: UnitOfWork, row: Any) -> dict[str, Any]:
     """The cycle with the quota as it stands, shown while calibrating (EQ-3.2.2c)."""
-    grades = _grade_counts(uow, row.year)
+    grades = _grade_counts(uow, row.hall_code, row.year)
     assessed = uow.session.execute(
-        select(func.count()).select_from(RESULTS).where(RESULTS.c.year == row.year)
+        select(func.count())
+        .select_from(RESULTS)
+        .where(RESULTS.c.hall_code == row.hall_code, RESULTS.c.year == row.year)
     ).scalar_one()
     quota = rules.quota(assessed, has_exception(row))
     excellent = grades.get(Grade.EXCELLENT.value, 0)
@@ -136,74 +140,87 @@ def has_exception(cycle: Any) -> bool:
     return cycle.quota_exception_by is not None
 
 
-def grant_quota_exception(uow: UnitOfWork, year: int, reason: str) -> dict[str, Any]:
-    """LR-SMALL-QUOTA: the authority's written exception for a cycle of fewer than 5 assessed,
-    kept on the cycle with who granted it and why; the next scoring proposes within it."""
+def grant_quota_exception(
+    uow: UnitOfWork, hall: str | None, year: int, reason: str
+) -> dict[str, Any]:
+    """LR-SMALL-QUOTA: the authority's written exception for a hall's cycle of fewer than 5
+    assessed, kept on the cycle with who granted it and why; the next scoring proposes within
+    it."""
     with uow:
-        row = cycle_row(uow, year, lock=True)
+        hall = inputs.resolve_hall(uow, hall)
+        row = cycle_row(uow, hall, year, lock=True)
         assessed = uow.session.execute(
-            select(func.count()).select_from(RESULTS).where(RESULTS.c.year == year)
+            select(func.count())
+            .select_from(RESULTS)
+            .where(RESULTS.c.hall_code == hall, RESULTS.c.year == year)
         ).scalar_one()
         why = rules.grant_small_quota(CycleState(row.state), assessed, reason)
         uow.session.execute(
             update(CYCLES)
-            .where(CYCLES.c.year == year)
+            .where(CYCLES.c.hall_code == hall, CYCLES.c.year == year)
             .values(quota_exception_by=uow.actor or "authority", quota_exception_reason=why)
         )
-        view = cycle_view(uow, cycle_row(uow, year))
+        view = cycle_view(uow, cycle_row(uow, hall, year))
         uow.commit()
     return view
 
 
-def _emit_cycle(uow: UnitOfWork, event: Any, year: int) -> None:
-    view = cycle_view(uow, cycle_row(uow, year))
-    data = {k: view[k] for k in ("year", "state", "scheme_version", "assessed", "quota", "grades")}
-    uow.emit(event.name, str(year), data)
+def _emit_cycle(uow: UnitOfWork, event: Any, hall: str, year: int) -> None:
+    view = cycle_view(uow, cycle_row(uow, hall, year))
+    keys = ("hall_code", "year", "state", "scheme_version", "assessed", "quota", "grades")
+    uow.emit(event.name, f"{hall}/{year}", {k: view[k] for k in keys})
 
 
-def open_cycle(uow: UnitOfWork, body: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """EQ-3.2.2a: every staff member who served at a window in the year, part-year included. A
-    year may be opened while it runs: scoring takes in whoever has served by then."""
+def open_cycle(
+    uow: UnitOfWork, body: dict[str, Any], hall: str | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """EQ-3.2.2a: every staff member who served in the hall in the year, part-year included. A
+    year may be opened while it runs: scoring takes in whoever has served by then. Each hall
+    has its own cycle, with its own scheme version, weight, appeal days and quota."""
     year = body["year"]
     if year > (today or clock.today()).year:
         raise Invalid(f"{year} has not begun", field="year")
+    weight = to_bp(body.get("window_weight", rules.MIN_WINDOW_WEIGHT))
     with uow:
-        if uow.session.execute(select(CYCLES.c.year).where(CYCLES.c.year == year)).first():
-            raise Conflict(f"the {year} assessment is open already", field="year")
+        hall = inputs.resolve_hall(uow, hall)
+        if uow.session.execute(
+            select(CYCLES.c.year).where(CYCLES.c.hall_code == hall, CYCLES.c.year == year)
+        ).first():
+            raise StateConflict(f"the {year} assessment is open already", field="year")
         version = body.get("scheme_version") or latest_scheme_version(uow)
         scheme(uow, version)  # it exists
-        weight = body.get("window_weight", rules.MIN_WINDOW_WEIGHT)
         uow.session.execute(
             insert(CYCLES).values(
+                hall_code=hall,
                 year=year,
                 state=CycleState.OPEN.value,
                 scheme_version=version,
-                window_weight_bp=to_bp(weight),
+                window_weight_bp=weight,
                 appeal_days=body.get("appeal_days") or rules.APPEAL_DAYS,
                 opened_by=uow.actor or "center",
                 opened_at=utcnow(),
             )
         )
-        refresh_assessed(uow, year)
-        _emit_cycle(uow, contracts.CYCLE_OPENED, year)
+        refresh_assessed(uow, hall, year)
+        _emit_cycle(uow, contracts.CYCLE_OPENED, hall, year)
         uow.commit()
-        return cycle_view(uow, cycle_row(uow, year))
+        return cycle_view(uow, cycle_row(uow, hall, year))
 
 
 ASSESSED_KEYS = ("unit_code", "window_id", "served_days", "year_days")
 
 
-def refresh_assessed(uow: UnitOfWork, year: int) -> int:
+def refresh_assessed(uow: UnitOfWork, hall: str, year: int) -> int:
     """EQ-3.2.2a: who served in the hall in `year`, for how long and at which windows, as the
     records stand now: someone posted since the last look joins, someone whose posting ended the
     day it began leaves, and every share of the year is recounted. Whoever stays keeps their
     score and grade (a calibration included) until scored again. Returns how many changed."""
-    results, stints = inputs.assessed(uow, year)
+    results, stints = inputs.assessed(uow, hall, year)
     known = {
         row.staff_id: row
         for row in uow.session.execute(
             select(RESULTS.c.staff_id, *(RESULTS.c[k] for k in ASSESSED_KEYS)).where(
-                RESULTS.c.year == year
+                RESULTS.c.hall_code == hall, RESULTS.c.year == year
             )
         )
     }
@@ -217,61 +234,73 @@ def refresh_assessed(uow: UnitOfWork, year: int) -> int:
     ]
     if gone:
         uow.session.execute(
-            delete(RESULTS).where(RESULTS.c.year == year, RESULTS.c.staff_id.in_(gone))
+            delete(RESULTS).where(
+                RESULTS.c.hall_code == hall, RESULTS.c.year == year, RESULTS.c.staff_id.in_(gone)
+            )
         )
     if joined:
         uow.session.execute(insert(RESULTS), joined)
     if moved:
         statement = (
             update(RESULTS)
-            .where(RESULTS.c.year == year, RESULTS.c.staff_id == bindparam("k_staff_id"))
+            .where(
+                RESULTS.c.hall_code == hall,
+                RESULTS.c.year == year,
+                RESULTS.c.staff_id == bindparam("k_staff_id"),
+            )
             .values({k: bindparam(k) for k in ASSESSED_KEYS})
         )
         uow.session.connection().execute(statement, moved)
     table = orm.assessment_stints
     kept = {
         (r.staff_id, r.window_id): r.served_days
-        for r in uow.session.execute(select(table).where(table.c.year == year))
+        for r in uow.session.execute(
+            select(table).where(table.c.hall_code == hall, table.c.year == year)
+        )
     }
     changed = len(gone) + len(joined) + len(moved)
     if kept != {(r["staff_id"], r["window_id"]): r["served_days"] for r in stints}:
-        uow.session.execute(delete(table).where(table.c.year == year))
+        uow.session.execute(delete(table).where(table.c.hall_code == hall, table.c.year == year))
         if stints:
             uow.session.execute(insert(table), stints)
         changed += 1
     return changed
 
 
-def score(uow: UnitOfWork, year: int) -> dict[str, Any]:
+def score(uow: UnitOfWork, hall: str | None, year: int) -> dict[str, Any]:
     """Scores every assessed staff member and window by the cycle's scheme and proposes grades
     within the quota. Each scoring first recounts who served and how long (EQ-3.2.2a), so that
     anyone posted since the cycle opened is assessed; scoring again before finalising also takes
     in late facts, and keeps every grade the center calibrated for whoever is still assessed."""
     with uow:
-        cycle = cycle_row(uow, year, lock=True)
+        hall = inputs.resolve_hall(uow, hall)
+        cycle = cycle_row(uow, hall, year, lock=True)
         if cycle.state == CycleState.FINALISED:
-            raise Conflict(f"the {year} assessment is finalised; appeal instead")
+            raise StateConflict(f"the {year} assessment is finalised; appeal instead")
         by = scheme(uow, cycle.scheme_version)
-        refresh_assessed(uow, year)
-        scored = _score_staff(uow, year, by)
-        _score_windows(uow, year, by, scored)
+        refresh_assessed(uow, hall, year)
+        scored = _score_staff(uow, hall, year, by)
+        _score_windows(uow, hall, year, by, scored)
         uow.session.execute(
             update(CYCLES)
-            .where(CYCLES.c.year == year)
+            .where(CYCLES.c.hall_code == hall, CYCLES.c.year == year)
             .values(state=CycleState.SCORED.value, scored_at=utcnow())
         )
-        _emit_cycle(uow, contracts.CYCLE_SCORED, year)
+        _emit_cycle(uow, contracts.CYCLE_SCORED, hall, year)
         uow.commit()
-        return cycle_view(uow, cycle_row(uow, year))
+        return cycle_view(uow, cycle_row(uow, hall, year))
 
 
-def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
-    people = uow.session.execute(select(RESULTS).where(RESULTS.c.year == year)).all()
+def _score_staff(uow: UnitOfWork, hall: str, year: int, by: Scheme) -> dict[str, Decimal]:
+    people = uow.session.execute(
+        select(RESULTS).where(RESULTS.c.hall_code == hall, RESULTS.c.year == year)
+    ).all()
     facts = inputs.staff_facts(uow, year)
     calibrated = set(
         uow.session.execute(
             select(orm.assessment_grade_changes.c.staff_id).where(
-                orm.assessment_grade_changes.c.year == year
+                orm.assessment_grade_changes.c.hall_code == hall,
+                orm.assessment_grade_changes.c.year == year,
             )
         ).scalars()
     )
@@ -291,7 +320,7 @@ def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
                 served,
             )
         )
-    proposals = rules.propose(by, ranked, exception=has_exception(cycle_row(uow, year)))
+    proposals = rules.propose(by, ranked, exception=has_exception(cycle_row(uow, hall, year)))
     rows = []
     for staff_id, (result, grade) in scores.items():
         proposed = proposals[staff_id].value
@@ -305,14 +334,18 @@ def _score_staff(uow: UnitOfWork, year: int, by: Scheme) -> dict[str, Decimal]:
             }
         )
     if rows:
-        _bulk_update_results(uow, year, rows)
+        _bulk_update_results(uow, hall, year, rows)
     return {staff_id: result.total for staff_id, (result, _) in scores.items()}
 
 
-def _bulk_update_results(uow: UnitOfWork, year: int, rows: list[dict[str, Any]]) -> None:
+def _bulk_update_results(uow: UnitOfWork, hall: str, year: int, rows: list[dict[str, Any]]) -> None:
     statement = (
         update(RESULTS)
-        .where(RESULTS.c.year == year, RESULTS.c.staff_id == bindparam("k_staff_id"))
+        .where(
+            RESULTS.c.hall_code == hall,
+            RESULTS.c.year == year,
+            RESULTS.c.staff_id == bindparam("k_staff_id"),
+        )
         .values(
             total_cents=bindparam("total_cents"),
             components=bindparam("components"),
@@ -324,11 +357,15 @@ def _bulk_update_results(uow: UnitOfWork, year: int, rows: list[dict[str, Any]])
 
 
 def window_stints(
-    uow: UnitOfWork, year: int, totals: dict[str, Decimal], window_id: int | None = None
+    uow: UnitOfWork, hall: str, year: int, totals: dict[str, Decimal], window_id: int | None = None
 ) -> dict[int, list[rules.Stint]]:
     """Each window's staff: their totals and the share of the year each served there."""
     table = orm.assessment_stints
-    query = select(table).where(table.c.year == year).order_by(table.c.staff_id)
+    query = (
+        select(table)
+        .where(table.c.hall_code == hall, table.c.year == year)
+        .order_by(table.c.staff_id)
+    )
     if window_id is not None:
         query = query.where(table.c.window_id == window_id)
     year_days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
@@ -346,22 +383,32 @@ def window_stints(
     return served
 
 
-def _score_windows(uow: UnitOfWork, year: int, by: Scheme, totals: dict[str, Decimal]) -> None:
-    """Every window published on some day of the year (EQ-3.2.2a), and any other that had staff
-    or facts: one with neither starts at the competent threshold, and counts in its unit's
-    target all the same (EQ-3.2.2b)."""
-    served = window_stints(uow, year, totals)
+def _score_windows(
+    uow: UnitOfWork, hall: str, year: int, by: Scheme, totals: dict[str, Decimal]
+) -> None:
+    """Every window of the hall published on some day of the year (EQ-3.2.2a), and any other of
+    the hall that had staff or facts: one with neither starts at the competent threshold, and
+    counts in its unit's target all the same (EQ-3.2.2b). A window's average counts the staff
+    assessed in its hall."""
+    served = window_stints(uow, hall, year, totals)
     window_facts = inputs.window_facts(uow, year)
     units = inputs.window_units(uow)
     published = inputs.published_windows(uow, year)
+    halls = inputs.window_halls(uow)
     uow.session.execute(
-        delete(orm.assessment_window_results).where(orm.assessment_window_results.c.year == year)
+        delete(orm.assessment_window_results).where(
+            orm.assessment_window_results.c.hall_code == hall,
+            orm.assessment_window_results.c.year == year,
+        )
     )
     rows = []
     for window_id in sorted(set(served) | set(window_facts) | set(published)):
+        if halls.get(window_id) != hall:
+            continue
         result = rules.score_window(by, served.get(window_id, []), window_facts.get(window_id, []))
         rows.append(
             {
+                "hall_code": hall,
                 "year": year,
                 "window_id": window_id,
                 "unit_code": units.get(window_id, ""),
@@ -377,8 +424,12 @@ def _score_windows(uow: UnitOfWork, year: int, by: Scheme, totals: dict[str, Dec
 # --- calibration and finalising -----------------------------------------------------------------
 
 
-def result_row(uow: UnitOfWork, year: int, staff_id: str, unit: str | None = None) -> Any:
-    query = select(RESULTS).where(RESULTS.c.year == year, RESULTS.c.staff_id == staff_id)
+def result_row(
+    uow: UnitOfWork, hall: str, year: int, staff_id: str, unit: str | None = None
+) -> Any:
+    query = select(RESULTS).where(
+        RESULTS.c.hall_code == hall, RESULTS.c.year == year, RESULTS.c.staff_id == staff_id
+    )
     if unit is not None:
         query = query.where(RESULTS.c.unit_code == unit)
     row = uow.session.execute(query).first()
@@ -387,14 +438,21 @@ def result_row(uow: UnitOfWork, year: int, staff_id: str, unit: str | None = Non
     return row
 
 
-def record_change(uow: UnitOfWork, year: int, change: rules.GradeChange, unit: str) -> None:
+def record_change(
+    uow: UnitOfWork, hall: str, year: int, change: rules.GradeChange, unit: str
+) -> None:
     uow.session.execute(
         update(RESULTS)
-        .where(RESULTS.c.year == year, RESULTS.c.staff_id == change.staff_id)
+        .where(
+            RESULTS.c.hall_code == hall,
+            RESULTS.c.year == year,
+            RESULTS.c.staff_id == change.staff_id,
+        )
         .values(grade=change.after.value)
     )
     uow.session.execute(
         insert(orm.assessment_grade_changes).values(
+            hall_code=hall,
             year=year,
             staff_id=change.staff_id,
             kind=change.kind,
@@ -407,6 +465,7 @@ def record_change(uow: UnitOfWork, year: int, change: rules.GradeChange, unit: s
     )
     member = staff_handlers.load(uow, change.staff_id)
     data = {
+        "hall_code": hall,
         "year": year,
         "staff_id": change.staff_id,
         "name": member.name,
@@ -419,63 +478,74 @@ def record_change(uow: UnitOfWork, year: int, change: rules.GradeChange, unit: s
     uow.emit(contracts.GRADE_CHANGED.name, f"{year}/{change.staff_id}", data)
 
 
-def calibrate(uow: UnitOfWork, year: int, staff_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def calibrate(
+    uow: UnitOfWork, hall: str | None, year: int, staff_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     """The center changes a proposed grade with a reason; the quota is shown, not yet enforced
     (EQ-3.2.2c is checked on finalising)."""
     with uow:
-        cycle = cycle_row(uow, year, lock=True)
-        row = result_row(uow, year, staff_id)
+        hall = inputs.resolve_hall(uow, hall)
+        cycle = cycle_row(uow, hall, year, lock=True)
+        row = result_row(uow, hall, year, staff_id)
         change = rules.calibrate(
             CycleState(cycle.state),
             staff_id,
-            Grade(row.grade),
+            Grade(row.grade) if row.grade else None,
             Grade(body["grade"]),
             body["reason"],
             uow.actor or "center",
         )
-        record_change(uow, year, change, row.unit_code)
+        record_change(uow, hall, year, change, row.unit_code)
         uow.commit()
-        return cycle_view(uow, cycle_row(uow, year))
+        return cycle_view(uow, cycle_row(uow, hall, year))
 
 
-def all_grades(uow: UnitOfWork, year: int) -> dict[str, Grade]:
+def all_grades(uow: UnitOfWork, hall: str, year: int) -> dict[str, Grade]:
     rows = uow.session.execute(
-        select(RESULTS.c.staff_id, RESULTS.c.grade).where(RESULTS.c.year == year)
+        select(RESULTS.c.staff_id, RESULTS.c.grade).where(
+            RESULTS.c.hall_code == hall, RESULTS.c.year == year
+        )
     ).all()
     return {r.staff_id: Grade(r.grade) for r in rows}
 
 
-def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str, Any]:
-    """Refused while more than the quota are excellent (EQ-3.2.2c); then every grade goes on the
-    personal record with its consequence (EQ-3.2.2d)."""
+def finalise(
+    uow: UnitOfWork, hall: str | None, year: int, today: date | None = None
+) -> dict[str, Any]:
+    """Refused while more than the quota of the hall's cycle are excellent (EQ-3.2.2c); then
+    every grade goes on the personal record with its consequence (EQ-3.2.2d)."""
     with uow:
-        cycle = cycle_row(uow, year, lock=True)
+        hall = inputs.resolve_hall(uow, hall)
+        cycle = cycle_row(uow, hall, year, lock=True)
         if cycle.state != CycleState.SCORED:
-            raise Conflict(f"the {year} assessment is {cycle.state}: only a scored one finalises")
-        if refresh_assessed(uow, year):  # rolled back with the refusal
-            raise Conflict(
+            raise StateConflict(
+                f"the {year} assessment is {cycle.state}: only a scored one finalises"
+            )
+        if refresh_assessed(uow, hall, year):  # rolled back with the refusal
+            raise StateConflict(
                 f"who served in {year}, or how long, changed since the cycle was scored; score "
                 "it again so that everyone who served is assessed (EQ-3.2.2a)",
                 rule="EQ-3.2.2a",
             )
-        grades = all_grades(uow, year)
+        grades = all_grades(uow, hall, year)
         rules.check_finalise(list(grades.values()), has_exception(cycle))
         people = {
             row.staff_id: row
             for row in uow.session.execute(
                 select(RESULTS.c.staff_id, RESULTS.c.unit_code, orm.staff.c.name)
                 .join(orm.staff, orm.staff.c.id == RESULTS.c.staff_id)
-                .where(RESULTS.c.year == year)
+                .where(RESULTS.c.hall_code == hall, RESULTS.c.year == year)
             )
         }
         records = [
-            _record(year, staff_id, people[staff_id].unit_code, g) for staff_id, g in grades.items()
+            _record(hall, year, staff_id, people[staff_id].unit_code, g)
+            for staff_id, g in grades.items()
         ]
         if records:
             uow.session.execute(insert(orm.personal_records), records)
         uow.session.execute(
             update(CYCLES)
-            .where(CYCLES.c.year == year)
+            .where(CYCLES.c.hall_code == hall, CYCLES.c.year == year)
             .values(
                 state=CycleState.FINALISED.value,
                 finalised_on=today or clock.today(),
@@ -483,20 +553,21 @@ def finalise(uow: UnitOfWork, year: int, today: date | None = None) -> dict[str,
             )
         )
         consequences = [
-            _consequence(year, staff_id, people[staff_id].name, people[staff_id].unit_code, g)
+            _consequence(hall, year, staff_id, people[staff_id].name, people[staff_id].unit_code, g)
             for staff_id, g in sorted(grades.items())
             if g in NOTIFIED
         ]
         uow.emit_many(contracts.GRADE_RECORDED.name, consequences)
-        _emit_cycle(uow, contracts.CYCLE_FINALISED, year)
+        _emit_cycle(uow, contracts.CYCLE_FINALISED, hall, year)
         uow.commit()
-        return cycle_view(uow, cycle_row(uow, year))
+        return cycle_view(uow, cycle_row(uow, hall, year))
 
 
-def _record(year: int, staff_id: str, unit_code: str, grade: Grade) -> dict[str, Any]:
+def _record(hall: str, year: int, staff_id: str, unit_code: str, grade: Grade) -> dict[str, Any]:
     follows = rules.consequence(grade)
     return {
         "staff_id": staff_id,
+        "hall_code": hall,
         "year": year,
         "unit_code": unit_code,
         "grade": grade.value,
@@ -513,10 +584,11 @@ NOTIFIED = (Grade.EXCELLENT, Grade.INCOMPETENT)
 
 
 def _consequence(
-    year: int, staff_id: str, name: str, unit: str, grade: Grade
+    hall: str, year: int, staff_id: str, name: str, unit: str, grade: Grade
 ) -> tuple[str, dict[str, Any]]:
     follows = rules.consequence(grade)
     data = {
+        "hall_code": hall,
         "year": year,
         "staff_id": staff_id,
         "name": name,
@@ -530,8 +602,10 @@ def _consequence(
     return f"{year}/{staff_id}", data
 
 
-def emit_consequence(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade) -> None:
+def emit_consequence(
+    uow: UnitOfWork, hall: str, year: int, staff_id: str, unit: str, grade: Grade
+) -> None:
     if grade in NOTIFIED:
         name = staff_handlers.load(uow, staff_id).name
-        subject, data = _consequence(year, staff_id, name, unit, grade)
+        subject, data = _consequence(hall, year, staff_id, name, unit, grade)
         uow.emit(contracts.GRADE_RECORDED.name, subject, data)

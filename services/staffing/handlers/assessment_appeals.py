@@ -13,7 +13,7 @@ from services.staffing.domain.assessment import CycleState, Grade
 from services.staffing.handlers import assessment as cycle
 from shared import clock
 from shared.db import UnitOfWork, insert_returning_id, upsert, utcnow
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound, StateConflict
 
 APPEALS = orm.assessment_appeals
 
@@ -21,6 +21,7 @@ APPEALS = orm.assessment_appeals
 def _emit(uow: UnitOfWork, event: Any, appeal_id: int, values: dict[str, Any]) -> None:
     data = {
         "appeal_id": appeal_id,
+        "hall_code": values["hall_code"],
         "year": values["year"],
         "staff_id": values["staff_id"],
         "unit_code": values["unit_code"],
@@ -33,6 +34,7 @@ def _emit(uow: UnitOfWork, event: Any, appeal_id: int, values: dict[str, Any]) -
 
 def file(
     uow: UnitOfWork,
+    hall: str | None,
     year: int,
     staff_id: str,
     unit: str | None,
@@ -42,10 +44,12 @@ def file(
     """The staff member's unit appeals the final grade within the cycle's deadline."""
     on = today or clock.today()
     with uow:
-        row = cycle.cycle_row(uow, year)
-        result = cycle.result_row(uow, year, staff_id, unit)
+        hall = cycle.inputs.resolve_hall(uow, hall)
+        row = cycle.cycle_row(uow, hall, year)
+        result = cycle.result_row(uow, hall, year, staff_id, unit)
         pending = uow.session.execute(
             select(APPEALS.c.id).where(
+                APPEALS.c.hall_code == hall,
                 APPEALS.c.year == year,
                 APPEALS.c.staff_id == staff_id,
                 APPEALS.c.status == "pending",
@@ -60,6 +64,7 @@ def file(
             row.appeal_days,
         )
         values = {
+            "hall_code": hall,
             "year": year,
             "staff_id": staff_id,
             "unit_code": result.unit_code,
@@ -92,11 +97,13 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
     to excellent must still fit the quota (EQ-3.2.2c)."""
     with uow:
         appeal = _appeal(uow, appeal_id, None)
-        held = cycle.cycle_row(uow, appeal.year, lock=True)  # before counting (EQ-3.2.2c)
+        held = cycle.cycle_row(
+            uow, appeal.hall_code, appeal.year, lock=True
+        )  # before counting (EQ-3.2.2c)
         appeal = _appeal(uow, appeal_id, None)  # as it stands once the cycle is ours
         if appeal.status != "pending":
-            raise Conflict(f"appeal {appeal_id} is {appeal.status} already")
-        grades = cycle.all_grades(uow, appeal.year)
+            raise StateConflict(f"appeal {appeal_id} is {appeal.status} already")
+        grades = cycle.all_grades(uow, appeal.hall_code, appeal.year)
         current = grades[appeal.staff_id]
         after = Grade(grade) if grade else current
         change = rules.decide_appeal(
@@ -109,8 +116,9 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
         )
         status = "dismissed" if change.after is change.before else "upheld"
         if status == "upheld":
-            cycle.record_change(uow, appeal.year, change, appeal.unit_code)
-            _rerecord(uow, appeal.year, appeal.staff_id, appeal.unit_code, change.after)
+            key = (appeal.hall_code, appeal.year)
+            cycle.record_change(uow, *key, change, appeal.unit_code)
+            _rerecord(uow, *key, appeal.staff_id, appeal.unit_code, change.after)
         values = {
             "status": status,
             "decided_grade": change.after.value,
@@ -124,13 +132,15 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
     return merged
 
 
-def _rerecord(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade) -> None:
+def _rerecord(
+    uow: UnitOfWork, hall: str, year: int, staff_id: str, unit: str, grade: Grade
+) -> None:
     """The personal record follows the grade the appeal settled on (EQ-3.2.2d)."""
     follows = rules.consequence(grade)
     table = orm.personal_records
     uow.session.execute(
         update(table)
-        .where(table.c.staff_id == staff_id, table.c.year == year)
+        .where(table.c.staff_id == staff_id, table.c.hall_code == hall, table.c.year == year)
         .values(
             grade=grade.value,
             award_eligible=follows.award_eligible,
@@ -139,14 +149,21 @@ def _rerecord(uow: UnitOfWork, year: int, staff_id: str, unit: str, grade: Grade
             recorded_at=utcnow(),
         )
     )
-    cycle.emit_consequence(uow, year, staff_id, unit, grade)
+    cycle.emit_consequence(uow, hall, year, staff_id, unit, grade)
 
 
-def list_appeals(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:
-    query = select(APPEALS).where(APPEALS.c.year == year).order_by(APPEALS.c.id)
-    if unit is not None:
-        query = query.where(APPEALS.c.unit_code == unit)
+def list_appeals(
+    uow: UnitOfWork, hall: str | None, year: int, unit: str | None
+) -> list[dict[str, Any]]:
     with uow:
+        hall = cycle.inputs.resolve_hall(uow, hall)
+        query = (
+            select(APPEALS)
+            .where(APPEALS.c.hall_code == hall, APPEALS.c.year == year)
+            .order_by(APPEALS.c.id)
+        )
+        if unit is not None:
+            query = query.where(APPEALS.c.unit_code == unit)
         return [dict(r._mapping) for r in uow.session.execute(query)]
 
 
@@ -155,21 +172,25 @@ def get(uow: UnitOfWork, appeal_id: int, unit: str | None) -> dict[str, Any]:
         return dict(_appeal(uow, appeal_id, unit)._mapping)
 
 
-def set_unit_weight(uow: UnitOfWork, year: int, unit_code: str, weight: Any) -> dict[str, Any]:
+def set_unit_weight(
+    uow: UnitOfWork, hall: str | None, year: int, unit_code: str, weight: Any
+) -> dict[str, Any]:
     """The weight of the unit's windows in its annual target: at least 5% (EQ-3.2.2b)."""
     bp = cycle.to_bp(weight)
     with uow:
-        cycle.cycle_row(uow, year)
+        hall = cycle.inputs.resolve_hall(uow, hall)
+        cycle.cycle_row(uow, hall, year)
         values = {
+            "hall_code": hall,
             "year": year,
             "unit_code": unit_code,
             "weight_bp": bp,
             "set_by": uow.actor or "center",
             "set_at": utcnow(),
         }
-        upsert(uow.session, orm.assessment_unit_weights, ["year", "unit_code"], values)
+        upsert(uow.session, orm.assessment_unit_weights, ["hall_code", "year", "unit_code"], values)
         shown = str(cycle.from_bp(bp))
-        data = {"year": year, "unit_code": unit_code, "weight": shown}
+        data = {"hall_code": hall, "year": year, "unit_code": unit_code, "weight": shown}
         uow.emit(contracts.UNIT_WEIGHT_SET.name, f"{year}/{unit_code}", data)
         uow.commit()
     return data

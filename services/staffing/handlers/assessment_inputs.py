@@ -53,9 +53,13 @@ def _offices(uow: UnitOfWork, year: int) -> list[tuple[str, str, date, date | No
     return found
 
 
-def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Who served in the hall in `year` (at a window, or as chief representative or deputy),
-    for how long, and at which windows: result rows and stint rows for the cycle."""
+def assessed(
+    uow: UnitOfWork, hall: str, year: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Who served in `hall` in `year` (at a window, or as chief representative or deputy), for
+    how long, and at which windows: result rows and stint rows for the hall's cycle. A person
+    belongs to the hall of the window they served longest that year, a chief or deputy to the
+    hall of their unit's windows (`rules.unit_halls`)."""
     first, after = _year(year)
     a, s = orm.assignments, orm.staff
     rows = uow.session.execute(
@@ -82,17 +86,31 @@ def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dic
         if not days:
             continue
         stints.append(
-            {"year": year, "staff_id": staff_id, "window_id": window_id, "served_days": days}
+            {
+                "hall_code": hall,
+                "year": year,
+                "staff_id": staff_id,
+                "window_id": window_id,
+                "served_days": days,
+            }
         )
         if staff_id not in longest or (days, -window_id) > longest[staff_id]:
             longest[staff_id] = (days, -window_id)
+    halls = window_halls(uow)
+    offices = rules.unit_halls(window_units(uow), halls)
     results = []
     for staff_id in sorted(periods):
         days = int(rules.served_share(year, periods[staff_id]) * year_days)
-        if not days:
+        home = (
+            halls.get(-longest[staff_id][1])
+            if staff_id in longest
+            else offices.get(units[staff_id])
+        )
+        if not days or home != hall:
             continue
         results.append(
             {
+                "hall_code": hall,
                 "year": year,
                 "staff_id": staff_id,
                 "unit_code": units[staff_id],
@@ -101,7 +119,8 @@ def assessed(uow: UnitOfWork, year: int) -> tuple[list[dict[str, Any]], list[dic
                 "year_days": year_days,
             }
         )
-    return results, stints
+    members = {row["staff_id"] for row in results}
+    return results, [stint for stint in stints if stint["staff_id"] in members]
 
 
 def _listed_staff_facts(
@@ -257,6 +276,42 @@ def window_facts(
 
 def window_units(uow: UnitOfWork) -> dict[int, str]:
     return dict(uow.session.execute(select(orm.windows.c.id, orm.windows.c.unit_code)).all())
+
+
+def window_halls(uow: UnitOfWork) -> dict[int, str | None]:
+    """Each window's hall, as registry's window events gave it (None before they did)."""
+    return dict(uow.session.execute(select(orm.windows.c.id, orm.windows.c.hall_code)).all())
+
+
+def known_halls(uow: UnitOfWork) -> list[str]:
+    w = orm.windows
+    query = select(w.c.hall_code).where(w.c.hall_code.is_not(None)).distinct()
+    return sorted(uow.session.execute(query).scalars())
+
+
+def resolve_hall(uow: UnitOfWork, hall: str | None) -> str:
+    """The hall whose cycle a request means (EQ-3.2.2a, one cycle per hall and year): the one
+    named, which staffing must know from registry's window events, or, unnamed, the only hall
+    staffing knows. Two or more known and none named is ambiguous: 422 naming `hall`."""
+    known = known_halls(uow)
+    if hall is not None:
+        if hall not in known:
+            raise Invalid(
+                f"staffing knows no hall {hall!r}; it knows {', '.join(known) or 'none yet'}",
+                field="hall",
+            )
+        return hall
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise Invalid(
+            "staffing knows no hall yet: it learns each from registry's window events",
+            field="hall",
+        )
+    raise Invalid(
+        f"each hall has its own assessment: name one with ?hall= ({', '.join(known)})",
+        field="hall",
+    )
 
 
 def published_windows(uow: UnitOfWork, year: int) -> list[int]:

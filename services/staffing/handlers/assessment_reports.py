@@ -29,47 +29,62 @@ def _staff_view(row: Any) -> dict[str, Any]:
 
 def staff_results(
     uow: UnitOfWork,
+    hall: str | None,
     year: int,
     unit: str | None,
     grade: str | None,
     after: str | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    query = select(RESULTS).where(RESULTS.c.year == year).order_by(RESULTS.c.staff_id)
-    if unit is not None:
-        query = query.where(RESULTS.c.unit_code == unit)
-    if grade is not None:
-        query = query.where(RESULTS.c.grade == grade)
-    if after is not None:
-        query = query.where(RESULTS.c.staff_id > after)
     with uow:
-        cycle.cycle_row(uow, year)
+        hall = inputs.resolve_hall(uow, hall)
+        cycle.cycle_row(uow, hall, year)
+        query = (
+            select(RESULTS)
+            .where(RESULTS.c.hall_code == hall, RESULTS.c.year == year)
+            .order_by(RESULTS.c.staff_id)
+        )
+        if unit is not None:
+            query = query.where(RESULTS.c.unit_code == unit)
+        if grade is not None:
+            query = query.where(RESULTS.c.grade == grade)
+        if after is not None:
+            query = query.where(RESULTS.c.staff_id > after)
         return [_staff_view(r) for r in uow.session.execute(query.limit(limit))]
 
 
-def staff_result(uow: UnitOfWork, year: int, staff_id: str, unit: str | None) -> dict[str, Any]:
+def staff_result(
+    uow: UnitOfWork, hall: str | None, year: int, staff_id: str, unit: str | None
+) -> dict[str, Any]:
     changes = orm.assessment_grade_changes
     with uow:
-        row = cycle.result_row(uow, year, staff_id, unit)
+        hall = inputs.resolve_hall(uow, hall)
+        row = cycle.result_row(uow, hall, year, staff_id, unit)
         history = uow.session.execute(
             select(changes)
-            .where(changes.c.year == year, changes.c.staff_id == staff_id)
+            .where(
+                changes.c.hall_code == hall, changes.c.year == year, changes.c.staff_id == staff_id
+            )
             .order_by(changes.c.id)
         )
         return {**_staff_view(row), "changes": [dict(c._mapping) for c in history]}
 
 
-def explanation(uow: UnitOfWork, year: int, staff_id: str, unit: str | None) -> dict[str, Any]:
+def explanation(
+    uow: UnitOfWork, hall: str | None, year: int, staff_id: str, unit: str | None
+) -> dict[str, Any]:
     """Every line of the score, from the facts as they stand: each names the event or record it
     came from, and the lines add up to the total. When facts arrived after the cycle was scored,
     `stale` says so: scoring again would take them in."""
     with uow:
-        row = cycle.result_row(uow, year, staff_id, unit)
-        by = cycle.scheme(uow, cycle.cycle_row(uow, year).scheme_version)
+        hall = inputs.resolve_hall(uow, hall)
+        row = cycle.result_row(uow, hall, year, staff_id, unit)
+        by = cycle.scheme(uow, cycle.cycle_row(uow, hall, year).scheme_version)
         facts = inputs.staff_inputs(uow, year, staff_id)
     score = rules.score_staff(by, facts, inputs.served(row))
     scored = cycle.points(row.total_cents)
     return {
+        "hall_code": hall,
         "year": year,
         "staff_id": staff_id,
         "scheme_version": by.version,
@@ -89,7 +104,7 @@ def _lines(score: rules.Score) -> list[dict[str, Any]]:
 
 
 def window_explanation(
-    uow: UnitOfWork, year: int, window_id: int, unit: str | None
+    uow: UnitOfWork, hall: str | None, year: int, window_id: int, unit: str | None
 ) -> dict[str, Any]:
     """Every line of a window's score, from the inputs scoring reads: a line per staff member's
     part of the average (their scored total, weighted by the share of the year they served
@@ -98,32 +113,37 @@ def window_explanation(
     lines add up to the total; `stale` says a fact arrived after scoring."""
     table = orm.assessment_window_results
     stints = orm.assessment_stints
-    query = select(table).where(table.c.year == year, table.c.window_id == window_id)
-    if unit is not None:
-        query = query.where(table.c.unit_code == unit)
     with uow:
-        by = cycle.scheme(uow, cycle.cycle_row(uow, year).scheme_version)
+        hall = inputs.resolve_hall(uow, hall)
+        query = select(table).where(
+            table.c.hall_code == hall, table.c.year == year, table.c.window_id == window_id
+        )
+        if unit is not None:
+            query = query.where(table.c.unit_code == unit)
+        by = cycle.scheme(uow, cycle.cycle_row(uow, hall, year).scheme_version)
         row = uow.session.execute(query).first()
         if row is None:
             raise NotFound(f"window {window_id} has no {year} score")
         staff = select(stints.c.staff_id).where(
-            stints.c.year == year, stints.c.window_id == window_id
+            stints.c.hall_code == hall, stints.c.year == year, stints.c.window_id == window_id
         )
         totals = {
             r.staff_id: Decimal(r.total_cents).scaleb(-2)
             for r in uow.session.execute(
                 select(RESULTS.c.staff_id, RESULTS.c.total_cents).where(
+                    RESULTS.c.hall_code == hall,
                     RESULTS.c.year == year,
                     RESULTS.c.staff_id.in_(staff),
                     RESULTS.c.total_cents.is_not(None),
                 )
             )
         }
-        served = cycle.window_stints(uow, year, totals, window_id).get(window_id, [])
+        served = cycle.window_stints(uow, hall, year, totals, window_id).get(window_id, [])
         facts = inputs.window_facts(uow, year, window_id).get(window_id, [])
     score = rules.score_window(by, served, facts)
     scored = cycle.points(row.total_cents)
     return {
+        "hall_code": hall,
         "year": year,
         "window_id": window_id,
         "unit_code": row.unit_code,
@@ -143,13 +163,20 @@ WINDOW_COMPONENTS = (
 )
 
 
-def window_report(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:
+def window_report(
+    uow: UnitOfWork, hall: str | None, year: int, unit: str | None
+) -> list[dict[str, Any]]:
     table = orm.assessment_window_results
-    query = select(table).where(table.c.year == year).order_by(table.c.window_id)
-    if unit is not None:
-        query = query.where(table.c.unit_code == unit)
     with uow:
-        cycle.cycle_row(uow, year)
+        hall = inputs.resolve_hall(uow, hall)
+        cycle.cycle_row(uow, hall, year)
+        query = (
+            select(table)
+            .where(table.c.hall_code == hall, table.c.year == year)
+            .order_by(table.c.window_id)
+        )
+        if unit is not None:
+            query = query.where(table.c.unit_code == unit)
         rows = uow.session.execute(query).all()
     report = []
     for row in rows:
@@ -159,24 +186,33 @@ def window_report(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str
     return report
 
 
-def unit_report(uow: UnitOfWork, year: int, unit: str | None) -> list[dict[str, Any]]:
+def unit_report(
+    uow: UnitOfWork, hall: str | None, year: int, unit: str | None
+) -> list[dict[str, Any]]:
     """Each unit's windows' average and what it adds to the unit's annual target at its weight
     (EQ-3.2.2b), with how its staff were graded."""
     windows = orm.assessment_window_results
     weights = orm.assessment_unit_weights
     with uow:
-        row = cycle.cycle_row(uow, year)
+        hall = inputs.resolve_hall(uow, hall)
+        row = cycle.cycle_row(uow, hall, year)
         totals: dict[str, list[Decimal]] = defaultdict(list)
-        for w in uow.session.execute(select(windows).where(windows.c.year == year)):
+        for w in uow.session.execute(
+            select(windows).where(windows.c.hall_code == hall, windows.c.year == year)
+        ):
             totals[w.unit_code].append(Decimal(w.total_cents).scaleb(-2))
         set_weights = dict(
             uow.session.execute(
-                select(weights.c.unit_code, weights.c.weight_bp).where(weights.c.year == year)
+                select(weights.c.unit_code, weights.c.weight_bp).where(
+                    weights.c.hall_code == hall, weights.c.year == year
+                )
             ).all()
         )
         graded: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for r in uow.session.execute(
-            select(RESULTS.c.unit_code, RESULTS.c.grade).where(RESULTS.c.year == year)
+            select(RESULTS.c.unit_code, RESULTS.c.grade).where(
+                RESULTS.c.hall_code == hall, RESULTS.c.year == year
+            )
         ):
             if r.grade:
                 graded[r.unit_code][r.grade] += 1

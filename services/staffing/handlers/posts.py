@@ -101,7 +101,7 @@ def assign(
         role = rules.check_assignment(
             win.state, member.unit_code, (win.unit_code, *win.co_units), body["role"]
         )
-        rules.check_published(win.state, win.published_on)
+        rules.check_published(win.state, win.published_on, starts_on=starts_on)
         staff_rules.check_eligible(member, starts_on)
         check_seat(uow, post, role, member.id, "role")
         values = {
