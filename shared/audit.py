@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
 from shared import logs
-from shared.db import UTCDateTime, utcnow
+from shared.sqltypes import UTCDateTime, utcnow
 
 TABLE = "audit_log"
 GENESIS = "0" * 64  # the previous hash of the first record

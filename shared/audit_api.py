@@ -13,7 +13,7 @@ from sqlalchemy import select
 from shared import audit, auth
 from shared.pagination import PageQuery, decode_id_cursor, page
 from shared.schemas import Schema
-from shared.web import runtime
+from shared.service import runtime
 
 blp = Blueprint(
     "audit",

@@ -35,8 +35,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from shared import broker, logs, metrics
 from shared.config import Settings
-from shared.db import Database, UnitOfWork, utcnow
+from shared.db import Database, utcnow
 from shared.events import CloudEvent, EnvelopeError
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

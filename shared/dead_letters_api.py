@@ -13,7 +13,7 @@ from shared.consumer import UNDECODABLE
 from shared.errors import Conflict, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
-from shared.web import runtime
+from shared.service import runtime
 
 blp = Blueprint(
     "dead-letters",

@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from shared import auth, clock, metrics, problems
-from shared.metrics import BusinessGauge
-from shared.web import IsolatedBroker, broker_consumers, runtime
+from shared import auth, broker, clock, problems, scrape
+from shared.scrape import BusinessGauge
+from shared.service import ServiceRuntime, runtime
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__)
+
+
+class IsolatedBroker(RuntimeError):
+    """memory:// outside the embedded mode: the broker "answers", but reaches no one."""
+
+
+def broker_consumers(rt: ServiceRuntime) -> int | None:
+    """Consumers on the service's queue, as the broker counts them (whichever process they run
+    in); None on the in-memory broker, or for a service that consumes nothing. Raises when the
+    broker cannot be reached."""
+    if rt.settings.is_isolated:
+        raise IsolatedBroker("memory:// reaches no other process; set BROKER_URL or `govhall up`")
+    if rt.settings.is_memory_broker:
+        return None
+    connection = broker.connect(rt.settings)
+    try:
+        connection.connect()
+        if not rt.spec.subscriptions:
+            return None
+        channel = connection.channel()
+        try:
+            declared = channel.queue_declare(queue=rt.settings.queue_name, passive=True)
+        except connection.channel_errors:
+            return 0  # no queue yet (NOT_FOUND): no worker has ever declared it
+        finally:
+            with contextlib.suppress(Exception):
+                channel.close()
+        return int(declared.consumer_count)
+    finally:
+        connection.release()
 
 
 @blp.get("/livez")
@@ -126,6 +157,6 @@ def _calendar_gauge(rt: Any) -> BusinessGauge:
 def metrics_endpoint() -> Response:
     rt = runtime()
     return Response(
-        metrics.exposition(rt.spec.name, rt.db, (*rt.spec.gauges, _calendar_gauge(rt))),
+        scrape.exposition(rt.spec.name, rt.db, (*rt.spec.gauges, _calendar_gauge(rt))),
         mimetype="text/plain; version=0.0.4",
     )

@@ -17,13 +17,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import MetaData
 
-from shared import audit, audit_checkpoints, logs, metrics
+from shared import audit, audit_checkpoints, logs, metrics, scrape
 from shared.config import Settings
 from shared.consumer import EventWorker, Inbox, Subscriptions
-from shared.db import Database, UnitOfWork
+from shared.db import Database
 from shared.outbox import Relay, prune
+from shared.unit_of_work import UnitOfWork
 from shared.workdays import HallCalendar
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ class ServiceSpec:
     migrations: Path
     sweeps: tuple[Sweep, ...] = field(default=())
     pages: Callable[[], Sequence[Any]] = field(default=lambda: ())  # plain Flask blueprints
-    gauges: tuple[metrics.BusinessGauge, ...] = field(default=())  # the hall's state, at scrape
+    gauges: tuple[scrape.BusinessGauge, ...] = field(default=())  # the hall's state, at scrape
     # The latest day an open item of the service is due (e.g. an open case's due date): the
     # calendar reports a provisional year as soon as that horizon reaches it.
     calendar_horizon: Callable[[Any], date | None] | None = None
@@ -223,3 +225,9 @@ class WorkerThreads:
                     self.relay.run_once()
             except Exception:
                 log.exception("the last audit checkpoint of %s failed", self.runtime.spec.name)
+
+
+def runtime() -> ServiceRuntime:
+    """The runtime of the service answering the current request."""
+    rt: ServiceRuntime = current_app.extensions["govhall"]
+    return rt

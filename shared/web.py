@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http
 import json
@@ -23,11 +22,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from shared import auth, broker, config, docs, idempotency, limits, logs, metrics, problems
-from shared.db import UnitOfWork
+from shared import auth, config, docs, idempotency, limits, logs, metrics, problems
+from shared.audit_api import blp as audit_blp
+from shared.dead_letters_api import blp as dead_letters_blp
 from shared.errors import DomainError, Forbidden, Invalid
+from shared.health import blp as health_blp
 from shared.schemas import INT_MAX, MAX_DEPTH, Schema
-from shared.service import ServiceRuntime, ServiceSpec
+from shared.service import ServiceRuntime, ServiceSpec, runtime
+from shared.unit_of_work import UnitOfWork
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
 PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
@@ -134,10 +136,6 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     api = ProblemApi(app)
     api.ma_plugin.converter.add_attribute_function(decimal_as_string)
     problems.install(app)
-    from shared.audit_api import blp as audit_blp
-    from shared.dead_letters_api import blp as dead_letters_blp
-    from shared.health import blp as health_blp
-
     for blueprint in (*spec.blueprints(), dead_letters_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blp)
@@ -154,11 +152,6 @@ def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = Non
     app.after_request(_after)
     app.teardown_request(_teardown)
     return app
-
-
-def runtime() -> ServiceRuntime:
-    rt: ServiceRuntime = current_app.extensions["govhall"]
-    return rt
 
 
 def principal() -> auth.Principal | None:
@@ -380,36 +373,6 @@ def _teardown(_error: BaseException | None) -> None:
     token = g.pop("log_context", None)
     if token is not None:
         logs.reset(token)
-
-
-class IsolatedBroker(RuntimeError):
-    """memory:// outside the embedded mode: the broker "answers", but reaches no one."""
-
-
-def broker_consumers(rt: ServiceRuntime) -> int | None:
-    """Consumers on the service's queue, as the broker counts them (whichever process they run
-    in); None on the in-memory broker, or for a service that consumes nothing. Raises when the
-    broker cannot be reached."""
-    if rt.settings.is_isolated:
-        raise IsolatedBroker("memory:// reaches no other process; set BROKER_URL or `govhall up`")
-    if rt.settings.is_memory_broker:
-        return None
-    connection = broker.connect(rt.settings)
-    try:
-        connection.connect()
-        if not rt.spec.subscriptions:
-            return None
-        channel = connection.channel()
-        try:
-            declared = channel.queue_declare(queue=rt.settings.queue_name, passive=True)
-        except connection.channel_errors:
-            return 0  # no queue yet (NOT_FOUND): no worker has ever declared it
-        finally:
-            with contextlib.suppress(Exception):
-                channel.close()
-        return int(declared.consumer_count)
-    finally:
-        connection.release()
 
 
 class CsvQuery(Schema):

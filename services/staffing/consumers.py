@@ -12,8 +12,9 @@ from services.staffing import orm
 from services.staffing.domain.assessment import ENDED_STATES, PUBLISHED_STATES, InputKind
 from shared import clock
 from shared.consumer import Handler
-from shared.db import UnitOfWork, upsert, utcnow
+from shared.db import upsert, utcnow
 from shared.events import CloudEvent
+from shared.unit_of_work import UnitOfWork
 
 
 class UnitSeen(Schema):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.staffing import orm
-from shared.metrics import BusinessGauge, Samples
+from shared.scrape import BusinessGauge, Samples
 
 R = orm.assessment_results
 

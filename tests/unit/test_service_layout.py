@@ -65,7 +65,7 @@ def imported_names(
     `top_level_only`: only the statements run when the module is imported (those at module
     level, including inside a module-level `if`/`try`), not those inside a function or class.
     """
-    nodes: Iterable[ast.AST] = _module_level(tree.body) if top_level_only else ast.walk(tree)
+    nodes: Iterable[ast.AST] = _module_level(tree.body) if top_level_only else _run_time(tree)
     for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -78,8 +78,31 @@ def imported_names(
             )
 
 
+def _typing_only(node: ast.AST) -> bool:
+    """`if TYPE_CHECKING:`: imports for the type checker, never run, so they make no circle."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", "")
+    return name == "TYPE_CHECKING"
+
+
+def _run_time(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node that can run (ast.walk less the `if TYPE_CHECKING:` blocks)."""
+    for child in ast.iter_child_nodes(tree):
+        if _typing_only(child):
+            for statement in child.orelse:
+                yield statement
+                yield from _run_time(statement)
+            continue
+        yield child
+        yield from _run_time(child)
+
+
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     for statement in body:
+        if _typing_only(statement):
+            continue
         yield statement
         if isinstance(statement, ast.If | ast.Try | ast.With):
             for block in ("body", "orelse", "finalbody", "handlers"):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.inspection.adapters.tables import sanctions as sanction_tables
 from services.inspection.domain.sanctions import CURRENT, Kind
-from shared.metrics import BusinessGauge, Samples
+from shared.scrape import BusinessGauge, Samples
 
 S = sanction_tables.sanctions
 

@@ -17,8 +17,9 @@ from services.inspection.contracts import sanctions as sanction_events
 from services.inspection.domain import accountability as accountability_rules
 from services.inspection.domain import proposals as rules
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound, StateConflict
+from shared.unit_of_work import UnitOfWork
 
 CASES, OUTCOMES = tables.accountability_cases, tables.accountability_outcomes
 

@@ -17,8 +17,9 @@ from services.inspection.domain.evaluations import AppealStatus, Level, Source, 
 from services.inspection.handlers import evaluations as reviews
 from shared import clock
 from shared.auth import Principal
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound, StateConflict
+from shared.unit_of_work import UnitOfWork
 
 tasks, appeals = tables.rectifications, tables.evaluation_appeals
 

@@ -16,8 +16,8 @@ from services.inspection.domain.complaints import Disclosure
 from services.inspection.handlers.personal_data_reads import reads, record_personal_read
 from shared import clock
 from shared.auth import Principal
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 KIND = "complaint"  # record_kind of this area's personal-data reads
 

@@ -24,9 +24,10 @@ from services.inspection.handlers.complaint_reads import (
     correction_of,
 )
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict
 from shared.service import ServiceRuntime, Sweep
+from shared.unit_of_work import UnitOfWork
 
 complaints = tables.complaints
 

@@ -21,8 +21,9 @@ from services.inspection.domain import draws as rules
 from services.inspection.domain import spot_check_population as population_rules
 from services.inspection.domain.draws import Kind
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 PLANS = {Kind.SAMPLING: sampling_plans, Kind.SPOT_CHECK: spot_checks_table}
 

@@ -33,9 +33,10 @@ from services.inspection.handlers.draw_plans import (
     population_of,
 )
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound
 from shared.service import Sweep
+from shared.unit_of_work import UnitOfWork
 
 SWEEPS: tuple[Sweep, ...] = ()
 

@@ -23,9 +23,10 @@ from services.inspection.handlers import deadlines, rankings
 from services.inspection.handlers.personal_data_reads import record_personal_read
 from shared import clock, receipts
 from shared.auth import Principal
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime, Sweep
+from shared.unit_of_work import UnitOfWork
 
 KIND = "evaluation"  # record_kind of this area's personal-data reads
 CONTACT = ["applicant_name", "applicant_phone"]

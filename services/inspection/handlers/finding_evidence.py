@@ -12,8 +12,9 @@ from services.inspection.domain import findings as rules
 from services.inspection.domain.findings import Status
 from services.inspection.handlers.findings import E, evidence_list, finding_ref, finding_row
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Invalid, NotFound, StateConflict
+from shared.unit_of_work import UnitOfWork
 
 
 def add_evidence(

@@ -21,8 +21,8 @@ from services.inspection.handlers.findings import (
     move,
 )
 from shared import clock
-from shared.db import UnitOfWork
 from shared.service import ServiceRuntime, Sweep
+from shared.unit_of_work import UnitOfWork
 
 R = tables.rectifications
 

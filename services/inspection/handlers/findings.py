@@ -19,8 +19,9 @@ from services.inspection.domain import guidance_visits as visit_rules
 from services.inspection.domain.findings import Source, Status, WorkingDays
 from services.inspection.handlers import deadlines
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, Invalid, NotFound
+from shared.unit_of_work import UnitOfWork
 
 F = tables.findings
 

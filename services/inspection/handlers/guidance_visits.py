@@ -21,8 +21,9 @@ from services.inspection.handlers.findings import (
     window_row,
 )
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def record_visit(

@@ -14,8 +14,9 @@ from services.inspection.adapters.tables.draws import (
 from services.inspection.contracts import draws as contracts
 from services.inspection.domain import draws as rules
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Invalid, NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def _known_units(uow: UnitOfWork, home_unit: str | None, conflicts: list[str]) -> None:

@@ -13,8 +13,8 @@ from services.inspection.domain import accountability as accountability_rules
 from services.inspection.domain import local_rules as local_rule_checks
 from services.inspection.domain import proposals as rules
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound
+from shared.unit_of_work import UnitOfWork
 
 R = tables.local_rules
 

@@ -7,7 +7,7 @@ from sqlalchemy import insert
 
 from services.inspection.adapters.tables import complaints as tables
 from shared import clock
-from shared.db import UnitOfWork
+from shared.unit_of_work import UnitOfWork
 
 reads = tables.personal_data_reads
 

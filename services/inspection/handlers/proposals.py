@@ -25,9 +25,10 @@ from services.inspection.domain.proposals import Facts, Rule
 from services.inspection.handlers import sanctions_read
 from services.inspection.handlers.local_rules import current_versions
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound, StateConflict
 from shared.service import ServiceRuntime, Sweep
+from shared.unit_of_work import UnitOfWork
 
 R, P = tables.local_rules, tables.sanction_proposals
 LOOKBACK = timedelta(days=367)  # beyond the longest threshold a rule may set

@@ -19,9 +19,9 @@ from services.inspection.domain import evaluations as rules
 from services.inspection.domain.complaints import Status as ComplaintStatus
 from services.inspection.domain.evaluations import Source, WindowMonth
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 evaluations, rankings, entries = tables.evaluations, tables.rankings, tables.ranking_entries
 IN_SERVICE = ("active", "suspended")  # registry's published windows: ranked even if unrated

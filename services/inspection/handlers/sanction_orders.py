@@ -20,9 +20,9 @@ from services.inspection.handlers.sanctions_read import (
     open_orders_past_due,
 )
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime, Sweep
+from shared.unit_of_work import UnitOfWork
 
 S = tables.sanctions
 R = tables.order_reports

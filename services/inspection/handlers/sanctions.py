@@ -27,8 +27,9 @@ from services.inspection.handlers.sanctions_read import (
     window_row,
 )
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict
+from shared.unit_of_work import UnitOfWork
 
 S = tables.sanctions
 

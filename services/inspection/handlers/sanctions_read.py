@@ -14,8 +14,8 @@ from services.inspection.domain import sanctions as rules
 from services.inspection.domain.sanctions import Kind, Status
 from services.inspection.handlers.findings import visible_windows
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 S = tables.sanctions
 R = tables.order_reports

@@ -19,9 +19,10 @@ from services.notification.contracts import webhooks as contracts
 from services.notification.domain import webhooks as rules
 from services.notification.handlers.webhooks import queued, wants
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Invalid, NotFound, StateConflict
 from shared.events import EventType
+from shared.unit_of_work import UnitOfWork
 
 # A rotated-out secret still signs for this long, so a receiver can switch without a gap.
 ROTATION_OVERLAP = timedelta(hours=24)

@@ -29,9 +29,9 @@ from services.notification.adapters.tables import (
 from services.notification.contracts import webhooks as contracts
 from services.notification.domain import webhooks as rules
 from shared import clock
-from shared.db import UnitOfWork
 from shared.events import CloudEvent
 from shared.service import ServiceRuntime, Sweep
+from shared.unit_of_work import UnitOfWork
 
 BATCH = 50
 SENDERS = 8

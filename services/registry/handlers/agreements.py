@@ -16,8 +16,8 @@ from services.registry.domain import agreements as rules
 from services.registry.domain.agreements import Agreement, Assessment
 from services.registry.handlers.windows import agreement_event
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def get(uow: UnitOfWork, agreement_id: int, *, unit: str | None) -> Agreement:

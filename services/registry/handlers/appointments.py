@@ -27,8 +27,9 @@ from services.registry.domain.appointments import (
 )
 from services.registry.domain.windows import Window, WindowState
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound, StateConflict
+from shared.unit_of_work import UnitOfWork
 
 
 def hall_now() -> datetime:

@@ -19,8 +19,8 @@ from services.registry.domain.cases import Case
 from services.registry.domain.clock import WorkingDays
 from services.registry.handlers import open_days
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def code_hash(receipt: str, code: str) -> str:

@@ -28,9 +28,9 @@ from services.registry.domain.clock import WorkingDays
 from services.registry.domain.matters import MatterVersion
 from services.registry.handlers import case_reading, open_days
 from shared import clock, receipts
-from shared.db import UnitOfWork
 from shared.errors import Invalid, NotFound, RuleViolation
 from shared.events import EventType
+from shared.unit_of_work import UnitOfWork
 from shared.workdays import HallCalendar
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone

@@ -15,8 +15,8 @@ from services.registry.domain.agreements import RUNNING
 from services.registry.domain.windows import WindowState
 from services.registry.handlers import halls as hall_handlers
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 PUBLIC_STATES = [s.value for s in window_rules.PUBLISHED]
 

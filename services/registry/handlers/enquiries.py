@@ -12,8 +12,9 @@ from services.registry.adapters.repositories import windows as window_store
 from services.registry.domain import enquiries as rules
 from services.registry.domain.enquiries import Enquiry
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def open_enquiry(uow: UnitOfWork, unit: str, body: dict[str, Any]) -> Enquiry:

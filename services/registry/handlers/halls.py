@@ -14,8 +14,9 @@ from services.registry.domain import halls
 from services.registry.domain.clock import WorkingDays
 from services.registry.handlers import cases
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound
+from shared.unit_of_work import UnitOfWork
 from shared.workdays import HallCalendar
 
 

@@ -12,8 +12,9 @@ from services.registry.contracts import matters as contracts
 from services.registry.domain import forms, matters
 from services.registry.domain.matters import MatterVersion
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def publish_matter(

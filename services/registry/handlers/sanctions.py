@@ -16,9 +16,9 @@ from services.registry.contracts import windows as contracts
 from services.registry.domain import window_life
 from services.registry.domain.windows import Window
 from services.registry.handlers.windows import emit_window, end_agreement
-from shared.db import UnitOfWork
 from shared.errors import NotFound
 from shared.events import CloudEvent, EventType
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from services.registry.adapters import tables
-from shared.db import UnitOfWork
 from shared.events import CloudEvent
+from shared.unit_of_work import UnitOfWork
 
 
 def staff_assigned(uow: UnitOfWork, event: CloudEvent) -> None:

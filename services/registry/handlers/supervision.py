@@ -17,7 +17,7 @@ from services.registry.domain import cases as rules
 from services.registry.domain.cases import Warning
 from services.registry.handlers.case_reading import view
 from services.registry.handlers.cases import emit_case
-from shared.db import UnitOfWork
+from shared.unit_of_work import UnitOfWork
 from shared.workdays import HallCalendar
 
 BATCH = 500

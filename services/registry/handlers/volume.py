@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from services.registry.adapters import tables
 from services.registry.domain.windows import WindowState
-from shared.db import UnitOfWork
+from shared.unit_of_work import UnitOfWork
 
 GROUPS = {
     "window": (tables.cases.c.window_id,),

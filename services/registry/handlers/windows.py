@@ -21,9 +21,10 @@ from services.registry.domain import window_life, windows
 from services.registry.domain.windows import Evidence, Window, WindowType
 from services.registry.handlers import halls, units
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Invalid, NotFound, PreconditionFailed, RuleViolation
 from shared.events import EventType
+from shared.unit_of_work import UnitOfWork
 
 
 def emit_window(

@@ -22,8 +22,9 @@ from services.staffing.domain.assessment import CycleState, Grade, Ranked, Schem
 from services.staffing.handlers import assessment_inputs as inputs
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
-from shared.db import UnitOfWork, utcnow
+from shared.db import utcnow
 from shared.errors import Invalid, NotFound, StateConflict
+from shared.unit_of_work import UnitOfWork
 
 RESULTS = orm.assessment_results
 CYCLES = orm.assessment_cycles

@@ -12,8 +12,9 @@ from services.staffing.domain import assessment as rules
 from services.staffing.domain.assessment import CycleState, Grade
 from services.staffing.handlers import assessment as cycle
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id, upsert, utcnow
+from shared.db import insert_returning_id, upsert, utcnow
 from shared.errors import NotFound, StateConflict
+from shared.unit_of_work import UnitOfWork
 
 APPEALS = orm.assessment_appeals
 

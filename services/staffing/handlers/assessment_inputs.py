@@ -20,8 +20,8 @@ from sqlalchemy import and_, case, func, or_, select
 from services.staffing import orm
 from services.staffing.domain import assessment as rules
 from services.staffing.domain.assessment import Input, InputKind, Tally
-from shared.db import UnitOfWork
 from shared.errors import Invalid
+from shared.unit_of_work import UnitOfWork
 
 FACTS = orm.assessment_inputs
 PENALISED_ATTENDANCE = (InputKind.ABSENT_UNAPPROVED.value, InputKind.LATE.value)

@@ -14,8 +14,8 @@ from services.staffing import orm
 from services.staffing.domain import assessment as rules
 from services.staffing.handlers import assessment as cycle
 from services.staffing.handlers import assessment_inputs as inputs
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 RESULTS = orm.assessment_results
 

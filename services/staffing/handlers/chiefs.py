@@ -12,8 +12,9 @@ from services.staffing.domain import posts as rules
 from services.staffing.domain.posts import Chief
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def current(uow: UnitOfWork, unit_code: str) -> Any:

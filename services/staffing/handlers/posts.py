@@ -14,8 +14,9 @@ from services.staffing.domain import staff as staff_rules
 from services.staffing.domain.posts import Seat
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def window(uow: UnitOfWork, window_id: int, unit: str | None = None) -> Any:

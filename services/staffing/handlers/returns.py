@@ -15,9 +15,10 @@ from services.staffing.domain.absences import WorkingDays
 from services.staffing.handlers import chiefs, posts
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound
 from shared.service import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
 def deadline_days(requested: int | None) -> int:

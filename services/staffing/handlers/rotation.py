@@ -16,9 +16,10 @@ from services.staffing.domain.rotation import Application, Decision, Holding, Ki
 from services.staffing.handlers import posts
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import DomainError, NotFound, RuleViolation
 from shared.service import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 
 def _holding(uow: UnitOfWork, staff_id: str | None) -> Holding | None:

@@ -17,8 +17,9 @@ from services.staffing.domain import seals as rules
 from services.staffing.domain.seals import Custodians, Refusal
 from services.staffing.handlers import chiefs
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
 from shared.errors import Conflict, NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def serving(uow: UnitOfWork, unit_code: str) -> Custodians | None:

@@ -12,8 +12,8 @@ from services.staffing import contracts, orm
 from services.staffing.domain import staff as rules
 from services.staffing.domain.staff import Employment, StaffMember
 from shared import clock
-from shared.db import UnitOfWork
 from shared.errors import Conflict, NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def member_from_row(row: Any) -> StaffMember:

@@ -13,7 +13,8 @@ from services.staffing.domain import attendance as rules
 from services.staffing.domain.attendance import Mark
 from services.staffing.handlers import staff as staff_handlers
 from shared import clock
-from shared.db import UnitOfWork, insert_returning_id
+from shared.db import insert_returning_id
+from shared.unit_of_work import UnitOfWork
 
 
 def record_training(

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from services.staffing import orm
-from shared.db import UnitOfWork
 from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
 
 
 def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
