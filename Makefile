@@ -31,7 +31,7 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services/registry/domain services/staffing/domain services/inspection/domain services/notification/domain
+	$(BIN)/mypy shared services/hall services/registry/domain services/staffing/domain services/inspection/domain services/notification/domain
 
 # Advisories for our dependencies (pip-audit); fails only on one that has a fix to move to.
 audit-deps: $(TEST_STAMP)

@@ -1,9 +1,10 @@
 """What `http_ratio`, `relay` and `latency` share: the real services as child processes on
 PostgreSQL and RabbitMQ, on databases and broker entities of their own, and the clean-up.
 
-The services run exactly as deployed (`python -m shared.cli serve <svc> --bind … --workers N`,
-gunicorn with `--config python:shared.gunicorn_conf`, and `python -m shared.cli worker <svc>`),
-with the environment `tests/e2e/conftest.py` gives them. `Bench` owns everything a run makes:
+The services run exactly as deployed (`govhall serve <svc> --bind … --workers N`, gunicorn with
+`--config python:shared.gunicorn_conf`, and `govhall worker <svc>`, both as
+`python -m services.hall.cli`), with the environment `tests/e2e/conftest.py` gives them.
+`Bench` owns everything a run makes:
 the databases (dropped WITH FORCE), the exchanges and queues (deleted), every child process
 (stopped by its PID, its whole process group), the log folder (deleted unless kept), also after
 an error, Ctrl-C, SIGTERM or the `--max-seconds` alarm.
@@ -31,7 +32,7 @@ from sqlalchemy import create_engine, text
 
 from bench.cases_scale import Alarm, _interruption
 from shared.config import DEFAULT_LIMITS, SERVICES
-from shared.testing import (
+from tests.support import (
     AMQP_URL,
     PG_ADMIN_URL,
     Namespace,
@@ -42,7 +43,7 @@ from shared.testing import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-GOVHALL = [sys.executable, "-m", "shared.cli"]
+GOVHALL = [sys.executable, "-m", "services.hall.cli"]
 
 __all__ = ["AMQP_URL", "Alarm", "Bench", "bounded", "running"]
 T = TypeVar("T")

@@ -40,7 +40,8 @@ from typing import Any
 from kombu import Consumer, Exchange, Producer, Queue
 from werkzeug.test import Client
 
-from shared import auth, broker, embedded
+from services.hall import embedded
+from shared import auth, broker
 
 TEST_SECRET = "bench-secret-" + "x" * 32
 UNIT_REGISTERED = "govhall.registry.unit.registered.v1"
@@ -176,7 +177,7 @@ def idle_cpu(var: Path, seconds: float) -> float:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     log = var / "up.log"
-    argv = [sys.executable, "-m", "shared.cli", "up", "--demo", "--port", str(port)]
+    argv = [sys.executable, "-m", "services.hall.cli", "up", "--demo", "--port", str(port)]
     with log.open("wb") as out:
         up = subprocess.Popen(
             [*argv, "--var-dir", str(var / "up")],

@@ -32,7 +32,7 @@ import requests
 
 from bench.cluster import ROOT, Bench, bounded, progress, running
 from shared.config import SERVICES
-from shared.testing import free_port, token, wait_for
+from tests.support import free_port, token, wait_for
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 LUA = Path(__file__).with_name("wrk.lua")

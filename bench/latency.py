@@ -3,7 +3,7 @@
 The pipeline: this process registers a unit through registry's own handler
 (`units.register_unit`: the row and its `unit.registered` event committed in one unit of work,
 as a web request would, and from a process other than the relay's, as the web tier is). The real
-workers run as their own processes (`python -m shared.cli worker registry|staffing`): registry's
+workers run as their own processes (`govhall worker registry|staffing`): registry's
 relay publishes the event, staffing's consumer applies it (its inbox row and its copy of the
 unit, one transaction). The effect is visible when that transaction commits; a trigger on
 staffing's `units` table, added to the bench database only, NOTIFYs this process at that commit.

@@ -36,7 +36,7 @@ from shared import broker, config, migrate
 from shared.db import utcnow
 from shared.outbox import Relay
 from shared.service import ServiceRuntime
-from shared.testing import Namespace
+from tests.support import Namespace
 
 SERVICE = "registry"
 CONSUMER = "staffing"  # its queue is bound to registry's unit.registered

@@ -155,6 +155,18 @@ def access_of(view: Any, method: str) -> Any:
     return access
 
 
+# The documentation blueprint flask-smorest adds (shared.web.PUBLIC_BLUEPRINTS): public by nature.
+DOCS_BLUEPRINT = "api-docs"
+
+
+def declared_access(app: Any, endpoint: str, method: str) -> Any:
+    """The access mark the request gate (shared.web) applies to `method` on `endpoint` of the
+    Flask `app`."""
+    if endpoint.split(".", 1)[0] == DOCS_BLUEPRINT:
+        return PUBLIC
+    return access_of(app.view_functions[endpoint], method)
+
+
 def rule_of(view: Any, method: str) -> str | None:
     """The rule named by `view`'s access mark for `method`, if any."""
     rule = getattr(view, RULE_ATTR, None)

@@ -21,7 +21,6 @@ import swagger_ui_bundle
 from flask_smorest.spec.plugins import FlaskPlugin
 
 from shared import auth
-from shared.access_matrix import declared_access
 
 if TYPE_CHECKING:
     from flask_smorest import Api
@@ -133,7 +132,7 @@ def described(api: Api) -> dict[str, Any]:
             continue
         for method in rule.methods or ():
             operation = item.get(method.lower())
-            public = declared_access(app, rule.endpoint, method) == auth.PUBLIC
+            public = auth.declared_access(app, rule.endpoint, method) == auth.PUBLIC
             if isinstance(operation, dict) and public:
                 operation["security"] = []
     api._govhall_document = document

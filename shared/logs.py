@@ -194,7 +194,7 @@ class ConsoleFormatter(logging.Formatter):
 
 ACCESS_LOGGER = "govhall.access"
 # Our own lines a person at the terminal wants at INFO: `govhall up`'s progress.
-PROGRESS_LOGGERS = ("shared.cli", "shared.demo")
+PROGRESS_LOGGERS = ("services.hall.cli", "services.hall.demo")
 
 
 def console_config(access_log: str | None = None, level: str | None = None) -> dict[str, Any]:

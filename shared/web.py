@@ -32,7 +32,7 @@ from shared.service import ServiceRuntime, ServiceSpec, runtime
 from shared.unit_of_work import UnitOfWork
 
 # Routes of the documentation blueprint flask-smorest adds: public by nature.
-PUBLIC_BLUEPRINTS = frozenset({"api-docs"})
+PUBLIC_BLUEPRINTS = frozenset({auth.DOCS_BLUEPRINT})
 
 access_log = logging.getLogger(logs.ACCESS_LOGGER)
 

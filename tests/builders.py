@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.test import Client
 
 from shared import clock
-from shared.testing import bearer
+from tests.support import bearer
 
 AUTHORITY = bearer("authority")
 CENTER = bearer("center")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared import embedded
-from shared.embedded import Hall
+from services.hall import embedded
+from services.hall.embedded import Hall
 from tests.halls import own_settings
 
 

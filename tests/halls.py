@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from shared import demo, embedded
+from services.hall import demo, embedded
+from services.hall.embedded import Hall
 from shared.config import DEFAULT_LIMITS
-from shared.embedded import Hall
-from shared.testing import TEST_SECRET
+from tests.support import TEST_SECRET
 
 # The public endpoints' limits and lockout, raised out of reach: the suites call them far more
 # often, from one address, than an applicant would. tests/security/test_rate_limits.py and

@@ -20,7 +20,8 @@ if str(ROOT) not in sys.path:
 
 from kombu import Exchange  # noqa: E402
 
-from shared import broker, config, embedded  # noqa: E402
+from services.hall import embedded  # noqa: E402
+from shared import broker, config  # noqa: E402
 
 VHOST = "/"
 

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from shared import auth, clock
-from shared.testing import free_port, processes, servers_required, wait_for
 from tests import builders
+from tests.support import free_port, processes, servers_required, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,7 +74,7 @@ def hall_url(tmp_path: Path) -> Iterator[tuple[str, Api, str]]:
     """`govhall up` on a free port: its base URL, its API and its signing key."""
     port = free_port()
     var_dir = tmp_path / "var"
-    argv = [sys.executable, "-m", "shared.cli", "up", "--port", str(port)]
+    argv = [sys.executable, "-m", "services.hall.cli", "up", "--port", str(port)]
     with processes(tmp_path) as start:
         up = start("govhall-up", [*argv, "--var-dir", str(var_dir)], {"JWT_SECRET": ""})
         wait_for(lambda: "operator token" in up.output(), timeout=60, interval=0.2)

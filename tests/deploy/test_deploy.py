@@ -102,7 +102,7 @@ def test_the_expected_files_are_there() -> None:
 # -- the CLI accepts what deploy/ runs -----------------------------------------------------
 def check_cli(args: list[str]) -> None:
     """Parse (never run) a `govhall ...` command line with the real click commands."""
-    from shared.cli import main
+    from services.hall.cli import main
 
     assert args and args[0] in main.commands, f"no govhall command {args[:1]}"
     command = main.commands[args[0]]
@@ -329,7 +329,7 @@ def test_definitions_topology() -> None:
     bindings: dict[str, set[str]] = {}
     for each in defs["bindings"]:
         bindings.setdefault(each["destination"], set()).add(each["routing_key"])
-    from shared import embedded
+    from services.hall import embedded
 
     for name in SERVICES:
         queue = queues[f"{name}.events"]
@@ -663,7 +663,7 @@ METRIC_TYPES = {
     "HistogramMetricFamily": "histogram",
     "SummaryMetricFamily": "summary",
     "InfoMetricFamily": "info",
-    "BusinessGauge": "gauge",  # shared.metrics: the hall's state, read at scrape time
+    "BusinessGauge": "gauge",  # shared.scrape: the hall's state, read at scrape time
 }
 
 
@@ -682,7 +682,7 @@ def _definitions_in(path: Path) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     for node in ast.walk(tree):
         module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
         if isinstance(node, ast.ImportFrom) and (
-            module.startswith("prometheus_client") or module == "shared.metrics"
+            module.startswith("prometheus_client") or module == "shared.scrape"
         ):
             for alias in node.names:
                 if alias.name in METRIC_TYPES:

@@ -14,12 +14,12 @@ import pytest
 import requests
 
 from shared.config import SERVICES
-from shared.testing import Namespace, Process, free_port, processes, wait_for
 from tests.halls import UNLIMITED_ENV
 from tests.integration.conftest import require_servers
 from tests.mailbox import Mailbox
+from tests.support import Namespace, Process, free_port, processes, wait_for
 
-GOVHALL = [sys.executable, "-m", "shared.cli"]
+GOVHALL = [sys.executable, "-m", "services.hall.cli"]
 
 
 @dataclass

@@ -12,13 +12,13 @@ from urllib.parse import urlencode
 import pytest
 
 from shared import clock
-from shared.testing import bearer, wait_for
 from shared.workdays import HallCalendar
 from tests import builders
 from tests.e2e.conftest import Cluster
 from tests.e2e.test_window_lifecycle import Api
 from tests.mailbox import Mailbox
 from tests.staffing.builders import id_number
+from tests.support import bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 UNIT_CODE = "e2e-ab-unit"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shared.testing import bearer, wait_for
 from tests.e2e.conftest import Cluster
+from tests.support import bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 AUTHORITY = bearer("authority")

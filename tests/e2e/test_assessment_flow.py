@@ -15,11 +15,11 @@ from kombu import Connection, Producer
 
 import services.registry.contracts  # noqa: F401  (stub_event looks registry's types up)
 from shared import clock
-from shared.testing import AMQP_URL, bearer, wait_for
 from tests import builders
 from tests.e2e.conftest import Cluster
 from tests.e2e.test_window_lifecycle import Api
 from tests.staffing.builders import id_number
+from tests.support import AMQP_URL, bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 UNIT_CODE = "e2e-assess-unit"

@@ -12,12 +12,12 @@ from sqlalchemy import create_engine, update
 
 from services.registry.adapters import tables
 from shared import clock, config
-from shared.testing import bearer
 from shared.workdays import HallCalendar
 from tests import builders
 from tests.e2e.conftest import Cluster
 from tests.e2e.test_case_flow import publish_window
 from tests.e2e.test_window_lifecycle import Api
+from tests.support import bearer
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 UNIT = bearer("unit", "e2e-clock-unit")

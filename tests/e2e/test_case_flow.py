@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from shared import clock
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.e2e.conftest import Cluster
 from tests.e2e.test_window_lifecycle import Api
+from tests.support import bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 UNIT = bearer("unit", "e2e-case-unit")

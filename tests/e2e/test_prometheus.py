@@ -17,9 +17,9 @@ import requests
 from prometheus_client.mmap_dict import MmapedDict
 
 from shared.config import SERVICES
-from shared.testing import bearer, free_port, processes, servers_required, wait_for
 from tests.e2e.conftest import Cluster, running_cluster
 from tests.mailbox import Mailbox
+from tests.support import bearer, free_port, processes, servers_required, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 AUTHORITY = bearer("authority")

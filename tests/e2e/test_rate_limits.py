@@ -18,12 +18,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.testing import Namespace, free_port, port_open, processes, servers_required, wait_for
 from tests.integration.conftest import require_servers
+from tests.support import Namespace, free_port, port_open, processes, servers_required, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
-GOVHALL = [sys.executable, "-m", "shared.cli"]
+GOVHALL = [sys.executable, "-m", "services.hall.cli"]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 STRANGER = "203.0.113.7"
 

@@ -24,10 +24,10 @@ from services.inspection.adapters.tables import sanctions as tables
 from services.inspection.handlers import proposals, sanction_orders
 from shared import clock, config
 from shared.service import ServiceRuntime
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.e2e.conftest import Cluster
 from tests.e2e.test_window_lifecycle import Api
+from tests.support import bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 AUTHORITY = bearer("authority")

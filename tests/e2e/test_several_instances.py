@@ -16,9 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, bindparam, create_engine, text
 
 from shared.config import SERVICES
-from shared.testing import bearer, wait_for
 from tests.e2e.conftest import Cluster, running_cluster
 from tests.mailbox import Mailbox
+from tests.support import bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 AUTHORITY = bearer("authority")

@@ -10,9 +10,9 @@ import requests
 from kombu import Connection, Producer
 
 from shared import clock
-from shared.testing import AMQP_URL, bearer, wait_for
 from tests import builders
 from tests.e2e.conftest import Cluster
+from tests.support import AMQP_URL, bearer, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 AUTHORITY = bearer("authority")

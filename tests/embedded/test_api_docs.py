@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.test import Client
 
-from shared import embedded
-from shared.access_matrix import routes
+from services.hall import embedded
+from services.hall.access_matrix import routes
 from tests import halls
 
 SERVICES = ("registry", "staffing", "inspection", "notification")

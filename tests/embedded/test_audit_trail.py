@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from werkzeug.test import Client
 
-from shared import cli
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
+from services.hall import cli
+from services.hall.embedded import Hall
 from tests import builders
 from tests.staffing import builders as staffing
+from tests.support import bearer, wait_for
 
 AUTHORITY = bearer("authority")
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
-from shared.cli import main
-from shared.testing import TEST_SECRET, free_port
+from services.hall.cli import main
+from tests.support import TEST_SECRET, free_port
 
 
 def test_token_prints_a_signed_token(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.hall.demo.client import DemoClient
+from services.hall.embedded import Hall
 from shared import clock
-from shared.demo import DemoClient
-from shared.embedded import Hall
-from shared.testing import wait_for
 from tests import halls
+from tests.support import wait_for
 
 INSPECTION = "/inspection/api/v1"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from shared.testing import free_port, processes, wait_for
+from tests.support import free_port, processes, wait_for
 
 RULE = "=" * 78
 
@@ -27,7 +27,7 @@ def test_govhall_up_serves_all_four_services_with_the_demo(tmp_path: Path) -> No
     argv = [
         sys.executable,
         "-m",
-        "shared.cli",
+        "services.hall.cli",
         "up",
         "--port",
         str(port),
@@ -103,7 +103,16 @@ def test_at_a_terminal_govhall_up_prints_a_screenful_and_the_banner_last(tmp_pat
     the framed URLs and tokens, and nothing after them (issue 18)."""
     port = free_port()
     var = tmp_path / "var"
-    argv = [sys.executable, "-m", "shared.cli", "up", "--port", str(port), "--var-dir", str(var)]
+    argv = [
+        sys.executable,
+        "-m",
+        "services.hall.cli",
+        "up",
+        "--port",
+        str(port),
+        "--var-dir",
+        str(var),
+    ]
     primary, secondary = pty.openpty()
     popen = subprocess.Popen(
         [*argv, "--demo"],
@@ -166,7 +175,7 @@ def test_a_busy_port_is_reported_before_anything_is_built(tmp_path: Path) -> Non
         argv = ["up", "--demo", "--port", str(port), "--var-dir", str(var)]
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "shared.cli", *argv],
+            [sys.executable, "-m", "services.hall.cli", *argv],
             capture_output=True,
             text=True,
             timeout=60,

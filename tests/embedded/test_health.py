@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.registry import create_app
-from shared.testing import TEST_SECRET
+from tests.support import TEST_SECRET
 
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
 UNREACHABLE_BROKER = "amqp://guest:guest@127.0.0.1:1//"

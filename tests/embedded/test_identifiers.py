@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
+from services.hall.embedded import Hall
 from tests import builders
 from tests.builders import AUTHORITY, ok
+from tests.support import bearer, wait_for
 
 UNITS = "/registry/api/v1/units"
 HALL = {

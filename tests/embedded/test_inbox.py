@@ -6,10 +6,10 @@ import pytest
 from kombu import Producer
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.staffing import consumers as staffing_consumers
 from shared import broker
-from shared.embedded import Hall
-from shared.testing import bearer, unit_registered_body, wait_for
+from tests.support import bearer, unit_registered_body, wait_for
 
 AUTHORITY = bearer("authority")
 UNIT_REGISTERED = "govhall.registry.unit.registered.v1"

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.staffing import consumers as staffing_consumers
 from shared import logs
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
+from tests.support import bearer, wait_for
 
 UNIT_REGISTERED = "govhall.registry.unit.registered.v1"
 

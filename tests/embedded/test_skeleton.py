@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from werkzeug.test import Client
 
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
+from services.hall.embedded import Hall
+from tests.support import bearer, wait_for
 
 AUTHORITY = bearer("authority")
 HEXI = {"code": "tj-hexi", "name": "河西区政务服务中心", "district": "河西区"}

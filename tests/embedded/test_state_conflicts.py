@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer
 from tests import builders
 from tests.builders import ok
 from tests.inspection.test_sanctions_api import finding, known_window, order
 from tests.registry.conftest import client  # noqa: F401  (a hall, units and a matter ready)
 from tests.staffing import builders as staffing
 from tests.staffing.test_absences_api import appoint_chief, decide, report
+from tests.support import bearer
 
 STATE_CONFLICT = "urn:govhall:problem:state-conflict"
 AUTHORITY = bearer("authority")

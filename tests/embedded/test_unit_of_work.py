@@ -15,7 +15,7 @@ from shared import config, migrate
 from shared.db import utcnow
 from shared.errors import Conflict
 from shared.service import ServiceRuntime
-from shared.testing import TEST_SECRET
+from tests.support import TEST_SECRET
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from shared import broker, embedded
-from shared.embedded import Hall
-from shared.testing import bearer
+from services.hall import embedded
+from services.hall.embedded import Hall
+from shared import broker
 from tests.halls import own_settings
+from tests.support import bearer
 
 SLOW_POLL = 30.0
 

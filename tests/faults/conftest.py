@@ -34,11 +34,11 @@ import requests
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from shared.testing import AMQP_URL, Namespace, Process, free_port, processes, wait_for
 from tests.faults.proxy import TcpProxy
 from tests.integration.conftest import require_servers
+from tests.support import AMQP_URL, Namespace, Process, free_port, processes, wait_for
 
-GOVHALL = [sys.executable, "-m", "shared.cli"]
+GOVHALL = [sys.executable, "-m", "services.hall.cli"]
 TIME_LIMIT = 60.0
 ROOT = Path(__file__).resolve().parents[2]
 

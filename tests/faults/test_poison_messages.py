@@ -19,8 +19,8 @@ import pytest
 import requests
 from kombu import Connection, Producer
 
-from shared.testing import AMQP_URL, bearer, unit_registered_body, wait_for
 from tests.faults.conftest import Faults
+from tests.support import AMQP_URL, bearer, unit_registered_body, wait_for
 
 pytestmark = pytest.mark.integration
 AUTHORITY = bearer("authority")

@@ -23,10 +23,10 @@ import requests
 from aiosmtpd.controller import Controller
 from kombu import Connection, Exchange, Producer
 
-from shared.testing import AMQP_URL, bearer, free_port, wait_for
 from tests.faults.conftest import Faults
 from tests.faults.proxy import TcpProxy
 from tests.mailbox import Mailbox
+from tests.support import AMQP_URL, bearer, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 UNIT_REGISTERED = "govhall.registry.unit.registered.v1"

@@ -16,8 +16,8 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from shared.testing import bearer, wait_for
 from tests.faults.conftest import Faults
+from tests.support import bearer, wait_for
 
 pytestmark = pytest.mark.integration
 AUTHORITY = bearer("authority")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from services.hall.embedded import Hall
 from shared.config import SERVICES
-from shared.embedded import Hall
 from tests import halls
 from tests.fuzz.documents import openapi_document
 

@@ -6,8 +6,8 @@ import tempfile
 from functools import cache
 from typing import Any
 
-from shared import embedded
-from shared.testing import TEST_SECRET
+from services.hall import embedded
+from tests.support import TEST_SECRET
 
 
 @cache

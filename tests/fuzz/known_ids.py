@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import Client
 
-from shared.testing import bearer
+from tests.support import bearer
 
 PARAMETER = re.compile(r"\{(\w+)\}")
 LISTERS = ("authority", "center", "inspector", "integrator")

@@ -34,12 +34,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from services.hall.embedded import Hall
 from shared import auth, problems
 from shared.config import SERVICES
-from shared.embedded import Hall
-from shared.testing import token
 from tests.fuzz.documents import openapi_document
 from tests.fuzz.known_ids import known_ids
+from tests.support import token
 
 EXAMPLES = int(os.environ.get("GOVHALL_FUZZ_EXAMPLES", "25"))
 SEED = 20261122

@@ -22,13 +22,13 @@ import pytest
 from flask import Flask
 from werkzeug.test import Client, TestResponse
 
+from services.hall.embedded import Hall
 from shared import problems
 from shared.config import SERVICES
-from shared.embedded import Hall
 from shared.pagination import encode_cursor
-from shared.testing import bearer
 from tests.fuzz.openapi_walk import OPERATIONS, resolve
 from tests.fuzz.test_fuzz import access_rules, callers, real_ids
+from tests.support import bearer
 
 DEEP = 10_000
 UNKNOWN = "govhall_unknown"

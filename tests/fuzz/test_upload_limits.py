@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, TestResponse
 
+from services.hall.embedded import Hall
 from services.inspection.domain.evidence import MAX_EVIDENCE_BYTES
 from services.registry.domain.forms import MAX_FORM_BYTES
 from services.staffing.domain.attendance import MAX_SHEET_BYTES
 from shared import problems
-from shared.embedded import Hall
 from shared.schemas import INT_MAX, LINE_MAX, MAX_ITEMS, TEXT_MAX
-from shared.testing import bearer
+from tests.support import bearer
 
 AUTHORITY = bearer("authority")
 INSPECTOR = bearer("inspector")

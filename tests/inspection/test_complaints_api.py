@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.inspection.handlers import complaints as handlers
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import ok
+from tests.support import bearer, wait_for
 
 URL = "/inspection/api/v1/complaints"
 READS = "/inspection/api/v1/personal-data-reads"

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.inspection.handlers import finding_rectification
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import ok
+from tests.support import bearer, wait_for
 
 INSPECTOR = bearer("inspector")
 AUTHORITY = bearer("authority")

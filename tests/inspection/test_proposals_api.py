@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.inspection.handlers import proposals as handlers
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import ok
+from tests.support import bearer, wait_for
 
 RULES = "/inspection/api/v1/local-rules"
 PROPOSALS = "/inspection/api/v1/proposals"

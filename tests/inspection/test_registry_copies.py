@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import receipts
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import ok
+from tests.support import bearer, wait_for
 
 HEXI = bearer("unit", "tj-hexi")
 

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared import config, embedded, migrate
+from services.hall import embedded
+from shared import config, migrate
 from shared.service import ServiceRuntime
-from shared.testing import AMQP_URL, PG_ADMIN_URL, Namespace, port_open, servers_required
+from tests.support import AMQP_URL, PG_ADMIN_URL, Namespace, port_open, servers_required
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from services.registry.handlers import units
 from shared import audit
 from shared.audit import verify_table
 from shared.service import ServiceRuntime, WorkerThreads
-from shared.testing import TEST_AUDIT_KEY, Namespace, wait_for
+from tests.support import TEST_AUDIT_KEY, Namespace, wait_for
 
 pytestmark = pytest.mark.integration
 WRITERS, EACH = 4, 10
@@ -35,7 +35,7 @@ def _verify(namespace: Namespace, service: str) -> subprocess.CompletedProcess[s
         "AUDIT_KEY": TEST_AUDIT_KEY,
     }
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "audit", "verify", service],
+        [sys.executable, "-m", "services.hall.cli", "audit", "verify", service],
         env=env,
         capture_output=True,
         text=True,
@@ -192,7 +192,7 @@ def test_govhall_migrate_runs_as_the_owner_and_grants_the_runtime_role_no_more(
 ) -> None:
     env = {**os.environ, **namespace.environment("registry")}
     migrated = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "migrate", "registry"],
+        [sys.executable, "-m", "services.hall.cli", "migrate", "registry"],
         env=env,
         capture_output=True,
         text=True,
@@ -237,7 +237,8 @@ def test_records_from_before_the_key_stay_the_verified_prefix_of_the_keyed_chain
 ) -> None:
     """An upgraded hall: the records chained with plain SHA-256 before the key_id migration
     verify as they are, and the keyed records after them link to the last of them."""
-    from shared import config, embedded, migrate
+    from services.hall import embedded
+    from shared import config, migrate
 
     spec = embedded.service_module("registry").SPEC
     settings = config.load("registry", namespace.settings("registry"))

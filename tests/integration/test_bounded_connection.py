@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 
 from shared import pg
 from shared.config import DatabaseTimeouts
-from shared.testing import PG_ADMIN_URL
 from tests.integration.conftest import require_servers
+from tests.support import PG_ADMIN_URL
 
 pytestmark = pytest.mark.integration
 

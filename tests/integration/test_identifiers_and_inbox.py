@@ -12,10 +12,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
-from shared import embedded
+from services.hall import embedded
 from shared.clock import HALL_TIMEZONE
 from shared.service import ServiceRuntime, WorkerThreads
-from shared.testing import Namespace, bearer, wait_for
+from tests.support import Namespace, bearer, wait_for
 
 pytestmark = pytest.mark.integration
 SERVICES = ("registry", "staffing", "inspection", "notification")

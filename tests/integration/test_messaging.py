@@ -15,7 +15,7 @@ from services.staffing import consumers as staffing_consumers
 from shared import broker
 from shared.consumer import Outcome
 from shared.service import ServiceRuntime, WorkerThreads
-from shared.testing import AMQP_URL, Namespace, unit_registered_body, wait_for
+from tests.support import AMQP_URL, Namespace, unit_registered_body, wait_for
 
 pytestmark = pytest.mark.integration
 UNIT_REGISTERED = "govhall.registry.unit.registered.v1"

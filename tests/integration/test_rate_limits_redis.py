@@ -14,10 +14,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from shared import embedded, migrate
+from services.hall import embedded
+from shared import migrate
 from shared.config import DEFAULT_LIMITS
-from shared.testing import port_open, servers_required
 from tests.halls import own_settings
+from tests.support import port_open, servers_required
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ from werkzeug.test import Client
 from services.registry import create_app
 from shared import clock
 from shared.service import ServiceRuntime
-from shared.testing import Namespace, bearer
 from tests import builders
 from tests.builders import AUTHORITY, ok
+from tests.support import Namespace, bearer
 
 HEXI = bearer("unit", "tj-hexi")
 

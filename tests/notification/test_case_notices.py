@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from werkzeug.test import Client
 
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, CENTER, ok
 from tests.registry.test_cases_api import accept, act
+from tests.support import bearer, wait_for
 
 CASE_NOTICES = "/notification/api/v1/case-notices"
 NOTICES = "/notification/api/v1/notices"

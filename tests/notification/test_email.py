@@ -14,16 +14,16 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.notification.adapters.tables import email_deliveries
 from services.notification.handlers import email
 from services.notification.handlers import email_delivery as delivery
 from shared.db import utcnow
-from shared.embedded import Hall
 from shared.events import CloudEvent, new_event
-from shared.testing import bearer, free_port, wait_for
 from tests import builders
 from tests.builders import ok
 from tests.mailbox import Mailbox
+from tests.support import bearer, free_port, wait_for
 
 CENTER = bearer("center")
 HEXI = bearer("unit", "tj-hexi")

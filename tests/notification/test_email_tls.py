@@ -17,8 +17,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from services.notification.adapters import smtp
 from services.notification.domain.email import EmailSettings
-from shared.testing import free_port
 from tests.mailbox import Mailbox
+from tests.support import free_port
 
 USER, PASSWORD = "govhall", "s3cret-of-the-hall"
 

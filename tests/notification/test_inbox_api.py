@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 from werkzeug.test import Client
 
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
+from services.hall.embedded import Hall
 from tests import builders
 from tests.builders import AUTHORITY, CENTER, ok
+from tests.support import bearer, wait_for
 
 NOTICES = "/notification/api/v1/notices"
 HEXI = bearer("unit", "tj-hexi")

@@ -11,11 +11,11 @@ from urllib.parse import quote
 from sqlalchemy import insert
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared.clock import HALL_TIMEZONE
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import CENTER, ok
+from tests.support import bearer, wait_for
 
 NOTICES = "/notification/api/v1/notices"
 HEXI = bearer("unit", "tj-hexi")

@@ -18,15 +18,15 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.notification.handlers import email_delivery
 from services.notification.handlers import webhooks as handlers
 from shared import auth, clock
-from shared.embedded import Hall
-from shared.testing import TEST_SECRET, bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, ok
 from tests.mailbox import Mailbox
 from tests.notification.test_email import mailbox  # noqa: F401  (the fixture)
+from tests.support import TEST_SECRET, bearer, wait_for
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 API = "/notification/api/v1/webhooks"

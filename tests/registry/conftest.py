@@ -8,8 +8,8 @@ import pytest
 from kombu import Producer
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import broker
-from shared.embedded import Hall
 from tests import builders
 
 

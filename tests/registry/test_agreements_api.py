@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.registry.handlers import agreements, windows
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, ok
+from tests.support import bearer, wait_for
 
 
 def _events(hall: Hall, suffix: str) -> list[str]:

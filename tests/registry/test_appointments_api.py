@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer
 from tests import builders
 from tests.builders import CENTER, ok
+from tests.support import bearer
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer
 from tests import builders
 from tests.builders import ok
+from tests.support import bearer
 
 HEXI = bearer("unit", "tj-hexi")
 TODAY = date(2026, 12, 7)  # a Monday; 2027 is beyond chinese-calendar 1.11.0

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.registry.handlers import supervision
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import CENTER, ok
+from tests.support import bearer, wait_for
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

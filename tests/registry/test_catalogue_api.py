@@ -8,9 +8,9 @@ from datetime import timedelta
 from werkzeug.test import Client
 
 from shared import clock
-from shared.testing import bearer
 from tests import builders
 from tests.builders import AUTHORITY, CENTER, MATTER, ok
+from tests.support import bearer
 
 PDF = b"%PDF-1.4\n% govhall test form\n"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import clock
-from shared.embedded import Hall
 from tests import builders
 from tests.builders import ok
 

@@ -9,9 +9,9 @@ from typing import Any
 from werkzeug.test import Client
 
 from shared import clock
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import AUTHORITY, CENTER, ok
+from tests.support import bearer, wait_for
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared import demo
-from shared.demo import DemoClient
-from shared.embedded import Hall
+from services.hall.demo.client import DemoClient, settle
+from services.hall.embedded import Hall
 from tests import halls
 from tests.security.matrix import Commits, Demo, gather
 
@@ -19,7 +18,7 @@ def matrix_hall() -> Iterator[tuple[Hall, Demo]]:
     changes but what the requests change."""
     with halls.demo_hall("matrix") as hall:
         found = gather(DemoClient(hall))
-        demo._settle(hall)
+        settle(hall)
         hall.stop()
         yield hall, found
 

@@ -16,11 +16,12 @@ from urllib.parse import quote
 from flask import Flask
 from werkzeug.test import Client, TestResponse
 
-from shared import access_matrix, auth, clock
-from shared.access_matrix import Route
-from shared.demo import DemoClient
-from shared.embedded import Hall
-from shared.testing import TEST_SECRET
+from services.hall import access_matrix
+from services.hall.access_matrix import Route
+from services.hall.demo.client import DemoClient
+from services.hall.embedded import Hall
+from shared import auth, clock
+from tests.support import TEST_SECRET
 
 OWNER = "tj-hexi"  # the unit whose objects fill the paths
 STRANGER = "tj-teda"  # another unit of the same hall, with objects of its own

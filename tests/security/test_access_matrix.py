@@ -20,9 +20,10 @@ from pathlib import Path
 
 from werkzeug.test import Client, TestResponse
 
-from shared import access_matrix, clock
-from shared.access_matrix import Route
-from shared.embedded import Hall
+from services.hall import access_matrix
+from services.hall.access_matrix import Route
+from services.hall.embedded import Hall
+from shared import clock
 from tests.security.matrix import (
     EXPIRED,
     FILL,
@@ -266,7 +267,7 @@ def test_the_document_reads_access_from_the_views() -> None:
 def test_the_cli_prints_or_writes_the_matrix(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from shared.cli import main
+    from services.hall.cli import main
 
     printed = CliRunner().invoke(main, ["access-matrix"])
     assert printed.exit_code == 0, printed.output

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from werkzeug.test import Client
 
-from shared import auth, embedded
-from shared.testing import TEST_SECRET, bearer
+from services.hall import embedded
+from shared import auth
 from tests import halls
+from tests.support import TEST_SECRET, bearer
 
 SERVICES = ("registry", "staffing", "inspection", "notification")
 

@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from werkzeug.test import Client
 
-from shared import embedded, metrics
+from services.hall import embedded
+from services.hall.embedded import Hall
 from shared.config import DEFAULT_LIMITS
-from shared.embedded import Hall
-from shared.testing import bearer
 from tests import builders
 from tests.halls import own_settings
+from tests.support import bearer
 
 HEXI = bearer("unit", "tj-hexi")
 APPLICANT = "198.51.100.2"
@@ -77,7 +78,7 @@ def refused(response: Any, max_wait: int) -> dict[str, Any]:
 
 
 def counted(service: str, limit: str) -> float:
-    value = metrics.REGISTRY.get_sample_value(
+    value = REGISTRY.get_sample_value(
         "govhall_rate_limited_total", {"service": service, "limit": limit}
     )
     return value or 0.0

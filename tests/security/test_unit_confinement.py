@@ -12,9 +12,9 @@ from typing import Any, NamedTuple
 
 from werkzeug.test import Client, TestResponse
 
+from services.hall.access_matrix import Route
+from services.hall.embedded import Hall
 from shared import clock
-from shared.access_matrix import Route
-from shared.embedded import Hall
 from tests.security.matrix import (
     GHOSTS,
     OWNER,

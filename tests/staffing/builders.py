@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer
 from tests import builders
 from tests.builders import ok
+from tests.support import bearer
 
 _ids = count(100)
 
@@ -79,7 +79,7 @@ def window_known_to_staffing(
     """A window registry published on `published_on`, waited for until staffing has learned it
     is published (a probe post shows up in the coverage report, which lists published windows
     only)."""
-    from shared.testing import wait_for
+    from tests.support import wait_for
 
     with as_of(published_on):
         window = builders.published_window(client, unit, ["work-permit-long"], hall_code=hall_code)

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.staffing import orm
 from services.staffing.handlers import absences
 from shared import clock
 from shared.db import Database
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests.builders import ok
 from tests.staffing import builders as staffing
+from tests.support import bearer, wait_for
 
 HEXI = bearer("unit", "tj-hexi")
 CENTER = bearer("center")

@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import insert
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.staffing import orm
 from shared import clock
 from shared.db import utcnow
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests import builders
 from tests.builders import ok, stub_event
 from tests.staffing import builders as staffing
+from tests.support import bearer, wait_for
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from services.staffing.handlers import returns, rotation
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer, wait_for
 from tests.builders import ok
 from tests.staffing import builders as staffing
+from tests.support import bearer, wait_for
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.test import Client
 
-from shared.embedded import Hall
-from shared.testing import bearer
+from services.hall.embedded import Hall
 from tests.builders import ok
 from tests.staffing import builders as staffing
+from tests.support import bearer
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

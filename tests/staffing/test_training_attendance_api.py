@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from werkzeug.test import Client
 
+from services.hall.embedded import Hall
 from shared import clock
-from shared.embedded import Hall
-from shared.testing import bearer
 from tests.builders import ok
 from tests.staffing import builders as staffing
+from tests.support import bearer
 
 HEXI = bearer("unit", "tj-hexi")
 NANKAI = bearer("unit", "tj-nankai")

@@ -18,7 +18,8 @@ import jsonschema
 import pytest
 import yaml
 
-from shared import asyncapi, events
+from services.hall import asyncapi
+from shared import events
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.yaml"
@@ -171,7 +172,7 @@ def test_consumers_come_from_each_services_subscriptions() -> None:
 
 
 def test_subscriptions_only_name_known_types() -> None:
-    from shared.embedded import service_module
+    from services.hall.embedded import service_module
 
     known = set(asyncapi.catalog())
     for name in ("registry", "staffing", "inspection", "notification"):
@@ -202,7 +203,7 @@ def test_a_pattern_subscription_consumes_every_channel_it_matches() -> None:
 def test_the_cli_prints_or_writes_the_document(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from shared.cli import main
+    from services.hall.cli import main
 
     printed = CliRunner().invoke(main, ["asyncapi"])
     assert printed.exit_code == 0, printed.output

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from shared.events import MAX_DEPTH, CloudEvent, EnvelopeError, decode_json
-from shared.testing import unit_registered_body
+from tests.support import unit_registered_body
 
 
 def _event(**changes: object) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shared import logs
-from shared.testing import token
+from tests.support import token
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_gunicorn_logs_json_and_leaves_the_access_line_to_the_app() -> None:
 def test_a_console_line_is_short_names_the_service_and_is_redacted() -> None:
     formatter = logs.ConsoleFormatter()
     record = logging.LogRecord(
-        "shared.demo", logging.INFO, __file__, 1, "token %s", (token("center"),), None
+        "services.hall.demo", logging.INFO, __file__, 1, "token %s", (token("center"),), None
     )
     with logs.context(service="staffing"):
         line = formatter.format(record)

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields
 
+from services.hall import asyncapi
 from services.notification.domain.inboxes import is_inbox_key
 from services.notification.domain.routing import ROUTES, recipients_for
 from services.notification.domain.silence import SILENT
-from shared import asyncapi, events
+from shared import events
 
 SAMPLE: dict[type, Any] = {
     fields.AwareDateTime: datetime(2026, 12, 1, 2, tzinfo=UTC).isoformat(),

@@ -342,9 +342,13 @@ def test_contracts_import_no_handler_adapter_or_api(service: Path) -> None:
     assert contracts_problems(service) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18.1: the composition moves to services/hall")
 def test_shared_imports_no_service() -> None:
     assert shared_problems(ROOT / "shared") == []
+
+
+@pytest.mark.parametrize("folder", ["shared", "services/hall"])
+def test_no_import_circle_in_the_library_or_the_composition(folder: str) -> None:
+    assert import_cycles(ROOT / folder) == []
 
 
 # --- each check can fail ---------------------------------------------------------------------

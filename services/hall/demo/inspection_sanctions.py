@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from services.hall.demo.client import as_of
 from shared import clock
-from shared.demo import as_of
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 SANCTIONS = "/inspection/api/v1/sanctions"
 PEOPLE = [
@@ -23,9 +23,9 @@ PEOPLE = [
 
 
 def load(client: DemoClient) -> None:
-    from shared.demo import _settle
+    from services.hall.demo.client import settle
 
-    _settle(client.hall)  # inspection knows the windows and the findings so far
+    settle(client.hall)  # inspection knows the windows and the findings so far
     first, *others = _windows(client)
     _interview_and_verified_order(client, first)
     if len(others) >= 1:
@@ -34,7 +34,7 @@ def load(client: DemoClient) -> None:
         _suspension(client, others[1])
     if len(others) >= 3:
         _termination(client, others[2])
-    _settle(client.hall)
+    settle(client.hall)
 
 
 def _windows(client: DemoClient) -> list[dict[str, Any]]:

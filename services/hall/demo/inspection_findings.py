@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from shared import clock
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 FINDINGS = "/inspection/api/v1/findings"
 
 
 def load(client: DemoClient) -> None:
-    from shared.demo import _settle
+    from services.hall.demo.client import settle
 
-    _settle(client.hall)  # inspection knows the windows and cases registry published
+    settle(client.hall)  # inspection knows the windows and cases registry published
     window = _hexi_window(client)
     visit = _visits(client, window)
     _record(client, window, "minor", "TJ-6.1", "服务规范未上墙 · service standards not posted",

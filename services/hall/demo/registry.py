@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared import clock
-from shared.demo import DemoClient, as_of
-from shared.demo.catalogue import (
+from services.hall.demo.catalogue import (
     EQ_MATTERS,
     EQ_UNITS,
     EVIDENCE,
@@ -16,6 +14,8 @@ from shared.demo.catalogue import (
     TJ_UNITS,
     window_details,
 )
+from services.hall.demo.client import DemoClient, as_of
+from shared import clock
 
 
 def load(client: DemoClient) -> None:

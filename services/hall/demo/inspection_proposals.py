@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 RULES = "/inspection/api/v1/local-rules"
 CASES = "/inspection/api/v1/accountability-cases"

@@ -11,21 +11,21 @@ from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from services.hall.demo import inspection_complaints
 from shared import clock
-from shared.demo import inspection_complaints
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 
 def load(client: DemoClient, staffing: dict[str, Any]) -> None:
-    from shared.demo import _settle
+    from services.hall.demo.client import settle
 
     rng = random.Random(2026)
     seats = staffing["seats"]
     for number, seat in enumerate(seats):
         _facts(client, seat, number, rng)
-    _settle(client.hall)
+    settle(client.hall)
     year = clock.today().year
     url = "/staffing/api/v1/assessments"
     # Each hall has its own cycle and quota (EQ-3.2.2a–c); the biggest hall's gets a calibration.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from shared import clock
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 EVALUATIONS = "/inspection/api/v1/evaluations"
 # The public's levels for the cases rated, in order; the two bad reviews are placed by hand.

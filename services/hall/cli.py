@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-log = logging.getLogger("shared.cli")  # also when run as `python -m shared.cli`
+log = logging.getLogger("services.hall.cli")  # also when run as `python -m services.hall.cli`
 
 SERVICE = click.Choice(["registry", "staffing", "inspection", "notification"])
 
@@ -59,7 +59,8 @@ def up(
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server
 
-    from shared import config, embedded, logs
+    from services.hall import embedded
+    from shared import config, logs
 
     # A busy port is said at once, not after the migrations and half a minute of demo.
     listener = _claim_port(host, port)
@@ -84,7 +85,7 @@ def up(
     hall.start()
     loaded = None
     if demo:
-        from shared import demo as demo_data
+        from services.hall import demo as demo_data
 
         loaded = demo_data.load(hall)
     listener.listen(128)
@@ -215,7 +216,8 @@ def serve(name: str, bind: str, workers: int) -> None:
 )
 def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
     """Run a service's outbox relay, event consumer and periodic sweeps."""
-    from shared import embedded, logs
+    from services.hall import embedded
+    from shared import logs
     from shared.service import ServiceRuntime, WorkerThreads
 
     logs.configure(service=name)
@@ -241,7 +243,8 @@ def worker(name: str, metrics_port: int | None, metrics_addr: str) -> None:
 def migrate_command(name: str) -> None:
     """Bring a service's database to the newest schema (Alembic), as the owner
     (<SERVICE>_MIGRATE_DATABASE_URL) granting the runtime role (<SERVICE>_DATABASE_URL's user)."""
-    from shared import config, embedded, migrate
+    from services.hall import embedded
+    from shared import config, migrate
     from shared.service import ServiceRuntime
 
     names = list(config.SERVICES) if name == "all" else [name]
@@ -267,8 +270,8 @@ def audit() -> None:
 def audit_verify(name: str) -> None:
     """Recompute the MAC chain of a service's audit trail and compare it with the checkpoints
     notification keeps; name the first broken link, or the missing tail."""
+    from services.hall import embedded
     from shared import audit as trail
-    from shared import embedded
     from shared.service import ServiceRuntime
 
     rt = ServiceRuntime(embedded.service_module(name).SPEC, _settings(name))
@@ -414,7 +417,7 @@ def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
 )
 def asyncapi(output: str | None) -> None:
     """The event catalog as an AsyncAPI 3.0 YAML document (committed as docs/asyncapi.yaml)."""
-    from shared import asyncapi as catalog
+    from services.hall import asyncapi as catalog
 
     text = catalog.render()
     if output is None:
@@ -434,7 +437,7 @@ def asyncapi(output: str | None) -> None:
 )
 def access_matrix(output: str | None) -> None:
     """Who may call each route, read from the code (committed as docs/access-matrix.md)."""
-    from shared import access_matrix as matrix
+    from services.hall import access_matrix as matrix
 
     text = matrix.render()
     if output is None:

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from services.hall.demo.client import DemoClient
 from services.registry.domain.cases import CHAIN
 from services.registry.handlers import cases, supervision
 from shared import clock
-from shared.demo import DemoClient
 
 APPLICANTS = [
     "张伟",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from shared import clock
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 API = "/inspection/api/v1"
 # (name, home unit, declared conflicts): None is the authority's own staff.

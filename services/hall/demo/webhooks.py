@@ -14,7 +14,7 @@ from services.notification.domain.webhooks import signature
 from shared import clock
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 SUBSCRIPTIONS = "/notification/api/v1/webhooks/subscriptions"
 PATTERNS = ["govhall.registry.window.*.v1", "govhall.inspection.sanction.*.v1"]

@@ -27,7 +27,7 @@ AMQP_BINDING = "0.3.0"
 
 
 def _load_services() -> dict[str, Any]:
-    from shared.embedded import service_module
+    from services.hall.embedded import service_module
 
     modules = {name: service_module(name) for name in SERVICES}
     for name in SERVICES:  # contracts register their types on import

@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.demo import DemoClient
+    from services.hall.demo.client import DemoClient
 
 COMPLAINTS = "/inspection/api/v1/complaints"
 

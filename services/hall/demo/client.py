@@ -1,9 +1,5 @@
-"""Demo data (docs/demo.md), loaded through the public HTTP API like any client would.
-
-Two halls, one from each seed: Tianjin's foreign-work-permit windows in every state of the
-TJ-5 procedure, and Zhengzhou Erqi's hall with every EQ-2.2 window type. Nothing is stubbed:
-each service's own API makes its events, sanctions and evaluations included.
-"""
+"""The demo's means: a client of the hall's HTTP API in-process, the hall's clock set back for a
+step of the past, and the waits between steps."""
 
 from __future__ import annotations
 
@@ -15,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.test import Client
 
-from shared import auth, clock, limits
+from shared import auth, clock
 
 if TYPE_CHECKING:
-    from shared.embedded import Hall
+    from services.hall.embedded import Hall
 
 log = logging.getLogger(__name__)
 
@@ -87,63 +83,11 @@ class DemoClient:
             )
 
 
-def load(hall: Hall) -> bool:
-    """Load the demo hall; False when the data is there already (a second run adds nothing)."""
-    client = DemoClient(hall)
-    if client.call("GET", "/registry/api/v1/halls", role="center"):
-        return False
-    # Dozens of complaints and evaluations from one address: the public limits would refuse them.
-    with limits.suspended(hall.apps.values()):
-        _load(hall, client)
-    return True
-
-
-def _load(hall: Hall, client: DemoClient) -> None:
-    from shared.demo import (
-        assessment,
-        cases,
-        inspection_complaints,
-        inspection_draws,
-        inspection_evaluations,
-        inspection_findings,
-        inspection_proposals,
-        inspection_sanctions,
-        registry,
-        staffing,
-        webhooks,
-    )
-
-    # A line per step: the load takes half a minute, and a silent terminal looks hung.
-    step("units, halls, windows and matters (registry)")
-    registry.load(client)
-    _settle(hall)
-    step("staff and their posts (staffing)")
-    people = staffing.load(client)
-    staffing.extras(client, people)
-    posted = {s["window"]["id"]: [s["a"]["id"], s["b"]["id"]] for s in people["seats"]}
-    receipts = cases.load(client, posted, progress=step)
-    _settle(hall)
-    step("draws, findings, complaints and evaluations (inspection)")
-    inspection_draws.load(client)
-    inspection_findings.load(client)
-    inspection_complaints.load(client)
-    inspection_evaluations.load(client, receipts)
-    _settle(hall)
-    step("sanctions and proposals (inspection)")
-    inspection_sanctions.load(client)
-    inspection_proposals.load(client)
-    _settle(hall)
-    step("the year's assessment and the integrator's webhooks")
-    assessment.load(client, people)
-    webhooks.load(client)
-    _settle(hall)
-
-
 def step(what: str) -> None:
     log.info("loading the demo: %s…", what)
 
 
-def _settle(hall: Hall, timeout: float = 10.0) -> None:
+def settle(hall: Hall, timeout: float = 10.0) -> None:
     """Wait until every service has taken in the events so far (sanctions suspend
     windows before cases are accepted at them)."""
     import time

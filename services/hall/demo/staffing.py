@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
+from services.hall.demo.client import DemoClient
 from shared import clock
-from shared.demo import DemoClient
 
 NAMES = [
     "张伟",

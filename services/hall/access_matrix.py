@@ -72,8 +72,6 @@ UNIT_WIDE = frozenset(
     }
 )
 
-# The documentation blueprint flask-smorest adds (shared.web.PUBLIC_BLUEPRINTS): public by nature.
-DOCS_BLUEPRINT = "api-docs"
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -124,13 +122,6 @@ class Route:
         return ", ".join(role for role in auth.ROLES if role in self.roles)
 
 
-def declared_access(app: Flask, endpoint: str, method: str) -> Any:
-    """The access mark the request gate (shared.web) applies to `method` on `endpoint`."""
-    if endpoint.split(".", 1)[0] == DOCS_BLUEPRINT:
-        return auth.PUBLIC
-    return auth.access_of(app.view_functions[endpoint], method)
-
-
 def routes(apps: Mapping[str, Flask]) -> list[Route]:
     """Every rule × method (HEAD and OPTIONS aside) of every service, in a stable order."""
     found = []
@@ -138,14 +129,14 @@ def routes(apps: Mapping[str, Flask]) -> list[Route]:
         app = apps[service]
         for rule in app.url_map.iter_rules():
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-                access = declared_access(app, rule.endpoint, method)
+                access = auth.declared_access(app, rule.endpoint, method)
                 found.append(Route(service, method, rule.rule, access))
     return sorted(found, key=lambda r: (SERVICES.index(r.service), r.rule, r.method))
 
 
 def service_apps() -> dict[str, Flask]:
     """The four apps, for their routes only: an in-memory database that is never touched."""
-    from shared.embedded import service_module
+    from services.hall.embedded import service_module
 
     with tempfile.TemporaryDirectory() as var:
         settings = {
