@@ -41,7 +41,8 @@ from sqlalchemy.engine import Connection, Engine
 
 import services.staffing as staffing
 from bench.cases_scale import Alarm, _interruption, _progress, fresh_database
-from services.staffing import contracts, orm
+from services.staffing import contracts
+from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
 from services.staffing.handlers import assessment, assessment_reports
 from shared import config, migrate
@@ -393,12 +394,12 @@ def load(rt: ServiceRuntime, hall: Hall, attendance: str, ddl: Sequence[str]) ->
         indexes = secondary_indexes(conn, INPUT_TABLES)
         for name in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-        conn.execute(insert(orm.units), hall.units)
-        conn.execute(insert(orm.windows), hall.windows)
-        conn.execute(insert(orm.posts), hall.posts)
-        conn.execute(insert(orm.staff), hall.staff)
-        conn.execute(insert(orm.assignments), hall.assignments)
-        conn.execute(insert(orm.chief_representatives), hall.chiefs)
+        conn.execute(insert(tables.units), hall.units)
+        conn.execute(insert(tables.windows), hall.windows)
+        conn.execute(insert(tables.posts), hall.posts)
+        conn.execute(insert(tables.staff), hall.staff)
+        conn.execute(insert(tables.assignments), hall.assignments)
+        conn.execute(insert(tables.chief_representatives), hall.chiefs)
         conn.execute(
             text(
                 "CREATE TEMPORARY TABLE bench_spans (staff_id text, window_id int,"
@@ -436,17 +437,17 @@ def load(rt: ServiceRuntime, hall: Hall, attendance: str, ddl: Sequence[str]) ->
 def counts(conn: Connection, year: int) -> dict[str, Any]:
     first, after = date(year, 1, 1), date(year + 1, 1, 1)
     found: dict[str, Any] = {
-        name: conn.execute(select(func.count()).select_from(orm.metadata.tables[name])).scalar()
+        name: conn.execute(select(func.count()).select_from(tables.metadata.tables[name])).scalar()
         for name in ("staff", "windows", "assignments", *INPUT_TABLES)
     }
-    facts = orm.assessment_inputs.c
+    facts = tables.assessment_inputs.c
     by_kind = conn.execute(
         select(facts.kind, func.count())
         .where(facts.on >= first, facts.on < after)
         .group_by(facts.kind)
     ).all()
     found["facts"] = dict(sorted((kind, n) for kind, n in by_kind))
-    at = orm.attendance.c
+    at = tables.attendance.c
     found["penalised days"] = conn.execute(
         select(func.count()).where(at.status.in_(("absent_unapproved", "late")))
     ).scalar()
@@ -628,7 +629,7 @@ def bench_size(n: int, year: int, attendance: str, ddl: Sequence[str], profile: 
 def check(rt: ServiceRuntime, hall: Hall, result: SizeResult) -> None:
     """Light checks after finalising; what fails is added to the result's findings."""
     year, found = hall.year, result.findings
-    results, records = orm.assessment_results, orm.personal_records
+    results, records = tables.assessment_results, tables.personal_records
     with rt.db.engine.connect() as conn:
         graded = dict(
             conn.execute(

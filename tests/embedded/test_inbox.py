@@ -6,7 +6,7 @@ import pytest
 from kombu import Producer
 from werkzeug.test import Client
 
-from services.staffing import consumers as staffing_consumers
+from services.staffing.adapters import consumers as staffing_consumers
 from shared import broker
 from shared.embedded import Hall
 from shared.testing import bearer, unit_registered_body, wait_for

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.handlers import assessment_appeals as appeals
 from shared.db import utcnow
 from shared.errors import RuleViolation
@@ -49,9 +49,9 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
     people = [f"s-{n:04d}" for n in range(1, 6)]
     with rt.uow(actor="test") as uow:
         run = uow.session.execute
-        run(insert(orm.staff), [_member(s) for s in people])
+        run(insert(tables.staff), [_member(s) for s in people])
         run(
-            insert(orm.assessment_cycles).values(
+            insert(tables.assessment_cycles).values(
                 hall_code=HALL,
                 year=YEAR,
                 state="finalised",
@@ -77,7 +77,7 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
             }
             for s in people
         ]
-        run(insert(orm.assessment_results), results)
+        run(insert(tables.assessment_results), results)
         ids = []
         for staff_id in people[:2]:
             appeal = {
@@ -91,7 +91,9 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
                 "status": "pending",
                 "decision_note": "",
             }
-            ids.append(run(insert(orm.assessment_appeals).values(appeal)).inserted_primary_key[0])
+            ids.append(
+                run(insert(tables.assessment_appeals).values(appeal)).inserted_primary_key[0]
+            )
         uow.commit()
     return ids
 

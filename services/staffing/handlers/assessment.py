@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from services.staffing import contracts, orm
+from services.staffing import contracts
+from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
 from services.staffing.domain.assessment import CycleState, Grade, Ranked, Scheme
 from services.staffing.handlers import assessment_inputs as inputs
@@ -26,8 +27,8 @@ from shared.db import utcnow
 from shared.errors import Invalid, NotFound, StateConflict
 from shared.unit_of_work import UnitOfWork
 
-RESULTS = orm.assessment_results
-CYCLES = orm.assessment_cycles
+RESULTS = tables.assessment_results
+CYCLES = tables.assessment_cycles
 
 
 def to_bp(weight: Decimal) -> int:
@@ -54,7 +55,7 @@ def scheme(uow: UnitOfWork, version: int) -> Scheme:
     if version == 1:
         return Scheme()
     row = uow.session.execute(
-        select(orm.assessment_schemes).where(orm.assessment_schemes.c.version == version)
+        select(tables.assessment_schemes).where(tables.assessment_schemes.c.version == version)
     ).first()
     if row is None:
         raise NotFound(f"no scoring scheme version {version}")
@@ -62,7 +63,7 @@ def scheme(uow: UnitOfWork, version: int) -> Scheme:
 
 
 def latest_scheme_version(uow: UnitOfWork) -> int:
-    table = orm.assessment_schemes
+    table = tables.assessment_schemes
     newest = uow.session.execute(select(table.c.version).order_by(table.c.version.desc())).first()
     return newest.version if newest else 1
 
@@ -78,7 +79,7 @@ def publish_scheme(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
             "published_by": uow.actor or "center",
             "published_at": utcnow(),
         }
-        uow.session.execute(insert(orm.assessment_schemes).values(row))
+        uow.session.execute(insert(tables.assessment_schemes).values(row))
         uow.emit(
             contracts.SCHEME_PUBLISHED.name, str(version), {"version": version, "values": stored}
         )
@@ -88,7 +89,7 @@ def publish_scheme(uow: UnitOfWork, values: dict[str, Any]) -> dict[str, Any]:
 
 def list_schemes(uow: UnitOfWork) -> list[dict[str, Any]]:
     builtin = {"version": 1, "values": rules.scheme_values(Scheme()), "published_by": "built in"}
-    table = orm.assessment_schemes
+    table = tables.assessment_schemes
     with uow:
         rows = uow.session.execute(select(table).order_by(table.c.version)).all()
     return [builtin, *(dict(r._mapping) for r in rows)]
@@ -252,7 +253,7 @@ def refresh_assessed(uow: UnitOfWork, hall: str, year: int) -> int:
             .values({k: bindparam(k) for k in ASSESSED_KEYS})
         )
         uow.session.connection().execute(statement, moved)
-    table = orm.assessment_stints
+    table = tables.assessment_stints
     kept = {
         (r.staff_id, r.window_id): r.served_days
         for r in uow.session.execute(
@@ -299,9 +300,9 @@ def _score_staff(uow: UnitOfWork, hall: str, year: int, by: Scheme) -> dict[str,
     facts = inputs.staff_facts(uow, year)
     calibrated = set(
         uow.session.execute(
-            select(orm.assessment_grade_changes.c.staff_id).where(
-                orm.assessment_grade_changes.c.hall_code == hall,
-                orm.assessment_grade_changes.c.year == year,
+            select(tables.assessment_grade_changes.c.staff_id).where(
+                tables.assessment_grade_changes.c.hall_code == hall,
+                tables.assessment_grade_changes.c.year == year,
             )
         ).scalars()
     )
@@ -361,7 +362,7 @@ def window_stints(
     uow: UnitOfWork, hall: str, year: int, totals: dict[str, Decimal], window_id: int | None = None
 ) -> dict[int, list[rules.Stint]]:
     """Each window's staff: their totals and the share of the year each served there."""
-    table = orm.assessment_stints
+    table = tables.assessment_stints
     query = (
         select(table)
         .where(table.c.hall_code == hall, table.c.year == year)
@@ -397,9 +398,9 @@ def _score_windows(
     published = inputs.published_windows(uow, year)
     halls = inputs.window_halls(uow)
     uow.session.execute(
-        delete(orm.assessment_window_results).where(
-            orm.assessment_window_results.c.hall_code == hall,
-            orm.assessment_window_results.c.year == year,
+        delete(tables.assessment_window_results).where(
+            tables.assessment_window_results.c.hall_code == hall,
+            tables.assessment_window_results.c.year == year,
         )
     )
     rows = []
@@ -419,7 +420,7 @@ def _score_windows(
             }
         )
     if rows:
-        uow.session.execute(insert(orm.assessment_window_results), rows)
+        uow.session.execute(insert(tables.assessment_window_results), rows)
 
 
 # --- calibration and finalising -----------------------------------------------------------------
@@ -452,7 +453,7 @@ def record_change(
         .values(grade=change.after.value)
     )
     uow.session.execute(
-        insert(orm.assessment_grade_changes).values(
+        insert(tables.assessment_grade_changes).values(
             hall_code=hall,
             year=year,
             staff_id=change.staff_id,
@@ -533,8 +534,8 @@ def finalise(
         people = {
             row.staff_id: row
             for row in uow.session.execute(
-                select(RESULTS.c.staff_id, RESULTS.c.unit_code, orm.staff.c.name)
-                .join(orm.staff, orm.staff.c.id == RESULTS.c.staff_id)
+                select(RESULTS.c.staff_id, RESULTS.c.unit_code, tables.staff.c.name)
+                .join(tables.staff, tables.staff.c.id == RESULTS.c.staff_id)
                 .where(RESULTS.c.hall_code == hall, RESULTS.c.year == year)
             )
         }
@@ -543,7 +544,7 @@ def finalise(
             for staff_id, g in grades.items()
         ]
         if records:
-            uow.session.execute(insert(orm.personal_records), records)
+            uow.session.execute(insert(tables.personal_records), records)
         uow.session.execute(
             update(CYCLES)
             .where(CYCLES.c.hall_code == hall, CYCLES.c.year == year)

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts, orm
+from services.staffing import contracts
+from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
 from services.staffing.domain.assessment import CycleState, Grade
 from services.staffing.handlers import assessment as cycle
@@ -16,7 +17,7 @@ from shared.db import insert_returning_id, upsert, utcnow
 from shared.errors import NotFound, StateConflict
 from shared.unit_of_work import UnitOfWork
 
-APPEALS = orm.assessment_appeals
+APPEALS = tables.assessment_appeals
 
 
 def _emit(uow: UnitOfWork, event: Any, appeal_id: int, values: dict[str, Any]) -> None:
@@ -138,7 +139,7 @@ def _rerecord(
 ) -> None:
     """The personal record follows the grade the appeal settled on (EQ-3.2.2d)."""
     follows = rules.consequence(grade)
-    table = orm.personal_records
+    table = tables.personal_records
     uow.session.execute(
         update(table)
         .where(table.c.staff_id == staff_id, table.c.hall_code == hall, table.c.year == year)
@@ -189,7 +190,9 @@ def set_unit_weight(
             "set_by": uow.actor or "center",
             "set_at": utcnow(),
         }
-        upsert(uow.session, orm.assessment_unit_weights, ["hall_code", "year", "unit_code"], values)
+        upsert(
+            uow.session, tables.assessment_unit_weights, ["hall_code", "year", "unit_code"], values
+        )
         shown = str(cycle.from_bp(bp))
         data = {"hall_code": hall, "year": year, "unit_code": unit_code, "weight": shown}
         uow.emit(contracts.UNIT_WEIGHT_SET.name, f"{year}/{unit_code}", data)
@@ -198,7 +201,7 @@ def set_unit_weight(
 
 
 def personal_record(uow: UnitOfWork, staff_id: str) -> list[dict[str, Any]]:
-    table = orm.personal_records
+    table = tables.personal_records
     with uow:
         rows = uow.session.execute(
             select(table).where(table.c.staff_id == staff_id).order_by(table.c.year)

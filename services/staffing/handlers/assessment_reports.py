@@ -10,14 +10,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
 from services.staffing.handlers import assessment as cycle
 from services.staffing.handlers import assessment_inputs as inputs
 from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
 
-RESULTS = orm.assessment_results
+RESULTS = tables.assessment_results
 
 
 def _staff_view(row: Any) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def staff_results(
 def staff_result(
     uow: UnitOfWork, hall: str | None, year: int, staff_id: str, unit: str | None
 ) -> dict[str, Any]:
-    changes = orm.assessment_grade_changes
+    changes = tables.assessment_grade_changes
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         row = cycle.result_row(uow, hall, year, staff_id, unit)
@@ -111,8 +111,8 @@ def window_explanation(
     there; `staff:<id>`, whose own explanation goes on from there), then a line per sanction,
     finding, upheld complaint and evaluation against the window itself (`event:<id>`). The
     lines add up to the total; `stale` says a fact arrived after scoring."""
-    table = orm.assessment_window_results
-    stints = orm.assessment_stints
+    table = tables.assessment_window_results
+    stints = tables.assessment_stints
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         query = select(table).where(
@@ -166,7 +166,7 @@ WINDOW_COMPONENTS = (
 def window_report(
     uow: UnitOfWork, hall: str | None, year: int, unit: str | None
 ) -> list[dict[str, Any]]:
-    table = orm.assessment_window_results
+    table = tables.assessment_window_results
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         cycle.cycle_row(uow, hall, year)
@@ -191,8 +191,8 @@ def unit_report(
 ) -> list[dict[str, Any]]:
     """Each unit's windows' average and what it adds to the unit's annual target at its weight
     (EQ-3.2.2b), with how its staff were graded."""
-    windows = orm.assessment_window_results
-    weights = orm.assessment_unit_weights
+    windows = tables.assessment_window_results
+    weights = tables.assessment_unit_weights
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         row = cycle.cycle_row(uow, hall, year)
