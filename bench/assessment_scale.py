@@ -41,10 +41,15 @@ from sqlalchemy.engine import Connection, Engine
 
 import services.staffing as staffing
 from bench.cases_scale import Alarm, _interruption, _progress, fresh_database
-from services.staffing import contracts
 from services.staffing.adapters import tables
-from services.staffing.domain import assessment as rules
-from services.staffing.handlers import assessment, assessment_reports
+from services.staffing.contracts import assessment as contracts
+from services.staffing.domain import assessment_quota as quota_rules
+from services.staffing.handlers import (
+    assessment,
+    assessment_grades,
+    assessment_reports,
+    assessment_scoring,
+)
 from shared import config, migrate
 from shared.service import ServiceRuntime
 
@@ -604,8 +609,11 @@ def bench_size(n: int, year: int, attendance: str, ddl: Sequence[str], profile: 
                     "open_cycle",
                     lambda: assessment.open_cycle(uow, {"year": year}, HALL_CODE, opened_on),
                 ),
-                ("score", lambda: assessment.score(uow, HALL_CODE, year)),
-                ("finalise", lambda: assessment.finalise(uow, HALL_CODE, year, finalised_on)),
+                ("score", lambda: assessment_scoring.score(uow, HALL_CODE, year)),
+                (
+                    "finalise",
+                    lambda: assessment_grades.finalise(uow, HALL_CODE, year, finalised_on),
+                ),
             ]
             for label, call in calls:
                 _progress(n, f"{label} ...")
@@ -651,7 +659,7 @@ def check(rt: ServiceRuntime, hall: Hall, result: SizeResult) -> None:
     result.assessed = len(assessed)
     result.grades = dict(sorted(graded.items(), key=lambda item: str(item[0])))
     excellent = graded.get("excellent", 0)
-    if excellent > rules.quota(len(assessed)):
+    if excellent > quota_rules.quota(len(assessed)):
         found.append(f"{excellent} excellent of {len(assessed)} assessed: over the 20 % quota")
     if assessed - recorded or recorded - assessed:
         found.append(

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import absences as contracts
 from services.staffing.domain import absences as rules
 from services.staffing.domain.absences import Absence, AbsenceStatus, Cover, WorkingDays
 from services.staffing.domain.posts import Seat

@@ -19,7 +19,8 @@ from sqlalchemy import and_, case, func, or_, select
 
 from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
-from services.staffing.domain.assessment import Input, InputKind, Tally
+from services.staffing.domain.assessment import InputKind
+from services.staffing.domain.assessment_scores import Input, Tally
 from shared.errors import Invalid
 from shared.unit_of_work import UnitOfWork
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import chiefs as contracts
 from services.staffing.domain import posts as rules
 from services.staffing.domain.posts import Chief
 from services.staffing.handlers import staff as staff_handlers

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import posts as contracts
 from services.staffing.domain import posts as rules
 from services.staffing.domain import staff as staff_rules
 from services.staffing.domain.posts import Seat

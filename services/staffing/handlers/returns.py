@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import posts as post_events
+from services.staffing.contracts import returns as contracts
 from services.staffing.domain import rotation as rules
 from services.staffing.domain.absences import WorkingDays
 from services.staffing.handlers import chiefs, posts
@@ -60,7 +61,7 @@ def _end_assignment(uow: UnitOfWork, staff_id: str, on: date) -> None:
     )
     post = uow.session.execute(select(tables.posts).where(tables.posts.c.id == row.post_id)).one()
     member = staff_handlers.load(uow, staff_id)
-    posts.emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, row.role)
+    posts.emit_assignment(uow, post_events.ASSIGNMENT_ENDED, member, post, row.role)
 
 
 def force_return(

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import posts as post_events
+from services.staffing.contracts import rotation as contracts
 from services.staffing.domain import posts as post_rules
 from services.staffing.domain import rotation as rules
 from services.staffing.domain import staff as staff_rules
@@ -232,7 +233,7 @@ def _carry_out(uow: UnitOfWork, moves: list[Move], on: date) -> None:
         )
         member = staff_handlers.load(uow, move.staff_id)
         post = _post(uow, old.post_id, None)
-        posts.emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, old.role)
+        posts.emit_assignment(uow, post_events.ASSIGNMENT_ENDED, member, post, old.role)
     for move in moves:
         _take_seat(uow, move, on)
     uow.flush()  # the partial unique indexes answer here: the seat is taken
@@ -258,7 +259,7 @@ def _take_seat(uow: UnitOfWork, move: Move, on: date) -> None:
         "end_reason": "",
     }
     insert_returning_id(uow.session, tables.assignments, values)
-    posts.emit_assignment(uow, contracts.ASSIGNMENT_MADE, member, post, role.value)
+    posts.emit_assignment(uow, post_events.ASSIGNMENT_MADE, member, post, role.value)
 
 
 def list_rotations(uow: UnitOfWork, unit: str | None) -> list[dict[str, Any]]:

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import seals as contracts
 from services.staffing.domain import seals as rules
 from services.staffing.domain.seals import Custodians, Refusal
 from services.staffing.handlers import chiefs

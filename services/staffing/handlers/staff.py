@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import staff as contracts
 from services.staffing.domain import staff as rules
 from services.staffing.domain.staff import Employment, StaffMember
 from shared import clock

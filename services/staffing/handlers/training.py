@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
-from services.staffing import contracts
 from services.staffing.adapters import tables
+from services.staffing.contracts import training as contracts
 from services.staffing.domain import attendance as rules
 from services.staffing.domain.attendance import Mark
 from services.staffing.handlers import staff as staff_handlers
