@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import insert
 
 from services.staffing.adapters import tables
+from services.staffing.domain import assessment_grades as grade_rules
 from services.staffing.handlers import assessment_appeals as appeals
+from services.staffing.handlers import assessment_grades as grading
 from shared.db import utcnow
 from shared.errors import RuleViolation
 from shared.service import ServiceRuntime
@@ -104,7 +106,7 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
     rt = runtime("staffing")
     first, second = _finalised_cycle_of_five(rt)
     both_counted = threading.Barrier(2, timeout=2)
-    decide_appeal = appeals.rules.decide_appeal
+    decide_appeal = grade_rules.decide_appeal
 
     def counted_then_wait(*args: Any, **kwargs: Any) -> Any:
         # With the lock the other decision cannot get here: the wait times out.
@@ -112,7 +114,7 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
             both_counted.wait()
         return decide_appeal(*args, **kwargs)
 
-    monkeypatch.setattr(appeals.rules, "decide_appeal", counted_then_wait)
+    monkeypatch.setattr(grade_rules, "decide_appeal", counted_then_wait)
     outcomes: dict[int, str] = {}
 
     def decide(appeal_id: int) -> None:
@@ -129,5 +131,5 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
         thread.join(timeout=20)
     assert sorted(outcomes.values()) == ["EQ-3.2.2c", "upheld"]
     with rt.uow() as uow:
-        grades = appeals.cycle.all_grades(uow, HALL, YEAR)
+        grades = grading.all_grades(uow, HALL, YEAR)
     assert sum(grade.value == "excellent" for grade in grades.values()) == 1
