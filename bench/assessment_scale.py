@@ -41,9 +41,15 @@ from sqlalchemy.engine import Connection, Engine
 
 import services.staffing as staffing
 from bench.cases_scale import Alarm, _interruption, _progress, fresh_database
-from services.staffing import contracts, orm
-from services.staffing.domain import assessment as rules
-from services.staffing.handlers import assessment, assessment_reports
+from services.staffing.adapters import tables
+from services.staffing.contracts import assessment as contracts
+from services.staffing.domain import assessment_quota as quota_rules
+from services.staffing.handlers import (
+    assessment,
+    assessment_grades,
+    assessment_reports,
+    assessment_scoring,
+)
 from shared import config, migrate
 from shared.service import ServiceRuntime
 
@@ -393,12 +399,12 @@ def load(rt: ServiceRuntime, hall: Hall, attendance: str, ddl: Sequence[str]) ->
         indexes = secondary_indexes(conn, INPUT_TABLES)
         for name in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-        conn.execute(insert(orm.units), hall.units)
-        conn.execute(insert(orm.windows), hall.windows)
-        conn.execute(insert(orm.posts), hall.posts)
-        conn.execute(insert(orm.staff), hall.staff)
-        conn.execute(insert(orm.assignments), hall.assignments)
-        conn.execute(insert(orm.chief_representatives), hall.chiefs)
+        conn.execute(insert(tables.units), hall.units)
+        conn.execute(insert(tables.windows), hall.windows)
+        conn.execute(insert(tables.posts), hall.posts)
+        conn.execute(insert(tables.staff), hall.staff)
+        conn.execute(insert(tables.assignments), hall.assignments)
+        conn.execute(insert(tables.chief_representatives), hall.chiefs)
         conn.execute(
             text(
                 "CREATE TEMPORARY TABLE bench_spans (staff_id text, window_id int,"
@@ -436,17 +442,17 @@ def load(rt: ServiceRuntime, hall: Hall, attendance: str, ddl: Sequence[str]) ->
 def counts(conn: Connection, year: int) -> dict[str, Any]:
     first, after = date(year, 1, 1), date(year + 1, 1, 1)
     found: dict[str, Any] = {
-        name: conn.execute(select(func.count()).select_from(orm.metadata.tables[name])).scalar()
+        name: conn.execute(select(func.count()).select_from(tables.metadata.tables[name])).scalar()
         for name in ("staff", "windows", "assignments", *INPUT_TABLES)
     }
-    facts = orm.assessment_inputs.c
+    facts = tables.assessment_inputs.c
     by_kind = conn.execute(
         select(facts.kind, func.count())
         .where(facts.on >= first, facts.on < after)
         .group_by(facts.kind)
     ).all()
     found["facts"] = dict(sorted((kind, n) for kind, n in by_kind))
-    at = orm.attendance.c
+    at = tables.attendance.c
     found["penalised days"] = conn.execute(
         select(func.count()).where(at.status.in_(("absent_unapproved", "late")))
     ).scalar()
@@ -603,8 +609,11 @@ def bench_size(n: int, year: int, attendance: str, ddl: Sequence[str], profile: 
                     "open_cycle",
                     lambda: assessment.open_cycle(uow, {"year": year}, HALL_CODE, opened_on),
                 ),
-                ("score", lambda: assessment.score(uow, HALL_CODE, year)),
-                ("finalise", lambda: assessment.finalise(uow, HALL_CODE, year, finalised_on)),
+                ("score", lambda: assessment_scoring.score(uow, HALL_CODE, year)),
+                (
+                    "finalise",
+                    lambda: assessment_grades.finalise(uow, HALL_CODE, year, finalised_on),
+                ),
             ]
             for label, call in calls:
                 _progress(n, f"{label} ...")
@@ -628,7 +637,7 @@ def bench_size(n: int, year: int, attendance: str, ddl: Sequence[str], profile: 
 def check(rt: ServiceRuntime, hall: Hall, result: SizeResult) -> None:
     """Light checks after finalising; what fails is added to the result's findings."""
     year, found = hall.year, result.findings
-    results, records = orm.assessment_results, orm.personal_records
+    results, records = tables.assessment_results, tables.personal_records
     with rt.db.engine.connect() as conn:
         graded = dict(
             conn.execute(
@@ -650,7 +659,7 @@ def check(rt: ServiceRuntime, hall: Hall, result: SizeResult) -> None:
     result.assessed = len(assessed)
     result.grades = dict(sorted(graded.items(), key=lambda item: str(item[0])))
     excellent = graded.get("excellent", 0)
-    if excellent > rules.quota(len(assessed)):
+    if excellent > quota_rules.quota(len(assessed)):
         found.append(f"{excellent} excellent of {len(assessed)} assessed: over the 20 % quota")
     if assessed - recorded or recorded - assessed:
         found.append(

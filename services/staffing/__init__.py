@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from services.staffing import api, consumers, gauges, orm
+from services.staffing import api
+from services.staffing.adapters import consumers, gauges, tables
 from services.staffing.handlers import absences, returns, rotation
 from shared.service import ServiceSpec, Sweep
 from shared.web import create_service_app
@@ -17,7 +18,7 @@ SPEC = ServiceSpec(
     name="staffing",
     title="govhall staffing",
     description="Staff, chief representatives, A/B cover, rotation, seals, annual assessment.",
-    metadata=orm.metadata,
+    metadata=tables.metadata,
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",

@@ -7,7 +7,7 @@ from kombu import Producer
 from werkzeug.test import Client
 
 from services.hall.embedded import Hall
-from services.staffing import consumers as staffing_consumers
+from services.staffing.adapters import consumers as staffing_consumers
 from shared import broker
 from tests.support import bearer, unit_registered_body, wait_for
 

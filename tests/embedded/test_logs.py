@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.test import Client
 
 from services.hall.embedded import Hall
-from services.staffing import consumers as staffing_consumers
+from services.staffing.adapters import consumers as staffing_consumers
 from shared import logs
 from tests.support import bearer, wait_for
 
@@ -86,7 +86,9 @@ def test_a_correlation_id_travels_from_the_request_to_another_services_consumer(
 
     def watching(uow, event) -> None:  # type: ignore[no-untyped-def]
         handled.append((uow.correlation_id, uow.causation_id, event.id))
-        logging.getLogger("services.staffing.consumers").info("learning unit %s", event.subject)
+        logging.getLogger("services.staffing.adapters.consumers").info(
+            "learning unit %s", event.subject
+        )
         original(uow, event)
 
     monkeypatch.setitem(staffing_consumers.SUBSCRIPTIONS, UNIT_REGISTERED, watching)
@@ -111,7 +113,7 @@ def test_a_correlation_id_travels_from_the_request_to_another_services_consumer(
     wait_for(lambda: lines.where(logger="shared.consumer", service="staffing"), timeout=5)
     # What the staffing consumer emits carries the same correlation, caused by this event.
     assert handled == [("corr-from-client", event["id"], event["id"])]
-    (own,) = lines.where(logger="services.staffing.consumers")
+    (own,) = lines.where(logger="services.staffing.adapters.consumers")
     (done,) = lines.where(logger="shared.consumer", service="staffing")
     for line in (own, done):
         assert line["correlation_id"] == "corr-from-client"

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from services.staffing import orm
+from services.staffing.adapters import tables
+from services.staffing.domain import assessment_grades as grade_rules
 from services.staffing.handlers import assessment_appeals as appeals
+from services.staffing.handlers import assessment_grades as grading
 from shared.db import utcnow
 from shared.errors import RuleViolation
 from shared.service import ServiceRuntime
@@ -49,9 +51,9 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
     people = [f"s-{n:04d}" for n in range(1, 6)]
     with rt.uow(actor="test") as uow:
         run = uow.session.execute
-        run(insert(orm.staff), [_member(s) for s in people])
+        run(insert(tables.staff), [_member(s) for s in people])
         run(
-            insert(orm.assessment_cycles).values(
+            insert(tables.assessment_cycles).values(
                 hall_code=HALL,
                 year=YEAR,
                 state="finalised",
@@ -77,7 +79,7 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
             }
             for s in people
         ]
-        run(insert(orm.assessment_results), results)
+        run(insert(tables.assessment_results), results)
         ids = []
         for staff_id in people[:2]:
             appeal = {
@@ -91,7 +93,9 @@ def _finalised_cycle_of_five(rt: ServiceRuntime) -> list[int]:
                 "status": "pending",
                 "decision_note": "",
             }
-            ids.append(run(insert(orm.assessment_appeals).values(appeal)).inserted_primary_key[0])
+            ids.append(
+                run(insert(tables.assessment_appeals).values(appeal)).inserted_primary_key[0]
+            )
         uow.commit()
     return ids
 
@@ -102,7 +106,7 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
     rt = runtime("staffing")
     first, second = _finalised_cycle_of_five(rt)
     both_counted = threading.Barrier(2, timeout=2)
-    decide_appeal = appeals.rules.decide_appeal
+    decide_appeal = grade_rules.decide_appeal
 
     def counted_then_wait(*args: Any, **kwargs: Any) -> Any:
         # With the lock the other decision cannot get here: the wait times out.
@@ -110,7 +114,7 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
             both_counted.wait()
         return decide_appeal(*args, **kwargs)
 
-    monkeypatch.setattr(appeals.rules, "decide_appeal", counted_then_wait)
+    monkeypatch.setattr(grade_rules, "decide_appeal", counted_then_wait)
     outcomes: dict[int, str] = {}
 
     def decide(appeal_id: int) -> None:
@@ -127,5 +131,5 @@ def test_two_appeals_never_both_take_the_last_excellent_place(
         thread.join(timeout=20)
     assert sorted(outcomes.values()) == ["EQ-3.2.2c", "upheld"]
     with rt.uow() as uow:
-        grades = appeals.cycle.all_grades(uow, HALL, YEAR)
+        grades = grading.all_grades(uow, HALL, YEAR)
     assert sum(grade.value == "excellent" for grade in grades.values()) == 1

@@ -11,7 +11,7 @@ from kombu import Connection, Consumer, Producer, Queue
 from sqlalchemy import func, select
 
 from services.registry.handlers import units as registry
-from services.staffing import consumers as staffing_consumers
+from services.staffing.adapters import consumers as staffing_consumers
 from shared import broker
 from shared.consumer import Outcome
 from shared.service import ServiceRuntime, WorkerThreads

@@ -14,7 +14,7 @@ from kombu import Connection, Producer
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
-from services.staffing import consumers as staffing_consumers
+from services.staffing.adapters import consumers as staffing_consumers
 from shared.consumer import EventWorker, Inbox, Outcome
 from shared.events import CloudEvent, EnvelopeError
 from shared.service import ServiceRuntime, WorkerThreads

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.handlers import assessment_appeals as appeals
 from services.staffing.handlers import seals
 from shared.db import utcnow
@@ -29,7 +29,7 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
     people = [f"s-{n:04d}" for n in range(1, 4)]
     with rt.uow(actor="test") as uow:
         run = uow.session.execute
-        run(insert(orm.staff), [_member(s) for s in people])
+        run(insert(tables.staff), [_member(s) for s in people])
         window = {  # the hall staffing knows, from registry's window events
             "id": 1,
             "unit_code": "tj-hexi",
@@ -41,7 +41,7 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
             "source_event_id": "e-1",
             "hall_code": HALL,
         }
-        run(insert(orm.windows).values(window))
+        run(insert(tables.windows).values(window))
         cycle = {
             "hall_code": HALL,
             "year": YEAR,
@@ -52,7 +52,7 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
             "opened_by": "center",
             "opened_at": utcnow(),
         }
-        run(insert(orm.assessment_cycles).values(cycle))
+        run(insert(tables.assessment_cycles).values(cycle))
         results = [
             {
                 "hall_code": HALL,
@@ -66,7 +66,7 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
             }
             for s in people
         ]
-        run(insert(orm.assessment_results), results)
+        run(insert(tables.assessment_results), results)
         ids = []
         for staff_id in people[:2]:
             appeal = {
@@ -80,7 +80,9 @@ def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
                 "status": "pending",
                 "decision_note": "",
             }
-            ids.append(run(insert(orm.assessment_appeals).values(appeal)).inserted_primary_key[0])
+            ids.append(
+                run(insert(tables.assessment_appeals).values(appeal)).inserted_primary_key[0]
+            )
         uow.commit()
     return ids
 
@@ -106,7 +108,7 @@ def test_every_seal_s_misuses_by_unit_and_hall_day(runtime: Callable[..., Servic
     rt = runtime("staffing")
     with rt.uow(actor="test") as uow:
         run = uow.session.execute
-        run(insert(orm.staff), [_member(s) for s in ("s-0001", "s-0002", "s-0003", "s-0004")])
+        run(insert(tables.staff), [_member(s) for s in ("s-0001", "s-0002", "s-0003", "s-0004")])
         for n, (unit, a, b) in enumerate(
             (("tj-hexi", "s-0001", "s-0002"), ("tj-nankai", "s-0003", "s-0004"))
         ):
@@ -118,7 +120,7 @@ def test_every_seal_s_misuses_by_unit_and_hall_day(runtime: Callable[..., Servic
                 "custodian_b": b,
                 "registered_at": utcnow(),
             }
-            run(insert(orm.seals).values(seal))
+            run(insert(tables.seals).values(seal))
 
         def use(seal_id: int, at: datetime, allowed: bool) -> dict[str, Any]:
             return {
@@ -136,7 +138,7 @@ def test_every_seal_s_misuses_by_unit_and_hall_day(runtime: Callable[..., Servic
         late = datetime(YEAR, 3, 1, 16, 30, tzinfo=UTC)
         early = datetime(YEAR, 3, 1, 15, 30, tzinfo=UTC)
         run(
-            insert(orm.seal_uses),
+            insert(tables.seal_uses),
             [use(1, early, False), use(1, late, False), use(2, late, False), use(2, late, True)],
         )
         uow.commit()

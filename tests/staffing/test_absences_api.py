@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from werkzeug.test import Client
 
 from services.hall.embedded import Hall
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.handlers import absences
 from shared import clock
 from shared.db import Database
@@ -145,7 +145,7 @@ def test_a_and_b_away_together_leave_the_post_uncovered(client: Client, hall: Ha
 
 def staffing_knows_published(db: Database, window_id: int) -> bool:
     """The sweep looks at published windows; staffing learns of a window before that."""
-    query = select(orm.windows.c.state).where(orm.windows.c.id == window_id)
+    query = select(tables.windows.c.state).where(tables.windows.c.id == window_id)
     with db.engine.connect() as conn:
         return conn.execute(query).scalar() == "active"
 
@@ -164,12 +164,12 @@ def test_the_daily_sweep_raises_today_s_uncovered_posts_once(
     monkeypatch.setattr(clock, "today", lambda: TUESDAY)
     assert absences.cover_sweep(runtime) == 0  # approval raised Tuesday already
     with runtime.db.engine.begin() as conn:
-        conn.execute(update(orm.absences).values(alerted_on=MONDAY))
+        conn.execute(update(tables.absences).values(alerted_on=MONDAY))
     assert absences.cover_sweep(runtime) == 1
     assert absences.cover_sweep(runtime) == 0
     wait_for(lambda: len(inbox(client, CENTER, "post.uncovered")) == 2, timeout=5)
     with runtime.db.engine.connect() as conn:
-        alerted = conn.execute(select(orm.absences.c.alerted_on)).scalars().all()
+        alerted = conn.execute(select(tables.absences.c.alerted_on)).scalars().all()
     assert set(alerted) == {TUESDAY}
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from werkzeug.test import Client
 
 from services.hall.embedded import Hall
-from services.staffing import orm
+from services.staffing.adapters import tables
 from shared import clock
 from shared.db import utcnow
 from tests import builders
@@ -821,7 +821,7 @@ def test_a_cycle_from_before_halls_were_kept_goes_to_the_first_hall_learned(
             "opened_by": "center",
             "opened_at": utcnow(),
         }
-        uow.session.execute(insert(orm.assessment_cycles).values(cycle))
+        uow.session.execute(insert(tables.assessment_cycles).values(cycle))
         uow.commit()
     staffing.window_known_to_staffing(client)
     adopted = ok(client.get(f"{A}/2025", headers=CENTER))

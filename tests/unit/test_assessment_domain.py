@@ -13,16 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.staffing.domain import assessment
-from services.staffing.domain.assessment import (
-    CycleState,
-    Grade,
-    Input,
-    InputKind,
-    Ranked,
-    Scheme,
-    Tally,
-)
+from services.staffing.domain import assessment as rules
+from services.staffing.domain import assessment_grades as grade_rules
+from services.staffing.domain import assessment_quota as quota_rules
+from services.staffing.domain import assessment_scheme as scheme_rules
+from services.staffing.domain import assessment_scores as score_rules
+from services.staffing.domain.assessment import CycleState, Grade, InputKind
+from services.staffing.domain.assessment_grades import Ranked
+from services.staffing.domain.assessment_scheme import Scheme
+from services.staffing.domain.assessment_scores import Input, Tally
 from shared.errors import Invalid, RuleViolation, StateConflict
 
 D = Decimal
@@ -45,7 +44,7 @@ def ranked(staff_id: str, total: str, timeliness: str = "18", satisfaction: str 
     return Ranked(staff_id, D(total), D(timeliness), D(satisfaction), Fraction(1))
 
 
-def adds_up(score: assessment.Score) -> bool:
+def adds_up(score: score_rules.Score) -> bool:
     return sum((line.points for line in score.lines), D(0)) == score.total
 
 
@@ -53,37 +52,46 @@ def adds_up(score: assessment.Score) -> bool:
 
 
 def test_the_quota_is_a_fifth_of_the_assessed_rounded_down() -> None:
-    assert [assessment.quota(n) for n in (0, 4, 5, 9, 10, 14, 15, 200)] == [0, 0, 1, 1, 2, 2, 3, 40]
+    assert [quota_rules.quota(n) for n in (0, 4, 5, 9, 10, 14, 15, 200)] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        40,
+    ]
     with pytest.raises(Invalid):
-        assessment.quota(-1)
+        quota_rules.quota(-1)
 
 
 @given(st.integers(0, 10_000))
 def test_the_quota_never_passes_twenty_percent(n: int) -> None:
-    assert assessment.quota(n) <= Fraction(n, 5) < assessment.quota(n) + 1
+    assert quota_rules.quota(n) <= Fraction(n, 5) < quota_rules.quota(n) + 1
 
 
 def test_a_small_cycle_s_exception_gives_one_place_and_only_where_the_floor_gives_none() -> None:
     """LR-SMALL-QUOTA: the authority's exception lifts a quota of 0 to 1 (1 to 4 assessed),
     never an empty cycle's, never a quota of 1 or more; it is granted in writing, before the
     grades are final, for a cycle of fewer than 5."""
-    assert [assessment.quota(n, exception=True) for n in (0, 1, 4, 5, 9, 10)] == [0, 1, 1, 1, 1, 2]
-    assert assessment.grant_small_quota(CycleState.SCORED, 4, " why ") == "why"
+    assert [quota_rules.quota(n, exception=True) for n in (0, 1, 4, 5, 9, 10)] == [0, 1, 1, 1, 1, 2]
+    assert quota_rules.grant_small_quota(CycleState.SCORED, 4, " why ") == "why"
     with pytest.raises(RuleViolation) as big:
-        assessment.grant_small_quota(CycleState.OPEN, 5, "why")
+        quota_rules.grant_small_quota(CycleState.OPEN, 5, "why")
     assert big.value.rule == "LR-SMALL-QUOTA"
     with pytest.raises(Invalid):
-        assessment.grant_small_quota(CycleState.OPEN, 3, "  ")
+        quota_rules.grant_small_quota(CycleState.OPEN, 3, "  ")
     with pytest.raises(StateConflict):
-        assessment.grant_small_quota(CycleState.FINALISED, 3, "why")
+        quota_rules.grant_small_quota(CycleState.FINALISED, 3, "why")
 
 
 def test_a_window_weighs_at_least_five_percent_in_its_unit_target() -> None:
-    assert assessment.check_window_weight(D("0.05")) == D("0.05")
-    assert assessment.check_window_weight(D("1")) == D("1")
+    assert rules.check_window_weight(D("0.05")) == D("0.05")
+    assert rules.check_window_weight(D("1")) == D("1")
     for weight in ("0.0499", "0", "-0.1", "1.01", "NaN"):
         with pytest.raises(RuleViolation) as refused:
-            assessment.check_window_weight(D(weight))
+            rules.check_window_weight(D(weight))
         assert refused.value.rule == "EQ-3.2.2b" and "EQ-3.2.2b" in refused.value.detail
         assert "weight" in refused.value.errors
 
@@ -92,12 +100,12 @@ def test_a_window_weighs_at_least_five_percent_in_its_unit_target() -> None:
 
 
 def test_a_published_scheme_is_stored_and_read_back() -> None:
-    assert assessment.scheme_from(1, {}) == SCHEME
-    values = assessment.scheme_values(ODD)
+    assert scheme_rules.scheme_from(1, {}) == SCHEME
+    values = scheme_rules.scheme_values(ODD)
     assert values["timeliness"] == "17.77" and "version" not in values
-    assert assessment.scheme_from(2, values) == ODD
-    assert assessment.scheme_from(3, {"late": -0.35}).late == D("-0.35")
-    assert assessment.scheme_from(3, {"late": "-1", "base": 55}).base == D("55")
+    assert scheme_rules.scheme_from(2, values) == ODD
+    assert scheme_rules.scheme_from(3, {"late": -0.35}).late == D("-0.35")
+    assert scheme_rules.scheme_from(3, {"late": "-1", "base": 55}).base == D("55")
 
 
 @pytest.mark.parametrize(
@@ -122,13 +130,13 @@ def test_a_scheme_that_cannot_work_is_refused_naming_the_value(
     values: dict[str, object], field: str
 ) -> None:
     with pytest.raises(Invalid) as refused:
-        assessment.scheme_from(2, values)
+        scheme_rules.scheme_from(2, values)
     assert field in refused.value.errors and field in refused.value.detail
 
 
 def test_a_scheme_has_a_version_from_one() -> None:
     with pytest.raises(Invalid) as refused:
-        assessment.scheme_from(0, {})
+        scheme_rules.scheme_from(0, {})
     assert "version" in refused.value.errors
 
 
@@ -147,7 +155,7 @@ def test_a_staff_score_explains_every_point() -> None:
         fact(InputKind.ABSENT_UNAPPROVED, n=2),
         fact(InputKind.LATE),
     ]
-    score = assessment.score_staff(SCHEME, inputs, Fraction(1, 2))
+    score = score_rules.score_staff(SCHEME, inputs, Fraction(1, 2))
     assert score.components() == {
         "base": D("60"),
         "timeliness": D("15"),  # 3 of 4 steps on time
@@ -167,7 +175,7 @@ def test_a_staff_score_explains_every_point() -> None:
 
 
 def test_nothing_to_show_is_neutral_not_full_marks() -> None:
-    score = assessment.score_staff(SCHEME, [], Fraction(1))
+    score = score_rules.score_staff(SCHEME, [], Fraction(1))
     assert score.components() == {"base": 60, "timeliness": 15, "satisfaction": D("11.25")}
     assert score.total == D("86.25") and adds_up(score)
     assert all(line.source is None and line.note for line in score.lines)
@@ -175,16 +183,16 @@ def test_nothing_to_show_is_neutral_not_full_marks() -> None:
 
 def test_rounding_is_spread_over_the_lines_so_they_add_up() -> None:
     steps = [fact(InputKind.CASE_STEP, n=i) for i in range(3)]
-    score = assessment.score_staff(SCHEME, steps, Fraction(1))
+    score = score_rules.score_staff(SCHEME, steps, Fraction(1))
     assert sorted(line.points for line in score.lines[1:4]) == [D("6.66"), D("6.67"), D("6.67")]
     assert score.components()["timeliness"] == 20 and adds_up(score)
 
 
 def test_a_score_is_clamped_within_0_to_100_by_a_line() -> None:
     penalties = [fact(InputKind.FINDING, detail="serious", n=i) for i in range(20)]
-    low = assessment.score_staff(SCHEME, penalties, Fraction(1))
+    low = score_rules.score_staff(SCHEME, penalties, Fraction(1))
     assert low.total == 0 and low.lines[-1].component == "clamp" and adds_up(low)
-    high = assessment.score_staff(replace(SCHEME, base=D("95")), [], Fraction(1))
+    high = score_rules.score_staff(replace(SCHEME, base=D("95")), [], Fraction(1))
     assert high.total == 100 and high.lines[-1].points == D("-21.25") and adds_up(high)
 
 
@@ -202,14 +210,14 @@ def test_a_score_is_clamped_within_0_to_100_by_a_line() -> None:
 )
 def test_a_staff_score_refuses_facts_it_cannot_count(bad: Input) -> None:
     with pytest.raises(Invalid) as refused:
-        assessment.score_staff(SCHEME, [bad], Fraction(1))
+        score_rules.score_staff(SCHEME, [bad], Fraction(1))
     assert "inputs" in refused.value.errors
 
 
 def test_the_share_served_is_part_of_a_year() -> None:
     for served in (Fraction(0), Fraction(11, 10)):
         with pytest.raises(Invalid):
-            assessment.score_staff(SCHEME, [], served)
+            score_rules.score_staff(SCHEME, [], served)
 
 
 SOURCES = st.uuids().map(lambda u: f"event:{u}")
@@ -240,14 +248,14 @@ SERVED = st.integers(1, 365).map(lambda days: Fraction(days, 365))
 def test_the_lines_of_a_staff_score_add_up_to_it_exactly(
     scheme: Scheme, inputs: list[Input], served: Fraction, rnd: random.Random
 ) -> None:
-    score = assessment.score_staff(scheme, inputs, served)
+    score = score_rules.score_staff(scheme, inputs, served)
     assert adds_up(score) and 0 <= score.total <= 100
     assert all(line.points == line.points.quantize(D("0.01")) for line in score.lines)
     assert sum(score.components().values(), D(0)) == score.total
     training = Fraction(score.components().get("training", D(0)))
     assert training <= Fraction(scheme.training_cap) * served + Fraction(1, 200)
     rnd.shuffle(inputs)
-    assert assessment.score_staff(scheme, inputs, served) == score
+    assert score_rules.score_staff(scheme, inputs, served) == score
 
 
 @given(st.lists(STAFF_FACTS, max_size=60), SERVED)
@@ -262,8 +270,8 @@ def test_steps_and_evaluations_counted_together_give_the_same_points(
             tally = tally.with_evaluation(one.value)
         else:
             rest.append(one)
-    listed = assessment.score_staff(ODD, inputs, served)
-    counted = assessment.score_staff(ODD, rest, served, tally)
+    listed = score_rules.score_staff(ODD, inputs, served)
+    counted = score_rules.score_staff(ODD, rest, served, tally)
     assert counted.components() == listed.components() and adds_up(counted)
     assert len(counted.lines) <= len(rest) + 6
 
@@ -275,7 +283,7 @@ def test_a_tally_counts_only_what_can_be() -> None:
             bad()
     with pytest.raises(Invalid):
         Tally().with_evaluation("0")
-    score = assessment.score_staff(SCHEME, [], Fraction(1), Tally(4, 3, 2, D(8)))
+    score = score_rules.score_staff(SCHEME, [], Fraction(1), Tally(4, 3, 2, D(8)))
     assert score.components() == {"base": 60, "timeliness": 15, "satisfaction": D("11.25")}
     assert [line.source for line in score.lines] == [None, None, None]
 
@@ -290,7 +298,7 @@ def test_a_window_scores_its_staff_weighted_by_time_served_and_its_own_facts() -
         fact(InputKind.FINDING, detail="minor"),
         fact(InputKind.EVALUATION, "5"),
     ]
-    score = assessment.score_window(SCHEME, staff, window)
+    score = score_rules.score_window(SCHEME, staff, window)
     assert score.components() == {
         "staff_average": D("73.33"),  # (80 + 30) / 1.5
         "sanction": D("-5"),
@@ -302,23 +310,23 @@ def test_a_window_scores_its_staff_weighted_by_time_served_and_its_own_facts() -
 
 def test_a_window_score_names_each_staff_member_s_part_of_the_average() -> None:
     staff = [
-        assessment.Stint(D("80"), Fraction(1), "staff:s-1"),
-        assessment.Stint(D("60"), Fraction(1, 2), "staff:s-2"),
-        assessment.Stint(D("70.01"), Fraction(1, 3), "staff:s-3"),
+        score_rules.Stint(D("80"), Fraction(1), "staff:s-1"),
+        score_rules.Stint(D("60"), Fraction(1, 2), "staff:s-2"),
+        score_rules.Stint(D("70.01"), Fraction(1, 3), "staff:s-3"),
     ]
-    score = assessment.score_window(SCHEME, staff, [fact(InputKind.SANCTION)])
+    score = score_rules.score_window(SCHEME, staff, [fact(InputKind.SANCTION)])
     parts = [ln for ln in score.lines if ln.component == "staff_average"]
     assert [ln.source for ln in parts] == ["staff:s-1", "staff:s-2", "staff:s-3"]
     # (80 + 30 + 23.337) / (11/6) = 72.73: the parts add up to the average, each within a cent
     assert sum(ln.points for ln in parts) == D("72.73") and adds_up(score)
     assert [ln.points for ln in parts] == [D("43.64"), D("16.36"), D("12.73")]
-    unnamed = assessment.score_window(SCHEME, [(D("80"), Fraction(1))], [])
+    unnamed = score_rules.score_window(SCHEME, [(D("80"), Fraction(1))], [])
     assert unnamed.components() == {"staff_average": D("80")}
     assert [ln.source for ln in unnamed.lines] == [None]
 
 
 def test_a_window_is_assessed_in_every_year_it_was_published() -> None:
-    during = assessment.published_during
+    during = rules.published_during
     assert during(2026, "active", date(2026, 12, 31), None)
     assert not during(2026, "active", date(2027, 1, 1), None)
     assert during(2026, "terminated", date(2024, 3, 1), date(2026, 1, 1))
@@ -333,12 +341,12 @@ def test_a_window_is_assessed_in_every_year_it_was_published() -> None:
 
 
 def test_a_window_without_staff_starts_at_the_competent_threshold() -> None:
-    score = assessment.score_window(SCHEME, [], [fact(InputKind.EVALUATION, "1")])
+    score = score_rules.score_window(SCHEME, [], [fact(InputKind.EVALUATION, "1")])
     assert score.components() == {"base": D("75"), "satisfaction": D("-11.25")}
     with pytest.raises(Invalid):
-        assessment.score_window(SCHEME, [], [fact(InputKind.CASE_STEP)])
+        score_rules.score_window(SCHEME, [], [fact(InputKind.CASE_STEP)])
     with pytest.raises(Invalid):
-        assessment.score_window(SCHEME, [(D("80"), Fraction(0))], [])
+        score_rules.score_window(SCHEME, [(D("80"), Fraction(0))], [])
 
 
 WINDOW_FACTS = st.one_of(
@@ -357,7 +365,7 @@ WINDOW_FACTS = st.one_of(
 def test_the_lines_of_a_window_score_add_up_to_it_exactly(
     scheme: Scheme, staff: list[tuple[Decimal, Fraction]], inputs: list[Input]
 ) -> None:
-    score = assessment.score_window(scheme, staff, inputs)
+    score = score_rules.score_window(scheme, staff, inputs)
     assert adds_up(score) and 0 <= score.total <= 100
 
 
@@ -366,7 +374,7 @@ def test_the_lines_of_a_window_score_add_up_to_it_exactly(
 
 def test_grades_follow_the_thresholds() -> None:
     totals = ("100", "90", "89.99", "75", "74.99", "60", "59.99", "0")
-    assert [assessment.grade_for(SCHEME, D(t)) for t in totals] == [
+    assert [grade_rules.grade_for(SCHEME, D(t)) for t in totals] == [
         Grade.EXCELLENT,
         Grade.EXCELLENT,
         Grade.COMPETENT,
@@ -390,7 +398,7 @@ def excellent(grades: dict[str, Grade]) -> set[str]:
 
 def test_the_proposal_gives_excellent_to_at_most_the_quota_best() -> None:
     staff = ten(*(ranked(f"top-{i}", str(99 - i)) for i in range(4)))
-    grades = assessment.propose(SCHEME, staff)
+    grades = grade_rules.propose(SCHEME, staff)
     assert excellent(grades) == {"top-0", "top-1"}
     assert grades["top-2"] is grades["top-3"] is Grade.COMPETENT
     assert grades["s-0"] is Grade.BASIC and grades["s-1"] is Grade.COMPETENT
@@ -400,48 +408,48 @@ def test_a_tie_for_the_last_place_of_the_quota_gives_none_of_the_tied_excellent(
     first = ranked("a", "95")
     tied = [ranked(name, "92") for name in ("b", "c", "d")]
     staff = ten(first, *tied)
-    assert excellent(assessment.propose(SCHEME, staff)) == {"a"}
-    assert excellent(assessment.propose(SCHEME, staff[::-1])) == {"a"}
+    assert excellent(grade_rules.propose(SCHEME, staff)) == {"a"}
+    assert excellent(grade_rules.propose(SCHEME, staff[::-1])) == {"a"}
 
 
 def test_three_tied_at_the_top_with_a_quota_of_two_are_none_excellent() -> None:
     staff = ten(*(ranked(name, "95") for name in ("a", "b", "c")), ranked("d", "91"))
-    grades = assessment.propose(SCHEME, staff)
+    grades = grade_rules.propose(SCHEME, staff)
     assert excellent(grades) == set()  # d ranks below the tie and does not pass it
     assert {grades[name] for name in "abcd"} == {Grade.COMPETENT}
 
 
 def test_two_tied_at_the_top_fill_a_quota_of_two() -> None:
     staff = ten(ranked("a", "95"), ranked("b", "95"), ranked("c", "93"))
-    assert excellent(assessment.propose(SCHEME, staff)) == {"a", "b"}
+    assert excellent(grade_rules.propose(SCHEME, staff)) == {"a", "b"}
 
 
 def test_ties_are_broken_by_timeliness_then_satisfaction_then_time_served() -> None:
     by_timeliness = ten(ranked("a", "95", "19"), ranked("b", "95", "18"), ranked("c", "95", "17"))
-    assert excellent(assessment.propose(SCHEME, by_timeliness)) == {"a", "b"}
+    assert excellent(grade_rules.propose(SCHEME, by_timeliness)) == {"a", "b"}
     by_satisfaction = ten(ranked("a", "95", "18", "10"), *(ranked(x, "95") for x in "bc"))
-    assert excellent(assessment.propose(SCHEME, by_satisfaction)) == {"b", "c"}
+    assert excellent(grade_rules.propose(SCHEME, by_satisfaction)) == {"b", "c"}
     by_served = ten(
         *(
             replace(ranked(x, "95"), served=Fraction(1, d))
             for x, d in zip("abc", (1, 2, 3), strict=True)
         )
     )
-    assert excellent(assessment.propose(SCHEME, by_served)) == {"a", "b"}
+    assert excellent(grade_rules.propose(SCHEME, by_served)) == {"a", "b"}
     still_tied = ten(
         *(
             replace(ranked(x, "95"), served=Fraction(1, d))
             for x, d in zip("abc", (1, 2, 2), strict=True)
         )
     )
-    assert excellent(assessment.propose(SCHEME, still_tied)) == {"a"}
+    assert excellent(grade_rules.propose(SCHEME, still_tied)) == {"a"}
 
 
 def test_no_excellent_when_the_quota_is_zero_and_each_staff_member_once() -> None:
     staff = [ranked(f"s-{i}", "99") for i in range(4)]
-    assert set(assessment.propose(SCHEME, staff).values()) == {Grade.COMPETENT}
+    assert set(grade_rules.propose(SCHEME, staff).values()) == {Grade.COMPETENT}
     with pytest.raises(Invalid) as twice:
-        assessment.propose(SCHEME, [ranked("a", "80"), ranked("a", "70")])
+        grade_rules.propose(SCHEME, [ranked("a", "80"), ranked("a", "70")])
     assert "staff_id" in twice.value.errors
 
 
@@ -459,11 +467,11 @@ RANKED = st.builds(
 def test_the_proposal_does_not_depend_on_the_order_of_the_list(
     staff: list[Ranked], rnd: random.Random
 ) -> None:
-    grades = assessment.propose(SCHEME, staff)
+    grades = grade_rules.propose(SCHEME, staff)
     shuffled = staff[:]
     rnd.shuffle(shuffled)
-    assert assessment.propose(SCHEME, shuffled) == grades
-    assert len(excellent(grades)) <= assessment.quota(len(staff))
+    assert grade_rules.propose(SCHEME, shuffled) == grades
+    assert len(excellent(grades)) <= quota_rules.quota(len(staff))
     key = {r.staff_id: (r.total, r.timeliness, r.satisfaction, r.served) for r in staff}
     for r in staff:  # a tie is never split, and nobody excellent ranks below someone who is not
         if grades[r.staff_id] is Grade.EXCELLENT:
@@ -475,42 +483,42 @@ def test_the_proposal_does_not_depend_on_the_order_of_the_list(
 
 def test_the_quota_view_shows_how_far_over_it_is() -> None:
     grades = [Grade.EXCELLENT] * 3 + [Grade.COMPETENT] * 7
-    assert assessment.quota_view(grades) == assessment.QuotaView(10, 2, 3, 1)
-    assert assessment.quota_view(grades[1:]) == assessment.QuotaView(9, 1, 2, 1)
-    assert assessment.quota_view([]) == assessment.QuotaView(0, 0, 0, 0)
+    assert quota_rules.quota_view(grades) == quota_rules.QuotaView(10, 2, 3, 1)
+    assert quota_rules.quota_view(grades[1:]) == quota_rules.QuotaView(9, 1, 2, 1)
+    assert quota_rules.quota_view([]) == quota_rules.QuotaView(0, 0, 0, 0)
 
 
 def test_a_cycle_over_the_quota_is_not_finalised() -> None:
     grades = [Grade.EXCELLENT] * 3 + [Grade.COMPETENT] * 7
     with pytest.raises(RuleViolation) as refused:
-        assessment.check_finalise(grades)
+        quota_rules.check_finalise(grades)
     assert refused.value.rule == "EQ-3.2.2c" and "grades" in refused.value.errors
     assert "EQ-3.2.2c" in refused.value.detail
     assert "at most 2 of 10" in refused.value.detail and "3 would be" in refused.value.detail
-    assessment.check_finalise([*grades[1:], Grade.BASIC])
+    quota_rules.check_finalise([*grades[1:], Grade.BASIC])
 
 
 def test_calibration_happens_between_scoring_and_finalising() -> None:
-    change = assessment.calibrate(
+    change = grade_rules.calibrate(
         CycleState.SCORED, "s-1", Grade.COMPETENT, Grade.EXCELLENT, " fine work ", "center:c"
     )
-    assert change == assessment.GradeChange(
+    assert change == grade_rules.GradeChange(
         "s-1", Grade.COMPETENT, Grade.EXCELLENT, "fine work", "center:c", "calibration"
     )
     for state, said in ((CycleState.OPEN, "score"), (CycleState.FINALISED, "appeal")):
         with pytest.raises(StateConflict, match=said):
-            assessment.calibrate(state, "s-1", Grade.COMPETENT, Grade.EXCELLENT, "r", "c")
+            grade_rules.calibrate(state, "s-1", Grade.COMPETENT, Grade.EXCELLENT, "r", "c")
     with pytest.raises(Invalid) as no_reason:
-        assessment.calibrate(CycleState.SCORED, "s-1", Grade.COMPETENT, Grade.BASIC, " ", "c")
+        grade_rules.calibrate(CycleState.SCORED, "s-1", Grade.COMPETENT, Grade.BASIC, " ", "c")
     assert "reason" in no_reason.value.errors
     with pytest.raises(Invalid) as same:
-        assessment.calibrate(CycleState.SCORED, "s-1", Grade.BASIC, Grade.BASIC, "r", "c")
+        grade_rules.calibrate(CycleState.SCORED, "s-1", Grade.BASIC, Grade.BASIC, "r", "c")
     assert "grade" in same.value.errors
 
 
 def test_an_appeal_comes_within_thirty_days_of_finalising() -> None:
     finalised = date(2026, 1, 15)
-    check = assessment.check_appeal
+    check = grade_rules.check_appeal
     check(CycleState.FINALISED, finalised, date(2026, 2, 14), "wrong count", False)
     with pytest.raises(StateConflict, match="2026-02-14"):
         check(CycleState.FINALISED, finalised, date(2026, 2, 15), "wrong count", False)
@@ -529,18 +537,18 @@ def test_an_appeal_is_not_upheld_to_excellent_when_the_quota_is_full() -> None:
     grades = {f"s-{i}": Grade.COMPETENT for i in range(10)}
     grades.update({"s-0": Grade.EXCELLENT, "s-1": Grade.EXCELLENT})
     with pytest.raises(RuleViolation) as refused:
-        assessment.decide_appeal(grades, "s-2", Grade.EXCELLENT, "upheld", "center:c")
+        grade_rules.decide_appeal(grades, "s-2", Grade.EXCELLENT, "upheld", "center:c")
     assert refused.value.rule == "EQ-3.2.2c" and "EQ-3.2.2c" in refused.value.detail
-    dismissed = assessment.decide_appeal(grades, "s-2", Grade.COMPETENT, "no", "center:c")
+    dismissed = grade_rules.decide_appeal(grades, "s-2", Grade.COMPETENT, "no", "center:c")
     assert dismissed.before is dismissed.after is Grade.COMPETENT and dismissed.kind == "appeal"
-    assessment.decide_appeal(grades, "s-0", Grade.EXCELLENT, "confirmed", "center:c")
+    grade_rules.decide_appeal(grades, "s-0", Grade.EXCELLENT, "confirmed", "center:c")
     grades["s-1"] = Grade.COMPETENT
-    upheld = assessment.decide_appeal(grades, "s-2", Grade.EXCELLENT, "miscounted", "center:c")
+    upheld = grade_rules.decide_appeal(grades, "s-2", Grade.EXCELLENT, "miscounted", "center:c")
     assert (upheld.before, upheld.after) == (Grade.COMPETENT, Grade.EXCELLENT)
     with pytest.raises(Invalid):
-        assessment.decide_appeal(grades, "s-99", Grade.EXCELLENT, "who", "center:c")
+        grade_rules.decide_appeal(grades, "s-99", Grade.EXCELLENT, "who", "center:c")
     with pytest.raises(Invalid):
-        assessment.decide_appeal(grades, "s-2", Grade.EXCELLENT, " ", "center:c")
+        grade_rules.decide_appeal(grades, "s-2", Grade.EXCELLENT, " ", "center:c")
 
 
 CHANGES = st.lists(st.tuples(st.integers(0, 199), st.sampled_from(Grade)), max_size=25)
@@ -552,59 +560,59 @@ def test_a_finalised_cycle_never_has_more_than_a_fifth_excellent(
 ) -> None:
     ids = [f"s-{i}" for i in range(n)]
     totals = data.draw(st.lists(RANKED, min_size=n, max_size=n))
-    grades = assessment.propose(
+    grades = grade_rules.propose(
         SCHEME, [replace(r, staff_id=i) for r, i in zip(totals, ids, strict=True)]
     )
     for index, after in data.draw(CHANGES) if n else []:
         staff_id = ids[index % n]
         if after is grades[staff_id]:
             continue
-        change = assessment.calibrate(
+        change = grade_rules.calibrate(
             CycleState.SCORED, staff_id, grades[staff_id], after, "c", "c"
         )
         grades[staff_id] = change.after
     try:
-        assessment.check_finalise(list(grades.values()))
+        quota_rules.check_finalise(list(grades.values()))
     except RuleViolation:  # the center calibrates down until the cycle can be finalised
-        for staff_id in sorted(excellent(grades))[assessment.quota(n) :]:
-            grades[staff_id] = assessment.calibrate(
+        for staff_id in sorted(excellent(grades))[quota_rules.quota(n) :]:
+            grades[staff_id] = grade_rules.calibrate(
                 CycleState.SCORED, staff_id, Grade.EXCELLENT, Grade.COMPETENT, "quota", "c"
             ).after
-        assessment.check_finalise(list(grades.values()))
-    assert len(excellent(grades)) <= assessment.quota(n)
+        quota_rules.check_finalise(list(grades.values()))
+    assert len(excellent(grades)) <= quota_rules.quota(n)
     finalised = date(2026, 1, 15)
     for index, after in data.draw(CHANGES) if n else []:
         staff_id = ids[index % n]
-        assessment.check_appeal(CycleState.FINALISED, finalised, finalised, "appeal", False)
+        grade_rules.check_appeal(CycleState.FINALISED, finalised, finalised, "appeal", False)
         try:
-            grades[staff_id] = assessment.decide_appeal(grades, staff_id, after, "d", "c").after
+            grades[staff_id] = grade_rules.decide_appeal(grades, staff_id, after, "d", "c").after
         except RuleViolation:
             assert after is Grade.EXCELLENT
-        assert len(excellent(grades)) <= assessment.quota(n)
+        assert len(excellent(grades)) <= quota_rules.quota(n)
 
 
 # --- consequences (EQ-3.2.2d) and the unit target (EQ-3.2.2b) --------------------------------
 
 
 def test_incompetent_loses_the_awards_and_excellent_has_priority_for_promotion() -> None:
-    incompetent = assessment.consequence(Grade.INCOMPETENT)
+    incompetent = grade_rules.consequence(Grade.INCOMPETENT)
     assert not incompetent.award_eligible and not incompetent.promotion_priority
     assert "EQ-3.2.2d" in incompetent.note
-    best = assessment.consequence(Grade.EXCELLENT)
+    best = grade_rules.consequence(Grade.EXCELLENT)
     assert best.award_eligible and best.promotion_priority
     for grade in (Grade.COMPETENT, Grade.BASIC):
-        assert assessment.consequence(grade) == assessment.Consequence(
+        assert grade_rules.consequence(grade) == grade_rules.Consequence(
             True, False, f"{grade}: on the personal record (EQ-3.2.2d)"
         )
 
 
 def test_a_units_windows_count_in_its_target_at_their_weight() -> None:
-    got = assessment.contribution("tj-hexi", [D("80"), D("70.55")], D("0.05"))
-    assert got == assessment.Contribution("tj-hexi", 2, D("75.28"), D("0.05"), D("3.76"))
-    none = assessment.contribution("tj-hexi", [], D("0.1"))
+    got = score_rules.contribution("tj-hexi", [D("80"), D("70.55")], D("0.05"))
+    assert got == score_rules.Contribution("tj-hexi", 2, D("75.28"), D("0.05"), D("3.76"))
+    none = score_rules.contribution("tj-hexi", [], D("0.1"))
     assert (none.windows, none.window_average, none.points) == (0, 0, 0)
     with pytest.raises(RuleViolation) as light:
-        assessment.contribution("tj-hexi", [D("80")], D("0.0499"))
+        score_rules.contribution("tj-hexi", [D("80")], D("0.0499"))
     assert light.value.rule == "EQ-3.2.2b"
 
 
@@ -612,7 +620,7 @@ def test_a_units_windows_count_in_its_target_at_their_weight() -> None:
 
 
 def test_the_share_served_counts_each_day_of_the_year_once() -> None:
-    share = assessment.served_share
+    share = rules.served_share
     assert share(2025, [(date(2020, 3, 1), None)]) == 1
     assert share(2025, [(date(2025, 7, 1), None)]) == Fraction(184, 365)
     assert share(2025, [(date(2025, 1, 1), date(2025, 1, 2))]) == Fraction(1, 365)
@@ -639,4 +647,4 @@ def test_the_share_served_is_the_days_covered(periods: list[tuple[date, date | N
         for s, e in periods
         for d in range(s.toordinal(), (e or date(2026, 1, 1)).toordinal())
     }
-    assert assessment.served_share(2025, periods) == Fraction(len(days), 365)
+    assert rules.served_share(2025, periods) == Fraction(len(days), 365)

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from services.staffing.api import (
+    absences,
+    assessment,
+    assessment_appeals,
+    assessment_results,
+    posts,
+    seals,
+    staff,
+    units,
+)
+
+# The assessment's routes are split by topic over these modules, all on `assessment.blp`:
+# importing them is what adds their routes to it.
+ASSESSMENT_ROUTES = (assessment, assessment_appeals, assessment_results)
+
 
 def blueprints() -> list[Blueprint]:
-    from services.staffing.api import absences, assessment, posts, seals, staff, units
-
     return [
         units.units,
         units.work,

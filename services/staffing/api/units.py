@@ -9,10 +9,17 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from services.staffing.handlers import units as handlers
-from services.staffing.schemas import UnitOut
 from shared import auth
 from shared.schemas import Schema
 from shared.web import unit_of_work
+
+
+class UnitOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    district = fields.String()
+    learned_at = fields.DateTime()
+
 
 units = Blueprint(
     "units", __name__, url_prefix="/api/v1/units", description="Units as staffing knows them"

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import absences as contracts
 from services.staffing.domain import absences as rules
 from services.staffing.domain.absences import Absence, AbsenceStatus, Cover, WorkingDays
 from services.staffing.domain.posts import Seat
@@ -40,18 +41,18 @@ def _absence(row: Any) -> Absence:
 
 def _holding(uow: UnitOfWork, staff_id: str) -> Any:
     return uow.session.execute(
-        select(orm.assignments).where(
-            orm.assignments.c.staff_id == staff_id, orm.assignments.c.ends_on.is_(None)
+        select(tables.assignments).where(
+            tables.assignments.c.staff_id == staff_id, tables.assignments.c.ends_on.is_(None)
         )
     ).first()
 
 
 def _seats(uow: UnitOfWork, *where: Any) -> list[Seat]:
-    rows = uow.session.execute(select(orm.posts).where(*where).order_by(orm.posts.c.id)).all()
+    rows = uow.session.execute(select(tables.posts).where(*where).order_by(tables.posts.c.id)).all()
     held = uow.session.execute(
-        select(orm.assignments).where(
-            orm.assignments.c.ends_on.is_(None),
-            orm.assignments.c.post_id.in_([p.id for p in rows]),
+        select(tables.assignments).where(
+            tables.assignments.c.ends_on.is_(None),
+            tables.assignments.c.post_id.in_([p.id for p in rows]),
         )
     ).all()
     holders = {(a.post_id, a.role): a.staff_id for a in held}
@@ -64,25 +65,25 @@ def _seats(uow: UnitOfWork, *where: Any) -> list[Seat]:
 def _away_on(uow: UnitOfWork, day: date) -> dict[str, int]:
     """Staff with an approved absence that day, each with that absence's id."""
     rows = uow.session.execute(
-        select(orm.absences.c.id, orm.absences.c.staff_id).where(
-            orm.absences.c.status == AbsenceStatus.APPROVED.value,
-            orm.absences.c.starts_on <= day,
-            orm.absences.c.ends_on >= day,
+        select(tables.absences.c.id, tables.absences.c.staff_id).where(
+            tables.absences.c.status == AbsenceStatus.APPROVED.value,
+            tables.absences.c.starts_on <= day,
+            tables.absences.c.ends_on >= day,
         )
     )
     return {row.staff_id: row.id for row in rows}
 
 
 def _absences_of(uow: UnitOfWork, staff_id: str) -> list[Any]:
-    query = select(orm.absences).where(orm.absences.c.staff_id == staff_id)
+    query = select(tables.absences).where(tables.absences.c.staff_id == staff_id)
     return list(uow.session.execute(query).all())
 
 
 def _row(uow: UnitOfWork, absence_id: int, unit: str | None) -> Any:
-    query = select(orm.absences).where(orm.absences.c.id == absence_id)
+    query = select(tables.absences).where(tables.absences.c.id == absence_id)
     if unit is not None:
-        query = query.join(orm.staff, orm.staff.c.id == orm.absences.c.staff_id).where(
-            orm.staff.c.unit_code == unit
+        query = query.join(tables.staff, tables.staff.c.id == tables.absences.c.staff_id).where(
+            tables.staff.c.unit_code == unit
         )
     row = uow.session.execute(query).first()
     if row is None:
@@ -156,7 +157,7 @@ def report(
             "reason": absence.reason,
             "alerted_on": None,
         }
-        absence_id = insert_returning_id(uow.session, orm.absences, values)
+        absence_id = insert_returning_id(uow.session, tables.absences, values)
         _emit(uow, contracts.ABSENCE_REPORTED, absence_id, values, member.unit_code)
         uow.commit()
     return {"id": absence_id, **values}
@@ -193,7 +194,7 @@ def decide(
             member.id,
         )
         holding = _holding(uow, member.id)
-        seat = _seats(uow, orm.posts.c.id == holding.post_id)[0] if holding else None
+        seat = _seats(uow, tables.posts.c.id == holding.post_id)[0] if holding else None
         absence = _absence(row)
         if approved:
             decided = rules.approve(absence, chief_staff_id, seat)
@@ -201,7 +202,9 @@ def decide(
             decided = rules.reject(absence, chief_staff_id)
         values = {**row._mapping, **_values(decided)}
         uow.session.execute(
-            update(orm.absences).where(orm.absences.c.id == absence_id).values(_values(decided))
+            update(tables.absences)
+            .where(tables.absences.c.id == absence_id)
+            .values(_values(decided))
         )
         event = contracts.ABSENCE_APPROVED if approved else contracts.ABSENCE_REJECTED
         _emit(uow, event, absence_id, values, member.unit_code)
@@ -233,7 +236,7 @@ def _alert_overlaps(
         _emit_alert(uow, seat, unit, day, f"{who} from {start} to {end} (EQ-3.2.5)")
         ids = [absence_id] if other_id is None else [absence_id, other_id]
         uow.session.execute(
-            update(orm.absences).where(orm.absences.c.id.in_(ids)).values(alerted_on=day)
+            update(tables.absences).where(tables.absences.c.id.in_(ids)).values(alerted_on=day)
         )
 
 
@@ -255,10 +258,10 @@ def _emit_alert(uow: UnitOfWork, seat: Seat, unit: str, on: date, detail: str) -
 def _claim(uow: UnitOfWork, absence_ids: Iterable[int], today: date) -> bool:
     """Mark today's alert as raised; False when it was, by approval or an earlier sweep."""
     result: Any = uow.session.execute(
-        update(orm.absences)
+        update(tables.absences)
         .where(
-            orm.absences.c.id.in_(list(absence_ids)),
-            or_(orm.absences.c.alerted_on.is_(None), orm.absences.c.alerted_on < today),
+            tables.absences.c.id.in_(list(absence_ids)),
+            or_(tables.absences.c.alerted_on.is_(None), tables.absences.c.alerted_on < today),
         )
         .values(alerted_on=today)
     )
@@ -273,11 +276,13 @@ def cover_sweep(rt: ServiceRuntime) -> int:
     raised = 0
     with rt.uow(actor="system:sweep") as uow:
         away = _away_on(uow, today)
-        held = select(orm.assignments.c.post_id).where(
-            orm.assignments.c.ends_on.is_(None), orm.assignments.c.staff_id.in_(list(away))
+        held = select(tables.assignments.c.post_id).where(
+            tables.assignments.c.ends_on.is_(None), tables.assignments.c.staff_id.in_(list(away))
         )
-        published = select(orm.windows.c.id).where(orm.windows.c.state.in_(PUBLISHED))
-        for seat in _seats(uow, orm.posts.c.id.in_(held), orm.posts.c.window_id.in_(published)):
+        published = select(tables.windows.c.id).where(tables.windows.c.state.in_(PUBLISHED))
+        for seat in _seats(
+            uow, tables.posts.c.id.in_(held), tables.posts.c.window_id.in_(published)
+        ):
             cover = Cover(seat, frozenset(away))
             ids = [away[s] for s in (seat.a, seat.b) if s in away]
             if cover.uncovered and _claim(uow, ids, today):
@@ -301,11 +306,11 @@ def get(uow: UnitOfWork, absence_id: int, unit: str | None) -> dict[str, Any]:
 def list_absences(
     uow: UnitOfWork, unit: str | None, query: dict[str, Any], after: int | None, limit: int
 ) -> list[dict[str, Any]]:
-    table = orm.absences
+    table = tables.absences
     stmt = select(table).order_by(table.c.id).limit(limit)
     if unit is not None:
-        stmt = stmt.join(orm.staff, orm.staff.c.id == table.c.staff_id).where(
-            orm.staff.c.unit_code == unit
+        stmt = stmt.join(tables.staff, tables.staff.c.id == table.c.staff_id).where(
+            tables.staff.c.unit_code == unit
         )
     for name in ("window_id", "staff_id", "status"):
         if query.get(name) is not None:
@@ -322,7 +327,7 @@ def cover_record(
     """Who is at each post of a window that day: A, or B covering, or nobody."""
     with uow:
         posts.window(uow, window_id, unit)
-        seats = _seats(uow, orm.posts.c.window_id == window_id)
+        seats = _seats(uow, tables.posts.c.window_id == window_id)
         away = frozenset(_away_on(uow, on))
     return [_cover_view(Cover(seat, away), on) for seat in seats]
 

@@ -7,16 +7,19 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts, orm
-from services.staffing.domain import assessment as rules
+from services.staffing.adapters import tables
+from services.staffing.contracts import assessment as contracts
+from services.staffing.domain import assessment_grades as grade_rules
 from services.staffing.domain.assessment import CycleState, Grade
 from services.staffing.handlers import assessment as cycle
+from services.staffing.handlers import assessment_grades as grading
+from services.staffing.handlers import assessment_inputs as inputs
 from shared import clock
 from shared.db import insert_returning_id, upsert, utcnow
 from shared.errors import NotFound, StateConflict
 from shared.unit_of_work import UnitOfWork
 
-APPEALS = orm.assessment_appeals
+APPEALS = tables.assessment_appeals
 
 
 def _emit(uow: UnitOfWork, event: Any, appeal_id: int, values: dict[str, Any]) -> None:
@@ -45,9 +48,9 @@ def file(
     """The staff member's unit appeals the final grade within the cycle's deadline."""
     on = today or clock.today()
     with uow:
-        hall = cycle.inputs.resolve_hall(uow, hall)
+        hall = inputs.resolve_hall(uow, hall)
         row = cycle.cycle_row(uow, hall, year)
-        result = cycle.result_row(uow, hall, year, staff_id, unit)
+        result = grading.result_row(uow, hall, year, staff_id, unit)
         pending = uow.session.execute(
             select(APPEALS.c.id).where(
                 APPEALS.c.hall_code == hall,
@@ -56,7 +59,7 @@ def file(
                 APPEALS.c.status == "pending",
             )
         ).first()
-        rules.check_appeal(
+        grade_rules.check_appeal(
             CycleState(row.state),
             row.finalised_on,
             on,
@@ -104,10 +107,10 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
         appeal = _appeal(uow, appeal_id, None)  # as it stands once the cycle is ours
         if appeal.status != "pending":
             raise StateConflict(f"appeal {appeal_id} is {appeal.status} already")
-        grades = cycle.all_grades(uow, appeal.hall_code, appeal.year)
+        grades = grading.all_grades(uow, appeal.hall_code, appeal.year)
         current = grades[appeal.staff_id]
         after = Grade(grade) if grade else current
-        change = rules.decide_appeal(
+        change = grade_rules.decide_appeal(
             grades,
             appeal.staff_id,
             after,
@@ -118,7 +121,7 @@ def decide(uow: UnitOfWork, appeal_id: int, grade: str | None, note: str) -> dic
         status = "dismissed" if change.after is change.before else "upheld"
         if status == "upheld":
             key = (appeal.hall_code, appeal.year)
-            cycle.record_change(uow, *key, change, appeal.unit_code)
+            grading.record_change(uow, *key, change, appeal.unit_code)
             _rerecord(uow, *key, appeal.staff_id, appeal.unit_code, change.after)
         values = {
             "status": status,
@@ -137,8 +140,8 @@ def _rerecord(
     uow: UnitOfWork, hall: str, year: int, staff_id: str, unit: str, grade: Grade
 ) -> None:
     """The personal record follows the grade the appeal settled on (EQ-3.2.2d)."""
-    follows = rules.consequence(grade)
-    table = orm.personal_records
+    follows = grade_rules.consequence(grade)
+    table = tables.personal_records
     uow.session.execute(
         update(table)
         .where(table.c.staff_id == staff_id, table.c.hall_code == hall, table.c.year == year)
@@ -150,14 +153,14 @@ def _rerecord(
             recorded_at=utcnow(),
         )
     )
-    cycle.emit_consequence(uow, hall, year, staff_id, unit, grade)
+    grading.emit_consequence(uow, hall, year, staff_id, unit, grade)
 
 
 def list_appeals(
     uow: UnitOfWork, hall: str | None, year: int, unit: str | None
 ) -> list[dict[str, Any]]:
     with uow:
-        hall = cycle.inputs.resolve_hall(uow, hall)
+        hall = inputs.resolve_hall(uow, hall)
         query = (
             select(APPEALS)
             .where(APPEALS.c.hall_code == hall, APPEALS.c.year == year)
@@ -179,7 +182,7 @@ def set_unit_weight(
     """The weight of the unit's windows in its annual target: at least 5% (EQ-3.2.2b)."""
     bp = cycle.to_bp(weight)
     with uow:
-        hall = cycle.inputs.resolve_hall(uow, hall)
+        hall = inputs.resolve_hall(uow, hall)
         cycle.cycle_row(uow, hall, year)
         values = {
             "hall_code": hall,
@@ -189,7 +192,9 @@ def set_unit_weight(
             "set_by": uow.actor or "center",
             "set_at": utcnow(),
         }
-        upsert(uow.session, orm.assessment_unit_weights, ["hall_code", "year", "unit_code"], values)
+        upsert(
+            uow.session, tables.assessment_unit_weights, ["hall_code", "year", "unit_code"], values
+        )
         shown = str(cycle.from_bp(bp))
         data = {"hall_code": hall, "year": year, "unit_code": unit_code, "weight": shown}
         uow.emit(contracts.UNIT_WEIGHT_SET.name, f"{year}/{unit_code}", data)
@@ -198,7 +203,7 @@ def set_unit_weight(
 
 
 def personal_record(uow: UnitOfWork, staff_id: str) -> list[dict[str, Any]]:
-    table = orm.personal_records
+    table = tables.personal_records
     with uow:
         rows = uow.session.execute(
             select(table).where(table.c.staff_id == staff_id).order_by(table.c.year)

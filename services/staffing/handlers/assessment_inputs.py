@@ -17,13 +17,14 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
-from services.staffing.domain.assessment import Input, InputKind, Tally
+from services.staffing.domain.assessment import InputKind
+from services.staffing.domain.assessment_scores import Input, Tally
 from shared.errors import Invalid
 from shared.unit_of_work import UnitOfWork
 
-FACTS = orm.assessment_inputs
+FACTS = tables.assessment_inputs
 PENALISED_ATTENDANCE = (InputKind.ABSENT_UNAPPROVED.value, InputKind.LATE.value)
 # Findings and complaints that name someone count against them; the rest against the window.
 LISTED_STAFF_KINDS = (
@@ -42,7 +43,7 @@ def _offices(uow: UnitOfWork, year: int) -> list[tuple[str, str, date, date | No
     """Chief representatives and deputies serve in the hall full time without a window post
     (EQ-3.1b): they are assessed too. A deputy is taken to serve the chief's whole term."""
     first, after = _year(year)
-    c = orm.chief_representatives
+    c = tables.chief_representatives
     rows = uow.session.execute(
         select(c).where(c.c.starts_on < after, or_(c.c.ends_on.is_(None), c.c.ends_on > first))
     ).all()
@@ -61,7 +62,7 @@ def assessed(
     belongs to the hall of the window they served longest that year, a chief or deputy to the
     hall of their unit's windows (`rules.unit_halls`)."""
     first, after = _year(year)
-    a, s = orm.assignments, orm.staff
+    a, s = tables.assignments, tables.staff
     rows = uow.session.execute(
         select(a.c.staff_id, a.c.window_id, a.c.starts_on, a.c.ends_on, s.c.unit_code)
         .join(s, s.c.id == a.c.staff_id)
@@ -149,7 +150,7 @@ def _fact_input(row: Any) -> Input:
 def _own_records(uow: UnitOfWork, year: int, staff_id: str | None) -> list[tuple[str, Input]]:
     """Training (TJ-7.1) and attendance marked absent without approval or late (TJ-7.3)."""
     first, after = _year(year)
-    t, at = orm.trainings, orm.attendance
+    t, at = tables.trainings, tables.attendance
     trainings = select(t).where(t.c.held_on >= first, t.c.held_on < after)
     days = select(at).where(
         at.c.day >= first, at.c.day < after, at.c.status.in_(PENALISED_ATTENDANCE)
@@ -177,7 +178,7 @@ def _own_records(uow: UnitOfWork, year: int, staff_id: str | None) -> list[tuple
 def staff_facts(uow: UnitOfWork, year: int) -> dict[str, tuple[Tally, list[Input]]]:
     """Every assessed staff member's facts: case steps and evaluations as sums, the rest listed."""
     first, after = _year(year)
-    cw = orm.case_work
+    cw = tables.case_work
     steps = uow.session.execute(
         select(
             cw.c.staff_id,
@@ -229,7 +230,7 @@ def _evaluation_sums(uow: UnitOfWork, year: int) -> list[Any]:
 def staff_inputs(uow: UnitOfWork, year: int, staff_id: str) -> list[Input]:
     """One staff member's facts, every case step and evaluation a line of its own."""
     first, after = _year(year)
-    cw = orm.case_work
+    cw = tables.case_work
     steps = uow.session.execute(
         select(cw)
         .where(cw.c.staff_id == staff_id, cw.c.on >= first, cw.c.on < after)
@@ -275,16 +276,16 @@ def window_facts(
 
 
 def window_units(uow: UnitOfWork) -> dict[int, str]:
-    return dict(uow.session.execute(select(orm.windows.c.id, orm.windows.c.unit_code)).all())
+    return dict(uow.session.execute(select(tables.windows.c.id, tables.windows.c.unit_code)).all())
 
 
 def window_halls(uow: UnitOfWork) -> dict[int, str | None]:
     """Each window's hall, as registry's window events gave it (None before they did)."""
-    return dict(uow.session.execute(select(orm.windows.c.id, orm.windows.c.hall_code)).all())
+    return dict(uow.session.execute(select(tables.windows.c.id, tables.windows.c.hall_code)).all())
 
 
 def known_halls(uow: UnitOfWork) -> list[str]:
-    w = orm.windows
+    w = tables.windows
     query = select(w.c.hall_code).where(w.c.hall_code.is_not(None)).distinct()
     return sorted(uow.session.execute(query).scalars())
 
@@ -316,7 +317,7 @@ def resolve_hall(uow: UnitOfWork, hall: str | None) -> str:
 
 def published_windows(uow: UnitOfWork, year: int) -> list[int]:
     """The windows published on some day of `year`: each is assessed (EQ-3.2.2a)."""
-    w = orm.windows
+    w = tables.windows
     rows = uow.session.execute(select(w.c.id, w.c.state, w.c.published_on, w.c.ended_on))
     return [
         row.id

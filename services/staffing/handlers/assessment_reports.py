@@ -10,14 +10,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.domain import assessment as rules
+from services.staffing.domain import assessment_scores as score_rules
 from services.staffing.handlers import assessment as cycle
+from services.staffing.handlers import assessment_grades as grading
 from services.staffing.handlers import assessment_inputs as inputs
+from services.staffing.handlers import assessment_schemes as schemes
+from services.staffing.handlers import assessment_scoring as scoring
 from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
 
-RESULTS = orm.assessment_results
+RESULTS = tables.assessment_results
 
 
 def _staff_view(row: Any) -> dict[str, Any]:
@@ -56,10 +60,10 @@ def staff_results(
 def staff_result(
     uow: UnitOfWork, hall: str | None, year: int, staff_id: str, unit: str | None
 ) -> dict[str, Any]:
-    changes = orm.assessment_grade_changes
+    changes = tables.assessment_grade_changes
     with uow:
         hall = inputs.resolve_hall(uow, hall)
-        row = cycle.result_row(uow, hall, year, staff_id, unit)
+        row = grading.result_row(uow, hall, year, staff_id, unit)
         history = uow.session.execute(
             select(changes)
             .where(
@@ -78,10 +82,10 @@ def explanation(
     `stale` says so: scoring again would take them in."""
     with uow:
         hall = inputs.resolve_hall(uow, hall)
-        row = cycle.result_row(uow, hall, year, staff_id, unit)
-        by = cycle.scheme(uow, cycle.cycle_row(uow, hall, year).scheme_version)
+        row = grading.result_row(uow, hall, year, staff_id, unit)
+        by = schemes.scheme(uow, cycle.cycle_row(uow, hall, year).scheme_version)
         facts = inputs.staff_inputs(uow, year, staff_id)
-    score = rules.score_staff(by, facts, inputs.served(row))
+    score = score_rules.score_staff(by, facts, inputs.served(row))
     scored = cycle.points(row.total_cents)
     return {
         "hall_code": hall,
@@ -96,7 +100,7 @@ def explanation(
     }
 
 
-def _lines(score: rules.Score) -> list[dict[str, Any]]:
+def _lines(score: score_rules.Score) -> list[dict[str, Any]]:
     return [
         {"component": ln.component, "points": ln.points, "source": ln.source, "note": ln.note}
         for ln in score.lines
@@ -111,8 +115,8 @@ def window_explanation(
     there; `staff:<id>`, whose own explanation goes on from there), then a line per sanction,
     finding, upheld complaint and evaluation against the window itself (`event:<id>`). The
     lines add up to the total; `stale` says a fact arrived after scoring."""
-    table = orm.assessment_window_results
-    stints = orm.assessment_stints
+    table = tables.assessment_window_results
+    stints = tables.assessment_stints
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         query = select(table).where(
@@ -120,7 +124,7 @@ def window_explanation(
         )
         if unit is not None:
             query = query.where(table.c.unit_code == unit)
-        by = cycle.scheme(uow, cycle.cycle_row(uow, hall, year).scheme_version)
+        by = schemes.scheme(uow, cycle.cycle_row(uow, hall, year).scheme_version)
         row = uow.session.execute(query).first()
         if row is None:
             raise NotFound(f"window {window_id} has no {year} score")
@@ -138,9 +142,9 @@ def window_explanation(
                 )
             )
         }
-        served = cycle.window_stints(uow, hall, year, totals, window_id).get(window_id, [])
+        served = scoring.window_stints(uow, hall, year, totals, window_id).get(window_id, [])
         facts = inputs.window_facts(uow, year, window_id).get(window_id, [])
-    score = rules.score_window(by, served, facts)
+    score = score_rules.score_window(by, served, facts)
     scored = cycle.points(row.total_cents)
     return {
         "hall_code": hall,
@@ -166,7 +170,7 @@ WINDOW_COMPONENTS = (
 def window_report(
     uow: UnitOfWork, hall: str | None, year: int, unit: str | None
 ) -> list[dict[str, Any]]:
-    table = orm.assessment_window_results
+    table = tables.assessment_window_results
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         cycle.cycle_row(uow, hall, year)
@@ -191,8 +195,8 @@ def unit_report(
 ) -> list[dict[str, Any]]:
     """Each unit's windows' average and what it adds to the unit's annual target at its weight
     (EQ-3.2.2b), with how its staff were graded."""
-    windows = orm.assessment_window_results
-    weights = orm.assessment_unit_weights
+    windows = tables.assessment_window_results
+    weights = tables.assessment_unit_weights
     with uow:
         hall = inputs.resolve_hall(uow, hall)
         row = cycle.cycle_row(uow, hall, year)
@@ -221,7 +225,7 @@ def unit_report(
         if unit is not None and code != unit:
             continue
         weight = cycle.from_bp(set_weights.get(code, row.window_weight_bp))
-        part = rules.contribution(code, totals[code], weight)
+        part = score_rules.contribution(code, totals[code], weight)
         report.append(
             {
                 "unit_code": code,

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import chiefs as contracts
 from services.staffing.domain import posts as rules
 from services.staffing.domain.posts import Chief
 from services.staffing.handlers import staff as staff_handlers
@@ -19,9 +20,9 @@ from shared.unit_of_work import UnitOfWork
 
 def current(uow: UnitOfWork, unit_code: str) -> Any:
     return uow.session.execute(
-        select(orm.chief_representatives).where(
-            orm.chief_representatives.c.unit_code == unit_code,
-            orm.chief_representatives.c.ends_on.is_(None),
+        select(tables.chief_representatives).where(
+            tables.chief_representatives.c.unit_code == unit_code,
+            tables.chief_representatives.c.ends_on.is_(None),
         )
     ).first()
 
@@ -85,7 +86,7 @@ def _keep(uow: UnitOfWork, serving: Any, chief: Chief) -> dict[str, Any]:
         "powers": list(chief.powers),
         "full_time": chief.full_time,
     }
-    table = orm.chief_representatives
+    table = tables.chief_representatives
     uow.session.execute(update(table).where(table.c.id == serving.id).values(change))
     return {**serving._mapping, **change}
 
@@ -95,8 +96,8 @@ def _replace(
 ) -> dict[str, Any]:
     if serving is not None:
         uow.session.execute(
-            update(orm.chief_representatives)
-            .where(orm.chief_representatives.c.id == serving.id)
+            update(tables.chief_representatives)
+            .where(tables.chief_representatives.c.id == serving.id)
             .values(ends_on=chief.starts_on)
         )
     values = {
@@ -110,7 +111,7 @@ def _replace(
         "replacement_reason": reason,
         "replacement_approved_by": approver,
     }
-    chief_id = insert_returning_id(uow.session, orm.chief_representatives, values)
+    chief_id = insert_returning_id(uow.session, tables.chief_representatives, values)
     uow.flush()
     return {"id": chief_id, **values}
 
@@ -143,7 +144,7 @@ def vacate(uow: UnitOfWork, staff_id: str, unit_code: str, on: date, reason: str
     serving = current(uow, unit_code)
     if serving is None or staff_id not in (serving.staff_id, serving.deputy_staff_id):
         return None
-    table = orm.chief_representatives
+    table = tables.chief_representatives
     change: dict[str, Any]
     if serving.staff_id == staff_id:
         office, change = "chief", {"ends_on": on}

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import posts as contracts
 from services.staffing.domain import posts as rules
 from services.staffing.domain import staff as staff_rules
 from services.staffing.domain.posts import Seat
@@ -20,7 +21,9 @@ from shared.unit_of_work import UnitOfWork
 
 
 def window(uow: UnitOfWork, window_id: int, unit: str | None = None) -> Any:
-    row = uow.session.execute(select(orm.windows).where(orm.windows.c.id == window_id)).first()
+    row = uow.session.execute(
+        select(tables.windows).where(tables.windows.c.id == window_id)
+    ).first()
     if row is None or (unit is not None and unit not in (row.unit_code, *row.co_units)):
         raise NotFound(f"no window {window_id}")
     return row
@@ -34,7 +37,7 @@ def create_post(uow: UnitOfWork, unit: str | None, body: dict[str, Any]) -> dict
             "name": body["name"].strip(),
             "created_at": clock.now(),
         }
-        post_id = insert_returning_id(uow.session, orm.posts, values)
+        post_id = insert_returning_id(uow.session, tables.posts, values)
         uow.emit(
             contracts.POST_CREATED.name,
             subject=str(post_id),
@@ -51,8 +54,8 @@ def create_post(uow: UnitOfWork, unit: str | None, body: dict[str, Any]) -> dict
 
 def seat(uow: UnitOfWork, post: Any) -> Seat:
     held = uow.session.execute(
-        select(orm.assignments.c.role, orm.assignments.c.staff_id).where(
-            orm.assignments.c.post_id == post.id, orm.assignments.c.ends_on.is_(None)
+        select(tables.assignments.c.role, tables.assignments.c.staff_id).where(
+            tables.assignments.c.post_id == post.id, tables.assignments.c.ends_on.is_(None)
         )
     ).all()
     holders = {row.role: row.staff_id for row in held}
@@ -62,15 +65,15 @@ def seat(uow: UnitOfWork, post: Any) -> Seat:
 def check_seat(uow: UnitOfWork, post: Any, role: rules.Role, staff_id: str, field: str) -> None:
     """EQ-3.2.5 before the insert, so the refusal names the rule and the field."""
     posted = uow.session.execute(
-        select(orm.assignments.c.id).where(
-            orm.assignments.c.staff_id == staff_id, orm.assignments.c.ends_on.is_(None)
+        select(tables.assignments.c.id).where(
+            tables.assignments.c.staff_id == staff_id, tables.assignments.c.ends_on.is_(None)
         )
     ).first()
     rules.check_seat(seat(uow, post), role, posted is not None, field)
 
 
 def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
-    row = uow.session.execute(select(orm.posts).where(orm.posts.c.id == post_id)).first()
+    row = uow.session.execute(select(tables.posts).where(tables.posts.c.id == post_id)).first()
     if row is None:
         raise NotFound(f"no post {post_id}")
     try:
@@ -114,7 +117,7 @@ def assign(
             "ends_on": None,
             "end_reason": "",
         }
-        assignment_id = insert_returning_id(uow.session, orm.assignments, values)
+        assignment_id = insert_returning_id(uow.session, tables.assignments, values)
         uow.flush()  # the partial unique indexes answer here: seat taken or person posted
         emit_assignment(uow, contracts.ASSIGNMENT_MADE, member, post, role.value)
         uow.commit()
@@ -142,8 +145,8 @@ def end_assignment(
 ) -> dict[str, Any]:
     with uow:
         row = uow.session.execute(
-            select(orm.assignments).where(
-                orm.assignments.c.id == assignment_id, orm.assignments.c.ends_on.is_(None)
+            select(tables.assignments).where(
+                tables.assignments.c.id == assignment_id, tables.assignments.c.ends_on.is_(None)
             )
         ).first()
         if row is None:
@@ -155,8 +158,8 @@ def end_assignment(
         member = staff_handlers.load(uow, row.staff_id)
         ended = today or clock.today()
         uow.session.execute(
-            update(orm.assignments)
-            .where(orm.assignments.c.id == assignment_id)
+            update(tables.assignments)
+            .where(tables.assignments.c.id == assignment_id)
             .values(ends_on=ended, end_reason=reason)
         )
         emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, row.role)
@@ -165,17 +168,17 @@ def end_assignment(
 
 
 def seats(uow: UnitOfWork, window_id: int | None = None, unit: str | None = None) -> list[Seat]:
-    query = select(orm.posts).order_by(orm.posts.c.window_id, orm.posts.c.id)
+    query = select(tables.posts).order_by(tables.posts.c.window_id, tables.posts.c.id)
     if window_id is not None:
-        query = query.where(orm.posts.c.window_id == window_id)
+        query = query.where(tables.posts.c.window_id == window_id)
     with uow:
         posts = uow.session.execute(query).all()
         active = uow.session.execute(
-            select(orm.assignments).where(orm.assignments.c.ends_on.is_(None))
+            select(tables.assignments).where(tables.assignments.c.ends_on.is_(None))
         ).all()
         units = {
             row.id: (row.unit_code, *row.co_units)
-            for row in uow.session.execute(select(orm.windows))
+            for row in uow.session.execute(select(tables.windows))
         }
     holders = {(a.post_id, a.role): a.staff_id for a in active}
     return [
@@ -192,9 +195,9 @@ def coverage(uow: UnitOfWork, unit: str | None = None) -> list[dict[str, Any]]:
         published = {
             row.id
             for row in uow.session.execute(
-                select(orm.windows.c.id, orm.windows.c.unit_code, orm.windows.c.co_units).where(
-                    orm.windows.c.state.in_(("active", "suspended"))
-                )
+                select(
+                    tables.windows.c.id, tables.windows.c.unit_code, tables.windows.c.co_units
+                ).where(tables.windows.c.state.in_(("active", "suspended")))
             )
             if unit is None or unit in (row.unit_code, *row.co_units)
         }

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import posts as post_events
+from services.staffing.contracts import returns as contracts
 from services.staffing.domain import rotation as rules
 from services.staffing.domain.absences import WorkingDays
 from services.staffing.handlers import chiefs, posts
@@ -46,20 +48,20 @@ def _emit(uow: UnitOfWork, event: Any, return_id: int, values: dict[str, Any]) -
 
 def _end_assignment(uow: UnitOfWork, staff_id: str, on: date) -> None:
     row = uow.session.execute(
-        select(orm.assignments).where(
-            orm.assignments.c.staff_id == staff_id, orm.assignments.c.ends_on.is_(None)
+        select(tables.assignments).where(
+            tables.assignments.c.staff_id == staff_id, tables.assignments.c.ends_on.is_(None)
         )
     ).first()
     if row is None:
         return
     uow.session.execute(
-        update(orm.assignments)
-        .where(orm.assignments.c.id == row.id)
+        update(tables.assignments)
+        .where(tables.assignments.c.id == row.id)
         .values(ends_on=on, end_reason="returned by the center (EQ-3.2.4)")
     )
-    post = uow.session.execute(select(orm.posts).where(orm.posts.c.id == row.post_id)).one()
+    post = uow.session.execute(select(tables.posts).where(tables.posts.c.id == row.post_id)).one()
     member = staff_handlers.load(uow, staff_id)
-    posts.emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, row.role)
+    posts.emit_assignment(uow, post_events.ASSIGNMENT_ENDED, member, post, row.role)
 
 
 def force_return(
@@ -82,16 +84,16 @@ def force_return(
             "replacement_staff_id": None,
             "escalated": False,
         }
-        return_id = insert_returning_id(uow.session, orm.returns, values)
+        return_id = insert_returning_id(uow.session, tables.returns, values)
         _emit(uow, contracts.STAFF_RETURNED, return_id, values)
         uow.commit()
     return {"id": return_id, **values}
 
 
 def _row(uow: UnitOfWork, return_id: int, unit: str | None) -> Any:
-    query = select(orm.returns).where(orm.returns.c.id == return_id)
+    query = select(tables.returns).where(tables.returns.c.id == return_id)
     if unit is not None:
-        query = query.where(orm.returns.c.unit_code == unit)
+        query = query.where(tables.returns.c.unit_code == unit)
     row = uow.session.execute(query).first()
     if row is None:
         raise NotFound(f"no return {return_id}")
@@ -113,8 +115,8 @@ def name_replacement(
         candidate = staff_handlers.load(uow, staff_id, unit)
         rules.check_replacement(row.staff_id, row.unit_code, candidate, today or clock.today())
         uow.session.execute(
-            update(orm.returns)
-            .where(orm.returns.c.id == return_id)
+            update(tables.returns)
+            .where(tables.returns.c.id == return_id)
             .values(replacement_staff_id=candidate.id)
         )
         values = {**row._mapping, "replacement_staff_id": candidate.id}
@@ -129,10 +131,10 @@ def replacement_sweep(rt: ServiceRuntime) -> int:
     escalated = 0
     with rt.uow(actor="system:sweep") as uow:
         rows = uow.session.execute(
-            select(orm.returns).where(
-                orm.returns.c.replacement_staff_id.is_(None),
-                orm.returns.c.escalated.is_(False),
-                orm.returns.c.replacement_due_on < today,
+            select(tables.returns).where(
+                tables.returns.c.replacement_staff_id.is_(None),
+                tables.returns.c.escalated.is_(False),
+                tables.returns.c.replacement_due_on < today,
             )
         ).all()
         for row in rows:
@@ -140,8 +142,8 @@ def replacement_sweep(rt: ServiceRuntime) -> int:
             if not rules.replacement_overdue(row.replacement_due_on, today, named, row.escalated):
                 continue
             claimed: Any = uow.session.execute(
-                update(orm.returns)
-                .where(orm.returns.c.id == row.id, orm.returns.c.escalated.is_(False))
+                update(tables.returns)
+                .where(tables.returns.c.id == row.id, tables.returns.c.escalated.is_(False))
                 .values(escalated=True)
             )
             if claimed.rowcount:
@@ -157,8 +159,8 @@ def get(uow: UnitOfWork, return_id: int, unit: str | None) -> dict[str, Any]:
 
 
 def list_returns(uow: UnitOfWork, unit: str | None) -> list[dict[str, Any]]:
-    query = select(orm.returns).order_by(orm.returns.c.id)
+    query = select(tables.returns).order_by(tables.returns.c.id)
     if unit is not None:
-        query = query.where(orm.returns.c.unit_code == unit)
+        query = query.where(tables.returns.c.unit_code == unit)
     with uow:
         return [dict(row._mapping) for row in uow.session.execute(query)]

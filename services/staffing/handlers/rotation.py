@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import posts as post_events
+from services.staffing.contracts import rotation as contracts
 from services.staffing.domain import posts as post_rules
 from services.staffing.domain import rotation as rules
 from services.staffing.domain import staff as staff_rules
@@ -26,8 +28,8 @@ def _holding(uow: UnitOfWork, staff_id: str | None) -> Holding | None:
     if staff_id is None:
         return None
     row = uow.session.execute(
-        select(orm.assignments).where(
-            orm.assignments.c.staff_id == staff_id, orm.assignments.c.ends_on.is_(None)
+        select(tables.assignments).where(
+            tables.assignments.c.staff_id == staff_id, tables.assignments.c.ends_on.is_(None)
         )
     ).first()
     if row is None:
@@ -36,7 +38,7 @@ def _holding(uow: UnitOfWork, staff_id: str | None) -> Holding | None:
 
 
 def _post(uow: UnitOfWork, post_id: int, unit: str | None) -> Any:
-    row = uow.session.execute(select(orm.posts).where(orm.posts.c.id == post_id)).first()
+    row = uow.session.execute(select(tables.posts).where(tables.posts.c.id == post_id)).first()
     if row is None:
         raise NotFound(f"no post {post_id}")
     try:
@@ -115,7 +117,7 @@ def apply(
             reason=body.get("reason", ""),
         )
         values = _values(app)
-        rotation_id = insert_returning_id(uow.session, orm.rotations, values)
+        rotation_id = insert_returning_id(uow.session, tables.rotations, values)
         _emit(uow, contracts.ROTATION_APPLIED, rotation_id, values)
         uow.commit()
     return {"id": rotation_id, **values}
@@ -139,7 +141,7 @@ def _values(app: Application, note: str = "") -> dict[str, Any]:
 
 def _row(uow: UnitOfWork, rotation_id: int) -> Any:
     row = uow.session.execute(
-        select(orm.rotations).where(orm.rotations.c.id == rotation_id)
+        select(tables.rotations).where(tables.rotations.c.id == rotation_id)
     ).first()
     if row is None:
         raise NotFound(f"no rotation or swap {rotation_id}")
@@ -163,7 +165,7 @@ def decide(
                 carried_out_on = on
         values = {**_values(decided, note), "carried_out_on": carried_out_on}
         uow.session.execute(
-            update(orm.rotations).where(orm.rotations.c.id == rotation_id).values(values)
+            update(tables.rotations).where(tables.rotations.c.id == rotation_id).values(values)
         )
         _emit(uow, contracts.ROTATION_DECIDED, rotation_id, values)
         uow.commit()
@@ -190,10 +192,10 @@ def carry_out_due(rt: ServiceRuntime) -> int:
     done = 0
     with rt.uow(actor="system:sweep") as uow:
         due = uow.session.execute(
-            select(orm.rotations.c.id).where(
-                orm.rotations.c.status == Decision.APPROVED.value,
-                orm.rotations.c.carried_out_on.is_(None),
-                orm.rotations.c.effective_on <= today,
+            select(tables.rotations.c.id).where(
+                tables.rotations.c.status == Decision.APPROVED.value,
+                tables.rotations.c.carried_out_on.is_(None),
+                tables.rotations.c.effective_on <= today,
             )
         ).scalars()
         for rotation_id in list(due):
@@ -204,7 +206,7 @@ def carry_out_due(rt: ServiceRuntime) -> int:
 
 def _carry_out_one(uow: UnitOfWork, rotation_id: int, today: date) -> int:
     row = _row(uow, rotation_id)
-    table = orm.rotations
+    table = tables.rotations
     try:
         with uow.session.begin_nested():
             _carry_out(uow, _moves(uow, _application(row)), today)
@@ -222,16 +224,16 @@ def _carry_out(uow: UnitOfWork, moves: list[Move], on: date) -> None:
     # Every old seat is vacated before any new one is taken: in a swap each takes the other's.
     for move in moves:
         old = uow.session.execute(
-            select(orm.assignments).where(orm.assignments.c.id == move.leaves)
+            select(tables.assignments).where(tables.assignments.c.id == move.leaves)
         ).one()
         uow.session.execute(
-            update(orm.assignments)
-            .where(orm.assignments.c.id == move.leaves)
+            update(tables.assignments)
+            .where(tables.assignments.c.id == move.leaves)
             .values(ends_on=on, end_reason="rotation (EQ-3.2.3)")
         )
         member = staff_handlers.load(uow, move.staff_id)
         post = _post(uow, old.post_id, None)
-        posts.emit_assignment(uow, contracts.ASSIGNMENT_ENDED, member, post, old.role)
+        posts.emit_assignment(uow, post_events.ASSIGNMENT_ENDED, member, post, old.role)
     for move in moves:
         _take_seat(uow, move, on)
     uow.flush()  # the partial unique indexes answer here: the seat is taken
@@ -256,15 +258,15 @@ def _take_seat(uow: UnitOfWork, move: Move, on: date) -> None:
         "ends_on": None,
         "end_reason": "",
     }
-    insert_returning_id(uow.session, orm.assignments, values)
-    posts.emit_assignment(uow, contracts.ASSIGNMENT_MADE, member, post, role.value)
+    insert_returning_id(uow.session, tables.assignments, values)
+    posts.emit_assignment(uow, post_events.ASSIGNMENT_MADE, member, post, role.value)
 
 
 def list_rotations(uow: UnitOfWork, unit: str | None) -> list[dict[str, Any]]:
-    query = select(orm.rotations).order_by(orm.rotations.c.id)
+    query = select(tables.rotations).order_by(tables.rotations.c.id)
     if unit is not None:
-        query = query.join(orm.staff, orm.staff.c.id == orm.rotations.c.staff_id).where(
-            orm.staff.c.unit_code == unit
+        query = query.join(tables.staff, tables.staff.c.id == tables.rotations.c.staff_id).where(
+            tables.staff.c.unit_code == unit
         )
     with uow:
         return [dict(row._mapping) for row in uow.session.execute(query)]
@@ -275,7 +277,7 @@ def due(
 ) -> list[dict[str, Any]]:
     """Staff on their current post for `years` or more: due, or overdue a year later."""
     on = today or clock.today()
-    a, s, p = orm.assignments, orm.staff, orm.posts
+    a, s, p = tables.assignments, tables.staff, tables.posts
     query = (
         select(a, s.c.name, s.c.unit_code, p.c.name.label("post"))
         .join(s, s.c.id == a.c.staff_id)

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import seals as contracts
 from services.staffing.domain import seals as rules
 from services.staffing.domain.seals import Custodians, Refusal
 from services.staffing.handlers import chiefs
@@ -28,7 +29,7 @@ def serving(uow: UnitOfWork, unit_code: str) -> Custodians | None:
 
 
 def _seal(uow: UnitOfWork, seal_id: int, unit: str | None) -> Any:
-    row = uow.session.execute(select(orm.seals).where(orm.seals.c.id == seal_id)).first()
+    row = uow.session.execute(select(tables.seals).where(tables.seals.c.id == seal_id)).first()
     if row is None or (unit is not None and row.unit_code != unit):
         raise NotFound(f"no seal {seal_id}")
     return row
@@ -53,7 +54,7 @@ def register(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> dict[str,
     and deputy (B)."""
     with uow:
         taken = uow.session.execute(
-            select(orm.seals.c.id).where(orm.seals.c.unit_code == unit_code)
+            select(tables.seals.c.id).where(tables.seals.c.unit_code == unit_code)
         ).first()
         if taken is not None:
             raise Conflict(
@@ -72,7 +73,7 @@ def register(uow: UnitOfWork, unit_code: str, body: dict[str, Any]) -> dict[str,
             "registered_at": clock.now(),
         }
         # A concurrent registration is answered by the unique unit_code: a 409 as well.
-        seal_id = insert_returning_id(uow.session, orm.seals, values)
+        seal_id = insert_returning_id(uow.session, tables.seals, values)
         shown = _view(uow, _seal(uow, seal_id, None))
         uow.emit(
             contracts.SEAL_REGISTERED.name,
@@ -96,9 +97,9 @@ def get(uow: UnitOfWork, seal_id: int, unit: str | None) -> dict[str, Any]:
 
 
 def list_seals(uow: UnitOfWork, unit: str | None) -> list[dict[str, Any]]:
-    query = select(orm.seals).order_by(orm.seals.c.unit_code)
+    query = select(tables.seals).order_by(tables.seals.c.unit_code)
     if unit is not None:
-        query = query.where(orm.seals.c.unit_code == unit)
+        query = query.where(tables.seals.c.unit_code == unit)
     with uow:
         return [_view(uow, row) for row in uow.session.execute(query).all()]
 
@@ -119,7 +120,7 @@ def use(uow: UnitOfWork, seal_id: int, unit: str | None, body: dict[str, Any]) -
             "allowed": refusal is None,
             "refusal": refusal.value if refusal else None,
         }
-        use_id = insert_returning_id(uow.session, orm.seal_uses, values)
+        use_id = insert_returning_id(uow.session, tables.seal_uses, values)
         _emit(uow, seal.unit_code, values, refusal)
         uow.commit()
     if refusal is not None:
@@ -154,7 +155,7 @@ def uses(
     limit: int,
 ) -> list[dict[str, Any]]:
     """The seal's log, newest first; `allowed=False` lists the refused attempts only."""
-    table = orm.seal_uses
+    table = tables.seal_uses
     query = select(table).where(table.c.seal_id == seal_id).order_by(table.c.id.desc())
     if allowed is not None:
         query = query.where(table.c.allowed == allowed)
@@ -175,15 +176,15 @@ def all_uses(
     """Every seal's log, newest first, each line with its seal's unit: `allowed=False` lists the
     refused attempts (the misuses EQ-4.2 makes the custodians answer for); `unit_code` one
     unit's; `start`/`end` the hall days they were made on, both included. A unit sees its own."""
-    table = orm.seal_uses
+    table = tables.seal_uses
     query = (
-        select(table, orm.seals.c.unit_code)
-        .join(orm.seals, orm.seals.c.id == table.c.seal_id)
+        select(table, tables.seals.c.unit_code)
+        .join(tables.seals, tables.seals.c.id == table.c.seal_id)
         .order_by(table.c.id.desc())
     )
     for code in (unit, filters.get("unit_code")):
         if code is not None:
-            query = query.where(orm.seals.c.unit_code == code)
+            query = query.where(tables.seals.c.unit_code == code)
     if filters.get("allowed") is not None:
         query = query.where(table.c.allowed == filters["allowed"])
     if filters.get("start") is not None:

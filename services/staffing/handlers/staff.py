@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import staff as contracts
 from services.staffing.domain import staff as rules
 from services.staffing.domain.staff import Employment, StaffMember
 from shared import clock
@@ -23,9 +24,9 @@ def member_from_row(row: Any) -> StaffMember:
 
 def load(uow: UnitOfWork, staff_id: str, unit: str | None = None) -> StaffMember:
     """A staff member; a unit token reaches only its own unit's (else 404)."""
-    query = select(orm.staff).where(orm.staff.c.id == staff_id)
+    query = select(tables.staff).where(tables.staff.c.id == staff_id)
     if unit is not None:
-        query = query.where(orm.staff.c.unit_code == unit)
+        query = query.where(tables.staff.c.unit_code == unit)
     row = uow.session.execute(query).first()
     if row is None:
         raise NotFound(f"no staff member {staff_id}")
@@ -35,8 +36,8 @@ def load(uow: UnitOfWork, staff_id: str, unit: str | None = None) -> StaffMember
 def save(uow: UnitOfWork, member: StaffMember, seen_version: int) -> None:
     values = {k: v for k, v in asdict(member).items() if k != "id"}
     result: Any = uow.session.execute(
-        update(orm.staff)
-        .where(orm.staff.c.id == member.id, orm.staff.c.version == seen_version)
+        update(tables.staff)
+        .where(tables.staff.c.id == member.id, tables.staff.c.version == seen_version)
         .values(values)
     )
     if result.rowcount != 1:
@@ -78,15 +79,17 @@ def register(uow: UnitOfWork, unit: str, body: dict[str, Any]) -> StaffMember:
     )
     with uow:
         taken = uow.session.execute(
-            select(orm.staff.c.id).where(
-                (orm.staff.c.id == member.id) | (orm.staff.c.id_number == member.id_number)
+            select(tables.staff.c.id).where(
+                (tables.staff.c.id == member.id) | (tables.staff.c.id_number == member.id_number)
             )
         ).first()
         if taken:
             raise Conflict(
                 "a staff member with that id or ID number is registered already", field="id_number"
             )
-        uow.session.execute(insert(orm.staff).values(**asdict(member), registered_at=clock.now()))
+        uow.session.execute(
+            insert(tables.staff).values(**asdict(member), registered_at=clock.now())
+        )
         emit(uow, contracts.STAFF_REGISTERED, member, rule="EQ-3.1a")
         uow.commit()
     return member
@@ -134,11 +137,11 @@ def get(uow: UnitOfWork, staff_id: str) -> StaffMember:
 def list_staff(
     uow: UnitOfWork, unit: str | None, after: str | None, limit: int
 ) -> list[StaffMember]:
-    query = select(orm.staff).order_by(orm.staff.c.id).limit(limit)
+    query = select(tables.staff).order_by(tables.staff.c.id).limit(limit)
     if unit:
-        query = query.where(orm.staff.c.unit_code == unit)
+        query = query.where(tables.staff.c.unit_code == unit)
     if after:
-        query = query.where(orm.staff.c.id > after)
+        query = query.where(tables.staff.c.id > after)
     with uow:
         return [member_from_row(row) for row in uow.session.execute(query)]
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
-from services.staffing import contracts, orm
+from services.staffing.adapters import tables
+from services.staffing.contracts import training as contracts
 from services.staffing.domain import attendance as rules
 from services.staffing.domain.attendance import Mark
 from services.staffing.handlers import staff as staff_handlers
@@ -37,7 +38,7 @@ def record_training(
             "provider": course.provider.value,
             "held_on": course.held_on,
         }
-        training_id = insert_returning_id(uow.session, orm.trainings, values)
+        training_id = insert_returning_id(uow.session, tables.trainings, values)
         uow.emit(
             contracts.TRAINING_RECORDED.name,
             subject=member.id,
@@ -55,7 +56,7 @@ def trainings(
     limit: int,
 ) -> list[dict[str, Any]]:
     """Training records, latest first; a unit sees its own staff's."""
-    table = orm.trainings
+    table = tables.trainings
     query = select(table).order_by(table.c.held_on.desc(), table.c.id.desc()).limit(limit)
     query = _scoped(query, table.c.staff_id, unit, staff_id)
     if after:
@@ -74,7 +75,7 @@ def _scoped(query: Any, staff_column: Any, unit: str | None, staff_id: str | Non
         query = query.where(staff_column == staff_id)
     if unit is not None:
         query = query.where(
-            staff_column.in_(select(orm.staff.c.id).where(orm.staff.c.unit_code == unit))
+            staff_column.in_(select(tables.staff.c.id).where(tables.staff.c.unit_code == unit))
         )
     return query
 
@@ -129,12 +130,12 @@ def first_days(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, date]:
 
     if not staff_ids:
         return firsts
-    posted = select(orm.assignments.c.staff_id, orm.assignments.c.starts_on).where(
-        orm.assignments.c.staff_id.in_(staff_ids)
+    posted = select(tables.assignments.c.staff_id, tables.assignments.c.starts_on).where(
+        tables.assignments.c.staff_id.in_(staff_ids)
     )
     for row in uow.session.execute(posted):
         keep(row.staff_id, row.starts_on)
-    chiefs = orm.chief_representatives.c
+    chiefs = tables.chief_representatives.c
     offices = select(chiefs.staff_id, chiefs.deputy_staff_id, chiefs.starts_on).where(
         or_(chiefs.staff_id.in_(staff_ids), chiefs.deputy_staff_id.in_(staff_ids))
     )
@@ -147,7 +148,9 @@ def first_days(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, date]:
 def _owners(uow: UnitOfWork, staff_ids: set[str]) -> dict[str, str]:
     if not staff_ids:
         return {}
-    query = select(orm.staff.c.id, orm.staff.c.unit_code).where(orm.staff.c.id.in_(staff_ids))
+    query = select(tables.staff.c.id, tables.staff.c.unit_code).where(
+        tables.staff.c.id.in_(staff_ids)
+    )
     return {row.id: row.unit_code for row in uow.session.execute(query)}
 
 
@@ -163,7 +166,7 @@ def _write(uow: UnitOfWork, marks: Sequence[Mark], owners: dict[str, str]) -> in
         if known.get(key) != (mark.status.value, mark.note):
             (changed if key in known else fresh).append({**_mark_view(mark), **stamp})
     if fresh:  # a concurrent insert of the same day fails the key: a 409, nothing written
-        uow.session.execute(insert(orm.attendance), fresh)
+        uow.session.execute(insert(tables.attendance), fresh)
     if changed:
         _update(uow, changed, stamp)
     recorded = [_event(row, owners[row["staff_id"]]) for row in (*fresh, *changed)]
@@ -172,7 +175,7 @@ def _write(uow: UnitOfWork, marks: Sequence[Mark], owners: dict[str, str]) -> in
 
 
 def _update(uow: UnitOfWork, rows: list[dict[str, Any]], stamp: dict[str, Any]) -> None:
-    table = orm.attendance
+    table = tables.attendance
     statement = (
         update(table)
         .where(table.c.staff_id == bindparam("key_staff"), table.c.day == bindparam("key_day"))
@@ -205,7 +208,7 @@ def _event(row: dict[str, Any], unit_code: str) -> tuple[str, dict[str, Any]]:
 def _existing(uow: UnitOfWork, marks: Sequence[Mark]) -> dict[tuple[str, date], tuple[str, str]]:
     if not marks:
         return {}
-    table = orm.attendance
+    table = tables.attendance
     query = select(table.c.staff_id, table.c.day, table.c.status, table.c.note).where(
         table.c.staff_id.in_({m.staff_id for m in marks}),
         table.c.day.between(min(m.day for m in marks), max(m.day for m in marks)),
@@ -231,7 +234,7 @@ def marks(
     limit: int,
 ) -> list[dict[str, Any]]:
     """Attendance in a period, latest day first."""
-    table = orm.attendance
+    table = tables.attendance
     query = (
         select(table)
         .where(table.c.day.between(*span))
@@ -254,7 +257,7 @@ def summary(
     uow: UnitOfWork, unit: str | None, staff_id: str | None, span: tuple[date, date]
 ) -> list[dict[str, Any]]:
     """Days of each status per staff member in a period: an input of the annual assessment."""
-    table = orm.attendance
+    table = tables.attendance
     query = (
         select(table.c.staff_id, table.c.status, func.count())
         .where(table.c.day.between(*span))
@@ -274,5 +277,5 @@ def _names(uow: UnitOfWork, staff_ids: Iterable[str]) -> dict[str, str]:
     ids = set(staff_ids)
     if not ids:
         return {}
-    query = select(orm.staff.c.id, orm.staff.c.name).where(orm.staff.c.id.in_(ids))
+    query = select(tables.staff.c.id, tables.staff.c.name).where(tables.staff.c.id.in_(ids))
     return {row.id: row.name for row in uow.session.execute(query)}

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
 
 
 def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
     with uow:
-        row = uow.session.execute(select(orm.units).where(orm.units.c.code == code)).first()
+        row = uow.session.execute(select(tables.units).where(tables.units.c.code == code)).first()
     if row is None:
         raise NotFound(f"no unit {code}")
     return dict(row._mapping)
@@ -21,9 +21,9 @@ def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
 
 def case_work(uow: UnitOfWork, staff_id: str, limit: int) -> list[dict[str, Any]]:
     query = (
-        select(orm.case_work)
-        .where(orm.case_work.c.staff_id == staff_id)
-        .order_by(orm.case_work.c.on.desc())
+        select(tables.case_work)
+        .where(tables.case_work.c.staff_id == staff_id)
+        .order_by(tables.case_work.c.on.desc())
         .limit(limit)
     )
     with uow:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from shared.scrape import BusinessGauge, Samples
 
-R = orm.assessment_results
+R = tables.assessment_results
 
 
 def _assessed(session: Session) -> Samples:

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy import or_, select, update
 
-from services.staffing import orm
+from services.staffing.adapters import tables
 from services.staffing.domain.assessment import ENDED_STATES, PUBLISHED_STATES, InputKind
 from shared import clock
 from shared.consumer import Handler
@@ -31,7 +31,7 @@ class UnitSeen(Schema):
 def unit_registered(uow: UnitOfWork, event: CloudEvent) -> None:
     unit = UnitSeen().load(event.data)
     values = {**unit, "learned_at": utcnow(), "source_event_id": event.id}
-    upsert(uow.session, orm.units, ["code"], values)
+    upsert(uow.session, tables.units, ["code"], values)
 
 
 class CaseStepSeen(Schema):
@@ -50,7 +50,7 @@ class CaseStepSeen(Schema):
 def case_step(uow: UnitOfWork, event: CloudEvent) -> None:
     step = CaseStepSeen().load(event.data)
     if step["staff_id"]:
-        upsert(uow.session, orm.case_work, ["event_id"], {**step, "event_id": event.id})
+        upsert(uow.session, tables.case_work, ["event_id"], {**step, "event_id": event.id})
 
 
 class WindowSeen(Schema):
@@ -78,9 +78,9 @@ def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     window_id = seen.pop("window_id")
     stated = seen.pop("published_on")
     known = uow.session.execute(
-        select(orm.windows.c.published_on, orm.windows.c.ended_on, orm.windows.c.hall_code).where(
-            orm.windows.c.id == window_id
-        )
+        select(
+            tables.windows.c.published_on, tables.windows.c.ended_on, tables.windows.c.hall_code
+        ).where(tables.windows.c.id == window_id)
     ).first()
     published_on, ended_on, hall = known if known else (None, None, None)
     day = clock.hall_day(event.time)
@@ -98,32 +98,32 @@ def window_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         "published_on": published_on,
         "ended_on": ended_on,
     }
-    upsert(uow.session, orm.windows, ["id"], values)
+    upsert(uow.session, tables.windows, ["id"], values)
     if values["hall_code"]:
         _adopt_hall_less_assessments(uow, values["hall_code"])
 
 
 # The tables whose rows were written before staffing kept halls (sta0011 gave them '').
 HALL_KEYED = (
-    orm.assessment_cycles,
-    orm.assessment_results,
-    orm.assessment_stints,
-    orm.assessment_window_results,
-    orm.assessment_unit_weights,
-    orm.assessment_grade_changes,
-    orm.assessment_appeals,
-    orm.personal_records,
+    tables.assessment_cycles,
+    tables.assessment_results,
+    tables.assessment_stints,
+    tables.assessment_window_results,
+    tables.assessment_unit_weights,
+    tables.assessment_grade_changes,
+    tables.assessment_appeals,
+    tables.personal_records,
 )
 
 
 def _adopt_hall_less_assessments(uow: UnitOfWork, hall: str) -> None:
     """Assessments from before halls were kept covered every window staffing knew; while one
     hall is known they are that hall's (EQ-3.2.2a), and the first hall learned takes them."""
-    cycles = orm.assessment_cycles
+    cycles = tables.assessment_cycles
     if uow.session.execute(select(cycles.c.year).where(cycles.c.hall_code == "")).first() is None:
         return
     halls = uow.session.execute(
-        select(orm.windows.c.hall_code).where(orm.windows.c.hall_code.is_not(None)).distinct()
+        select(tables.windows.c.hall_code).where(tables.windows.c.hall_code.is_not(None)).distinct()
     ).scalars()
     if set(halls) != {hall}:
         return
@@ -218,7 +218,7 @@ def _record_fact(
         "detail": _fact_detail(kind, fact),
         "voided_by": _withdrawal(uow, ref, at),
     }
-    upsert(uow.session, orm.assessment_inputs, ["event_id"], values)
+    upsert(uow.session, tables.assessment_inputs, ["event_id"], values)
 
 
 # A withdrawal that arrives before the evaluation it withdraws (the evaluation's delivery failed
@@ -231,7 +231,7 @@ def _withdrawal(uow: UnitOfWork, ref: str, at: datetime | None = None) -> str | 
     """The withdrawal that came first and voids this fact: one with no instant voids every fact
     of its record, one with an instant those made before it (a sanction imposed again after
     it was lifted stands)."""
-    table = orm.assessment_inputs
+    table = tables.assessment_inputs
     query = select(table.c.event_id).where(table.c.ref == ref, table.c.kind == WITHDRAWAL)
     if at is not None:
         query = query.where(or_(table.c.at.is_(None), table.c.at >= at))
@@ -241,7 +241,7 @@ def _withdrawal(uow: UnitOfWork, ref: str, at: datetime | None = None) -> str | 
 def _void(uow: UnitOfWork, ref: str, event_id: str, before: datetime | None = None) -> int:
     """Marks the standing inputs from one inspection record void (their lines stay, for the
     record); with `before`, only those from before that instant. Returns how many."""
-    table = orm.assessment_inputs
+    table = tables.assessment_inputs
     where = [table.c.ref == ref, table.c.kind != WITHDRAWAL, table.c.voided_by.is_(None)]
     if before is not None:
         where.append(or_(table.c.at.is_(None), table.c.at <= before))
@@ -269,7 +269,7 @@ def _void_or_wait(
         "detail": f"{event.type.split('.')[3]} before the input arrived",
         "voided_by": event.id,
     }
-    upsert(uow.session, orm.assessment_inputs, ["event_id"], withdrawal)
+    upsert(uow.session, tables.assessment_inputs, ["event_id"], withdrawal)
 
 
 class SanctionSeen(Schema):
@@ -312,7 +312,7 @@ def evaluation_voided(uow: UnitOfWork, event: CloudEvent) -> None:
     """A review withdrawn on appeal no longer counts; the line stays, marked, for the record."""
     fact = InspectionFactSeen().load(event.data)
     ref = f"evaluation:{fact['evaluation_id']}"
-    table = orm.assessment_inputs
+    table = tables.assessment_inputs
     if _void(uow, ref, event.id):
         return
     withdrawal = {
@@ -348,7 +348,7 @@ def accountability_concluded(uow: UnitOfWork, event: CloudEvent) -> None:
     stands, and `no_fault` costs nothing."""
     data = event.data
     ref = f"accountability:{data['case_id']}"
-    table = orm.assessment_inputs
+    table = tables.assessment_inputs
     _void(uow, ref, event.id)  # the outcome this one corrects no longer stands
     if data["outcome"] == "no_fault":
         return

@@ -1,0 +1,1 @@
+"""What touches the outside: staffing's tables, the events it consumes, its gauges."""
