@@ -271,7 +271,8 @@ def audit_verify(name: str) -> None:
     """Recompute the MAC chain of a service's audit trail and compare it with the checkpoints
     notification keeps; name the first broken link, or the missing tail."""
     from services.hall import embedded
-    from shared import audit as trail
+    from shared.audit_table import TABLE
+    from shared.audit_verify import verify_table
     from shared.service import ServiceRuntime
 
     rt = ServiceRuntime(embedded.service_module(name).SPEC, _settings(name))
@@ -281,9 +282,7 @@ def audit_verify(name: str) -> None:
         raise click.ClickException(f"{name}: {missing}")
     checkpoints, note = _checkpoints(name)
     with rt.db.engine.connect() as connection:
-        verdict = trail.verify_table(
-            connection, rt.db.table(trail.TABLE), rt.keyring, checkpoints=checkpoints
-        )
+        verdict = verify_table(connection, rt.db.table(TABLE), rt.keyring, checkpoints=checkpoints)
     rt.db.dispose()
     if note:
         click.echo(f"{name}: {note}")
@@ -310,7 +309,7 @@ def _no_trail(rt: Any) -> str | None:
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    from shared import audit as trail
+    from shared.audit_table import TABLE
 
     name = rt.spec.name
     missing = _missing_sqlite_file(rt.db.url)
@@ -318,11 +317,11 @@ def _no_trail(rt: Any) -> str | None:
         return f"no database at {missing}: run `govhall migrate {name}` (or `govhall up`) first"
     try:
         with rt.db.engine.connect() as connection:
-            present = inspect(connection).has_table(trail.TABLE)
+            present = inspect(connection).has_table(TABLE)
     except SQLAlchemyError as exc:
         return f"cannot read the database ({str(exc).splitlines()[0]})"
     if not present:
-        return f"the database has no {trail.TABLE} table: run `govhall migrate {name}` first"
+        return f"the database has no {TABLE} table: run `govhall migrate {name}` first"
     return None
 
 
