@@ -16,7 +16,7 @@ from sqlalchemy import Engine, MetaData, Table, create_engine, event, insert, te
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import audit_changes
-from shared.config import DatabaseTimeouts
+from shared.config_bounds import DatabaseTimeouts
 from shared.sqltypes import UTCDateTime, utcnow
 
 __all__ = ["Database", "UTCDateTime", "insert_returning_id", "upsert", "utcnow"]

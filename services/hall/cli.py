@@ -384,7 +384,7 @@ def _parse_ttl(value: str) -> timedelta:
 def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
     """Print a bearer token signed with JWT_SECRET (or the embedded local key)."""
     from services.registry.domain.units import CODE_PATTERN
-    from shared import auth, config
+    from shared import auth, signing_keys
 
     if unit is not None and not CODE_PATTERN.match(unit):
         # A token's unit is compared exactly, and registry keeps only canonical codes: `TJ-Hexi`
@@ -394,7 +394,9 @@ def token(role: str, unit: str | None, sub: str | None, ttl: str) -> None:
             "hyphens"
         )
 
-    secret = os.environ.get("JWT_SECRET") or config.local_secret(os.environ.get("VAR_DIR", "var"))
+    secret = os.environ.get("JWT_SECRET") or signing_keys.local_secret(
+        os.environ.get("VAR_DIR", "var")
+    )
     claims = {
         "issuer": os.environ.get("JWT_ISSUER") or auth.ISSUER,
         "audience": os.environ.get("JWT_AUDIENCE") or auth.AUDIENCE,
