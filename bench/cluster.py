@@ -31,7 +31,8 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bench.cases_scale import Alarm, _interruption
-from shared.config import DEFAULT_LIMITS, SERVICES
+from shared.config import SERVICES
+from shared.config_bounds import DEFAULT_LIMITS
 from tests.support import (
     AMQP_URL,
     PG_ADMIN_URL,

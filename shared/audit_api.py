@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from shared import audit, auth
+from shared import audit_table, audit_verify, auth
 from shared.pagination import PageQuery, decode_id_cursor, page
 from shared.schemas import Schema
 from shared.service import runtime
@@ -70,7 +70,7 @@ class Records(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Records in the order they were chained, filtered by actor or correlation id."""
         db = runtime().db
-        table = db.table(audit.TABLE)
+        table = db.table(audit_table.TABLE)
         statement = select(table).order_by(table.c.id).limit(query["limit"] + 1)
         after = decode_id_cursor(query["cursor"])
         if after is not None:
@@ -99,7 +99,9 @@ class Verification(MethodView):
         against the checkpoints kept outside this database: `govhall audit verify` reads them."""
         db = runtime().db
         with db.engine.connect() as connection:
-            verdict = audit.verify_table(connection, db.table(audit.TABLE), db.audit_keyring)
+            verdict = audit_verify.verify_table(
+                connection, db.table(audit_table.TABLE), db.audit_keyring
+            )
         return {
             "intact": verdict.intact,
             "records": verdict.records,

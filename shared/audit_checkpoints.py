@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
-from shared import audit
+from shared import audit_table, audit_verify
 from shared.config import SERVICES
 from shared.events import EventType, register
 
@@ -57,7 +57,7 @@ TYPES = {
 register(*TYPES.values())
 
 
-def to_data(cp: audit.Checkpoint) -> dict[str, Any]:
+def to_data(cp: audit_verify.Checkpoint) -> dict[str, Any]:
     return {
         "service": cp.service,
         "records": cp.records,
@@ -69,9 +69,9 @@ def to_data(cp: audit.Checkpoint) -> dict[str, Any]:
     }
 
 
-def from_data(data: dict[str, Any]) -> audit.Checkpoint:
+def from_data(data: dict[str, Any]) -> audit_verify.Checkpoint:
     at = data["at"]
-    return audit.Checkpoint(
+    return audit_verify.Checkpoint(
         service=str(data["service"]),
         records=int(data["records"]),
         last_id=int(data["last_id"]),
@@ -90,11 +90,11 @@ class Publisher:
         self.last: tuple[int, str] | None = None
 
     def __call__(self, rt: ServiceRuntime) -> int:
-        table = rt.db.metadata.tables.get(audit.TABLE)
+        table = rt.db.metadata.tables.get(audit_table.TABLE)
         if table is None:
             return 0
         with rt.uow() as uow:
-            cp = audit.checkpoint(uow.session.connection(), table, rt.spec.name, rt.keyring)
+            cp = audit_verify.checkpoint(uow.session.connection(), table, rt.spec.name, rt.keyring)
             if cp.last_id == 0 or self.last == (cp.last_id, cp.last_mac):
                 return 0
             uow.emit(TYPES[rt.spec.name].name, rt.spec.name, to_data(cp))

@@ -27,7 +27,8 @@ Variables (all optional; the defaults run the embedded mode with no servers):
 - ``RATE_LIMIT_STORAGE_URL`` (or ``REDIS_URL``): where the public endpoints' rate limits and
   receipt lockouts are counted (default ``memory://``, one process only; production refuses it),
   e.g. ``redis://redis:6379/0``. ``RATE_LIMIT_KEY_PREFIX`` (``govhall``) keeps halls apart on one
-  Redis. ``RATE_LIMIT_<NAME>`` overrides a named limit (``shared.limits.DEFAULT_LIMITS``), e.g.
+  Redis. ``RATE_LIMIT_<NAME>`` overrides a named limit
+  (``shared.config_bounds.DEFAULT_LIMITS``), e.g.
   ``RATE_LIMIT_TRACKING="30/minute;300/hour"``; ``LOCKOUT_FAILURES`` (5),
   ``LOCKOUT_RECEIPT_FAILURES`` (20) and ``LOCKOUT_SECONDS`` (900) set the lockout after wrong
   query codes (docs/operations.md).
@@ -49,86 +50,29 @@ PostgreSQL never waits forever (shared/pg.py); every bound in seconds, ``0`` tur
   (Linux), so the kernel itself drops a connection whose packets no longer arrive.
 
 A request that meets any of these answers 503 with ``Retry-After``, as when the server is down.
+
+The limits and timeouts themselves are in shared/config_bounds.py; what makes a key strong
+enough, and the keys the embedded mode generates, in shared/signing_keys.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import logging
 import os
-import re
-import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from environs import Env
 
-log = logging.getLogger(__name__)
+from shared.config_bounds import DEFAULT_LIMITS, DatabaseTimeouts
+from shared.signing_keys import SECRET_ADVICE, local_audit_key, local_secret, secret_weakness
 
 SERVICES = ("registry", "staffing", "inspection", "notification")
-MIN_SECRET_LENGTH = 32  # characters; `openssl rand -hex 32` gives 64
 ENVIRONMENTS = ("development", "production")  # GOVHALL_ENV; unset or empty is development
-
-# The public (no-token) endpoints' limits, by name, in the `limits` notation, per client address.
-# Per receipt only wrong codes count (the lockout, LOCKOUT_*): a limit on every request for a
-# receipt would let anyone who knows its number keep the applicant out. Production-sensible: an
-# applicant checking a case now and then, a complainant filing once, never reach them; a script
-# guessing codes does at once.
-DEFAULT_LIMITS: dict[str, str] = {
-    "tracking": "30/minute;300/hour",  # registry: case tracking by receipt and query code
-    "case_notices": "30/minute;300/hour",  # notification: a case's notices, same secret
-    "evaluations": "10/minute;60/hour",  # inspection: evaluating a case, same secret
-    "complaints": "5/minute;30/hour",  # inspection: filing an (anonymous) complaint
-    "complaint_tracking": "30/minute;300/hour",  # inspection: a complaint by number and code
-    "bookings": "10/minute;60/hour",  # registry: booking a seat, cancelling with the code
-    "draw_verification": "30/minute;600/hour",  # inspection: re-running a draw
-}
 
 
 class ConfigError(RuntimeError):
     """A setting this process must not start with; the message names the variable."""
-
-
-@dataclass(frozen=True)
-class DatabaseTimeouts:
-    """How long PostgreSQL may keep us waiting, in seconds (0: no bound); see the docstring."""
-
-    connect: float = 3.0
-    ping: float = 2.0
-    reply: float = 7.0
-    statement: float = 5.0
-    lock: float = 3.0
-    idle_in_transaction: float = 60.0
-    pool: float = 3.0
-    keepalives_idle: float = 10.0
-    keepalives_interval: float = 3.0
-    keepalives_count: int = 3
-    tcp_user_timeout: float = 10.0
-
-    @classmethod
-    def from_env(cls, env: Env) -> DatabaseTimeouts:
-        defaults = cls()
-        return cls(
-            connect=env.float("DB_CONNECT_TIMEOUT", defaults.connect),
-            ping=env.float("DB_PING_TIMEOUT", defaults.ping),
-            reply=env.float("DB_REPLY_TIMEOUT", defaults.reply),
-            statement=env.float("DB_STATEMENT_TIMEOUT", defaults.statement),
-            lock=env.float("DB_LOCK_TIMEOUT", defaults.lock),
-            idle_in_transaction=env.float(
-                "DB_IDLE_IN_TRANSACTION_TIMEOUT", defaults.idle_in_transaction
-            ),
-            pool=env.float("DB_POOL_TIMEOUT", defaults.pool),
-            keepalives_idle=env.float("DB_KEEPALIVES_IDLE", defaults.keepalives_idle),
-            keepalives_interval=env.float("DB_KEEPALIVES_INTERVAL", defaults.keepalives_interval),
-            keepalives_count=env.int("DB_KEEPALIVES_COUNT", defaults.keepalives_count),
-            tcp_user_timeout=env.float("DB_TCP_USER_TIMEOUT", defaults.tcp_user_timeout),
-        )
-
-    def for_migrations(self) -> DatabaseTimeouts:
-        """A migration may rebuild a large table: no statement, lock or reply bound."""
-        return replace(self, reply=0.0, statement=0.0, lock=0.0, idle_in_transaction=0.0)
 
 
 @dataclass(frozen=True)
@@ -285,26 +229,6 @@ def check_audit_key(settings: Settings) -> None:
         )
 
 
-def local_audit_key(var_dir: str) -> str:
-    """The embedded mode's audit key: generated once under var/ (next to the data it keys, so
-    it protects nothing there: the embedded mode is not for production)."""
-    path = Path(var_dir) / "audit-key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(key)
-    log.warning(
-        "AUDIT_KEY is not set: generated a local audit key in %s (not for production)", path
-    )
-    return key
-
-
 def check_production(settings: Settings) -> None:
     """Refuse what only the embedded mode may use: a generated key would differ per pod (and
     sit on its disk), the in-memory broker reaches no other process, SQLite no other machine."""
@@ -339,25 +263,6 @@ def check_separate_process(settings: Settings) -> None:
         )
 
 
-def local_secret(var_dir: str) -> str:
-    """The embedded mode's signing key: generated once, kept under var/, never for production."""
-    path = Path(var_dir) / "jwt-secret"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process of the hall wrote it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secret)
-    log.warning(
-        "JWT_SECRET is not set: generated a local signing key in %s (not for production)", path
-    )
-    return secret
-
-
 def environment() -> str:
     """GOVHALL_ENV, one of ENVIRONMENTS: a typo (`prod`) must not start as development."""
     value = os.environ.get("GOVHALL_ENV", "")
@@ -369,59 +274,3 @@ def environment() -> str:
             "(unset means development)"
         )
     return value
-
-
-# A signing key is 256 bits or more from a CSPRNG; what a person types is refused.
-SECRET_ADVICE = (
-    "Use 256 random bits as hex or base64, e.g. "
-    '`python -c "import secrets; print(secrets.token_hex(32))"` or `openssl rand -hex 32`'
-)
-MIN_SECRET_BYTES = 32
-_HEX = re.compile(r"[0-9a-fA-F]+")
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
-# Words an example or hand-made key carries; six letters or more, so that a random base64 key
-# holds one by chance about once in ten million.
-_EXAMPLE_WORDS = (
-    "change",
-    "secret",
-    "example",
-    "password",
-    "passphrase",
-    "govhall",
-    "default",
-    "production",  # "test-key-not-for-production-…" reads like base64 but is no key
-)
-
-
-def secret_material(secret: str) -> bytes | None:
-    """The bytes a hex or base64 (standard or URL-safe, padded or not) key stands for."""
-    if _HEX.fullmatch(secret) and len(secret) % 2 == 0:
-        return bytes.fromhex(secret)
-    if not _BASE64.fullmatch(secret):
-        return None
-    text = secret.rstrip("=").replace("-", "+").replace("_", "/")
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def secret_weakness(secret: str) -> str | None:
-    """Why `secret` is not a key from a CSPRNG, or None: too short, not hex or base64, an
-    example word, a repeated pattern, too few distinct bytes. The thresholds are far below
-    what 32 random bytes give (at least ~22 distinct bytes in 200,000 draws; we ask 16)."""
-    material = secret_material(secret)
-    if material is None:
-        return "it is neither hex nor base64"
-    if len(material) < MIN_SECRET_BYTES:
-        return f"it holds {len(material) * 8} bits, not at least {MIN_SECRET_BYTES * 8}"
-    lowered = secret.lower()
-    word = next((w for w in _EXAMPLE_WORDS if w in lowered), None)
-    if word:
-        return f"it contains {word!r}, an example value's word"
-    for period in range(1, len(material) // 2 + 1):
-        if material == (material[:period] * (len(material) // period + 1))[: len(material)]:
-            return f"it repeats a pattern of {period} bytes"
-    if len(set(material)) < 16 or len(set(secret)) < 8:
-        return "it has too few distinct values to be random"
-    return None

@@ -3,7 +3,8 @@
 `Inbox` is transport-free: it takes a raw message body, applies the handler in one transaction
 together with the `(consumer, event id)` row of `processed_events`, and keeps what fails in
 `failed_events`, so a retry, a dead letter and a replay behave the same on RabbitMQ and on
-kombu's in-memory transport. `EventWorker` is the kombu adapter around it.
+kombu's in-memory transport. `EventWorker` (shared/event_worker.py) is the kombu adapter
+around it; making a failed event's row storable is in shared/failed_rows.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import base64
 import enum
 import hashlib
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -20,23 +20,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kombu import Connection, Consumer
-from kombu.message import Message
-from kombu.mixins import ConsumerMixin
 from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 
-from shared import broker, logs, metrics
+from shared import logs, metrics
 from shared.config import Settings
 from shared.db import Database, utcnow
 from shared.events import CloudEvent, EnvelopeError
+from shared.failed_rows import (
+    EVENT_ID_LENGTH,
+    EVENT_TYPE_LENGTH,
+    KEPT_PREFIX_BYTES,
+    database_down,
+    describe,
+    fit_row,
+    printable,
+    raw_bytes,
+    storable,
+)
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,6 @@ class Outcome(enum.Enum):
     NOT_STORED = "not_stored"  # could not be recorded (database down): leave it on the broker
     DEAD_NOT_STORED = "dead_not_stored"  # undecodable and not recorded: the broker's DLX keeps it
     DEAD_ON_BROKER = "dead_on_broker"  # too large: a truncated copy kept, the whole on the DLX
-
-
-# Content encodings whose bytes are the text itself; any other (gzip, utf-16, …) we cannot read.
-PLAIN_ENCODINGS = frozenset({"", "utf-8", "utf8", "binary", "ascii", "us-ascii"})
-# What of a message too large to parse a dead letter keeps (the whole goes to the DLX).
-KEPT_PREFIX_BYTES = 64 * 1024
-# Column sizes of failed_events (shared.messaging_tables).
-EVENT_ID_LENGTH = 100
-EVENT_TYPE_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -191,12 +183,12 @@ class Inbox:
             "body": body,
             "status": "dead" if dead else "retrying",
             "attempts": 1,
-            "last_error": _describe(exc),
+            "last_error": describe(exc),
             "first_failed_at": now,
             "next_attempt_at": None if dead else now + self.backoff(1),
             "updated_at": now,
         }
-        stored = self._insert_failed(_fit(values))
+        stored = self._insert_failed(fit_row(values))
         if stored == "duplicate":
             return Outcome.FAILED  # a redelivery of an event already kept: it is on its way
         if stored == "down":
@@ -214,7 +206,7 @@ class Inbox:
         text as it came, else base64; one too large is kept truncated, and whole on the DLX."""
         log.warning("%s got a message that is no event (%s): %s", self.consumer, exc.reason, exc)
         metrics.UNDECODABLE_MESSAGES.labels(self.consumer, exc.reason).inc()
-        raw = _raw(body)
+        raw = raw_bytes(body)
         digest = "sha256:" + hashlib.sha256(raw).hexdigest()
         last_error = f"{exc.reason}: {exc}"
         too_large = len(raw) > KEPT_PREFIX_BYTES and exc.reason == "too_large"
@@ -237,7 +229,7 @@ class Inbox:
             "next_attempt_at": None,
             "updated_at": now,
         }
-        stored = self._insert_failed(_fit(values))
+        stored = self._insert_failed(fit_row(values))
         if stored == "refused":
             return self._keep_sanitised(values, "the undecodable message could not be stored")
         if stored == "down":
@@ -247,15 +239,15 @@ class Inbox:
         return Outcome.DEAD_ON_BROKER if too_large else Outcome.DEAD
 
     def _keep_sanitised(self, values: dict[str, Any], why: str) -> Outcome:
-        raw = _raw(values["body"])
+        raw = raw_bytes(values["body"])
         safe = {
             **values,
             "event_id": "sha256:" + hashlib.sha256(raw).hexdigest(),
-            "event_type": _printable(values["event_type"])[:EVENT_TYPE_LENGTH],
+            "event_type": printable(values["event_type"])[:EVENT_TYPE_LENGTH],
             "body": "base64:" + base64.b64encode(raw).decode(),
             "status": "dead",
             "next_attempt_at": None,
-            "last_error": _printable(
+            "last_error": printable(
                 f"{why}; kept sanitised [event id replaced by the body's digest, body in base64]"
                 f" (envelope id {values['event_id']!r:.200}): {values['last_error']}"
             )[:2000],
@@ -285,7 +277,7 @@ class Inbox:
             log.warning(
                 "the database refused the failed event %r: %s",
                 str(values["event_id"])[:120],
-                _describe(exc)[:300],
+                describe(exc)[:300],
             )
             return "refused"
         return "stored"
@@ -362,7 +354,7 @@ class Inbox:
                 .values(
                     attempts=attempts,
                     status="dead" if dead else "retrying",
-                    last_error=_describe(exc),
+                    last_error=describe(exc),
                     next_attempt_at=None if dead else now + self.backoff(attempts),
                     updated_at=now,
                 )
@@ -395,167 +387,3 @@ def _log_handled(
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     extra = {"outcome": outcome.value, "duration_ms": duration_ms, "attempt": attempt}
     log.info("handled %s: %s", event.type, outcome.value, extra=extra)
-
-
-def storable(body: str | bytes) -> str:
-    """A message body as text a database keeps: base64 when it is not clean UTF-8."""
-    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is None or "\x00" in text:
-        return "base64:" + base64.b64encode(raw).decode()
-    return text
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
-
-
-def database_down(exc: BaseException) -> bool:
-    """The database unreachable (wait and try again), not a row it refuses (the message's fault:
-    a value too long, a NUL character, a bad encoding), which no retry would cure."""
-    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
-
-
-def _raw(body: str | bytes) -> bytes:
-    return body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-
-
-def _printable(text: str) -> str:
-    """Text without NUL (PostgreSQL refuses it in text) nor lone surrogates (not UTF-8)."""
-    text = text.replace("\x00", "\\u0000")
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _fit(values: dict[str, Any]) -> dict[str, Any]:
-    """A failed event's row made storable as far as can be without losing the message: short
-    fields cut to their columns and flagged in last_error, NUL escaped, the body kept whole
-    (base64 when it is not clean UTF-8)."""
-    fitted = dict(values)
-    flags = []
-    event_id = _printable(str(values["event_id"]))
-    if len(event_id) > EVENT_ID_LENGTH or event_id != values["event_id"]:
-        # Not cut: two ids with one prefix would pass for one event, and one of them be lost.
-        flags.append("event_id replaced by the body's digest")
-        event_id = "sha256:" + hashlib.sha256(_raw(values["body"])).hexdigest()
-    fitted["event_id"] = event_id
-    event_type = _printable(str(values["event_type"]))
-    if len(event_type) > EVENT_TYPE_LENGTH or event_type != values["event_type"]:
-        flags.append("event_type truncated or escaped")
-    fitted["event_type"] = event_type[:EVENT_TYPE_LENGTH]
-    fitted["body"] = storable(values["body"])
-    error = _printable(values["last_error"])
-    if flags:
-        error = f"[{'; '.join(flags)}] {error}"
-    fitted["last_error"] = error[:2000]
-    return fitted
-
-
-class EventWorker(ConsumerMixin):
-    """Feeds one service's queue into its inbox; acks only after the inbox has decided."""
-
-    def __init__(self, inbox: Inbox, settings: Settings) -> None:
-        self.inbox = inbox
-        self.settings = settings
-        self.connection: Connection = broker.connect(settings)
-        self.ready = threading.Event()  # the queue is declared (set once, never cleared)
-        self.consuming = threading.Event()  # consuming now: cleared when it stops or dies
-
-    def get_consumers(self, consumer_cls: Callable[..., Consumer], channel: Any) -> list[Consumer]:
-        # Re-run after every reconnect: the broker may have lost non-durable state.
-        # On a connection of their own: a refused declaration closes its channel (see declare).
-        with broker.connect(self.settings) as connection:
-            queue = broker.declare(connection, self.settings, self.inbox.subscriptions)
-        self.ready.set()
-        return [
-            consumer_cls(
-                queues=[queue], on_message=self.on_message, prefetch_count=20, auto_declare=False
-            )
-        ]
-
-    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **_: Any) -> None:
-        self.consuming.set()
-
-    def on_consume_end(self, connection: Any, channel: Any) -> None:
-        self.consuming.clear()
-
-    def on_connection_error(self, exc: Exception, interval: float) -> None:
-        self.consuming.clear()
-        log.warning(
-            "%s lost the broker (%s); retrying in %.1fs", self.settings.service, exc, interval
-        )
-
-    def run(self, _tokens: int = 1, **kwargs: Any) -> None:
-        try:
-            super().run(_tokens, **kwargs)
-        finally:
-            self.consuming.clear()
-
-    def establish_connection(self) -> Any:
-        # kombu's own back-off grows to 30 s; a short outage must stay a short pause.
-        return _capped_connection(self)
-
-    def on_message(self, message: Message) -> None:
-        encoding = (message.content_encoding or "").strip().lower()
-        try:
-            if encoding not in PLAIN_ENCODINGS:
-                problem = EnvelopeError(
-                    f"content-encoding {encoding[:50]!r} is not one a consumer reads",
-                    "unknown_encoding",
-                )
-                outcome = self.inbox.keep_undecodable(message.body, problem)
-            else:
-                outcome = self.inbox.receive(message.body)
-        except Exception as exc:  # a bug of ours: never the death of the consumer
-            log.exception("%s could not take a message in", self.settings.service)
-            outcome = Outcome.NOT_STORED if database_down(exc) else Outcome.DEAD_NOT_STORED
-        self._settle(message, outcome)
-
-    def on_decode_error(self, message: Message, exc: Exception) -> None:
-        """kombu could not undo the message's `compression` header. Its default acks the
-        message away unseen; here it is kept verbatim (the body as it came) as a dead letter."""
-        header = str((message.headers or {}).get("compression"))[:50]
-        problem = EnvelopeError(
-            f"compression {header!r}: {type(exc).__name__}: {str(exc)[:200]}", "unknown_encoding"
-        )
-        try:
-            outcome = self.inbox.keep_undecodable(message.body, problem)
-        except Exception as error:
-            log.exception("%s could not keep an undecodable message", self.settings.service)
-            outcome = Outcome.NOT_STORED if database_down(error) else Outcome.DEAD_NOT_STORED
-        self._settle(message, outcome)
-
-    def _settle(self, message: Message, outcome: Outcome) -> None:
-        to_dlx = outcome in (Outcome.DEAD_NOT_STORED, Outcome.DEAD_ON_BROKER)
-        if to_dlx and not self.settings.is_memory_broker:
-            message.reject(requeue=False)  # to the dead-letter exchange, which keeps it
-        elif outcome in (Outcome.NOT_STORED, Outcome.DEAD_NOT_STORED):
-            time.sleep(0.5)  # the database is down: wait before taking the message again
-            message.requeue()
-        else:
-            message.ack()
-
-
-class _capped_connection:
-    def __init__(self, worker: EventWorker) -> None:
-        self.worker = worker
-        self.conn: Connection | None = None
-
-    def __enter__(self) -> Connection:
-        self.conn = self.worker.create_connection()
-        self.conn.ensure_connection(
-            self.worker.on_connection_error,
-            self.worker.connect_max_retries,
-            interval_start=0.2,
-            interval_step=0.5,
-            interval_max=self.worker.settings.broker_max_reconnect_delay,
-        )
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        if self.conn is not None:
-            self.conn.release()

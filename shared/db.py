@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared import audit
-from shared.config import DatabaseTimeouts
+from shared import audit_changes
+from shared.config_bounds import DatabaseTimeouts
 from shared.sqltypes import UTCDateTime, utcnow
 
 __all__ = ["Database", "UTCDateTime", "insert_returning_id", "upsert", "utcnow"]
@@ -118,7 +118,7 @@ class Database:
             from shared import pg
 
             pg.install(engine, self.timeouts)
-        audit.watch(engine)
+        audit_changes.watch(engine)
         self._engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._pid = os.getpid()

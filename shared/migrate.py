@@ -15,7 +15,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, make_url, text
 from sqlalchemy.engine import Connection
 
-from shared import audit
+from shared import audit_table
 from shared.config import Settings
 from shared.service import ServiceRuntime
 
@@ -47,8 +47,8 @@ def grant_runtime_role(connection: Connection, role: str) -> None:
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
-        f"REVOKE ALL ON {audit.TABLE} FROM {quoted}",
-        f"GRANT SELECT, INSERT ON {audit.TABLE} TO {quoted}",
+        f"REVOKE ALL ON {audit_table.TABLE} FROM {quoted}",
+        f"GRANT SELECT, INSERT ON {audit_table.TABLE} TO {quoted}",
         f"REVOKE ALL ON alembic_version FROM {quoted}",
         f"GRANT SELECT ON alembic_version TO {quoted}",
     ):

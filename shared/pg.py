@@ -4,7 +4,7 @@ A server that is down refuses or resets: psycopg fails at once. A server whose p
 arrive (a dead host, a network partition, a firewall dropping) says nothing at all, and both
 libpq and the kernel would wait: a query on an open connection until TCP gives up (15 minutes
 and more), a new connection until ``connect_timeout``, if one is set. So, with the bounds of
-`DatabaseTimeouts` (shared/config.py):
+`DatabaseTimeouts` (shared/config_bounds.py):
 
 - ``connect_timeout`` bounds opening a connection; TCP keepalives and ``tcp_user_timeout`` let
   the kernel drop a connection whose peer stopped acknowledging (on a real network);
@@ -31,7 +31,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from shared.config import DatabaseTimeouts
+from shared.config_bounds import DatabaseTimeouts
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ from sqlalchemy import MetaData
 
 from shared import audit, audit_checkpoints, logs, metrics, scrape
 from shared.config import Settings
-from shared.consumer import EventWorker, Inbox, Subscriptions
+from shared.consumer import Inbox, Subscriptions
 from shared.db import Database
+from shared.event_worker import EventWorker
 from shared.outbox import Relay, prune
 from shared.unit_of_work import UnitOfWork
 from shared.workdays import HallCalendar

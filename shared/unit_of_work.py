@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared import audit
+from shared import audit, audit_changes, audit_table
 from shared.db import Database
 from shared.errors import Conflict
 from shared.events import new_event
@@ -54,8 +54,8 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self.db.session()
-        self._changes = audit.Changes()
-        self._collecting = audit.collecting(self._changes)
+        self._changes = audit_changes.Changes()
+        self._collecting = audit_changes.collecting(self._changes)
         return self
 
     def __exit__(
@@ -65,7 +65,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
-        audit.stop_collecting(self._collecting)
+        audit_changes.stop_collecting(self._collecting)
         try:
             session.rollback()
         finally:
@@ -138,7 +138,7 @@ class UnitOfWork:
             self.db.outbox_written()
 
     def _append_audit_record(self) -> None:
-        table = self.db.metadata.tables.get(audit.TABLE)
+        table = self.db.metadata.tables.get(audit_table.TABLE)
         if not self._changes or table is None:
             return
         if self.db.audit_keyring is None:

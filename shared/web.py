@@ -1,12 +1,13 @@
-"""The Flask side every service shares: app factory, auth gate, RED metrics, health and docs."""
+"""The Flask side every service shares: app factory, auth gate, RED metrics, health and docs.
+
+What a request is refused before its view (undeclared query parameters, JSON nested too deep) is
+in shared/request_guards.py; reports answered as CSV too in shared/csv_reports.py.
+"""
 
 from __future__ import annotations
 
-import functools
 import http
-import json
 import logging
-import sys
 import time
 import uuid
 from datetime import date, datetime
@@ -17,17 +18,27 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from marshmallow import fields, validate
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from shared import auth, config, docs, idempotency, limits, logs, metrics, problems
+from shared import (
+    auth,
+    config,
+    docs,
+    idempotency,
+    limits,
+    logs,
+    metrics,
+    problems,
+    request_guards,
+)
 from shared.audit_api import blp as audit_blp
 from shared.dead_letters_api import blp as dead_letters_blp
-from shared.errors import DomainError, Forbidden, Invalid
+from shared.errors import Forbidden, Invalid
 from shared.health import blp as health_blp
-from shared.schemas import INT_MAX, MAX_DEPTH, Schema
+from shared.schemas import INT_MAX
 from shared.service import ServiceRuntime, ServiceSpec, runtime
 from shared.unit_of_work import UnitOfWork
 
@@ -204,81 +215,6 @@ def _access_of(endpoint: str) -> Any:
     return auth.access_of(current_app.view_functions.get(endpoint), request.method)
 
 
-@functools.cache
-def declared_query(handler: Any) -> frozenset[str] | None:
-    """The query parameters an API operation declares (its `location="query"` schemas and its
-    documented parameters), or None for what is no API operation (pages, health)."""
-    apidoc = getattr(handler, "_apidoc", None)
-    if apidoc is None:
-        return None
-    names: set[str] = set()
-    for argument in apidoc.get("arguments", {}).get("parameters", ()):
-        if argument.get("in") != "query":
-            continue
-        schema = argument["schema"]
-        schema = schema() if isinstance(schema, type) else schema
-        names.update(
-            field.data_key or name for name, field in schema.fields.items() if not field.dump_only
-        )
-    for parameter in apidoc.get("manual_doc", {}).get("parameters", ()):
-        if isinstance(parameter, dict) and parameter.get("in") == "query":
-            names.add(parameter["name"])
-    return frozenset(names)
-
-
-def _refuse_unknown_parameters(endpoint: str) -> None:
-    """A query parameter the operation does not declare is a 422 naming it, never ignored:
-    `?unit=nope` on a list that has no such filter would otherwise answer every row."""
-    declared = declared_query(
-        auth.handler_of(current_app.view_functions.get(endpoint), request.method)
-    )
-    if declared is None:
-        return
-    unknown = sorted(set(request.args) - declared)
-    if unknown:
-        known = ", ".join(sorted(declared)) or "none"
-        raise Invalid(
-            f"unknown query parameters: {', '.join(unknown)} (this operation takes {known})",
-            errors={_printable(name): ["Unknown query parameter."] for name in unknown},
-        )
-
-
-def _printable(name: str) -> str:
-    return name.encode("utf-8", "backslashreplace").decode()
-
-
-def _refuse_deep_json() -> None:
-    """JSON nested past MAX_DEPTH is a 400 naming the body, before a schema reads it: 10,000
-    levels would exhaust the parsers' recursion (a RecursionError, a 500). Not-JSON is left to
-    the parser that reads the body, which says so."""
-    if not request.is_json:
-        return
-    data = request.get_data(cache=True)
-    if not data:
-        return
-    try:
-        depth = json_depth(json.loads(data))
-    except RecursionError:
-        depth = sys.getrecursionlimit()
-    except ValueError:
-        return
-    if depth > MAX_DEPTH:
-        raise DomainError(f"the JSON body nests deeper than {MAX_DEPTH} levels", field="body")
-
-
-def json_depth(value: Any) -> int:
-    """How deep `value`, parsed JSON, nests arrays and objects, without recursing."""
-    deepest, stack = 0, [(value, 1)]
-    while stack and deepest <= MAX_DEPTH:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = list(node.values())
-        if isinstance(node, list):
-            deepest = max(deepest, depth)
-            stack.extend((inner, depth + 1) for inner in node)
-    return deepest
-
-
 def _before() -> Response | None:
     g.started = time.perf_counter()
     g.request_id = logs.sane_id(request.headers.get("X-Request-ID")) or str(uuid.uuid4())
@@ -303,8 +239,8 @@ def _before() -> Response | None:
         raise Forbidden("this endpoint declares no access rule")
     view = current_app.view_functions.get(request.endpoint)
     auth.check(access, g.principal, auth.rule_of(view, request.method))
-    _refuse_unknown_parameters(request.endpoint)
-    _refuse_deep_json()
+    request_guards.refuse_unknown_parameters(request.endpoint)
+    request_guards.refuse_deep_json()
     who = g.principal
     return idempotency.claim(runtime().db, who.actor if who else "public")
 
@@ -373,54 +309,3 @@ def _teardown(_error: BaseException | None) -> None:
     token = g.pop("log_context", None)
     if token is not None:
         logs.reset(token)
-
-
-class CsvQuery(Schema):
-    """`?format=csv` on an operation that answers CSV too (wants_csv)."""
-
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-
-
-# `@blp.doc(**CSV_TOO)` on an operation taking CsvQuery: its 200 comes as text/csv too.
-CSV_TOO: dict[str, Any] = {
-    "responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
-}
-
-
-def wants_csv() -> bool:
-    """`?format=csv`, or an Accept header preferring text/csv over JSON."""
-    if request.args.get("format") == "csv":
-        return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return best == "text/csv" and request.accept_mimetypes["text/csv"] > 0
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A cell that a spreadsheet would run as a formula is written as text (CSV injection).
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _numeric(text)):
-        return "'" + text
-    return text
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def csv_download(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Response:
-    """A report as a CSV download: UTF-8 with a BOM, so a spreadsheet opens Chinese names right."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -12,7 +12,7 @@ from typing import Any
 
 from services.hall import demo, embedded
 from services.hall.embedded import Hall
-from shared.config import DEFAULT_LIMITS
+from shared.config_bounds import DEFAULT_LIMITS
 from tests.support import TEST_SECRET
 
 # The public endpoints' limits and lockout, raised out of reach: the suites call them far more

@@ -17,8 +17,8 @@ from sqlalchemy import MetaData, create_engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from services.registry.handlers import units
-from shared import audit
-from shared.audit import verify_table
+from shared import audit, audit_changes, audit_table
+from shared.audit_verify import verify_table
 from shared.service import ServiceRuntime, WorkerThreads
 from tests.support import TEST_AUDIT_KEY, Namespace, wait_for
 
@@ -244,12 +244,12 @@ def test_records_from_before_the_key_stay_the_verified_prefix_of_the_keyed_chain
     settings = config.load("registry", namespace.settings("registry"))
     owner = ServiceRuntime(spec, settings.with_(database_url=settings.migrate_database_url))
     migrate.upgrade(owner, "reg0009")  # before the key
-    legacy = audit.add_audit_table(MetaData())
+    legacy = audit_table.add_audit_table(MetaData())
     prev = audit.GENESIS
     with owner.db.engine.begin() as conn:
         for n in range(1, 4):
             item = audit.entry(
-                "POST /api/v1/units", "/api/v1/units", "authority:old", audit.Changes()
+                "POST /api/v1/units", "/api/v1/units", "authority:old", audit_changes.Changes()
             )
             values = {**vars(item), "prev_hash": prev, "hash": audit.digest(n, item, prev)}
             conn.execute(legacy.insert().values(id=n, **values))

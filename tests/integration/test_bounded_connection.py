@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from shared import pg
-from shared.config import DatabaseTimeouts
+from shared.config_bounds import DatabaseTimeouts
 from tests.integration.conftest import require_servers
 from tests.support import PG_ADMIN_URL
 

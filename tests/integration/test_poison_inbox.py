@@ -15,7 +15,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from services.staffing.adapters import consumers as staffing_consumers
-from shared.consumer import EventWorker, Inbox, Outcome
+from shared.consumer import Inbox, Outcome
+from shared.event_worker import EventWorker
 from shared.events import CloudEvent, EnvelopeError
 from shared.service import ServiceRuntime, WorkerThreads
 from tests.support import AMQP_URL, Namespace, unit_registered_body, wait_for

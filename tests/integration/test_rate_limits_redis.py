@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from services.hall import embedded
 from shared import migrate
-from shared.config import DEFAULT_LIMITS
+from shared.config_bounds import DEFAULT_LIMITS
 from tests.halls import own_settings
 from tests.support import port_open, servers_required
 

@@ -15,7 +15,7 @@ from werkzeug.test import Client
 
 from services.hall import embedded
 from services.hall.embedded import Hall
-from shared.config import DEFAULT_LIMITS
+from shared.config_bounds import DEFAULT_LIMITS
 from tests import builders
 from tests.halls import own_settings
 from tests.support import bearer

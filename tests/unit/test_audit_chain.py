@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from shared import audit
+from shared import audit, audit_changes, audit_verify
 
 
 def _chain(n: int) -> list[SimpleNamespace]:
@@ -40,7 +40,7 @@ def _edited(rows: list[SimpleNamespace], index: int, **change: Any) -> list[Simp
 
 
 def test_an_untouched_chain_is_intact() -> None:
-    verdict = audit.verify(iter(_chain(5)))
+    verdict = audit_verify.verify(iter(_chain(5)))
     assert verdict.intact and verdict.records == 5
 
 
@@ -51,7 +51,7 @@ def test_an_edited_field_breaks_the_chain_at_that_record() -> None:
         ("at", datetime(2026, 12, 7, tzinfo=UTC)),
         ("request_id", None),
     ]:
-        verdict = audit.verify(iter(_edited(_chain(5), 2, **{field: value})))
+        verdict = audit_verify.verify(iter(_edited(_chain(5), 2, **{field: value})))
         assert verdict.broken_at == 3, field
         assert verdict.reason == "its content does not match its hash"
 
@@ -64,25 +64,25 @@ def test_a_rehashed_forgery_breaks_the_link_of_the_next_record() -> None:
     )
     forged = replace(original, after='{"staff:+1": {"name": "forged"}}')
     rows = _edited(rows, 2, after=forged.after, hash=audit.digest(3, forged, rows[2].prev_hash))
-    verdict = audit.verify(iter(rows))
+    verdict = audit_verify.verify(iter(rows))
     assert (verdict.broken_at, verdict.reason) == (4, "it does not link to the record before it")
 
 
 def test_a_deleted_record_is_named() -> None:
     rows = _chain(5)
     del rows[1]
-    verdict = audit.verify(iter(rows))
+    verdict = audit_verify.verify(iter(rows))
     assert (verdict.broken_at, verdict.reason) == (3, "record 2 is missing")
 
 
 def test_personal_data_and_secrets_are_kept_as_fingerprints_and_files_as_sizes() -> None:
-    kept = audit._plain(
+    kept = audit_changes._plain(
         {"id_number": "120101199001011234", "phone": "13800138000", "secret": "s3cr3t-value"}
     )
     assert all(str(value).startswith("sha256:") for value in kept.values())
     assert "13800138000" not in str(kept)
-    assert audit._plain({"content": b"x" * 4096}) == {"content": "<4096 bytes>"}
-    assert audit._plain({"name": "河西区"}) == {"name": "河西区"}
+    assert audit_changes._plain({"content": b"x" * 4096}) == {"content": "<4096 bytes>"}
+    assert audit_changes._plain({"name": "河西区"}) == {"name": "河西区"}
 
 
 KEYRING = audit.Keyring("k" * 64)
@@ -114,8 +114,8 @@ def _entry(row: Any) -> audit.Entry:
     return audit.Entry(**{name: getattr(row, name) for name in audit.Entry.__dataclass_fields__})
 
 
-def _checkpoint(rows: list[Any], keyring: audit.Keyring = KEYRING) -> audit.Checkpoint:
-    unsigned = audit.Checkpoint(
+def _checkpoint(rows: list[Any], keyring: audit.Keyring = KEYRING) -> audit_verify.Checkpoint:
+    unsigned = audit_verify.Checkpoint(
         service="staffing",
         records=len(rows),
         last_id=rows[-1].id,
@@ -134,7 +134,7 @@ def _checkpoint(rows: list[Any], keyring: audit.Keyring = KEYRING) -> audit.Chec
 
 def test_a_keyed_chain_after_a_plain_prefix_is_intact() -> None:
     rows = _keyed(8, start=_chain(3))
-    verdict = audit.verify(iter(rows), KEYRING)
+    verdict = audit_verify.verify(iter(rows), KEYRING)
     assert verdict.intact and verdict.records == 8
 
 
@@ -149,11 +149,11 @@ def test_a_record_rewritten_with_a_recomputed_plain_hash_is_found() -> None:
         row.prev_hash = prev
         row.hash = audit.digest(row.id, _entry(row), prev)
         prev = row.hash
-    kept_key = audit.verify(iter(forged), KEYRING)
+    kept_key = audit_verify.verify(iter(forged), KEYRING)
     assert (kept_key.broken_at, kept_key.reason) == (3, "its content does not match its MAC")
     for row in forged[2:]:
         row.key_id = None  # passed off as records from before the key
-    as_legacy = audit.verify(iter(forged), KEYRING)
+    as_legacy = audit_verify.verify(iter(forged), KEYRING)
     assert as_legacy.broken_at == 3
     assert as_legacy.reason == "it has a plain hash after the keyed chain began"
 
@@ -162,24 +162,24 @@ def test_a_chain_rewritten_whole_as_plain_hashes_is_found_by_its_checkpoint() ->
     rows = _keyed(5)
     anchor = _checkpoint(rows)
     plain = _chain(5)  # every record rewritten before the key, consistently
-    verdict = audit.verify(iter(plain), KEYRING, [anchor])
+    verdict = audit_verify.verify(iter(plain), KEYRING, [anchor])
     assert verdict.broken_at == 5 and "checkpoint" in (verdict.reason or "")
 
 
 def test_deleting_the_last_records_is_found_by_the_checkpoint() -> None:
     rows = _keyed(10)
     anchors = [_checkpoint(rows[:4]), _checkpoint(rows)]
-    assert audit.verify(iter(rows[:7]), KEYRING).intact  # without an anchor, nothing tells
-    verdict = audit.verify(iter(rows[:7]), KEYRING, anchors)
+    assert audit_verify.verify(iter(rows[:7]), KEYRING).intact  # without an anchor, nothing tells
+    verdict = audit_verify.verify(iter(rows[:7]), KEYRING, anchors)
     assert verdict.broken_at == 8
     assert verdict.reason is not None and verdict.reason.startswith("records 8 to 10 are missing")
-    assert audit.verify(iter(rows), KEYRING, anchors).checkpoints == 2
+    assert audit_verify.verify(iter(rows), KEYRING, anchors).checkpoints == 2
 
 
 def test_a_forged_checkpoint_is_left_out_and_counted() -> None:
     rows = _keyed(4)
     forged = replace(_checkpoint(_keyed(9)), signature="0" * 64)
-    verdict = audit.verify(iter(rows), KEYRING, [forged])
+    verdict = audit_verify.verify(iter(rows), KEYRING, [forged])
     assert verdict.intact and (verdict.checkpoints, verdict.unsigned_checkpoints) == (0, 1)
 
 
@@ -188,8 +188,8 @@ def test_after_a_rotation_the_retired_key_still_verifies_its_records() -> None:
     rotated = audit.Keyring("n" * 64, retired=(KEYRING.current,))
     rows = _keyed(7, rotated, start=old)
     assert {row.key_id for row in rows} == {KEYRING.current_id, rotated.current_id}
-    assert audit.verify(iter(rows), rotated).intact
-    unknown = audit.verify(iter(rows), audit.Keyring("n" * 64))
+    assert audit_verify.verify(iter(rows), rotated).intact
+    unknown = audit_verify.verify(iter(rows), audit.Keyring("n" * 64))
     assert unknown.broken_at == 1 and "not in the keyring" in (unknown.reason or "")
 
 

@@ -6,7 +6,7 @@ import pytest
 from environs import Env
 
 from shared import pg
-from shared.config import DatabaseTimeouts
+from shared.config_bounds import DatabaseTimeouts
 
 
 def test_the_defaults_bound_every_wait() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared import config
+from shared import config, signing_keys
 
 STRONG = "2bc7ca9434ecfc835aa1f7ef6a9cafe65f6d20642b3661cadf8d75fbb0d9f73f"  # token_hex(32)
 AUDIT = "9c1e4f0b7a2d5e8c3f6a9b1d4e7f0a2c5b8d1e4f7a0c3e6b9d2f5a8c1e4b7d0a"  # token_hex(32)
@@ -111,8 +111,8 @@ def test_the_embedded_default_generates_its_key(
     monkeypatch.delenv("AUDIT_KEY", raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     settings = config.load("registry")
-    assert len(settings.jwt_secret) >= config.MIN_SECRET_LENGTH
-    assert len(settings.audit_key) >= config.MIN_SECRET_LENGTH
+    assert len(settings.jwt_secret) >= signing_keys.MIN_SECRET_LENGTH
+    assert len(settings.audit_key) >= signing_keys.MIN_SECRET_LENGTH
     assert settings.audit_key != settings.jwt_secret
     assert config.load("registry").audit_key == settings.audit_key  # kept under VAR_DIR
 
@@ -178,4 +178,4 @@ def test_keys_from_a_csprng_are_accepted(make: object) -> None:
     assert callable(make)
     for _ in range(2000):  # the thresholds leave no random key out
         secret = make()
-        assert config.secret_weakness(secret) is None, secret
+        assert signing_keys.secret_weakness(secret) is None, secret

@@ -10,8 +10,8 @@ from marshmallow import ValidationError, fields
 
 from shared.errors import Invalid
 from shared.pagination import decode_cursor, encode_cursor
+from shared.request_guards import json_depth
 from shared.schemas import MAX_DEPTH, Schema, storable
-from shared.web import json_depth
 
 
 @pytest.mark.parametrize(

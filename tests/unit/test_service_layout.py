@@ -325,6 +325,11 @@ def test_no_module_is_over_400_lines(service: Path) -> None:
     assert long_files(service) == [], "split by topic, with names that say what is inside"
 
 
+@pytest.mark.parametrize("folder", ["shared", "services/hall"])
+def test_no_module_of_the_library_or_the_composition_is_over_400_lines(folder: str) -> None:
+    assert long_files(ROOT / folder) == [], "split by topic, with names that say what is inside"
+
+
 def test_the_long_file_exceptions_are_real_and_give_a_reason() -> None:
     for name, reason in LONG_FILE_EXCEPTIONS.items():
         assert (ROOT / name).is_file() and reason.strip(), name
@@ -388,6 +393,11 @@ def test_a_loose_module_a_stray_package_or_a_missing_one_is_found(tmp_path: Path
         "toy/templates/ is not a standard package",
         "toy/orm.py belongs in one of the packages",
     ]
+
+
+def test_a_long_module_in_shared_is_found(tmp_path: Path) -> None:
+    _write(tmp_path, {"shared/__init__.py": "", "shared/big.py": "x = 1\n" * (MAX_LINES + 1)})
+    assert long_files(tmp_path / "shared", tmp_path) == [f"shared/big.py: {MAX_LINES + 1} lines"]
 
 
 def test_a_long_module_is_found(tmp_path: Path) -> None:

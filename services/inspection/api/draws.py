@@ -14,18 +14,10 @@ from services.inspection.domain.draws import KINDS_TEXT, Kind
 from services.inspection.handlers import draws as handlers
 from services.inspection.handlers.draws import Viewer
 from shared import auth, limits
+from shared.csv_reports import CSV_TOO, CsvQuery, csv_download, wants_csv
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
-from shared.web import (
-    CSV_TOO,
-    CsvQuery,
-    csv_download,
-    principal,
-    require_principal,
-    unit_of_work,
-    unit_scope,
-    wants_csv,
-)
+from shared.web import principal, require_principal, unit_of_work, unit_scope
 
 draws_blp = Blueprint(
     "draws",

@@ -11,16 +11,9 @@ from marshmallow import fields
 from services.inspection.api.evaluations import MONTH, READERS
 from services.inspection.handlers import rankings
 from shared import auth
+from shared.csv_reports import CSV_TOO, CsvQuery, csv_download, wants_csv
 from shared.schemas import Schema
-from shared.web import (
-    CSV_TOO,
-    CsvQuery,
-    csv_download,
-    require_principal,
-    unit_of_work,
-    unit_scope,
-    wants_csv,
-)
+from shared.web import require_principal, unit_of_work, unit_scope
 
 rankings_blp = Blueprint(
     "rankings",

@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-from shared.audit import add_audit_table
+from shared.audit_table import add_audit_table
 from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
 

@@ -22,8 +22,9 @@ from services.staffing.handlers import assessment_inputs as inputs
 from services.staffing.handlers import assessment_schemes as schemes
 from services.staffing.handlers import assessment_scoring as scoring
 from shared import auth
+from shared.csv_reports import CsvQuery
 from shared.schemas import Schema
-from shared.web import CsvQuery, unit_of_work
+from shared.web import unit_of_work
 
 blp = Blueprint(
     "assessments",

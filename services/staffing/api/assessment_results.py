@@ -21,16 +21,10 @@ from services.staffing.api.assessment import (
 from services.staffing.domain.assessment import Grade
 from services.staffing.handlers import assessment_reports as reports
 from shared import auth
+from shared.csv_reports import CSV_TOO, CsvQuery, csv_download, wants_csv
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
-from shared.web import (
-    CSV_TOO,
-    CsvQuery,
-    csv_download,
-    unit_of_work,
-    unit_scope,
-    wants_csv,
-)
+from shared.web import unit_of_work, unit_scope
 
 
 class ResultOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from shared.audit import add_audit_table
+from shared.audit_table import add_audit_table
 from shared.messaging_tables import add_messaging_tables
 
 metadata = MetaData()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from shared import audit
+from shared import audit_table
 
 revision: str = 'ins0013'
 down_revision: str | None = 'ins0012'
@@ -18,8 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    audit.add_key_id_in_migration(op)
+    audit_table.add_key_id_in_migration(op)
 
 
 def downgrade() -> None:
-    audit.drop_key_id_in_migration(op)
+    audit_table.drop_key_id_in_migration(op)

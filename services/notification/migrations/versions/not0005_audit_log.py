@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from shared import audit
+from shared import audit_table
 
 revision: str = 'not0005'
 down_revision: str | None = 'not0004'
@@ -18,8 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    audit.create_in_migration(op)
+    audit_table.create_in_migration(op)
 
 
 def downgrade() -> None:
-    audit.drop_in_migration(op)
+    audit_table.drop_in_migration(op)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
-from shared import audit
+from shared import audit_table
 
 revision: str = 'not0007'
 down_revision: str | None = 'not0006'
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    audit.add_key_id_in_migration(op)
+    audit_table.add_key_id_in_migration(op)
     # The other services' checkpoints (and its own): the anchors of their chains, kept here.
     op.create_table(
         "audit_checkpoints",
@@ -44,4 +44,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_audit_checkpoints_service", table_name="audit_checkpoints")
     op.drop_table("audit_checkpoints")
-    audit.drop_key_id_in_migration(op)
+    audit_table.drop_key_id_in_migration(op)
