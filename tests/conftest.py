@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from shared import embedded
 from shared.embedded import Hall
-from tests.halls import own_settings
+from tests.halls import build, own_settings
 
 
 @pytest.fixture
 def hall(tmp_path: Path) -> Iterator[Hall]:
     """The embedded system in this process: SQLite files, in-memory broker, worker threads."""
     # The in-memory broker is one per process: each test gets its own exchange and queues.
-    running = embedded.build(
-        tmp_path / "var", own_settings(retry_base_delay=0.05, consumer_max_attempts=3)
-    )
+    # Its schemas are copies of files migrated once a run (tests/halls.py `schemas`).
+    running = build(tmp_path / "var", own_settings(retry_base_delay=0.05, consumer_max_attempts=3))
     running.start()
     # The sweeps' start-up round acts on the real day; a test that then moves the clock must
     # not race it (a seasonal window closed behind the test's back, say).
