@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,3 +25,13 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
         assert worker.swept_once.wait(10), f"{name}'s first sweeps did not finish"
     yield running
     running.stop()
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, for runs with `-n`
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Load balancing that keeps the tests sharing set-up on one worker (tests/scheduling.py)."""
+    if config.getvalue("dist") not in ("load", "loadscope", "loadgroup"):
+        return None
+    from tests.scheduling import SharedSetUpScheduling
+
+    return SharedSetUpScheduling(config, log)
