@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import demo, embedded
-from shared.config import DEFAULT_LIMITS
+from shared.config import DEFAULT_LIMITS, SERVICES
 from shared.embedded import Hall
 from shared.testing import TEST_SECRET
 
@@ -66,17 +66,47 @@ def build(var: Path, settings: dict[str, Any]) -> Hall:
     return embedded.build(var, settings, schemas=schemas())
 
 
-@contextmanager
-def demo_hall(prefix: str) -> Iterator[Hall]:
-    """The demo hall (shared/DEMO.md), running; stopped and its files removed afterwards.
-    Loading it is bound by SQLite's fsyncs, so its files go to tmpfs where there is one."""
+def _tmpfs() -> Path | None:
     shm = Path("/dev/shm")
-    var = Path(tempfile.mkdtemp(prefix=f"govhall-{prefix}-", dir=shm if shm.is_dir() else None))
-    try:
-        hall = build(var / "var", own_settings())
+    return shm if shm.is_dir() else None
+
+
+_DEMO: list[Path] = []
+
+
+def _loaded_demo() -> Path:
+    """The var folder of a demo hall loaded once a process (tens of seconds), settled and
+    stopped: every `demo_hall` starts from a copy of it. Loading is bound by SQLite's fsyncs,
+    so it goes to tmpfs where there is one."""
+    if not _DEMO:
+        folder = Path(tempfile.mkdtemp(prefix="govhall-demo-", dir=_tmpfs()))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        hall = build(folder / "var", own_settings())
         hall.start()
         try:
             assert demo.load(hall)
+            demo._settle(hall)
+        finally:
+            hall.stop()
+            for name in hall.apps:
+                hall.runtime(name).db.dispose()  # write-ahead logs folded into the files
+        _DEMO.append(folder / "var")
+    return _DEMO[0]
+
+
+@contextmanager
+def demo_hall(prefix: str) -> Iterator[Hall]:
+    """The demo hall (shared/DEMO.md), running, on its own copy of the demo loaded once a
+    process (`_loaded_demo`); stopped and its files removed afterwards."""
+    loaded = _loaded_demo()
+    var = Path(tempfile.mkdtemp(prefix=f"govhall-{prefix}-", dir=_tmpfs()))
+    try:
+        # The audit key and whatever else the hall keeps beside its databases.
+        shutil.copytree(loaded, var / "var", ignore=shutil.ignore_patterns("*.db", "*.db-*"))
+        copies = {name: loaded / f"{name}.db" for name in SERVICES}
+        hall = embedded.build(var / "var", own_settings(), schemas=copies)
+        hall.start()
+        try:
             yield hall
         finally:
             hall.stop()
