@@ -9,6 +9,10 @@ controller sees only node ids, so the groups are told by path.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
 from xdist.scheduler import LoadScopeScheduling
 
 # Folder → the one work unit all its tests make.
@@ -30,8 +34,23 @@ def work_unit(nodeid: str) -> str:
     return path
 
 
+def distinct(collection: Sequence[str]) -> list[str]:
+    """The node ids, a repeated one numbered (`…#2`, `…#3`): schemathesis gives each of its
+    cases (tests/fuzz/test_fuzz.py) the same node id, and scope scheduling keys the tests of a
+    unit by node id, so all but one case of each would silently never run."""
+    seen: Counter[str] = Counter()
+    named = []
+    for nodeid in collection:
+        seen[nodeid] += 1
+        named.append(nodeid if seen[nodeid] == 1 else f"{nodeid}#{seen[nodeid]}")
+    return named
+
+
 class SharedSetUpScheduling(LoadScopeScheduling):
     """xdist's scope scheduling, its scopes being `work_unit`s."""
+
+    def add_node_collection(self, node: Any, collection: Sequence[str]) -> None:
+        super().add_node_collection(node, distinct(collection))
 
     def _split_scope(self, nodeid: str) -> str:
         return work_unit(nodeid)
