@@ -25,8 +25,13 @@ $(TEST_STAMP): pyproject.toml
 run: $(RUN_STAMP)
 	$(BIN)/govhall up --demo
 
+# Two workers (pytest-xdist); tests that share set-up stay on one (tests/README.md). The fault
+# tests time how fast the services fail and recover, so they run after, on a quiet machine.
+PYTEST_WORKERS ?= -n 2
+
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) --ignore=tests/faults $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/faults $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

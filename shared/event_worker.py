@@ -62,6 +62,10 @@ class EventWorker(ConsumerMixin):
         )
 
     def run(self, _tokens: int = 1, **kwargs: Any) -> None:
+        if self.settings.is_memory_broker:
+            # kombu looks at `should_stop` between waits of `safety_interval` (1 s): on the
+            # in-memory broker a short wait costs nothing, and the hall stops at once.
+            kwargs.setdefault("safety_interval", 0.05)
         try:
             super().run(_tokens, **kwargs)
         finally:

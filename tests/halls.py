@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import uuid
@@ -11,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from services.hall import demo, embedded
+from services.hall.demo.client import settle
 from services.hall.embedded import Hall
+from shared.config import SERVICES
 from shared.config_bounds import DEFAULT_LIMITS
 from tests.support import TEST_SECRET
 
@@ -44,17 +47,68 @@ def own_settings(**overrides: Any) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def demo_hall(prefix: str) -> Iterator[Hall]:
-    """The demo hall (docs/demo.md), running; stopped and its files removed afterwards.
-    Loading it is bound by SQLite's fsyncs, so its files go to tmpfs where there is one."""
+_SCHEMAS: dict[str, Path] = {}
+
+
+def schemas() -> dict[str, Path]:
+    """Each service's SQLite file migrated to head, once a process: every hall starts from a
+    copy (milliseconds) instead of running alembic four times (most of a test's set-up)."""
+    if not _SCHEMAS:
+        folder = Path(tempfile.mkdtemp(prefix="govhall-schemas-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        migrated = embedded.build(folder, own_settings())
+        for name in migrated.apps:
+            migrated.runtime(name).db.dispose()  # its write-ahead log folded into the file
+            _SCHEMAS[name] = folder / f"{name}.db"
+    return _SCHEMAS
+
+
+def build(var: Path, settings: dict[str, Any]) -> Hall:
+    """`embedded.build` on copies of the migrated schemas (`schemas`), not yet started."""
+    return embedded.build(var, settings, schemas=schemas())
+
+
+def _tmpfs() -> Path | None:
     shm = Path("/dev/shm")
-    var = Path(tempfile.mkdtemp(prefix=f"govhall-{prefix}-", dir=shm if shm.is_dir() else None))
-    try:
-        hall = embedded.build(var / "var", own_settings())
+    return shm if shm.is_dir() else None
+
+
+_DEMO: list[Path] = []
+
+
+def _loaded_demo() -> Path:
+    """The var folder of a demo hall loaded once a process (tens of seconds), settled and
+    stopped: every `demo_hall` starts from a copy of it. Loading is bound by SQLite's fsyncs,
+    so it goes to tmpfs where there is one."""
+    if not _DEMO:
+        folder = Path(tempfile.mkdtemp(prefix="govhall-demo-", dir=_tmpfs()))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        hall = build(folder / "var", own_settings())
         hall.start()
         try:
             assert demo.load(hall)
+            settle(hall)
+        finally:
+            hall.stop()
+            for name in hall.apps:
+                hall.runtime(name).db.dispose()  # write-ahead logs folded into the files
+        _DEMO.append(folder / "var")
+    return _DEMO[0]
+
+
+@contextmanager
+def demo_hall(prefix: str) -> Iterator[Hall]:
+    """The demo hall (docs/demo.md), running, on its own copy of the demo loaded once a
+    process (`_loaded_demo`); stopped and its files removed afterwards."""
+    loaded = _loaded_demo()
+    var = Path(tempfile.mkdtemp(prefix=f"govhall-{prefix}-", dir=_tmpfs()))
+    try:
+        # The audit key and whatever else the hall keeps beside its databases.
+        shutil.copytree(loaded, var / "var", ignore=shutil.ignore_patterns("*.db", "*.db-*"))
+        copies = {name: loaded / f"{name}.db" for name in SERVICES}
+        hall = embedded.build(var / "var", own_settings(), schemas=copies)
+        hall.start()
+        try:
             yield hall
         finally:
             hall.stop()

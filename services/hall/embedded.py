@@ -9,6 +9,9 @@ gunicorn, since the in-memory broker lives inside one process).
 from __future__ import annotations
 
 import importlib
+import sqlite3
+from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,18 +58,28 @@ class Hall:
 
     def stop(self) -> None:
         for worker in self.workers.values():
-            worker.signal_stop()  # all at once: each consumer takes up to a second to notice
+            worker.signal_stop()  # all at once: each consumer takes a moment to notice
         for worker in self.workers.values():
             worker.shutdown()
 
 
-def build(var_dir: str | Path, overrides: dict[str, Any] | None = None) -> Hall:
+def build(
+    var_dir: str | Path,
+    overrides: dict[str, Any] | None = None,
+    *,
+    schemas: Mapping[str, Path] | None = None,
+) -> Hall:
+    """The hall on SQLite files under `var_dir`, each migrated to head; or, for a service in
+    `schemas`, a copy of that file, already migrated to head (the tests migrate once a run)."""
     var = Path(var_dir)
     var.mkdir(parents=True, exist_ok=True)
     apps: dict[str, Flask] = {}
     for name in SERVICES:
+        database = (var / f"{name}.db").resolve()
+        if schemas and name in schemas:
+            copy_database(schemas[name], database)
         config = {
-            "database_url": f"sqlite:///{(var / name).resolve()}.db",
+            "database_url": f"sqlite:///{database}",
             "broker_url": "memory://",
             "var_dir": str(var),
             # A commit that wrote events wakes its relay (Database.on_outbox_write): the poll is
@@ -76,8 +89,16 @@ def build(var_dir: str | Path, overrides: dict[str, Any] | None = None) -> Hall:
             **(overrides or {}),
         }
         apps[name] = service_module(name).create_app(config)
-        migrate.upgrade(apps[name].extensions["govhall"])
+        if not (schemas and name in schemas):
+            migrate.upgrade(apps[name].extensions["govhall"])
     return Hall(apps)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file, with what its write-ahead log holds (SQLite's
+    backup: a plain file copy could miss the log or catch a write half done)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 INDEX = """<!doctype html>

@@ -18,7 +18,7 @@ SERVICES = ("registry", "staffing", "inspection", "notification")
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[embedded.Hall]:
-    running = embedded.build(tmp_path_factory.mktemp("docs") / "var", halls.own_settings())
+    running = halls.build(tmp_path_factory.mktemp("docs") / "var", halls.own_settings())
     yield running
     for name in running.apps:
         running.runtime(name).db.dispose()

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from werkzeug.test import Client
 
-from services.hall import embedded
 from shared import auth
 from tests import halls
 from tests.support import TEST_SECRET, bearer
@@ -20,7 +19,7 @@ SERVICES = ("registry", "staffing", "inspection", "notification")
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     """One hall for the module, its workers never started: headers need no events."""
-    hall = embedded.build(tmp_path_factory.mktemp("headers") / "var", halls.own_settings())
+    hall = halls.build(tmp_path_factory.mktemp("headers") / "var", halls.own_settings())
     yield Client(hall.wsgi())
     for name in hall.apps:
         hall.runtime(name).db.dispose()

@@ -13,11 +13,10 @@ import pytest
 from prometheus_client import REGISTRY
 from werkzeug.test import Client
 
-from services.hall import embedded
 from services.hall.embedded import Hall
 from shared.config_bounds import DEFAULT_LIMITS
 from tests import builders
-from tests.halls import own_settings
+from tests.halls import build, own_settings
 from tests.support import bearer
 
 HEXI = bearer("unit", "tj-hexi")
@@ -35,7 +34,7 @@ LIMITED: dict[str, Any] = {
 
 @pytest.fixture
 def limited(tmp_path: Path) -> Iterator[Hall]:
-    running = embedded.build(tmp_path / "var", own_settings(**LIMITED))
+    running = build(tmp_path / "var", own_settings(**LIMITED))
     running.start()
     yield running
     running.stop()
@@ -184,7 +183,7 @@ def test_a_flood_of_anonymous_complaints_is_refused(client: Client) -> None:
 def test_a_refused_write_is_tried_again_with_the_same_idempotency_key(tmp_path: Path) -> None:
     """A 429 did nothing, so the retry after Retry-After is tried, not answered with the 429."""
     settings = own_settings(**{**LIMITED, "rate_limits": {"complaints": "1/second"}})
-    running = embedded.build(tmp_path / "var", settings)
+    running = build(tmp_path / "var", settings)
     try:
         client = Client(running.wsgi())
         complaint = {"window_id": 1, "account": "rude at the counter"}
