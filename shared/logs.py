@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import logging.config
 import os
@@ -104,14 +105,41 @@ def mask_secrets(*values: str | None) -> None:
     _known_secrets = tuple(sorted(set(_known_secrets) | fresh, key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=4096)
 def sensitive(key: str) -> bool:
+    # Cached: a log line's keys come from a small set, and every line asks about each of them.
     return bool(_SENSITIVE_KEY.search(key.replace("-", "_")))
+
+
+# What every one of _PATTERNS needs to find in a text to match at all: a value holding none of
+# it passes through unscanned, the seven substitutions being most of a log line's cost. Keep
+# these in step with _PATTERNS (tests/unit/test_redaction_precheck.py compares the output).
+_SHORTEST_MATCH = 6  # "eyJ.a.", the shortest text any pattern matches
+_KEYWORDS = ("bearer", "eyj", "authorization", "passw", "secret", "token", "apikey", "api_key")
+_DIGIT_RUN = re.compile(r"\d{11}")  # a mobile number is 11 digits, an ID number 18
+# Outside ASCII, case-insensitive matching folds more than str.lower does (K, ſ, ı, İ): the
+# regex engine answers with the patterns' own folding.
+_TRIGGER = re.compile(r"(?i)bearer|eyj|authorization|passw|secret|token|api_?key|://|\d{11}")
+
+
+def _may_hold_sensitive(text: str) -> bool:
+    if len(text) < _SHORTEST_MATCH:
+        return False
+    if not text.isascii():
+        return _TRIGGER.search(text) is not None
+    lowered = text.lower()
+    for keyword in _KEYWORDS:
+        if keyword in lowered:
+            return True
+    return "://" in text or _DIGIT_RUN.search(text) is not None
 
 
 def redact_text(text: str) -> str:
     for secret in _known_secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if not _may_hold_sensitive(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -6,10 +6,12 @@ in shared/request_guards.py; reports answered as CSV too in shared/csv_reports.p
 
 from __future__ import annotations
 
+import functools
 import http
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -211,53 +213,86 @@ def unit_of_work() -> UnitOfWork:
     )
 
 
+@dataclass(frozen=True)
+class _Gate:
+    """What the request gate checks of a view for one method."""
+
+    access: Any
+    rule: str | None
+    query: frozenset[str] | None  # declared_query
+
+
+# Found once per view and method, not on every request (issue 19.2): the marks are set when the
+# views are defined. Keyed by the view function itself, so each app of the embedded hall (and a
+# replaced view) has its own; bounded, as the method is the client's.
+@functools.lru_cache(maxsize=4096)
+def _gate(view: Any, method: str) -> _Gate:
+    return _Gate(
+        access=auth.access_of(view, method),
+        rule=auth.rule_of(view, method),
+        query=request_guards.declared_query(auth.handler_of(view, method)),
+    )
+
+
 def _access_of(endpoint: str) -> Any:
-    return auth.access_of(current_app.view_functions.get(endpoint), request.method)
+    return _gate(current_app.view_functions.get(endpoint), request.method).access
 
 
 def _before() -> Response | None:
     g.started = time.perf_counter()
     g.request_id = logs.sane_id(request.headers.get("X-Request-ID")) or str(uuid.uuid4())
     g.correlation_id = logs.sane_id(request.headers.get("X-Correlation-ID")) or g.request_id
+    rt = runtime()
     g.log_context = logs.bind(
-        service=runtime().spec.name, request_id=g.request_id, correlation_id=g.correlation_id
+        service=rt.spec.name, request_id=g.request_id, correlation_id=g.correlation_id
     )
-    settings = runtime().settings
-    g.principal = auth.principal_from_header(
+    settings = rt.settings
+    who = g.principal = auth.principal_from_header(
         settings.jwt_secret,
         request.headers.get("Authorization"),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
-    logs.bind(actor=g.principal.actor if g.principal else "public")
-    if request.endpoint is None or request.method == "OPTIONS":
+    actor = who.actor if who else "public"
+    logs.bind(actor=actor)
+    endpoint, method = request.endpoint, request.method
+    if endpoint is None or method == "OPTIONS":
         return None  # routing will answer 404/405
     if request.blueprint in PUBLIC_BLUEPRINTS:
         return None
-    access = _access_of(request.endpoint)
-    if access is None:
+    gate = _gate(current_app.view_functions.get(endpoint), method)
+    if gate.access is None:
         raise Forbidden("this endpoint declares no access rule")
-    view = current_app.view_functions.get(request.endpoint)
-    auth.check(access, g.principal, auth.rule_of(view, request.method))
-    request_guards.refuse_unknown_parameters(request.endpoint)
+    auth.check(gate.access, who, gate.rule)
+    request_guards.refuse_unknown_parameters(gate.query)
     request_guards.refuse_deep_json()
-    who = g.principal
-    return idempotency.claim(runtime().db, who.actor if who else "public")
+    return idempotency.claim(rt.db, actor)
+
+
+@functools.lru_cache(maxsize=4096)
+def _http_metrics(service: str, method: str, route: str, status: int) -> tuple[Any, Any, Any]:
+    """The RED metrics' children for one kind of answer, looked up once (issue 19.2); bounded,
+    as the method is the client's."""
+    return (
+        metrics.HTTP_REQUESTS.labels(service, method, route, str(status)),
+        metrics.HTTP_ERRORS.labels(service, method, route) if status >= 500 else None,
+        metrics.HTTP_DURATION.labels(service, method, route),
+    )
 
 
 def _after(response: Response) -> Response:
-    idempotency.remember(runtime().db, response)
-    service = runtime().spec.name
-    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    rt = runtime()
+    idempotency.remember(rt.db, response)
+    url_rule = request.url_rule
+    endpoint = url_rule.rule if url_rule else "unmatched"
     status = response.status_code
-    metrics.HTTP_REQUESTS.labels(service, request.method, endpoint, str(status)).inc()
-    if status >= 500:
-        metrics.HTTP_ERRORS.labels(service, request.method, endpoint).inc()
+    requests, errors, duration = _http_metrics(rt.spec.name, request.method, endpoint, status)
+    requests.inc()
+    if errors is not None:
+        errors.inc()
     started = g.get("started")
     if started is not None:
-        metrics.HTTP_DURATION.labels(service, request.method, endpoint).observe(
-            time.perf_counter() - started
-        )
+        duration.observe(time.perf_counter() - started)
     if "correlation_id" in g:
         response.headers["X-Request-ID"] = g.request_id
         response.headers["X-Correlation-ID"] = g.correlation_id
@@ -290,13 +325,14 @@ def _needs_token() -> bool:
 def _log_access(route: str, status: int, started: float | None) -> None:
     path = request.script_root + request.path  # never the query string: personal data rides there
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    method = request.method
     access_log.info(
         "%s %s %s",
-        request.method,
+        method,
         path,
         status,
         extra={
-            "method": request.method,
+            "method": method,
             "path": path,
             "route": route,
             "status": status,
