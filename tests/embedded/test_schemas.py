@@ -9,8 +9,8 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from shared.embedded import Hall
 
+from services.hall.embedded import Hall
 from shared import migrate
 from tests import halls
 
