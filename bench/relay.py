@@ -32,7 +32,7 @@ import services.registry as registry
 from bench.cluster import AMQP_URL, bounded, progress, running
 from services.registry.contracts import units as contracts
 from services.registry.domain.units import new_unit
-from shared import broker, config, migrate
+from shared import broker, config
 from shared.db import utcnow
 from shared.outbox import Relay
 from shared.service import ServiceRuntime
@@ -200,7 +200,7 @@ def measure(args: argparse.Namespace) -> tuple[list[Run], int, float]:
         relay = raw = None
         try:
             progress(f"run {ns.run}: migrating {SERVICE} ...")
-            migrate.upgrade(rt)
+            bench.migrate([SERVICE])  # as the owner role, granting the runtime role (as deployed)
             declare_queue(ns)
             relay, raw = rt.relay(), RawPublisher(ns)
             # Warm-up: connections, prepared statements, the exchange declared on both sides.
