@@ -6,10 +6,11 @@ RabbitMQ (`run_once` until nothing is pending: claim a batch FOR UPDATE SKIP LOC
 rows on a confirm-mode channel, wait for their confirms once, mark the confirmed rows sent,
 commit). The baseline publishes the same N bodies (read from the outbox, so the same sizes,
 routing keys and message ids) with plain kombu: one `Producer.publish` each, persistent, on a
-connection with `confirm_publish=True`, so each publish waits for its own confirm. Both publish to the same exchange, routed to the same quorum queue
-(staffing's, which takes `unit.registered`), emptied between runs. The runs alternate which goes
-first; the table shows the medians and the ratio relay / raw (target ≥ 1.0, issue 19), and
-the load average before and after.
+connection with `confirm_publish=True`, so each publish waits for its own confirm. Both
+publish to the same exchange, routed to the same quorum queue (staffing's, which takes
+`unit.registered`), emptied between runs. The runs alternate which goes first; the table shows
+the medians and the ratio relay / raw (target ≥ 1.0, issue 19), and the load average before
+and after.
 
     .venv/bin/python -m bench.relay [--events 5000] [--runs 3] [--batch-size 100]
 

@@ -313,3 +313,27 @@ def test_unconfirmed_publishes_stay_pending_and_go_again_when_the_broker_answers
             relay._reset_connection()
     seen = _message_ids(tap)
     assert set(seen) - set(ids) == {seen[0]} and set(ids) <= set(seen)
+
+
+def test_a_connection_cut_while_idle_is_reopened_within_the_batch(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+) -> None:
+    """The broker dropped the relay's idle connection (a restart, a missed heartbeat): the next
+    batch finds it broken, reopens it and goes out at once, without a failure and back-off."""
+    rt = runtime("registry")
+    tap = _tap(namespace, rt, "tap")
+    with TcpProxy(("127.0.0.1", 5672)) as proxy:
+        amqp = urlsplit(AMQP_URL)
+        netloc = amqp.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{proxy.port}"
+        through_proxy = rt.settings.with_(broker_url=urlunsplit(amqp._replace(netloc=netloc)))
+        relay = Relay(rt.db, rt.db.table("outbox"), through_proxy)
+        try:
+            registry.register_unit(rt.uow(actor="test"), "before-cut", "Unit", "d")
+            assert relay.run_once() == 1
+            assert proxy.cut() == 1
+            registry.register_unit(rt.uow(actor="test"), "after-cut", "Unit", "d")
+            assert relay.run_once() == 1
+            assert _pending_ids(rt) == []
+        finally:
+            relay._reset_connection()
+    assert len(_message_ids(tap)) == 2
