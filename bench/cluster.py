@@ -230,8 +230,12 @@ def running(
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
+            # The deployed roles: `migrate` runs as the owner and grants the runtime role.
+            for role in (ns.owner_role, ns.runtime_role):
+                conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
             for service in services:
-                conn.execute(text(f'CREATE DATABASE "{ns.database(service)}"'))
+                owner = ns.owner_role
+                conn.execute(text(f'CREATE DATABASE "{ns.database(service)}" OWNER "{owner}"'))
         yield bench
     finally:
         # Ignore a second Ctrl-C or signal while cleaning up: a half-done clean-up leaks.
@@ -246,6 +250,8 @@ def running(
                     for service in SERVICES:
                         name = ns.database(service)
                         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    for role in (ns.runtime_role, ns.owner_role):
+                        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
             except Exception as exc:  # reported, not hidden
                 print(f"could not drop the bench databases: {exc}", file=sys.stderr)
             admin.dispose()

@@ -93,7 +93,10 @@ class WakingMemoryTransport(memory.Transport):
 MEMORY_POLLING_INTERVAL = 1.0
 
 
-def connect(settings: Settings) -> Connection:
+def connect(settings: Settings, *, confirm_publish: bool = True) -> Connection:
+    """`confirm_publish=False` for a publisher that puts its channel in confirm mode itself and
+    waits for a batch's confirms at once (the outbox relay): with True, py-amqp makes every
+    publish wait for its own."""
     if settings.is_memory_broker:
         return Connection(
             settings.broker_url,
@@ -104,7 +107,7 @@ def connect(settings: Settings) -> Connection:
         settings.broker_url,
         connect_timeout=5,
         heartbeat=30,
-        transport_options={"confirm_publish": True},
+        transport_options={"confirm_publish": confirm_publish},
     )
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from amqp.exceptions import AMQPError
 from kombu import Connection, Producer
+from kombu.exceptions import KombuError
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -27,6 +30,9 @@ log = logging.getLogger(__name__)
 # PostgreSQL NOTIFY channel: a commit that wrote events wakes the relays of its database at
 # once, in whatever process they run (in-process, `Database.on_outbox_write` does the same).
 CHANNEL = "govhall_outbox"
+# What a publish or a wait for confirms raises when the broker or the way to it fails (sockets,
+# timeouts, refused connections, closed channels), as opposed to a bug here.
+BROKER_ERRORS = (AMQPError, KombuError, OSError)
 
 
 def add_to_outbox(session: Session, table: Table, event: CloudEvent) -> None:
@@ -58,8 +64,71 @@ def add_many_to_outbox(session: Session, table: Table, events: list[CloudEvent])
         session.execute(insert(table), rows)
 
 
+class PublishNotConfirmed(RuntimeError):
+    """The broker nacked a publish, or did not confirm it in time: that row stays pending."""
+
+
+class _Confirms:
+    """The broker's answers to the publishes on one channel in confirm mode, by delivery tag.
+
+    RabbitMQ numbers a confirm-mode channel's publishes 1, 2, 3 …, and answers each with
+    basic.ack or basic.nack; `multiple` answers every tag up to this one that is still open.
+    """
+
+    def __init__(self) -> None:
+        self.last_tag = 0
+        self.waiting: dict[int, None] = {}  # open tags, in publish order
+        self.answers: dict[int, bool] = {}  # this batch's: True acked, False nacked
+
+    def published(self) -> int:
+        self.last_tag += 1
+        self.waiting[self.last_tag] = None
+        return self.last_tag
+
+    def ack(self, delivery_tag: int, multiple: bool = False) -> None:
+        self._answer(delivery_tag, multiple, True)
+
+    def nack(self, delivery_tag: int, multiple: bool = False) -> None:
+        self._answer(delivery_tag, multiple, False)
+
+    def _answer(self, delivery_tag: int, multiple: bool, confirmed: bool) -> None:
+        if multiple:
+            tags = []
+            for tag in self.waiting:  # in order: stop at the first one past the answer
+                if tag > delivery_tag:
+                    break
+                tags.append(tag)
+        else:
+            tags = [delivery_tag] if delivery_tag in self.waiting else []
+        for tag in tags:
+            del self.waiting[tag]
+            self.answers[tag] = confirmed
+
+    def confirmed_prefix(self, tags: list[int]) -> int:
+        """How many of `tags`, from the first, were acked before any was nacked or left open.
+        Only these are marked sent: a row behind an unconfirmed one waits for it, so the rows
+        still leave in outbox order (a republish after it is a duplicate the inbox drops)."""
+        count = 0
+        for tag in tags:
+            if self.answers.get(tag) is not True:
+                break
+            count += 1
+        return count
+
+
 class Relay:
-    """Publishes pending outbox rows in creation order, one batch per transaction."""
+    """Publishes pending outbox rows in creation order, one batch per transaction.
+
+    On RabbitMQ a batch is published on one channel in confirm mode without waiting, then its
+    confirms are awaited once: one round trip per batch instead of one per event. A row is
+    marked sent only once the broker confirmed it; what was nacked, timed out or lost with the
+    connection stays pending and is published again (at least once: consumers drop duplicates
+    by event id in their inbox). One channel, publishes in outbox order: RabbitMQ keeps that
+    order per channel.
+    """
+
+    # The longest a batch waits for its confirms; then its unconfirmed rows stay pending.
+    confirm_timeout = 15.0
 
     def __init__(self, db: Database, table: Table, settings: Settings) -> None:
         self.db = db
@@ -68,24 +137,28 @@ class Relay:
         self.wakeup = threading.Event()
         db.on_outbox_write.append(self.wakeup.set)
         self._connection: Connection | None = None
+        self._producer: Producer | None = None
+        self._confirms: _Confirms | None = None  # None on the in-memory broker: no confirms
 
     def run_once(self) -> int:
-        """Publish one batch; returns how many rows were published."""
+        """Publish one batch; returns how many rows were published (confirmed and marked sent).
+        Raises after marking the confirmed ones if the broker did not confirm them all."""
         with self.db.session() as session, session.begin():
             rows = session.execute(self._pending()).all()
             if not rows:
                 return 0
-            producer = self._producer()
-            for row in rows:
-                self._publish(producer, row)
-            session.execute(
-                update(self.table)
-                .where(self.table.c.id.in_([row.id for row in rows]))
-                .values(published_at=utcnow())
-            )
-        for row in rows:
+            sent, failure = self._publish_batch(rows)
+            if sent:
+                session.execute(
+                    update(self.table)
+                    .where(self.table.c.id.in_([row.id for row in rows[:sent]]))
+                    .values(published_at=utcnow())
+                )
+        for row in rows[:sent]:
             metrics.EVENTS_PUBLISHED.labels(self.settings.service, row.type).inc()
-        return len(rows)
+        if failure is not None:
+            raise failure
+        return sent
 
     def _pending(self) -> Any:
         query = (
@@ -98,10 +171,77 @@ class Relay:
             query = query.with_for_update(skip_locked=True)
         return query
 
-    def _producer(self) -> Producer:
-        if self._connection is None:
-            self._connection = broker.connect(self.settings)
-        return Producer(self._connection.default_channel, broker.events_exchange(self.settings))
+    def _publish_batch(self, rows: Sequence[Any]) -> tuple[int, BaseException | None]:
+        """Publish `rows` in order; returns how many of them, from the first, are confirmed,
+        and why the rest are not. A connection that went stale while idle (the broker closed
+        it, a heartbeat missed) is reopened and the batch tried once more, as kombu's retry
+        did for each publish before."""
+        reused = self._producer is not None
+        try:
+            return self._publish_confirmed(rows)
+        except BROKER_ERRORS as exc:
+            self._reset_connection(broken=True)
+            if not reused:
+                return 0, exc
+            log.debug("relay for %s reconnects: %s", self.settings.service, exc)
+        try:
+            return self._publish_confirmed(rows)
+        except BROKER_ERRORS as exc:
+            self._reset_connection(broken=True)
+            return 0, exc
+
+    def _publish_confirmed(self, rows: Sequence[Any]) -> tuple[int, BaseException | None]:
+        producer = self._open_producer()
+        confirms = self._confirms
+        if confirms is None:  # the in-memory broker: a publish is there once it returns
+            for row in rows:
+                self._publish(producer, row)
+            return len(rows), None
+        confirms.answers.clear()
+        tags = []
+        for row in rows:
+            self._publish(producer, row)
+            tags.append(confirms.published())
+        self._await(confirms)
+        sent = confirms.confirmed_prefix(tags)
+        if sent == len(rows):
+            return sent, None
+        nacked = sum(1 for tag in tags if confirms.answers.get(tag) is False)
+        if confirms.waiting:  # unanswered: this channel's later tags cannot be trusted
+            self._reset_connection(broken=True)
+        return sent, PublishNotConfirmed(
+            f"{len(rows) - sent} of {len(rows)} events not confirmed by the broker "
+            f"({nacked} nacked, {len(confirms.waiting)} unanswered in {self.confirm_timeout} s)"
+        )
+
+    def _await(self, confirms: _Confirms) -> None:
+        """Read the broker's answers until every publish has one, or `confirm_timeout`."""
+        assert self._connection is not None
+        deadline = time.monotonic() + self.confirm_timeout
+        while confirms.waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                self._connection.drain_events(timeout=left)
+            except TimeoutError:  # socket.timeout: nothing more within the time left
+                return
+
+    def _open_producer(self) -> Producer:
+        if self._producer is None:
+            memory = self.settings.is_memory_broker
+            self._connection = broker.connect(self.settings, confirm_publish=False)
+            channel: Any = self._connection.default_channel
+            exchange = broker.events_exchange(self.settings)
+            exchange(channel).declare()
+            if not memory:
+                confirms = _Confirms()
+                channel.confirm_select()
+                channel.events["basic_ack"].add(confirms.ack)
+                channel.events["basic_nack"].add(confirms.nack)
+                self._confirms = confirms
+            self._producer = Producer(channel, exchange, auto_declare=False)
+        return self._producer
 
     def _publish(self, producer: Producer, row: Any) -> None:
         producer.publish(
@@ -111,18 +251,22 @@ class Relay:
             content_encoding="utf-8",
             delivery_mode=2,
             message_id=row.id,
-            declare=[broker.events_exchange(self.settings)],
-            retry=True,
-            retry_policy=broker.RETRY_POLICY,
         )
 
-    def _reset_connection(self) -> None:
+    def _reset_connection(self, *, broken: bool = False) -> None:
+        """Close the connection, the next batch opens a new one. A `broken` one is dropped
+        without the closing handshake: on a link gone silent that handshake waits forever."""
         if self._connection is not None:
             try:
-                self._connection.release()
+                if broken:
+                    self._connection.collect()
+                else:
+                    self._connection.release()
             except Exception:
                 log.debug("closing a broken broker connection failed", exc_info=True)
         self._connection = None
+        self._producer = None
+        self._confirms = None
 
     def record_failure(self, error: BaseException) -> None:
         with self.db.session() as session, session.begin():
@@ -161,7 +305,7 @@ class Relay:
             except Exception as exc:
                 log.warning("outbox relay for %s failed: %s", self.settings.service, exc)
                 metrics.RELAY_FAILURES.labels(self.settings.service).inc()
-                self._reset_connection()
+                self._reset_connection(broken=True)
                 try:
                     self.record_failure(exc)
                 except Exception:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from kombu import Connection, Consumer, Producer, Queue
@@ -14,7 +15,9 @@ from services.registry.handlers import units as registry
 from services.staffing.adapters import consumers as staffing_consumers
 from shared import broker
 from shared.consumer import Outcome
+from shared.outbox import PublishNotConfirmed, Relay
 from shared.service import ServiceRuntime, WorkerThreads
+from tests.faults.proxy import TcpProxy
 from tests.support import AMQP_URL, Namespace, unit_registered_body, wait_for
 
 pytestmark = pytest.mark.integration
@@ -218,3 +221,119 @@ def test_a_commit_in_another_process_wakes_the_relay_without_waiting_for_its_pol
         for thread in threads:
             thread.join(5)
         web_side.db.dispose()
+
+
+def _pending_ids(rt: ServiceRuntime) -> list[str]:
+    outbox = rt.db.table("outbox")
+    with rt.db.session() as session:
+        query = select(outbox.c.id).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
+        return list(session.scalars(query))
+
+
+def _tap(ns: Namespace, rt: ServiceRuntime, name: str, **arguments: object) -> Queue:
+    queue = Queue(
+        f"{ns.queue_prefix}{name}",
+        exchange=broker.events_exchange(rt.settings),
+        routing_key=UNIT_REGISTERED,
+        queue_arguments={"x-expires": 60_000, **arguments},  # gone a minute after the test
+    )
+    with Connection(AMQP_URL) as connection:
+        queue(connection.default_channel).declare()
+    return queue
+
+
+def _message_ids(queue: Queue) -> list[str]:
+    ids = []
+    with Connection(AMQP_URL) as connection:
+        bound = queue(connection.default_channel)
+        while (message := bound.get(no_ack=True)) is not None:
+            ids.append(message.properties["message_id"])
+    return ids
+
+
+def _delete(queue: Queue) -> None:
+    with Connection(AMQP_URL) as connection:
+        queue(connection.default_channel).delete()
+
+
+def test_a_nacked_batch_leaves_its_rows_pending_and_is_published_later(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+) -> None:
+    """A queue that takes nothing (x-max-length 0, overflow reject-publish) makes RabbitMQ nack
+    every publish routed to it: the relay marks none of the batch sent. Once the queue is gone
+    the same rows go out, and are marked."""
+    rt = runtime("registry")
+    for i in range(5):
+        registry.register_unit(rt.uow(actor="test"), f"nack-{i}", f"Unit {i}", "d")
+    ids = _pending_ids(rt)
+    full = _tap(namespace, rt, "full", **{"x-max-length": 0, "x-overflow": "reject-publish"})
+    relay = rt.relay()
+    try:
+        with pytest.raises(PublishNotConfirmed, match="5 nacked"):
+            relay.run_once()
+        assert _pending_ids(rt) == ids
+        _delete(full)
+        tap = _tap(namespace, rt, "tap")
+        assert relay.run_once() == 5
+        assert _pending_ids(rt) == []
+        assert sorted(_message_ids(tap)) == ids
+    finally:
+        relay._reset_connection()
+
+
+def test_unconfirmed_publishes_stay_pending_and_go_again_when_the_broker_answers(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+) -> None:
+    """The way to the broker goes silent mid-run: the batch is written, no confirm comes back
+    within the relay's wait, and nothing is marked sent. When the broker is reachable again
+    the rows are published again; the broker may hold some twice (they were on the wire), each
+    at least once, and consumers drop the second copy by event id."""
+    rt = runtime("registry")
+    tap = _tap(namespace, rt, "tap")
+    with TcpProxy(("127.0.0.1", 5672)) as proxy:
+        amqp = urlsplit(AMQP_URL)
+        netloc = amqp.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{proxy.port}"
+        through_proxy = rt.settings.with_(broker_url=urlunsplit(amqp._replace(netloc=netloc)))
+        relay = Relay(rt.db, rt.db.table("outbox"), through_proxy)
+        relay.confirm_timeout = 1.0
+        try:
+            registry.register_unit(rt.uow(actor="test"), "first", "Unit", "d")
+            assert relay.run_once() == 1  # connected, channel in confirm mode
+            for i in range(5):
+                registry.register_unit(rt.uow(actor="test"), f"silent-{i}", f"Unit {i}", "d")
+            ids = _pending_ids(rt)
+            proxy.silence()
+            with pytest.raises(PublishNotConfirmed, match="5 unanswered"):
+                relay.run_once()
+            assert _pending_ids(rt) == ids
+            proxy.resume()
+            assert relay.run_once() == 5
+            assert _pending_ids(rt) == []
+        finally:
+            relay._reset_connection()
+    seen = _message_ids(tap)
+    assert set(seen) - set(ids) == {seen[0]} and set(ids) <= set(seen)
+
+
+def test_a_connection_cut_while_idle_is_reopened_within_the_batch(
+    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+) -> None:
+    """The broker dropped the relay's idle connection (a restart, a missed heartbeat): the next
+    batch finds it broken, reopens it and goes out at once, without a failure and back-off."""
+    rt = runtime("registry")
+    tap = _tap(namespace, rt, "tap")
+    with TcpProxy(("127.0.0.1", 5672)) as proxy:
+        amqp = urlsplit(AMQP_URL)
+        netloc = amqp.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{proxy.port}"
+        through_proxy = rt.settings.with_(broker_url=urlunsplit(amqp._replace(netloc=netloc)))
+        relay = Relay(rt.db, rt.db.table("outbox"), through_proxy)
+        try:
+            registry.register_unit(rt.uow(actor="test"), "before-cut", "Unit", "d")
+            assert relay.run_once() == 1
+            assert proxy.cut() == 1
+            registry.register_unit(rt.uow(actor="test"), "after-cut", "Unit", "d")
+            assert relay.run_once() == 1
+            assert _pending_ids(rt) == []
+        finally:
+            relay._reset_connection()
+    assert len(_message_ids(tap)) == 2
