@@ -47,7 +47,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 def insert_returning_id(session: Session, table: Table, values: dict[str, Any]) -> int:
     """Insert one row and return its generated integer key."""
-    result: Any = session.execute(insert(table).values(values))
+    # The row as parameters, not `.values()`: one statement per table, compiled once.
+    result: Any = session.execute(insert(table), values)
     return int(result.inserted_primary_key[0])
 
 
@@ -61,9 +62,12 @@ def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str
         from sqlalchemy.dialects.sqlite import insert as insert_
     else:  # pragma: no cover - the two databases govhall runs on
         raise NotImplementedError(f"upsert on {dialect}")
-    changes = {name: value for name, value in values.items() if name not in keys}
-    statement = insert_(table).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+    # The row as parameters and the update from `excluded` (the row offered): the statement is
+    # the same for every call on a table, so it is compiled once, not built per row.
+    statement = insert_(table)
+    changes = {name: statement.excluded[name] for name in values if name not in keys}
+    upsert_ = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    session.execute(upsert_, values)
 
 
 class Database:
