@@ -148,9 +148,11 @@ def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int
     ).first()
     record_id = (last.id + 1) if last else 1
     prev_hash = last.hash if last else GENESIS
-    # The id is given, not generated, because the hash covers it.
+    # The id is given, not generated, because the hash covers it. The row as parameters, not
+    # `.values()`: one statement compiled once, not a fresh one built per record (~0.1 ms).
     session.execute(
-        insert(table).values(
+        insert(table),
+        dict(
             id=record_id,
             at=item.at,
             actor=item.actor,
@@ -164,6 +166,6 @@ def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int
             prev_hash=prev_hash,
             hash=mac(keyring.current, keyring.current_id, record_id, item, prev_hash),
             key_id=keyring.current_id,
-        )
+        ),
     )
     return record_id

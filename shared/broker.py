@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from queue import Empty
 from typing import Any
 
@@ -34,6 +34,27 @@ class _Published:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self.count = 0
+        self.delivering = 0  # consumers handing a message to their callback right now
+
+    @contextlib.contextmanager
+    def delivery(self) -> Iterator[None]:
+        with self._changed:
+            self.delivering += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.delivering -= 1
+
+    def idle(self, queues: Iterable[str]) -> bool:
+        """Nothing on these in-memory queues and no consumer in the middle of a message: every
+        event published to them so far has been taken in (its handler committed, its message
+        acked). Only the queues asked about: a dead-letter queue keeps what it has."""
+        with self._changed:
+            if self.delivering:
+                return False
+        held = memory.Channel.queues
+        return not any(name in held and held[name].qsize() for name in queues)
 
     def notify(self) -> None:
         with self._changed:
@@ -79,7 +100,8 @@ class WakingMemoryTransport(memory.Transport):
         while True:
             seen = PUBLISHED.count  # read before looking: a publish in between is not missed
             try:
-                cycle.get(self._deliver, timeout=timeout)
+                with PUBLISHED.delivery():  # the message leaves its queue only in here
+                    cycle.get(self._deliver, timeout=timeout)
                 return
             except Empty:
                 waited = time.monotonic() - started

@@ -146,9 +146,8 @@ class Inbox:
             # A savepoint, so a duplicate leaves the transaction usable (PostgreSQL aborts it).
             with uow.session.begin_nested():
                 uow.session.execute(
-                    insert(self.processed).values(
-                        consumer=self.consumer, event_id=event.id, processed_at=utcnow()
-                    )
+                    insert(self.processed),
+                    {"consumer": self.consumer, "event_id": event.id, "processed_at": utcnow()},
                 )
         except IntegrityError:
             return Outcome.DUPLICATE

@@ -36,14 +36,16 @@ BROKER_ERRORS = (AMQPError, KombuError, OSError)
 
 
 def add_to_outbox(session: Session, table: Table, event: CloudEvent) -> None:
+    # The row as parameters, not `.values()`: the statement is built and compiled once.
     session.execute(
-        insert(table).values(
-            id=event.id,
-            type=event.type,
-            subject=event.subject,
-            body=event.to_json(),
-            created_at=event.time,
-        )
+        insert(table),
+        {
+            "id": event.id,
+            "type": event.type,
+            "subject": event.subject,
+            "body": event.to_json(),
+            "created_at": event.time,
+        },
     )
 
 

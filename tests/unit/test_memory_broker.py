@@ -77,3 +77,39 @@ def test_the_embedded_consumers_use_the_waking_transport_and_poll_rarely(
         transport = connection.transport
         assert isinstance(transport, broker.WakingMemoryTransport)
         assert transport.polling_interval >= 1.0
+
+
+def test_idle_only_once_the_consumer_has_taken_in_the_message() -> None:
+    """What the demo's settle waits for: queued is not idle, in the callback is not idle (the
+    message has left its queue but its handler has not committed), acked is."""
+    name = f"test-idle-{uuid.uuid4().hex[:8]}"
+    exchange = Exchange(name, type="direct", durable=False)
+    queue = Queue(name, exchange=exchange, routing_key=name, durable=False)
+    in_callback, release = threading.Event(), threading.Event()
+    seen_inside: list[bool] = []
+    with _connection(polling_interval=30.0) as connection:
+        Producer(connection.default_channel, exchange).publish(
+            "hello", routing_key=name, declare=[queue]
+        )
+    assert not broker.PUBLISHED.idle([name])  # on its queue
+
+    def consume() -> None:
+        with _connection(polling_interval=30.0) as connection:
+
+            def got(body: Any, message: Any) -> None:
+                in_callback.set()
+                release.wait(5)
+                message.ack()
+
+            with Consumer(connection, queues=[queue], callbacks=[got]):
+                connection.drain_events(timeout=5)
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    assert in_callback.wait(5)
+    seen_inside.append(broker.PUBLISHED.idle([name]))  # off its queue, not yet taken in
+    release.set()
+    consumer.join(5)
+    assert seen_inside == [False]
+    assert broker.PUBLISHED.idle([name])
+    assert broker.PUBLISHED.idle([f"never-declared-{name}"])

@@ -89,19 +89,35 @@ def step(what: str) -> None:
 
 def settle(hall: Hall, timeout: float = 10.0) -> None:
     """Wait until every service has taken in the events so far (sanctions suspend
-    windows before cases are accepted at them)."""
+    windows before cases are accepted at them): no outbox holds an unsent event, and no
+    consumer has a message queued or in hand, with nothing published while we looked."""
     import time
 
-    from shared.outbox import backlog
+    from shared.broker import PUBLISHED
 
+    queues = [hall.runtime(name).settings.queue_name for name in hall.apps]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pending = 0
-        for name in hall.apps:
-            rt = hall.runtime(name)
-            with rt.db.session() as session:
-                pending += backlog(session, rt.db.table("outbox"))[0]
-        if pending == 0:
-            time.sleep(0.3)  # let the consumers finish what the relays handed them
+        seen = PUBLISHED.count
+        # Consumers idle first, then the outboxes, then idle again with no publish between: no
+        # consumer can have written to an outbox after it was looked at.
+        if (
+            PUBLISHED.idle(queues)
+            and _outboxes_empty(hall)
+            and PUBLISHED.count == seen
+            and PUBLISHED.idle(queues)
+        ):
             return
-        time.sleep(0.1)
+        time.sleep(0.02)
+    log.warning("the demo's events had not all settled after %.0f s; going on", timeout)
+
+
+def _outboxes_empty(hall: Hall) -> bool:
+    from shared.outbox import backlog
+
+    for name in hall.apps:
+        rt = hall.runtime(name)
+        with rt.db.session() as session:
+            if backlog(session, rt.db.table("outbox"))[0]:
+                return False
+    return True
