@@ -24,13 +24,13 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from bench.cluster import ROOT, Bench, bounded, progress, running
+from shared import clock
 from shared.config import SERVICES
 from tests.support import free_port, token, wait_for
 
@@ -255,14 +255,16 @@ def active_window(client: Client, unit_code: str, authority: str, unit: str) -> 
         "details": DETAILS,
     }
     window = client.call("registry", "POST", "/api/v1/windows", body, unit, 201)
+    # Every step today, the hall's day: a step may not precede the one before it, nor today.
+    day = clock.today().isoformat()
     steps: list[tuple[str, dict[str, Any] | None, int]] = [
-        ("inspection", {"inspected_on": "2026-10-10", "inspectors": ["A", "B"],
+        ("inspection", {"inspected_on": day, "inspectors": ["A", "B"],
                         "findings": "ok", "passed": True}, 200),
-        ("review", {"held_on": "2026-10-20", "participants": ["C"], "experts": ["D"],
+        ("review", {"held_on": day, "participants": ["C"], "experts": ["D"],
                     "opinion": "agreed", "passed": True}, 200),
-        ("letter", {"number": "bench-letter-1", "issued_on": "2026-10-25"}, 200),
+        ("letter", {"number": "bench-letter-1", "issued_on": day}, 200),
         ("agreement", {"matters": ["bench-permit"], "duties": "d", "rights": "r",
-                       "requirements": "q", "starts_on": date.today().isoformat()}, 201),
+                       "requirements": "q", "starts_on": day}, 201),
         ("publication", None, 200),
     ]  # fmt: skip
     for step, step_body, status in steps:
