@@ -16,7 +16,7 @@ import logging
 import logging.config
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -221,14 +221,15 @@ class ConsoleFormatter(logging.Formatter):
 
 
 ACCESS_LOGGER = "govhall.access"
-# Our own lines a person at the terminal wants at INFO: `govhall up`'s progress.
-PROGRESS_LOGGERS = ("services.hall.cli", "services.hall.demo")
 
 
-def console_config(access_log: str | None = None, level: str | None = None) -> dict[str, Any]:
-    """`govhall up` at a terminal: short lines, the libraries at WARNING and our progress at
-    INFO, so the banner with the URLs and tokens is not lost under thousands of event lines.
-    The access lines stay JSON, in `access_log` (a path; None: with the rest, on stderr)."""
+def console_config(
+    access_log: str | None = None, level: str | None = None, progress: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`govhall up` at a terminal: short lines, the libraries at WARNING and the `progress`
+    loggers (the caller's own lines a person wants) at INFO, so the banner with the URLs and
+    tokens is not lost under thousands of event lines. The access lines stay JSON, in
+    `access_log` (a path; None: with the rest, on stderr)."""
     config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
@@ -251,7 +252,7 @@ def console_config(access_log: str | None = None, level: str | None = None) -> d
             "werkzeug": {"level": "WARNING"},
             # The in-memory transport has no host: kombu warns about it once per connection.
             "kombu.connection": {"level": "ERROR"},
-            **{name: {"level": "INFO"} for name in PROGRESS_LOGGERS},
+            **{name: {"level": "INFO"} for name in progress},
         },
     }
     if access_log is not None:
@@ -291,9 +292,9 @@ def configure(service: str | None = None, level: str | None = None) -> None:
     logging.config.dictConfig(dict_config(service, level))
 
 
-def configure_console(access_log: str | None = None) -> None:
+def configure_console(access_log: str | None = None, progress: Sequence[str] = ()) -> None:
     mask_environment()
-    logging.config.dictConfig(console_config(access_log))
+    logging.config.dictConfig(console_config(access_log, progress=progress))
 
 
 def configure_access_file(path: str) -> None:

@@ -28,6 +28,9 @@ from services.hall.cli_tools import access_matrix, asyncapi, token
 
 log = logging.getLogger("services.hall.cli")  # also when run as `python -m services.hall.cli`
 
+# Our own lines a person at the terminal wants at INFO while `govhall up` starts: its progress.
+PROGRESS_LOGGERS = ("services.hall.cli", "services.hall.demo")
+
 
 @click.group()
 @click.version_option(package_name="govhall", prog_name="govhall", message="%(prog)s %(version)s")
@@ -74,7 +77,7 @@ def up(
         access_log = str(Path(var_dir) / "access.log")
     access_file = None if access_log in (None, "-") else access_log
     if log_format == "console":
-        logs.configure_console(access_file)
+        logs.configure_console(access_file, progress=PROGRESS_LOGGERS)
     else:
         logs.configure()  # one process for four services: each line names its own
         if access_file:

@@ -164,9 +164,10 @@ def test_console_logs_keep_libraries_at_warning_and_the_access_lines_in_their_fi
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LOG_LEVEL", raising=False)
-    config = logs.console_config(str(tmp_path / "access.log"))
+    progress = ("services.hall.cli", "services.hall.demo")
+    config = logs.console_config(str(tmp_path / "access.log"), progress=progress)
     assert config["root"]["level"] == "WARNING"
-    for name in logs.PROGRESS_LOGGERS:
+    for name in progress:
         assert config["loggers"][name]["level"] == "INFO"
     access = config["loggers"][logs.ACCESS_LOGGER]
     assert access["propagate"] is False and access["handlers"] == ["access"]
