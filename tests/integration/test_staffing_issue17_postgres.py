@@ -17,74 +17,16 @@ from services.staffing.handlers import seals
 from shared.db import utcnow
 from shared.errors import RuleViolation
 from shared.service import ServiceRuntime
-from tests.integration.test_assessment_quota_race import _member
+from tests.integration.staffing_seeds import HALL, YEAR, cycle_with_two_appeals, member
 
 pytestmark = pytest.mark.integration
-YEAR = 2025
-HALL = "tj-hall"  # each hall has its own cycle (EQ-3.2.2a)
 
 
 def _scored_cycle_of_three(rt: ServiceRuntime) -> list[int]:
     """Three assessed, competent all, floor(20% × 3) = 0 places; two pending appeals."""
-    people = [f"s-{n:04d}" for n in range(1, 4)]
-    with rt.uow(actor="test") as uow:
-        run = uow.session.execute
-        run(insert(tables.staff), [_member(s) for s in people])
-        window = {  # the hall staffing knows, from registry's window events
-            "id": 1,
-            "unit_code": "tj-hexi",
-            "co_units": [],
-            "name_zh": "窗口",
-            "name_en": "Window",
-            "type": "permanent",
-            "state": "active",
-            "source_event_id": "e-1",
-            "hall_code": HALL,
-        }
-        run(insert(tables.windows).values(window))
-        cycle = {
-            "hall_code": HALL,
-            "year": YEAR,
-            "state": "scored",
-            "scheme_version": 1,
-            "window_weight_bp": 500,
-            "appeal_days": 15,
-            "opened_by": "center",
-            "opened_at": utcnow(),
-        }
-        run(insert(tables.assessment_cycles).values(cycle))
-        results = [
-            {
-                "hall_code": HALL,
-                "year": YEAR,
-                "staff_id": s,
-                "unit_code": "tj-hexi",
-                "served_days": 365,
-                "year_days": 365,
-                "grade": "competent",
-                "proposed_grade": "competent",
-            }
-            for s in people
-        ]
-        run(insert(tables.assessment_results), results)
-        ids = []
-        for staff_id in people[:2]:
-            appeal = {
-                "hall_code": HALL,
-                "year": YEAR,
-                "staff_id": staff_id,
-                "unit_code": "tj-hexi",
-                "reason": "the year was better than scored",
-                "filed_on": date(YEAR, 12, 20),
-                "filed_by": "unit:tj-hexi",
-                "status": "pending",
-                "decision_note": "",
-            }
-            ids.append(
-                run(insert(tables.assessment_appeals).values(appeal)).inserted_primary_key[0]
-            )
-        uow.commit()
-    return ids
+    return cycle_with_two_appeals(
+        rt, assessed=3, state="scored", filed_on=date(YEAR, 12, 20), window=True
+    )
 
 
 def test_a_small_cycle_s_exception_admits_one_appeal_to_excellent(
@@ -108,7 +50,7 @@ def test_every_seal_s_misuses_by_unit_and_hall_day(runtime: Callable[..., Servic
     rt = runtime("staffing")
     with rt.uow(actor="test") as uow:
         run = uow.session.execute
-        run(insert(tables.staff), [_member(s) for s in ("s-0001", "s-0002", "s-0003", "s-0004")])
+        run(insert(tables.staff), [member(s) for s in ("s-0001", "s-0002", "s-0003", "s-0004")])
         for n, (unit, a, b) in enumerate(
             (("tj-hexi", "s-0001", "s-0002"), ("tj-nankai", "s-0003", "s-0004"))
         ):
