@@ -36,9 +36,9 @@ from bench.cluster import AMQP_URL, bounded, progress, running
 from services.registry.contracts import units as contracts
 from services.registry.domain.units import new_unit
 from shared import broker, config
-from shared.db import utcnow
 from shared.outbox import Relay
 from shared.service import ServiceRuntime
+from shared.sqltypes import utcnow
 from tests.support import Namespace
 
 SERVICE = "registry"

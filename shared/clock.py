@@ -6,7 +6,7 @@ import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from shared.db import utcnow
+from shared.sqltypes import utcnow
 
 HALL_TIMEZONE = ZoneInfo(os.environ.get("HALL_TIMEZONE", "Asia/Shanghai"))
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import logs, metrics
 from shared.config import Settings
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.events import CloudEvent, EnvelopeError
 from shared.failed_rows import (
     EVENT_ID_LENGTH,
@@ -38,6 +38,7 @@ from shared.failed_rows import (
     raw_bytes,
     storable,
 )
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

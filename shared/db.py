@@ -19,6 +19,8 @@ from shared import audit_changes
 from shared.config_bounds import DatabaseTimeouts
 from shared.sqltypes import UTCDateTime, utcnow
 
+# UTCDateTime and utcnow live in shared/sqltypes.py; they stay importable from here because
+# migrations already applied name `shared.db.UTCDateTime`, and a migration is never rewritten.
 __all__ = ["Database", "UTCDateTime", "insert_returning_id", "upsert", "utcnow"]
 
 

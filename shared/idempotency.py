@@ -16,8 +16,9 @@ from flask import Response, g, request
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.errors import Conflict, Invalid
+from shared.sqltypes import utcnow
 
 HEADER = "Idempotency-Key"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

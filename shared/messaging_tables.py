@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, text
 
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 
 def add_messaging_tables(metadata: MetaData) -> None:

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from shared import broker, metrics
 from shared.config import Settings
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.events import CloudEvent
+from shared.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 # PostgreSQL NOTIFY channel: a commit that wrote events wakes the relays of its database at

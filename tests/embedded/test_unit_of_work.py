@@ -12,9 +12,9 @@ from services.registry import SPEC
 from services.registry.adapters import tables
 from services.registry.handlers import units as handlers
 from shared import config, migrate
-from shared.db import utcnow
 from shared.errors import Conflict
 from shared.service import ServiceRuntime
+from shared.sqltypes import utcnow
 from tests.support import TEST_SECRET
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from services.staffing.adapters import tables
-from shared.db import utcnow
 from shared.service import ServiceRuntime
+from shared.sqltypes import utcnow
 
 YEAR = 2025
 HALL = "tj-hall"  # each hall has its own cycle (EQ-3.2.2a)

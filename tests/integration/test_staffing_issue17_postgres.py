@@ -14,9 +14,9 @@ from sqlalchemy import insert
 from services.staffing.adapters import tables
 from services.staffing.handlers import assessment_appeals as appeals
 from services.staffing.handlers import seals
-from shared.db import utcnow
 from shared.errors import RuleViolation
 from shared.service import ServiceRuntime
+from shared.sqltypes import utcnow
 from tests.integration.staffing_seeds import HALL, YEAR, cycle_with_two_appeals, member
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ from services.hall.embedded import Hall
 from services.notification.adapters.tables import email_deliveries
 from services.notification.handlers import email
 from services.notification.handlers import email_delivery as delivery
-from shared.db import utcnow
 from shared.events import CloudEvent, new_event
+from shared.sqltypes import utcnow
 from tests import builders
 from tests.builders import ok
 from tests.mailbox import Mailbox

@@ -19,7 +19,7 @@ from werkzeug.test import Client
 from services.hall.embedded import Hall
 from services.staffing.adapters import tables
 from shared import clock
-from shared.db import utcnow
+from shared.sqltypes import utcnow
 from tests import builders
 from tests.builders import ok, stub_event
 from tests.staffing import builders as staffing

@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 
 from services.inspection.adapters.tables import learned
 from shared.consumer import Handler
-from shared.db import upsert, utcnow
+from shared.db import upsert
 from shared.events import CloudEvent
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 

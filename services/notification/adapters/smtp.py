@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from services.notification.domain.email import EmailSettings
-from shared.db import utcnow
+from shared.sqltypes import utcnow
 
 
 def message(

@@ -18,9 +18,10 @@ from services.notification.adapters import tables
 from services.notification.domain.inboxes import case_key
 from services.notification.handlers import inbox
 from shared import receipts
-from shared.db import upsert, utcnow
+from shared.db import upsert
 from shared.errors import NotFound
 from shared.events import CloudEvent
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 CASE_ACCEPTED = "govhall.registry.case.accepted.v1"

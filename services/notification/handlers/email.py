@@ -18,10 +18,11 @@ from services.notification.adapters.tables import email_addresses, email_deliver
 from services.notification.domain import email as rules
 from services.notification.domain import inboxes
 from services.notification.handlers import email_delivery
-from shared.db import upsert, utcnow
+from shared.db import upsert
 from shared.errors import Invalid, NotFound, StateConflict
 from shared.events import CloudEvent
 from shared.service import Sweep
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 SWEEPS: tuple[Sweep, ...] = (Sweep("email-deliveries", 5.0, email_delivery.deliver_due),)

@@ -19,8 +19,9 @@ from sqlalchemy import select, update
 from services.notification.adapters import metrics, smtp
 from services.notification.adapters.tables import email_deliveries
 from services.notification.domain import email as rules
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.service import ServiceRuntime
+from shared.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from services.notification.adapters import tables, texts
 from services.notification.domain.routing import recipients_for
 from services.notification.handlers import applicants, email, webhooks
 from shared import audit_checkpoints
-from shared.db import utcnow
 from shared.events import CloudEvent
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 

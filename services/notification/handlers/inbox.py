@@ -14,8 +14,8 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notification.adapters import tables
-from shared.db import utcnow
 from shared.errors import NotFound
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 notices = tables.notices

@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 
 from shared.audit_table import add_audit_table
-from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
+from shared.sqltypes import UTCDateTime
 
 metadata = MetaData()
 add_messaging_tables(metadata)

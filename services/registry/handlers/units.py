@@ -9,8 +9,8 @@ from sqlalchemy import insert, select, update
 from services.registry.adapters import tables
 from services.registry.contracts import units as contracts
 from services.registry.domain.units import Unit, new_unit
-from shared.db import utcnow
 from shared.errors import Conflict, NotFound
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 

@@ -25,8 +25,8 @@ from services.staffing.domain.assessment import CycleState, Grade
 from services.staffing.handlers import assessment_inputs as inputs
 from services.staffing.handlers.assessment_schemes import latest_scheme_version, scheme
 from shared import clock
-from shared.db import utcnow
 from shared.errors import Invalid, NotFound, StateConflict
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 RESULTS = tables.assessment_results

@@ -15,8 +15,9 @@ from services.staffing.handlers import assessment as cycle
 from services.staffing.handlers import assessment_grades as grading
 from services.staffing.handlers import assessment_inputs as inputs
 from shared import clock
-from shared.db import insert_returning_id, upsert, utcnow
+from shared.db import insert_returning_id, upsert
 from shared.errors import NotFound, StateConflict
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 APPEALS = tables.assessment_appeals

@@ -23,8 +23,8 @@ from services.staffing.handlers.assessment import (
     refresh_assessed,
 )
 from shared import clock
-from shared.db import utcnow
 from shared.errors import NotFound, StateConflict
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 RESULTS = tables.assessment_results

@@ -11,8 +11,8 @@ from services.staffing.adapters import tables
 from services.staffing.contracts import assessment as contracts
 from services.staffing.domain import assessment_scheme as scheme_rules
 from services.staffing.domain.assessment_scheme import Scheme
-from shared.db import utcnow
 from shared.errors import NotFound
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 

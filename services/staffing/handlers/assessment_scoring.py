@@ -28,8 +28,8 @@ from services.staffing.handlers.assessment import (
     refresh_assessed,
 )
 from services.staffing.handlers.assessment_schemes import scheme
-from shared.db import utcnow
 from shared.errors import StateConflict
+from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
 RESULTS = tables.assessment_results

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, Date, Index, Integer, String, Table, Text
 
 from services.inspection.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # One complaint or report about a window, or a staff member at it. The complainant's name and
 # phone are optional (an anonymous report); the tracking code is kept only as a hash.

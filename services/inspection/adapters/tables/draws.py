@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from services.inspection.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 inspectors = Table(
     "inspectors",

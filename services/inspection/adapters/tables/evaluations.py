@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 
 from services.inspection.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # The public's evaluation of a case (one per case: the unique case_id), or a unit's of its own
 # window for a month (one per window and month: the unique window_id, period). The applicant's

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from services.inspection.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 guidance_visits = Table(
     "guidance_visits",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, String, Table, Text
 
 from services.inspection.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # What inspection knows of registry's units, learned from events.
 units = Table(

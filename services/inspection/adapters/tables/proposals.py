@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from services.inspection.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # Every version of every local rule; the highest version of a rule_id is the one in force.
 local_rules = Table(

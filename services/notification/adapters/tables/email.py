@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Index, Integer, String, Table, Text
 
 from services.notification.adapters.tables.inbox import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # Who gets e-mail for an inbox key. `source` says who set it: `registry` (a unit's contact,
 # learned from `unit.registered`), or through the address book API, which registry never

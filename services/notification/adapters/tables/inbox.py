@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
 from shared.audit_table import add_audit_table
-from shared.db import UTCDateTime
 from shared.messaging_tables import add_messaging_tables
+from shared.sqltypes import UTCDateTime
 
 metadata = MetaData()
 add_messaging_tables(metadata)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from services.notification.adapters.tables.inbox import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 webhook_subscriptions = Table(
     "webhook_subscriptions",

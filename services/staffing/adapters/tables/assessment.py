@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text, text
 
 from services.staffing.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # Facts from inspection's events (evaluations, upheld complaints, findings, sanctions), each
 # with the event it came from, so a score can be explained line by line.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from services.staffing.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # Approval seals (EQ-4.2), their custodians and every use or attempted misuse.
 seals = Table(

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from services.staffing.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # Staff records sent by units (EQ-3.1a). Personal data is kept here once; every response
 # masks it except to the staff member's own unit and the center.

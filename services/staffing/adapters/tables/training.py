@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
 from services.staffing.adapters.tables.base import metadata
-from shared.db import UTCDateTime
+from shared.sqltypes import UTCDateTime
 
 # Training (TJ-7.1) and attendance (TJ-7.3).
 trainings = Table(
