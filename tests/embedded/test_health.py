@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from services.registry import create_app
+from shared.pg import BoundedConnection
 from tests.support import TEST_SECRET
 
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
@@ -37,6 +41,25 @@ def test_unreachable_database_is_not_ready_and_metrics_still_answer(tmp_path: Pa
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert 'govhall_database_up{service="registry"} 0.0' in metrics.get_data(as_text=True)
+
+
+def test_a_failing_database_is_tried_once_per_readiness_probe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe of a silent database is bounded by one try (a ping, a connect): the calendar's
+    horizon, also read from the database, must not add a second bounded wait to it."""
+    tries: list[object] = []
+    connect = BoundedConnection.connect
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        tries.append(args)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(BoundedConnection, "connect", counted)
+    ready = _app(tmp_path, database_url=UNREACHABLE_DB).test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert len(tries) == 1
+    assert "calendar" in ready.json["checks"]  # still checked, from today alone
 
 
 def test_behind_a_trusted_proxy_links_keep_the_stripped_prefix(tmp_path: Path) -> None:
