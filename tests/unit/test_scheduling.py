@@ -6,7 +6,9 @@ import pytest
 
 pytest.importorskip("xdist")  # tests/scheduling.py builds on it
 
-from tests.scheduling import distinct, work_unit
+from collections import OrderedDict
+
+from tests.scheduling import distinct, longest_first, work_unit
 
 
 def test_tests_sharing_set_up_make_one_unit() -> None:
@@ -25,3 +27,11 @@ def test_repeated_node_ids_each_stay_a_test_of_their_own() -> None:
     named = distinct(ids)
     assert named == ["a.py::t", "f.py::case", "f.py::case#2", "f.py::case#3", "b.py::u"]
     assert {work_unit(n) for n in named[1:4]} == {"f.py"}
+
+
+def test_the_longest_units_start_first() -> None:
+    # xdist orders units by their number of tests: the processes' few long tests came last and
+    # ran alone on one worker after the other had finished everything else.
+    queue = OrderedDict((unit, {}) for unit in ("a.py", "fuzz-demo", "b.py", "processes"))
+    longest_first(queue)
+    assert list(queue) == ["processes", "fuzz-demo", "a.py", "b.py"]
