@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import http
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -98,9 +99,44 @@ class ProblemSchema(marshmallow.Schema):
 
 
 class ProblemApi(Api):
-    """flask-smorest whose error bodies are RFC 9457 problem documents, documented as such."""
+    """flask-smorest whose error bodies are RFC 9457 problem documents, documented as such.
+
+    A blueprint's views are described in the OpenAPI document when the document is first
+    read, not when the blueprint is registered: describing them (marshmallow schemas resolved
+    into the spec) is most of an app's construction, about 0.25 s of CPU a service, which every
+    gunicorn worker, `govhall up` and each test's hall paid though few ever read /openapi.json.
+    The document is the same either way (tests/embedded/test_api_docs.py).
+    """
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask) -> None:
+        self._undescribed: list[tuple[Any, str, Any]] = []
+        self._describing = threading.Lock()  # two first readers must not describe a view twice
+        super().__init__(app)
+
+    @property
+    def spec(self) -> Any:
+        if self._undescribed:
+            with self._describing:
+                for blueprint, name, parameters in self._undescribed:
+                    # What flask-smorest's register_blueprint does after the routes.
+                    blueprint.register_views_in_doc(
+                        self, self._app, self._spec, name=name, parameters=parameters
+                    )
+                    self._spec.tag({"name": name, "description": blueprint.description})
+                self._undescribed = []
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undescribed.append((blp, name, parameters))
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http_exception(error)

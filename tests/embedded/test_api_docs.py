@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+from flask_smorest import Api
 from werkzeug.test import Client
 
 from services.hall import embedded
 from services.hall.access_matrix import routes
+from shared.web import ProblemApi
 from tests import halls
 
 SERVICES = ("registry", "staffing", "inspection", "notification")
@@ -72,3 +76,25 @@ def test_the_document_declares_its_prefix_and_the_bearer_scheme(
 def test_called_directly_the_server_is_the_root(hall: embedded.Hall) -> None:
     document = hall.apps["registry"].test_client().get("/openapi.json").json
     assert document["servers"] == [{"url": "/"}]
+
+
+def test_the_document_described_on_first_read_is_the_one_described_at_registration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Views are described when the document is first read (shared/web.py `ProblemApi`), by
+    many threads at once in a web tier; the document must be the one flask-smorest builds when
+    it describes each blueprint as it registers it."""
+    monkeypatch.setattr(ProblemApi, "register_blueprint", Api.register_blueprint)
+    eager = halls.build(tmp_path / "eager", halls.own_settings())
+    monkeypatch.undo()
+    lazy = halls.build(tmp_path / "lazy", halls.own_settings())
+    for service in SERVICES:
+        expected = eager.apps[service].test_client().get("/openapi.json").json
+        app = lazy.apps[service]
+        with ThreadPoolExecutor(4) as pool:
+            reads = [pool.submit(app.test_client().get, "/openapi.json") for _ in range(4)]
+            documents = [read.result().json for read in reads]
+        assert all(document == expected for document in documents), service
+    for built in (eager, lazy):
+        for name in built.apps:
+            built.runtime(name).db.dispose()
