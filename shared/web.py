@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -101,30 +102,29 @@ class ProblemSchema(marshmallow.Schema):
 class ProblemApi(Api):
     """flask-smorest whose error bodies are RFC 9457 problem documents, documented as such.
 
-    A blueprint's views are described in the OpenAPI document when the document is first
-    read, not when the blueprint is registered: describing them (marshmallow schemas resolved
-    into the spec) is most of an app's construction, about 0.25 s of CPU a service, which every
-    gunicorn worker, `govhall up` and each test's hall paid though few ever read /openapi.json.
-    The document is the same either way (tests/embedded/test_api_docs.py).
+    The OpenAPI document is described when it is first read, not as the app is built:
+    describing the views and the error responses (marshmallow schemas resolved into the spec)
+    was two thirds of building an app (about 0.2 s of CPU a service), paid by every gunicorn
+    worker, `govhall up` and each test's hall though few ever read /openapi.json. The document
+    is the same (equal as JSON; its schemas are listed in another order):
+    tests/embedded/test_api_docs.py.
     """
 
     ERROR_SCHEMA = ProblemSchema
 
     def __init__(self, app: Flask) -> None:
-        self._undescribed: list[tuple[Any, str, Any]] = []
+        self._undescribed: list[Callable[[], None]] = []  # run on the document's first read
         self._describing = threading.Lock()  # two first readers must not describe a view twice
+        self._constructed = False  # flask-smorest reads `spec` while it builds it: not yet
         super().__init__(app)
+        self._constructed = True
 
     @property
     def spec(self) -> Any:
-        if self._undescribed:
+        if self._undescribed and self._constructed:
             with self._describing:
-                for blueprint, name, parameters in self._undescribed:
-                    # What flask-smorest's register_blueprint does after the routes.
-                    blueprint.register_views_in_doc(
-                        self, self._app, self._spec, name=name, parameters=parameters
-                    )
-                    self._spec.tag({"name": name, "description": blueprint.description})
+                for describe in self._undescribed:
+                    describe()
                 self._undescribed = []
         return self._spec
 
@@ -136,7 +136,12 @@ class ProblemApi(Api):
         name = options.get("name", blp.name)
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
-        self._undescribed.append((blp, name, parameters))
+
+        def describe() -> None:  # what flask-smorest's register_blueprint does after the routes
+            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blp.description})
+
+        self._undescribed.append(describe)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.from_http_exception(error)
@@ -150,16 +155,19 @@ class ProblemApi(Api):
         return docs.openapi_json(self)
 
     def _register_responses(self) -> None:
+        self._undescribed.append(self._describe_responses)
+
+    def _describe_responses(self) -> None:
         # flask-smorest documents its error responses as application/json in its own shape.
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = ProblemSchema
-            prepare_response(response, self.spec, problems.MEDIA_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
+            prepare_response(response, self._spec, problems.MEDIA_TYPE)
+            self._spec.components.response(status.name, response, lazy=True)
         default = {"description": "A problem document (RFC 9457)", "schema": ProblemSchema}
-        prepare_response(default, self.spec, problems.MEDIA_TYPE)
-        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+        prepare_response(default, self._spec, problems.MEDIA_TYPE)
+        self._spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
 def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = None) -> Flask:
