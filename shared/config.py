@@ -41,6 +41,12 @@ PostgreSQL never waits forever (shared/pg.py); every bound in seconds, ``0`` tur
 - ``DB_PING_TIMEOUT`` (2): for the ping a pooled connection gets before each use.
 - ``DB_REPLY_TIMEOUT`` (7): for the server's answer to anything sent on an open connection; the
   client's own bound, for when nothing arrives at all. Keep it above the statement timeout.
+- ``DB_READ_TIMEOUT`` (3): the same bound for the lean read path (shared/reads.py: a GET's
+  selects in autocommit, with no ping before them). It stands in for the ping's bound, so a
+  read on a silent database answers 503 in about this long, not DB_REPLY_TIMEOUT; those
+  connections' ``statement_timeout`` is set half a second below it, so a read that is merely
+  slow is cancelled by the server rather than taken for silence. Keep it above the slowest
+  GET's query.
 - ``DB_STATEMENT_TIMEOUT`` (5), ``DB_LOCK_TIMEOUT`` (3), ``DB_IDLE_IN_TRANSACTION_TIMEOUT``
   (60): the server's ``statement_timeout``, ``lock_timeout`` and
   ``idle_in_transaction_session_timeout`` for our sessions (``govhall migrate`` sets none).

@@ -32,6 +32,7 @@ class DatabaseTimeouts:
     connect: float = 3.0
     ping: float = 2.0
     reply: float = 7.0
+    read: float = 3.0  # the lean read path's bound for an answer (shared/reads.py)
     statement: float = 5.0
     lock: float = 3.0
     idle_in_transaction: float = 60.0
@@ -48,6 +49,7 @@ class DatabaseTimeouts:
             connect=env.float("DB_CONNECT_TIMEOUT", defaults.connect),
             ping=env.float("DB_PING_TIMEOUT", defaults.ping),
             reply=env.float("DB_REPLY_TIMEOUT", defaults.reply),
+            read=env.float("DB_READ_TIMEOUT", defaults.read),
             statement=env.float("DB_STATEMENT_TIMEOUT", defaults.statement),
             lock=env.float("DB_LOCK_TIMEOUT", defaults.lock),
             idle_in_transaction=env.float(
@@ -62,4 +64,4 @@ class DatabaseTimeouts:
 
     def for_migrations(self) -> DatabaseTimeouts:
         """A migration may rebuild a large table: no statement, lock or reply bound."""
-        return replace(self, reply=0.0, statement=0.0, lock=0.0, idle_in_transaction=0.0)
+        return replace(self, reply=0.0, read=0.0, statement=0.0, lock=0.0, idle_in_transaction=0.0)

@@ -1,18 +1,20 @@
 """Database access: one lazily created engine per process, one unit of work per request or message.
 
 Engines are never built at import time and are rebuilt after a fork (gunicorn), so no connection
-is ever shared between processes.
+is ever shared between processes. On PostgreSQL a second engine serves the lean read path
+(`reading`, used through shared/reads.py): autocommit, no ping, connections recycled instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event, insert, text
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import audit_changes
@@ -22,6 +24,13 @@ from shared.sqltypes import UTCDateTime, utcnow
 # UTCDateTime and utcnow live in shared/sqltypes.py; they stay importable from here because
 # migrations already applied name `shared.db.UTCDateTime`, and a migration is never rewritten.
 __all__ = ["Database", "UTCDateTime", "insert_returning_id", "upsert", "utcnow"]
+
+# How old a lean-read connection may get before the pool replaces it at checkout. Nothing pings
+# it: a connection a firewall or the server dropped while idle is found by the read itself (and
+# retried once, shared/reads.py); recycling keeps such ones rare.
+READ_POOL_RECYCLE = 300.0
+# The execution option that marks a lean read's connection (SQLite: no BEGIN IMMEDIATE for it).
+LEAN_READ = "govhall_lean_read"
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -44,7 +53,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A lean read takes no lock: in WAL mode each of its selects reads a snapshot alone.
+        if not conn.get_execution_options().get(LEAN_READ):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_returning_id(session: Session, table: Table, values: dict[str, Any]) -> int:
@@ -88,6 +99,8 @@ class Database:
         self.audit_keyring = audit_keyring  # shared.audit.Keyring: what chains the audit trail
         self._pid: int | None = None
         self._engine: Engine | None = None
+        self._read_engine: Engine | None = None
+        self._silence: Any = None  # shared.pg.Silence of both engines, on PostgreSQL
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()
         self.on_outbox_write: list[Callable[[], None]] = []
@@ -105,10 +118,19 @@ class Database:
         assert self._engine is not None
         return self._engine
 
+    @property
+    def read_engine(self) -> Engine:
+        """The lean read path's engine: on PostgreSQL its own pool, in autocommit, without a
+        ping; on SQLite the one engine (which pings nothing), its reads marked `LEAN_READ`."""
+        engine = self.engine
+        return self._read_engine or engine
+
     def _build(self) -> None:
-        if self._engine is not None:
-            # Inherited from the parent process: drop the pool without closing its sockets.
-            self._engine.dispose(close=False)
+        for inherited in (self._engine, self._read_engine):
+            if inherited is not None:
+                # Inherited from the parent process: drop the pool without closing its sockets.
+                inherited.dispose(close=False)
+        self._read_engine = self._silence = None
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if self.url.startswith("sqlite"):
             path = self.url.split("///", 1)[-1]
@@ -131,11 +153,42 @@ class Database:
         elif engine.dialect.driver == "psycopg":
             from shared import pg
 
-            pg.install(engine, self.timeouts)
+            self._silence = pg.install(engine, self.timeouts)
+            self._read_engine = self._build_read_engine()
         audit_changes.watch(engine)
         self._engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._pid = os.getpid()
+
+    def _build_read_engine(self) -> Engine:
+        from shared import pg
+
+        kwargs: dict[str, Any] = {
+            "isolation_level": "AUTOCOMMIT",  # no BEGIN, no ROLLBACK: one round trip a select
+            "pool_pre_ping": False,
+            "pool_recycle": READ_POOL_RECYCLE,
+            "connect_args": pg.connect_args(self.timeouts, reads=True),
+        }
+        if self.timeouts.pool > 0:
+            kwargs["pool_timeout"] = self.timeouts.pool
+        engine = create_engine(self.url, **kwargs)
+        pg.install(engine, self.timeouts, self._silence)
+        return engine
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for selects only, in autocommit (shared/reads.py retries a dropped one).
+        On PostgreSQL the read admits itself to the silence and its answer is bounded by
+        DB_READ_TIMEOUT, as a ping would be (shared/pg.py)."""
+        with self.read_engine.connect() as conn:
+            if self._silence is None:
+                yield conn.execution_options(**{LEAN_READ: True})
+                return
+            from shared import pg
+
+            dbapi_connection = conn.connection.dbapi_connection
+            with pg.bounded_read(dbapi_connection, self._silence, self.timeouts.read):
+                yield conn
 
     def session(self) -> Session:
         self.engine  # noqa: B018 - builds the session factory for this process
@@ -150,9 +203,10 @@ class Database:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        for engine in (self._engine, self._read_engine):
+            if engine is not None:
+                engine.dispose()
+        self._engine = self._read_engine = None
 
     def outbox_written(self) -> None:
         for wake in self.on_outbox_write:

@@ -17,6 +17,12 @@ and more), a new connection until ``connect_timeout``, if one is set. So, with t
   each use fails at once, except one at a time that tries it (a connect or a ping, itself
   bounded). The first answer ends it. So requests do not pile up waiting on a silent server
   while the web tier's threads run out.
+
+The lean read path (shared/reads.py) pings nothing: its pool recycles connections instead, a
+read admits itself to the `Silence` as a ping would (`bounded_read`), its answer is waited
+``DB_READ_TIMEOUT`` at most, and its connections' server-side ``statement_timeout`` is cut
+below that bound, so a slow read is cancelled by the server (an answer) before the client's
+bound takes the database for silent.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from shared.config_bounds import DatabaseTimeouts
 log = logging.getLogger(__name__)
 
 _WAIT_INTERVAL = 0.1  # as psycopg's own: how often a wait wakes up (Ctrl-C, a closed socket)
+READ_MARGIN = 0.5  # the server cancels a slow read this long before the client's bound
 _WaitTimeout: type[Exception] = getattr(errors, "_WaitTimeout", errors.OperationalError)
 
 
@@ -118,8 +125,9 @@ def _seconds(value: float) -> float | None:
     return value if value > 0 else None
 
 
-def connect_args(timeouts: DatabaseTimeouts) -> dict[str, Any]:
-    """libpq parameters: the connect bound, keepalives, and the server's own timeouts."""
+def connect_args(timeouts: DatabaseTimeouts, *, reads: bool = False) -> dict[str, Any]:
+    """libpq parameters: the connect bound, keepalives, and the server's own timeouts (for the
+    lean read path's connections, `reads`, a statement timeout below the read bound)."""
     args: dict[str, Any] = {
         "keepalives": 1,
         "keepalives_idle": max(int(timeouts.keepalives_idle), 1),
@@ -130,8 +138,12 @@ def connect_args(timeouts: DatabaseTimeouts) -> dict[str, Any]:
         args["connect_timeout"] = max(round(timeouts.connect), 2)  # libpq: 2 s at least
     if timeouts.tcp_user_timeout > 0:
         args["tcp_user_timeout"] = int(timeouts.tcp_user_timeout * 1000)
+    statement = timeouts.statement
+    if reads and timeouts.read > 0:
+        below = max(timeouts.read - READ_MARGIN, timeouts.read / 2)
+        statement = min(statement, below) if statement > 0 else below
     server = {
-        "statement_timeout": timeouts.statement,
+        "statement_timeout": statement,
         "lock_timeout": timeouts.lock,
         "idle_in_transaction_session_timeout": timeouts.idle_in_transaction,
     }
@@ -143,12 +155,15 @@ def connect_args(timeouts: DatabaseTimeouts) -> dict[str, Any]:
     return args
 
 
-def install(engine: Any, timeouts: DatabaseTimeouts) -> Silence:
-    """Make `engine` (psycopg, synchronous) connect with `BoundedConnection` and ping boundedly."""
+def install(engine: Any, timeouts: DatabaseTimeouts, silence: Silence | None = None) -> Silence:
+    """Make `engine` (psycopg, synchronous) connect with `BoundedConnection` and ping boundedly.
+    Engines of one database share their `silence` (the lean read path's and the main one)."""
     from sqlalchemy import event
 
     connect = max(timeouts.connect, 2) if timeouts.connect > 0 else 0
-    silence = Silence(probe_budget=connect + timeouts.ping + 1.0)
+    if silence is None:
+        probe = max(timeouts.ping, timeouts.read)
+        silence = Silence(probe_budget=connect + probe + 1.0)
     reply = _seconds(timeouts.reply)
     ping = _seconds(timeouts.ping)
 
@@ -178,3 +193,30 @@ def install(engine: Any, timeouts: DatabaseTimeouts) -> Silence:
 
     engine.dialect.do_ping = _ping
     return silence
+
+
+@contextlib.contextmanager
+def bounded_read(dbapi_connection: Any, silence: Silence, seconds: float) -> Iterator[None]:
+    """A lean read on a pooled connection nobody pinged: admitted to the `silence` as a ping
+    would be (failing at once while another request tries a silent database), and its answer
+    waited `seconds` at most (DB_READ_TIMEOUT), not DB_REPLY_TIMEOUT."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        silence.admit()
+    except DatabaseSilent as exc:
+        # Raised outside SQLAlchemy's execution: wrapped as it would wrap it, so the web tier's
+        # mapping (OperationalError → 503) applies.
+        raise OperationalError("a read", None, exc) from exc
+    bounded = getattr(dbapi_connection, "bounded", None)
+    if bounded is None:  # not a BoundedConnection (another driver): unbounded as before
+        yield
+        return
+    with bounded(_seconds(seconds), "a read"):
+        yield
+
+
+def timed_out(error: BaseException | None) -> bool:
+    """The database kept silent past a bound (or is taken as silent): trying again at once
+    would only wait as long again."""
+    return isinstance(error, errors.ConnectionTimeout | DatabaseSilent)

@@ -26,6 +26,7 @@ from shared.consumer import Inbox, Subscriptions
 from shared.db import Database
 from shared.event_worker import EventWorker
 from shared.outbox import Relay, prune
+from shared.reads import Reads
 from shared.unit_of_work import UnitOfWork
 from shared.workdays import HallCalendar
 
@@ -79,6 +80,7 @@ class ServiceRuntime:
             settings.calendar_file, on_unknown_year=_count_fallback
         )
         self.inbox = Inbox(self.db, settings, spec.subscriptions)
+        self.reads = Reads(self.db)  # the lean read path of GETs that write nothing
         # The consumer, when this process runs it (the embedded mode): /readyz asks it directly.
         self.consumer: EventWorker | None = None
         logs.mask_secrets(settings.jwt_secret)

@@ -42,6 +42,7 @@ from shared.audit_api import blp as audit_blp
 from shared.dead_letters_api import blp as dead_letters_blp
 from shared.errors import Forbidden, Invalid
 from shared.health import blp as health_blp
+from shared.reads import Reads
 from shared.schemas import INT_MAX
 from shared.service import ServiceRuntime, ServiceSpec, runtime
 from shared.unit_of_work import UnitOfWork
@@ -255,6 +256,12 @@ def unit_of_work() -> UnitOfWork:
         action=f"{request.method} {rule}",
         target=request.path,
     )
+
+
+def reads() -> Reads:
+    """The service's lean read path (shared/reads.py), for a GET that writes nothing itself;
+    an audited read takes `unit_of_work()` besides, for its record."""
+    return runtime().reads
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from services.inspection.handlers import complaint_reads, complaints
 from shared import auth, limits
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema, Text
-from shared.web import require_principal, runtime, unit_of_work
+from shared.web import reads, require_principal, runtime, unit_of_work
 
 complaints_blp = Blueprint(
     "complaints",
@@ -200,7 +200,7 @@ class Complaints(MethodView):
         read; the authority sees them masked."""
         after = decode_cursor(query["cursor"], int)
         rows = complaint_reads.list_complaints(
-            unit_of_work(), require_principal(), query, after, query["limit"] + 1
+            reads(), unit_of_work(), require_principal(), query, after, query["limit"] + 1
         )
         return page(rows, query["limit"], key=lambda row: row["id"])
 
@@ -225,7 +225,7 @@ class ComplaintById(MethodView):
         """One complaint; names and phones shown in full to the center and inspectors (a logged
         read), masked to the authority, left out for the unit."""
         return complaint_reads.get(
-            unit_of_work(), complaint_id, require_principal(), query["masked"]
+            reads(), unit_of_work(), complaint_id, require_principal(), query["masked"]
         )
 
 

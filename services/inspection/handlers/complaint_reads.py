@@ -1,13 +1,14 @@
 """Reading complaints (issue 7 points 6, 8): the complainant's data is shown in full, and the
 read logged, only when a handling role asks for a complaint (`get`, `list_complaints`); the
-public tracks its own by number and code."""
+public tracks its own by number and code. `get` and `list_complaints` read on the lean read
+path and log the reads shown in full in a short transaction of their own (issue 19.1)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import Connection, Select, and_, not_, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from services.inspection.adapters.tables import complaints as tables
@@ -17,6 +18,7 @@ from services.inspection.handlers.personal_data_reads import reads, record_perso
 from shared import clock
 from shared.auth import Principal
 from shared.errors import NotFound
+from shared.reads import Reads
 from shared.unit_of_work import UnitOfWork
 
 KIND = "complaint"  # record_kind of this area's personal-data reads
@@ -25,26 +27,42 @@ KIND = "complaint"  # record_kind of this area's personal-data reads
 complaints = tables.complaints
 
 
-def get(uow: UnitOfWork, complaint_id: int, reader: Principal, masked: bool) -> dict[str, Any]:
-    with uow:
-        row = complaint_row(uow, complaint_id, reader.unit if reader.role == "unit" else None)
-        shown = _shown(uow, [row], reader, masked)[0]
-        uow.commit()  # the read log
-    return shown
+def get(
+    reads: Reads, uow: UnitOfWork, complaint_id: int, reader: Principal, masked: bool
+) -> dict[str, Any]:
+    """One complaint; `uow` logs the read if it is shown in full."""
+    statement = _complaint(complaint_id, reader.unit if reader.role == "unit" else None)
+
+    def read(conn: Connection) -> tuple[Any, dict[int, int]]:
+        row = conn.execute(statement).first()
+        if row is None:
+            raise NotFound(f"no complaint {complaint_id}")
+        return row, _corrected(conn, [row])
+
+    row, corrected = reads.run(read)
+    return _shown(uow, [row], corrected, reader, masked)[0]
 
 
 def list_complaints(
-    uow: UnitOfWork, reader: Principal, query: dict[str, Any], after: int | None, limit: int
+    reads: Reads,
+    uow: UnitOfWork,
+    reader: Principal,
+    query: dict[str, Any],
+    after: int | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    """Complaints in id order (oldest first: a work queue); a unit sees its own windows'."""
+    """Complaints in id order (oldest first: a work queue); a unit sees its own windows'. `uow`
+    logs one read per complaint shown in full."""
     statement = select(complaints).order_by(complaints.c.id).limit(limit)
     for condition in _filters(reader, query, after):
         statement = statement.where(condition)
-    with uow:
-        rows = uow.session.execute(statement).all()
-        shown = _shown(uow, rows, reader, query.get("masked", False))
-        uow.commit()  # one read logged per complaint shown in full
-    return shown
+
+    def read(conn: Connection) -> tuple[list[Any], dict[int, int]]:
+        rows = list(conn.execute(statement).all())
+        return rows, _corrected(conn, rows)
+
+    rows, corrected = reads.run(read)
+    return _shown(uow, rows, corrected, reader, query.get("masked", False))
 
 
 def track(uow: UnitOfWork, number: str, code: str) -> dict[str, Any]:
@@ -84,13 +102,17 @@ def list_reads(
 
 
 def complaint_row(uow: UnitOfWork, complaint_id: int, unit: str | None) -> Any:
-    statement = select(complaints).where(complaints.c.id == complaint_id)
-    if unit is not None:
-        statement = statement.where(complaints.c.unit_code == unit)
-    row = uow.session.execute(statement).first()
+    row = uow.session.execute(_complaint(complaint_id, unit)).first()
     if row is None:
         raise NotFound(f"no complaint {complaint_id}")
     return row
+
+
+def _complaint(complaint_id: int, unit: str | None) -> Select[Any]:
+    statement = select(complaints).where(complaints.c.id == complaint_id)
+    if unit is not None:
+        statement = statement.where(complaints.c.unit_code == unit)
+    return statement
 
 
 def correction_of(uow: UnitOfWork, complaint_id: int) -> Any:
@@ -123,26 +145,35 @@ def _filters(
     return conditions
 
 
-def _shown(
-    uow: UnitOfWork, rows: Sequence[Any], reader: Principal, masked: bool
-) -> list[dict[str, Any]]:
-    """The complaints as this reader may see them; every full showing is logged."""
-    how = rules.disclosure(reader.role, masked)
-    ids = [row.id for row in rows]
-    corrected = dict(
-        uow.session.execute(
-            select(complaints.c.corrects_id, complaints.c.id).where(
-                complaints.c.corrects_id.in_(ids)
-            )
-        ).all()
+def _corrected(conn: Connection, rows: Sequence[Any]) -> dict[int, int]:
+    """complaint id → the id of the complaint correcting it, for these rows."""
+    statement = select(complaints.c.corrects_id, complaints.c.id).where(
+        complaints.c.corrects_id.in_([row.id for row in rows])
     )
-    views = []
-    for row in rows:
-        view = complaint_view(row, how, corrected.get(row.id))
-        if view["personal_data"] == Disclosure.FULL.value and not view["anonymous"]:
-            fields = [f for f in rules.PERSONAL_FIELDS if view[f] is not None]
-            record_personal_read(uow, reader.actor, KIND, row.id, fields)
-        views.append(view)
+    return {corrects: by for corrects, by in conn.execute(statement).all()}
+
+
+def _shown(
+    uow: UnitOfWork,
+    rows: Sequence[Any],
+    corrected: dict[int, int],
+    reader: Principal,
+    masked: bool,
+) -> list[dict[str, Any]]:
+    """The complaints as this reader may see them; every full showing is logged, all in one
+    transaction (and none when nothing was shown in full)."""
+    how = rules.disclosure(reader.role, masked)
+    views = [complaint_view(row, how, corrected.get(row.id)) for row in rows]
+    full = [
+        (row.id, [f for f in rules.PERSONAL_FIELDS if view[f] is not None])
+        for row, view in zip(rows, views, strict=True)
+        if view["personal_data"] == Disclosure.FULL.value and not view["anonymous"]
+    ]
+    if full:
+        with uow:
+            for complaint_id, fields in full:
+                record_personal_read(uow, reader.actor, KIND, complaint_id, fields)
+            uow.commit()
     return views
 
 

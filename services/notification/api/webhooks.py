@@ -12,7 +12,7 @@ from services.notification.handlers import webhook_subscriptions
 from shared import auth
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
-from shared.web import require_principal, unit_of_work
+from shared.web import reads, require_principal, unit_of_work
 
 blp = Blueprint(
     "webhooks",
@@ -130,7 +130,7 @@ class Subscriptions(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """The caller's own subscriptions."""
         after = decode_cursor(query["cursor"], int) or 0
-        rows = webhook_subscriptions.list_own(unit_of_work(), _owner(), after, query["limit"] + 1)
+        rows = webhook_subscriptions.list_own(reads(), _owner(), after, query["limit"] + 1)
         return page(rows, query["limit"], key=lambda row: row["id"])
 
     @auth.roles("integrator")
@@ -146,7 +146,7 @@ class Subscription(MethodView):
     @auth.roles("integrator")
     @blp.response(200, WebhookSubscriptionOut)
     def get(self, subscription_id: int) -> dict[str, Any]:
-        return webhook_subscriptions.get(unit_of_work(), _owner(), subscription_id)
+        return webhook_subscriptions.get(reads(), _owner(), subscription_id)
 
     @auth.roles("integrator")
     @blp.arguments(WebhookSubscriptionChange)

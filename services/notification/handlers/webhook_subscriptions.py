@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 
 from services.notification.adapters.tables import (
     webhook_attempts,
@@ -22,6 +22,7 @@ from shared import clock
 from shared.db import insert_returning_id
 from shared.errors import Invalid, NotFound, StateConflict
 from shared.events import EventType
+from shared.reads import Reads
 from shared.unit_of_work import UnitOfWork
 
 # A rotated-out secret still signs for this long, so a receiver can switch without a gap.
@@ -52,20 +53,18 @@ def create(uow: UnitOfWork, owner: str, body: dict[str, Any]) -> dict[str, Any]:
     return dict(row._mapping)  # the only answer besides a rotation that shows the secret
 
 
-def list_own(uow: UnitOfWork, owner: str, after: int, limit: int) -> list[dict[str, Any]]:
+def list_own(reads: Reads, owner: str, after: int, limit: int) -> list[dict[str, Any]]:
     query = (
         select(webhook_subscriptions)
         .where(webhook_subscriptions.c.owner == owner, webhook_subscriptions.c.id > after)
         .order_by(webhook_subscriptions.c.id)
         .limit(limit)
     )
-    with uow:
-        return [dict(row._mapping) for row in uow.session.execute(query)]
+    return [dict(row._mapping) for row in reads.all(query)]
 
 
-def get(uow: UnitOfWork, owner: str, subscription_id: int) -> dict[str, Any]:
-    with uow:
-        return dict(_load(uow, owner, subscription_id)._mapping)
+def get(reads: Reads, owner: str, subscription_id: int) -> dict[str, Any]:
+    return dict(_found(reads.first(_own(owner, subscription_id)), subscription_id)._mapping)
 
 
 def change(
@@ -244,11 +243,16 @@ def _with_attempts(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
 
 
 def _load(uow: UnitOfWork, owner: str, subscription_id: int) -> Any:
-    row = uow.session.execute(
-        select(webhook_subscriptions).where(
-            webhook_subscriptions.c.id == subscription_id, webhook_subscriptions.c.owner == owner
-        )
-    ).first()
+    return _found(uow.session.execute(_own(owner, subscription_id)).first(), subscription_id)
+
+
+def _own(owner: str, subscription_id: int) -> Select[Any]:
+    return select(webhook_subscriptions).where(
+        webhook_subscriptions.c.id == subscription_id, webhook_subscriptions.c.owner == owner
+    )
+
+
+def _found(row: Any, subscription_id: int) -> Any:
     if row is None:
         raise NotFound(f"no webhook subscription {subscription_id}")
     return row

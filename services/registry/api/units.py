@@ -12,7 +12,7 @@ from services.registry.handlers import units
 from shared import auth
 from shared.errors import NotFound
 from shared.pagination import PageQuery, decode_cursor, page
-from shared.web import unit_of_work, unit_scope
+from shared.web import reads, unit_of_work, unit_scope
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units", description="Units (TJ-1)")
 
@@ -31,9 +31,7 @@ class Units(MethodView):
     @blp.response(200, page_of(UnitOut))
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Units in code order."""
-        rows = units.list_units(
-            unit_of_work(), decode_cursor(query["cursor"], str), query["limit"] + 1
-        )
+        rows = units.list_units(reads(), decode_cursor(query["cursor"], str), query["limit"] + 1)
         return page(rows, query["limit"], key=lambda unit: unit["code"])
 
 
@@ -44,7 +42,7 @@ class UnitByCode(MethodView):
     def get(self, code: str) -> Any:
         """One unit; a unit token reads only its own."""
         _own(code)
-        return units.get_unit(unit_of_work(), code)
+        return units.get_unit(reads(), code)
 
     @auth.roles("authority", "unit")
     @blp.arguments(UnitPatch)

@@ -10,6 +10,7 @@ from services.registry.adapters import tables
 from services.registry.contracts import units as contracts
 from services.registry.domain.units import Unit, new_unit
 from shared.errors import Conflict, NotFound
+from shared.reads import Reads
 from shared.sqltypes import utcnow
 from shared.unit_of_work import UnitOfWork
 
@@ -46,20 +47,18 @@ def update_unit(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> dict[str
     return values
 
 
-def get_unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
-    with uow:
-        unit = _find(uow, code)
-    if unit is None:
+def get_unit(reads: Reads, code: str) -> dict[str, Any]:
+    row = reads.first(select(tables.units).where(tables.units.c.code == code))
+    if row is None:
         raise NotFound(f"no unit {code}")
-    return unit
+    return dict(row._mapping)
 
 
-def list_units(uow: UnitOfWork, after: str | None, limit: int) -> list[dict[str, Any]]:
+def list_units(reads: Reads, after: str | None, limit: int) -> list[dict[str, Any]]:
     query = select(tables.units).order_by(tables.units.c.code).limit(limit)
     if after:
         query = query.where(tables.units.c.code > after)
-    with uow:
-        return [dict(row._mapping) for row in uow.session.execute(query)]
+    return [dict(row._mapping) for row in reads.all(query)]
 
 
 def _find(uow: UnitOfWork, code: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from shared import auth
 from shared.errors import Forbidden, NotFound
 from shared.pagination import PageQuery, decode_cursor, page
 from shared.schemas import Schema
-from shared.web import require_principal, unit_of_work, unit_scope
+from shared.web import reads, require_principal, unit_of_work, unit_scope
 
 blp = Blueprint(
     "staff", __name__, url_prefix="/api/v1/staff", description="Staff sent by units (EQ-3.1a)"
@@ -88,7 +88,7 @@ class Staff(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Staff in id order; a unit token sees its own unit's."""
         rows = staff.list_staff(
-            unit_of_work(), unit_scope(), decode_cursor(query["cursor"], str), query["limit"] + 1
+            reads(), unit_scope(), decode_cursor(query["cursor"], str), query["limit"] + 1
         )
         who, limit = require_principal(), query["limit"]
         # Only the page is shown (and audited); the extra row just says that more follow.
@@ -101,7 +101,7 @@ class StaffById(MethodView):
     @auth.roles(*READERS)
     @blp.response(200, StaffOut)
     def get(self, staff_id: str) -> dict[str, Any]:
-        member = staff.get(unit_of_work(), staff_id)
+        member = staff.get(reads(), staff_id)
         scope = unit_scope()
         if scope is not None and member.unit_code != scope:
             raise NotFound(f"no staff member {staff_id}")
@@ -146,7 +146,7 @@ class PersonalRecord(MethodView):
     @blp.response(200, RecordOut(many=True))
     def get(self, staff_id: str) -> list[dict[str, Any]]:
         """The personal record: each year's final grade and what follows (EQ-3.2.2d)."""
-        member = staff.get(unit_of_work(), staff_id)
+        member = staff.get(reads(), staff_id)
         scope = unit_scope()
         if scope is not None and member.unit_code != scope:
             raise NotFound(f"no staff member {staff_id}")

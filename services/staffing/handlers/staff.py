@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 
 from services.staffing.adapters import tables
 from services.staffing.contracts import staff as contracts
@@ -14,6 +14,7 @@ from services.staffing.domain import staff as rules
 from services.staffing.domain.staff import Employment, StaffMember
 from shared import clock
 from shared.errors import Conflict, NotFound
+from shared.reads import Reads
 from shared.unit_of_work import UnitOfWork
 
 
@@ -24,10 +25,17 @@ def member_from_row(row: Any) -> StaffMember:
 
 def load(uow: UnitOfWork, staff_id: str, unit: str | None = None) -> StaffMember:
     """A staff member; a unit token reaches only its own unit's (else 404)."""
+    return _found(uow.session.execute(_member(staff_id, unit)).first(), staff_id)
+
+
+def _member(staff_id: str, unit: str | None) -> Select[Any]:
     query = select(tables.staff).where(tables.staff.c.id == staff_id)
     if unit is not None:
         query = query.where(tables.staff.c.unit_code == unit)
-    row = uow.session.execute(query).first()
+    return query
+
+
+def _found(row: Any, staff_id: str) -> StaffMember:
     if row is None:
         raise NotFound(f"no staff member {staff_id}")
     return member_from_row(row)
@@ -129,21 +137,17 @@ def approve_age_exception(uow: UnitOfWork, staff_id: str) -> StaffMember:
     return changed
 
 
-def get(uow: UnitOfWork, staff_id: str) -> StaffMember:
-    with uow:
-        return load(uow, staff_id)
+def get(reads: Reads, staff_id: str) -> StaffMember:
+    return _found(reads.first(_member(staff_id, None)), staff_id)
 
 
-def list_staff(
-    uow: UnitOfWork, unit: str | None, after: str | None, limit: int
-) -> list[StaffMember]:
+def list_staff(reads: Reads, unit: str | None, after: str | None, limit: int) -> list[StaffMember]:
     query = select(tables.staff).order_by(tables.staff.c.id).limit(limit)
     if unit:
         query = query.where(tables.staff.c.unit_code == unit)
     if after:
         query = query.where(tables.staff.c.id > after)
-    with uow:
-        return [member_from_row(row) for row in uow.session.execute(query)]
+    return [member_from_row(row) for row in reads.all(query)]
 
 
 PERSONAL_FIELDS = ("id_number", "phone", "birth_date")
