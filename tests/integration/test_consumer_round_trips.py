@@ -5,6 +5,7 @@ still no lost event."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pytest
 from psycopg import _connection_base
 from sqlalchemy import create_engine, func, select, text
 
+from shared import consumer
 from shared.consumer import Outcome
 from shared.service import ServiceRuntime
 from tests.support import PG_ADMIN_URL, Namespace, unit_registered_body
@@ -90,8 +92,12 @@ def test_one_event_is_applied_in_seven_round_trips_and_a_duplicate_in_three(
 
 
 def test_a_connection_that_died_since_its_last_use_loses_no_event(
-    namespace: Namespace, runtime: Callable[..., ServiceRuntime]
+    namespace: Namespace,
+    runtime: Callable[..., ServiceRuntime],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    monkeypatch.setattr(consumer, "TRUST_RECENT_SECONDS", 60.0)  # however slow this machine is
     staffing = runtime("staffing")
     assert staffing.inbox.receive(_body("u01")) is Outcome.APPLIED
     # The server ends the pooled connection between two events (a restart, a proxy, an admin);
@@ -108,7 +114,9 @@ def test_a_connection_that_died_since_its_last_use_loses_no_event(
     assert ended, "the pooled connection was found"
 
     body = _body("u02")
-    assert staffing.inbox.receive(body) is Outcome.APPLIED
+    with caplog.at_level(logging.INFO, logger="shared.consumer"):
+        assert staffing.inbox.receive(body) is Outcome.APPLIED
+    assert "had died since its last use" in caplog.text  # taken unpinged, then found dead
     assert staffing.inbox.receive(body) is Outcome.DUPLICATE
     assert _count(staffing, "units") == 2
     assert _count(staffing, "failed_events") == 0
