@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from services.inspection.adapters.tables import learned
 from shared.consumer import Handler
@@ -80,16 +80,13 @@ def _update_keeping(uow: UnitOfWork, values: dict[str, Any]) -> None:
     """A later step updates the case but keeps who accepted it and the verifier, whichever
     event arrived first."""
     table = learned.cases
-    exists = uow.session.execute(
-        select(table.c.staff_id, table.c.query_code_verifier).where(
-            table.c.case_id == values["case_id"]
-        )
-    ).first()
-    if exists is None:
-        upsert(uow.session, table, ["case_id"], values)
-        return
+    # The update first, no lookup before it: a case step nearly always finds its case.
     changes = {k: v for k, v in values.items() if k not in ("staff_id", "query_code_verifier")}
-    uow.session.execute(update(table).where(table.c.case_id == values["case_id"]).values(changes))
+    updated = uow.session.execute(
+        update(table).where(table.c.case_id == values["case_id"]).values(changes)
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        upsert(uow.session, table, ["case_id"], values)
 
 
 class WindowSeen(Schema):

@@ -54,7 +54,8 @@ def learn_unit_contacts(uow: UnitOfWork, event: CloudEvent) -> None:
     if current == "center":
         return
     if address is None:
-        uow.session.execute(delete(email_addresses).where(email_addresses.c.inbox_key == key))
+        if current is not None:  # nothing to forget: no statement (nor its audit lookup)
+            uow.session.execute(delete(email_addresses).where(email_addresses.c.inbox_key == key))
         return
     values = {"address": address, "language": "zh", "source": "registry", "updated_at": utcnow()}
     upsert(uow.session, email_addresses, ["inbox_key"], {"inbox_key": key, **values})
