@@ -18,6 +18,7 @@ error, Ctrl-C, SIGTERM or the `--max-seconds` alarm (default 240).
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,24 +103,28 @@ def check(bench: Bench) -> str:
 
 
 def report(results: list[Result], verdict: str, args: argparse.Namespace) -> int:
+    """Per level and path: req/s over all its rounds (requests / seconds), the median of the
+    rounds' p50 and the worst of their p99."""
     print()
     print(
         f"POST /api/v1/units on registry (gunicorn --workers {args.workers}, 4 threads each),"
-        f" wrk -t1 -c<clients> -d{args.seconds:g}s; paths interleaved in one run"
+        f" wrk -t1 -c<clients> -d{args.seconds:g}s × {args.rounds} rounds; paths interleaved"
     )
     head = f"{'clients':>7}  {'path':<7}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}"
     print(head)
     print("-" * len(head))
-    failed = 0
-    for r in sorted(results, key=lambda r: (r.clients, r.path)):
-        errors = r.run.non_2xx + r.run.socket_errors
-        failed += errors
-        print(
-            f"{r.clients:>7}  {r.path:<7}{r.run.rps:>8.0f}{r.run.p50_ms:>8.1f}"
-            f"{r.run.p99_ms:>8.1f}{errors:>8}"
-        )
+    errors = 0
+    for clients in args.clients:
+        for path in PATHS:
+            runs = [r.run for r in results if (r.clients, r.path) == (clients, path)]
+            rps = sum(r.requests for r in runs) / sum(r.seconds for r in runs)
+            p50 = statistics.median(r.p50_ms for r in runs)
+            p99 = max(r.p99_ms for r in runs)
+            failed = sum(r.non_2xx + r.socket_errors for r in runs)
+            errors += failed
+            print(f"{clients:>7}  {path:<7}{rps:>8.0f}{p50:>8.1f}{p99:>8.1f}{failed:>8}")
     print(verdict)
-    return 1 if failed or "BROKEN" in verdict else 0
+    return 1 if errors or "BROKEN" in verdict else 0
 
 
 def main(argv: list[str] | None = None) -> int:
