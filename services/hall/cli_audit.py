@@ -45,7 +45,7 @@ def audit_verify(name: str) -> None:
             f"{name}: {verdict.unsigned_checkpoints} checkpoint(s) whose signature does not hold"
             " with AUDIT_KEY or AUDIT_KEYS were left out: forged, or signed by a key not given"
         )
-    if not verdict.intact:
+    if verdict.broken_at is not None:
         click.echo(
             f"{name}: the audit trail is broken at record {verdict.broken_at}: {verdict.reason}"
             f" ({verdict.records} records read)"

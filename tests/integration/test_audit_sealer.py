@@ -16,6 +16,7 @@ from shared import audit, audit_sealer
 from shared.audit_changes import Changes
 from shared.audit_verify import Verdict, verify_table
 from shared.service import ServiceRuntime
+from tests.integration.test_audit_postgres import _verify
 from tests.support import Namespace
 
 pytestmark = pytest.mark.integration
@@ -104,6 +105,12 @@ def test_a_pending_record_edited_or_copied_is_not_sealed_and_verification_names_
     assert (verdict.pending, verdict.pending_broken_at) == (1, first)
     assert verdict.pending_reason == "its content does not match its MAC"
     rt.db.dispose()
+    verified = _verify(namespace, "registry")  # as an operator runs it
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    assert (
+        f"broken at pending record {first} (not yet chained): its content does not match its MAC"
+        in verified.stdout
+    )
 
 
 def test_a_copy_of_a_sealed_record_put_back_is_not_chained_twice(
