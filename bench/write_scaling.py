@@ -9,7 +9,7 @@ Registry runs as deployed (PostgreSQL, RabbitMQ, `govhall serve` under gunicorn,
 two paths one after the other at each level, in alternating order. At the end every record is
 sealed and the chain verified: as many records as writes answered 201, one unbroken chain.
 
-    .venv/bin/python -m bench.write_scaling [--seconds 5] [--rounds 1] [--clients 1 2 4 8]
+    .venv/bin/python -m bench.write_scaling [--seconds 5] [--rounds 2] [--clients 1 2 4 8]
 
 The database, exchange, queues and processes it creates are removed on exit, also after an
 error, Ctrl-C, SIGTERM or the `--max-seconds` alarm (default 240).
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=5, help="per measurement (wrk -d)")
     parser.add_argument("--warmup", type=float, default=1, help="unmeasured run before each")
-    parser.add_argument("--rounds", type=int, default=1, help="times through every level")
+    parser.add_argument("--rounds", type=int, default=2, help="times through every level")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
