@@ -3,18 +3,19 @@
 A unit of work on PostgreSQL writes its record unchained (shared/audit.py `add_pending`), so no
 write waits for the one before it to commit. The sealer, in one transaction, takes the chain's
 lock, reads up to a batch of pending rows in id order, checks each row's own MAC, appends them to
-`audit_log` after the head exactly as a unit of work did before (same MAC, ids 1, 2, … on), and
-deletes them from `audit_pending`. A row that commits late with a lower id is simply sealed in
-the next round: the chain's order is the order of sealing, and a committed row is never skipped,
-because every round starts again from the lowest id still pending. (Transparency logs such as
+`audit_log` after the head as a unit of work did before (the same keyed MAC, over the row's
+nonce too; ids 1, 2, … on), and deletes them from `audit_pending`. A row that commits late with a
+lower id is simply sealed in the next round: the chain's order is the order of sealing, and a
+committed row is never skipped, because every round starts again from the lowest id still pending. (Transparency logs such as
 Trillian sequence their leaves the same way: queued first, sequenced in batches.)
 
 A pending row whose MAC does not hold (edited while it waited), or whose nonce the chain already
 holds (a copy of a sealed one), is not sealed: it stays where it is, logged, and verification
-names it (shared/audit_verify.py). What the chain cannot show is a pending row deleted before it
-was sealed; the window for that is from the write's commit to the next round, milliseconds when
-the worker's sealer is woken by the commit, at most `POLL_INTERVAL` otherwise, and whoever reads
-the trail (the audit API, `govhall audit verify`, the checkpoints) seals first.
+names it (shared/audit_verify.py); a whole batch of them would hold back the rows after them, a
+tampering that verification reports all the same. What the chain cannot show is a pending row
+deleted before it was sealed; the window for that is from the write's commit to the next round,
+milliseconds when the worker's sealer is woken by the commit, at most `POLL_INTERVAL` otherwise,
+and whoever reads the trail (the audit API, `govhall audit verify`, the checkpoints) seals first.
 
 It runs where the relay runs (`govhall worker`), woken like it: in-process when a unit of work
 of the same process wrote a record, by the relay's LISTEN when a commit wrote events, and by a
@@ -81,10 +82,16 @@ def seal_all(db: Database, batch: int = BATCH) -> int:
         return 0
     total = 0
     while True:
-        sealed, _refused = seal_once(db, batch)
+        sealed, refused = seal_once(db, batch)
         total += sealed
-        if sealed < batch:
+        if not _more(sealed, refused, batch):
             return total
+
+
+def _more(sealed: int, refused: int, batch: int) -> bool:
+    """Whether a round that sealed `sealed` and refused `refused` may have left more behind.
+    Refused rows stay at the head of every round: a batch of nothing else seals nothing more."""
+    return sealed > 0 and sealed + refused >= batch
 
 
 def _sealed(session: Any, chain: Table, nonces: list[str]) -> set[str]:
@@ -122,11 +129,11 @@ class Sealer:
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                sealed, _refused = seal_once(self.db)
+                sealed, refused = seal_once(self.db)
             except Exception as exc:
                 log.warning("audit sealer failed: %s", exc)
-                sealed = 0
-            if sealed >= BATCH:
+                sealed = refused = 0
+            if _more(sealed, refused, BATCH):
                 continue
             self.wakeup.wait(self.poll_interval)
             self.wakeup.clear()
