@@ -6,8 +6,9 @@ lock, reads up to a batch of pending rows in id order, checks each row's own MAC
 `audit_log` after the head as a unit of work did before (the same keyed MAC, over the row's
 nonce too; ids 1, 2, … on), and deletes them from `audit_pending`. A row that commits late with a
 lower id is simply sealed in the next round: the chain's order is the order of sealing, and a
-committed row is never skipped, because every round starts again from the lowest id still pending. (Transparency logs such as
-Trillian sequence their leaves the same way: queued first, sequenced in batches.)
+committed row is never skipped, because every round starts again from the lowest id still
+pending. (Transparency logs such as Trillian sequence their leaves the same way: queued first,
+sequenced in batches.)
 
 A pending row whose MAC does not hold (edited while it waited), or whose nonce the chain already
 holds (a copy of a sealed one), is not sealed: it stays where it is, logged, and verification
