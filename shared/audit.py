@@ -169,19 +169,21 @@ def entry_of(row: Any) -> Entry:
     return Entry(**{name: getattr(row, name) for name in Entry.__dataclass_fields__})
 
 
-def add_pending(session: Session, table: Table, item: Entry, keyring: Keyring) -> None:
-    """Write `item` for the sealer, in the caller's transaction: no lock, no read of the chain.
-    Its nonce, random, is what a copy of the row made after it was sealed cannot change."""
+def pending_row(item: Entry, keyring: Keyring) -> dict[str, Any]:
+    """`item` as a row of `audit_pending`, with a fresh random nonce: what a copy of the row made
+    after it was sealed cannot change."""
     nonce = secrets.token_hex(16)
-    session.execute(
-        insert(table),
-        dict(
-            nonce=nonce,
-            **vars(item),
-            key_id=keyring.current_id,
-            mac=pending_mac(keyring.current, keyring.current_id, nonce, item),
-        ),
+    return dict(
+        nonce=nonce,
+        **vars(item),
+        key_id=keyring.current_id,
+        mac=pending_mac(keyring.current, keyring.current_id, nonce, item),
     )
+
+
+def add_pending(session: Session, table: Table, item: Entry, keyring: Keyring) -> None:
+    """Write `item` for the sealer, in the caller's transaction: no lock, no read of the chain."""
+    session.execute(insert(table), pending_row(item, keyring))
 
 
 def lock_chain(session: Session) -> None:

@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from services.registry.handlers import units
-from shared import audit, audit_sealer
+from shared import audit, audit_sealer, pg_commit
 from shared.audit_changes import Changes
 from shared.audit_verify import Verdict, verify_table
 from shared.service import ServiceRuntime
@@ -156,4 +156,27 @@ def test_audit_chain_inline_chains_in_the_write_as_before(
     _write(rt, "inline")
     assert _chain(rt) == [(1, "inline")] and _pending(rt) == 0
     assert not audit_sealer.sealing(rt.db)
+    rt.db.dispose()
+
+
+def test_a_write_refused_in_its_pipelined_commit_leaves_nothing_and_says_why(
+    runtime: Callable[..., ServiceRuntime],
+) -> None:
+    """The record, the NOTIFY and the COMMIT go in one round trip (shared/pg_commit.py): a
+    refusal there is SQLAlchemy's IntegrityError as anywhere else, and nothing is kept."""
+    rt = runtime("registry")
+    _write(rt, "first")
+    with rt.db.engine.connect() as conn:
+        taken = conn.execute(text("SELECT nonce FROM audit_pending")).scalar()
+    item = audit.entry("POST /api/v1/units", "/api/v1/units", "authority:again", Changes())
+    row = {**audit.pending_row(item, rt.keyring), "nonce": taken}
+    with rt.db.session() as session:
+        session.execute(text("INSERT INTO units (code, name, district, registered_at)"
+                             " VALUES ('again', 'U', 'd', now())"))  # fmt: skip
+        with pytest.raises(IntegrityError, match="audit_pending_nonce_key"):
+            pg_commit.commit(session, row, notify=True)
+        session.rollback()
+    with rt.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM units WHERE code = 'again'")).scalar() == 0
+    assert _pending(rt) == 1
     rt.db.dispose()
