@@ -13,6 +13,14 @@ service's runtime role holds only INSERT and SELECT on it (`grant_runtime_role`)
 cannot tell by itself, its last records deleted, a signed checkpoint published outside the
 database tells (`checkpoint`, kept by notification; `verify(..., checkpoints=...)`).
 
+On PostgreSQL a unit of work does not join the chain itself: it writes its record to
+`audit_pending` with a MAC of the record's own content (`add_pending`), without a lock and
+without reading the chain's head, and the sealer (shared/audit_sealer.py) chains the pending
+records in batches, in the order it finds them committed. So writers do not queue behind one
+another for the chain; what a reader of the trail sees is the same, because it seals first. On
+SQLite, whose writers are serial anyway, the unit of work still appends in its own transaction
+(`append`), as PostgreSQL does with `AUDIT_CHAIN_INLINE`.
+
 Here: the key, the record and how it joins the chain. Elsewhere: what a unit of work changed
 (shared/audit_changes.py), verifying and checkpoints (shared/audit_verify.py), the table and its
 append-only triggers (shared/audit_table.py).
@@ -26,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -111,9 +120,8 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _content(record_id: int, item: Entry, prev_hash: str) -> dict[str, Any]:
+def _fields(item: Entry) -> dict[str, Any]:
     return {
-        "id": record_id,
         "at": item.at.isoformat(timespec="microseconds"),
         "actor": item.actor,
         "role": item.role,
@@ -123,8 +131,16 @@ def _content(record_id: int, item: Entry, prev_hash: str) -> dict[str, Any]:
         "after": item.after,
         "request_id": item.request_id,
         "correlation_id": item.correlation_id,
-        "prev_hash": prev_hash,
     }
+
+
+def _content(
+    record_id: int, item: Entry, prev_hash: str, nonce: str | None = None
+) -> dict[str, Any]:
+    # A sealed record's nonce is covered too; records chained in their own transaction have
+    # none, and their content is spelled as it always was.
+    extra = {"nonce": nonce} if nonce is not None else {}
+    return {**extra, "id": record_id, **_fields(item), "prev_hash": prev_hash}
 
 
 def digest(record_id: int, item: Entry, prev_hash: str) -> str:
@@ -132,40 +148,89 @@ def digest(record_id: int, item: Entry, prev_hash: str) -> str:
     return hashlib.sha256(canonical_json(_content(record_id, item, prev_hash)).encode()).hexdigest()
 
 
-def mac(key: str, kid: str, record_id: int, item: Entry, prev_hash: str) -> str:
-    """A record's HMAC-SHA-256: its id, every field, its key id and the previous record's MAC."""
-    content = {**_content(record_id, item, prev_hash), "key_id": kid}
+def mac(
+    key: str, kid: str, record_id: int, item: Entry, prev_hash: str, nonce: str | None = None
+) -> str:
+    """A record's HMAC-SHA-256: its id, every field, its key id, the previous record's MAC and,
+    for a record that was pending, its nonce."""
+    content = {**_content(record_id, item, prev_hash, nonce), "key_id": kid}
     return hmac.new(key.encode(), canonical_json(content).encode(), hashlib.sha256).hexdigest()
 
 
-def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int:
-    """Add `item` at the end of the chain, in the caller's transaction (which commits it)."""
+def pending_mac(key: str, kid: str, nonce: str, item: Entry) -> str:
+    """A pending record's own HMAC-SHA-256: every field, its nonce and key id (no id, no link:
+    it has neither yet). Spelled apart from a chained record's, so neither passes for the other."""
+    content = {"pending": True, "nonce": nonce, **_fields(item), "key_id": kid}
+    return hmac.new(key.encode(), canonical_json(content).encode(), hashlib.sha256).hexdigest()
+
+
+def entry_of(row: Any) -> Entry:
+    """The Entry a chained or pending row holds."""
+    return Entry(**{name: getattr(row, name) for name in Entry.__dataclass_fields__})
+
+
+def pending_row(item: Entry, keyring: Keyring) -> dict[str, Any]:
+    """`item` as a row of `audit_pending`, with a fresh random nonce: what a copy of the row made
+    after it was sealed cannot change."""
+    nonce = secrets.token_hex(16)
+    return dict(
+        nonce=nonce,
+        **vars(item),
+        key_id=keyring.current_id,
+        mac=pending_mac(keyring.current, keyring.current_id, nonce, item),
+    )
+
+
+def add_pending(session: Session, table: Table, item: Entry, keyring: Keyring) -> None:
+    """Write `item` for the sealer, in the caller's transaction: no lock, no read of the chain."""
+    session.execute(insert(table), pending_row(item, keyring))
+
+
+def lock_chain(session: Session) -> None:
+    """One writer at a time links to the chain's head, to the caller's commit (PostgreSQL; a
+    SQLite writer holds the whole database already)."""
     if session.get_bind().dialect.name == "postgresql":
-        # Held to the commit: two transactions never link to the same previous record.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+
+
+def head(session: Session, table: Table) -> tuple[int, str]:
+    """The last record's id and MAC; (0, GENESIS) for an empty chain."""
     last = session.execute(
         select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
     ).first()
-    record_id = (last.id + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS
-    # The id is given, not generated, because the hash covers it. The row as parameters, not
-    # `.values()`: one statement compiled once, not a fresh one built per record (~0.1 ms).
-    session.execute(
-        insert(table),
-        dict(
-            id=record_id,
-            at=item.at,
-            actor=item.actor,
-            role=item.role,
-            action=item.action,
-            object=item.object,
-            before=item.before,
-            after=item.after,
-            request_id=item.request_id,
-            correlation_id=item.correlation_id,
-            prev_hash=prev_hash,
-            hash=mac(keyring.current, keyring.current_id, record_id, item, prev_hash),
-            key_id=keyring.current_id,
-        ),
-    )
-    return record_id
+    return (last.id, last.hash) if last else (0, GENESIS)
+
+
+def chained(
+    after: tuple[int, str], items: list[tuple[Entry, str | None]], keyring: Keyring
+) -> list[dict[str, Any]]:
+    """The rows that add `items` (each with its nonce, None for none) after the record `after`
+    (id and MAC), each linked to the one before it."""
+    last_id, prev_hash = after
+    rows = []
+    for record_id, (item, nonce) in enumerate(items, start=last_id + 1):
+        record_mac = mac(keyring.current, keyring.current_id, record_id, item, prev_hash, nonce)
+        # The id is given, not generated, because the MAC covers it.
+        rows.append(
+            dict(
+                id=record_id,
+                **vars(item),
+                prev_hash=prev_hash,
+                hash=record_mac,
+                key_id=keyring.current_id,
+                nonce=nonce,
+            )
+        )
+        prev_hash = record_mac
+    return rows
+
+
+def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int:
+    """Add `item` at the end of the chain, in the caller's transaction (which commits it), under
+    the chain's lock, held to the commit: two transactions never link to the same record."""
+    lock_chain(session)
+    [row] = chained(head(session, table), [(item, None)], keyring)
+    # The row as parameters, not `.values()`: one statement compiled once, not a fresh one
+    # built per record (~0.1 ms).
+    session.execute(insert(table), row)
+    return int(row["id"])

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from shared import audit_table, audit_verify, auth
+from shared import audit_sealer, audit_table, audit_verify, auth
 from shared.pagination import PageQuery, decode_id_cursor, page
 from shared.schemas import Schema
 from shared.service import runtime
@@ -60,6 +60,9 @@ class VerdictSchema(Schema):
     records = fields.Integer()
     broken_at = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+    pending = fields.Integer(
+        metadata={"description": "records written but not yet chained (their own MAC checked)"}
+    )
 
 
 @blp.route("/records")
@@ -70,6 +73,7 @@ class Records(MethodView):
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Records in the order they were chained, filtered by actor or correlation id."""
         db = runtime().db
+        audit_sealer.seal_all(db)  # every write committed so far is in the list
         table = db.table(audit_table.TABLE)
         statement = select(table).order_by(table.c.id).limit(query["limit"] + 1)
         after = decode_id_cursor(query["cursor"])
@@ -98,6 +102,7 @@ class Verification(MethodView):
         """Recompute the keyed chain now; names the first broken link. A deleted tail shows only
         against the checkpoints kept outside this database: `govhall audit verify` reads them."""
         db = runtime().db
+        audit_sealer.seal_all(db)
         with db.engine.connect() as connection:
             verdict = audit_verify.verify_table(
                 connection, db.table(audit_table.TABLE), db.audit_keyring
@@ -107,4 +112,5 @@ class Verification(MethodView):
             "records": verdict.records,
             "broken_at": verdict.broken_at,
             "reason": verdict.reason,
+            "pending": verdict.pending,
         }

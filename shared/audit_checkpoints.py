@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
-from shared import audit_table, audit_verify
+from shared import audit_sealer, audit_table, audit_verify
 from shared.config import SERVICES
 from shared.events import EventType, register
 
@@ -93,6 +93,7 @@ class Publisher:
         table = rt.db.metadata.tables.get(audit_table.TABLE)
         if table is None:
             return 0
+        audit_sealer.seal_all(rt.db)  # the head anchored is that of every write committed
         with rt.uow() as uow:
             cp = audit_verify.checkpoint(uow.session.connection(), table, rt.spec.name, rt.keyring)
             if cp.last_id == 0 or self.last == (cp.last_id, cp.last_mac):

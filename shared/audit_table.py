@@ -1,6 +1,7 @@
-"""The audit trail's table and its guard: the columns (`add_audit_table`), and the migrations
-that create it with the triggers refusing UPDATE, DELETE and TRUNCATE (the chain itself is in
-shared/audit.py)."""
+"""The audit trail's tables and their guard: the chain's columns (`add_audit_table`), the records
+waiting to be chained (`audit_pending`, PostgreSQL's path: shared/audit_sealer.py), and the
+migrations that create them with the triggers refusing UPDATE, DELETE and TRUNCATE on the chain
+(the chain itself is in shared/audit.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text
 from shared.sqltypes import UTCDateTime
 
 TABLE = "audit_log"
+PENDING = "audit_pending"
 
 
 def add_audit_table(metadata: MetaData) -> Table:
+    """The chain, and beside it the records a unit of work wrote that the sealer has not yet
+    chained (`add_pending_table`)."""
+    add_pending_table(metadata)
     return Table(
         TABLE,
         metadata,
@@ -32,6 +37,38 @@ def add_audit_table(metadata: MetaData) -> Table:
         Column("hash", String(64), nullable=False, unique=True),
         # The key that made `hash` an HMAC (`key_id`); NULL: a plain SHA-256 record from before.
         Column("key_id", String(32), nullable=True),
+        # The random name a sealed record had while pending (its MAC covers it): a pending row
+        # copied after it was sealed meets this unique index instead of entering twice.
+        Column("nonce", String(32), nullable=True, unique=True, index=True),
+    )
+
+
+def _entry_columns() -> list[Column[object]]:
+    return [
+        Column("at", UTCDateTime(), nullable=False),
+        Column("actor", String(300), nullable=False),
+        Column("role", String(20), nullable=False),
+        Column("action", String(300), nullable=False),
+        Column("object", String(500), nullable=False),
+        Column("before", Text, nullable=True),
+        Column("after", Text, nullable=True),
+        Column("request_id", String(128), nullable=True),
+        Column("correlation_id", String(128), nullable=True),
+    ]
+
+
+def add_pending_table(metadata: MetaData) -> Table:
+    """Records committed but not yet chained. The id only orders them for the sealer (a
+    sequence, no lock); the MAC covers the record's own content, its nonce and key id, so a
+    row edited while it waits is found (shared/audit_sealer.py)."""
+    return Table(
+        PENDING,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("nonce", String(32), nullable=False, unique=True),
+        *_entry_columns(),
+        Column("key_id", String(32), nullable=False),
+        Column("mac", String(64), nullable=False),
     )
 
 
@@ -94,6 +131,32 @@ def add_key_id_in_migration(op: Any) -> None:
     import sqlalchemy as sa
 
     op.add_column(TABLE, sa.Column("key_id", sa.String(length=32), nullable=True))
+
+
+def create_pending_in_migration(op: Any) -> None:
+    """The records waiting for the sealer, and the nonce a sealed record keeps (the body of each
+    service's audit_pending migration)."""
+    import sqlalchemy as sa
+
+    op.create_table(
+        PENDING,
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("nonce", sa.String(length=32), nullable=False),
+        *_entry_columns(),
+        sa.Column("key_id", sa.String(length=32), nullable=False),
+        sa.Column("mac", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("nonce"),
+    )
+    op.add_column(TABLE, sa.Column("nonce", sa.String(length=32), nullable=True))
+    op.create_index("ix_audit_log_nonce", TABLE, ["nonce"], unique=True)
+
+
+def drop_pending_in_migration(op: Any) -> None:
+    op.drop_index("ix_audit_log_nonce", table_name=TABLE)
+    with op.batch_alter_table(TABLE) as batch:
+        batch.drop_column("nonce")
+    op.drop_table(PENDING)
 
 
 def drop_key_id_in_migration(op: Any) -> None:

@@ -7,14 +7,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from shared.audit import GENESIS, Entry, Keyring, canonical_json, digest, mac
+from shared import audit_table
+from shared.audit import GENESIS, Entry, Keyring, canonical_json, digest, entry_of, mac, pending_mac
 from shared.sqltypes import utcnow
 
 
@@ -79,10 +80,13 @@ class Verdict:
     reason: str | None = None
     checkpoints: int = 0  # signed checkpoints the chain was compared with
     unsigned_checkpoints: int = 0  # copies whose signature does not hold: not trusted, named
+    pending: int = 0  # records written but not yet chained by the sealer
+    pending_broken_at: int | None = None  # the first of them whose own MAC does not hold
+    pending_reason: str | None = None
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and self.pending_broken_at is None
 
 
 def verify(
@@ -119,6 +123,7 @@ def verify(
             correlation_id=row.correlation_id,
         )
         kid = getattr(row, "key_id", None)
+        nonce = getattr(row, "nonce", None)
         if kid is None:
             if keyed:
                 reason = "it has a plain hash after the keyed chain began"
@@ -130,7 +135,7 @@ def verify(
             if key is None:
                 reason = f"its key {kid} is not in the keyring (AUDIT_KEY, AUDIT_KEYS)"
                 return Verdict(count, row.id, reason, **extra)
-            expected, what = mac(key, kid, row.id, item, prev_hash), "MAC"
+            expected, what = mac(key, kid, row.id, item, prev_hash, nonce), "MAC"
         if not hmac.compare_digest(expected, row.hash):
             return Verdict(count, row.id, f"its content does not match its {what}", **extra)
         anchor = anchors.get(row.id)
@@ -169,4 +174,30 @@ def verify_table(
             yield from chunk
             after = chunk[-1].id
 
-    return verify(rows(), keyring, checkpoints)
+    verdict = verify(rows(), keyring, checkpoints)
+    pending = table.metadata.tables.get(audit_table.PENDING)
+    if pending is None:
+        return verdict
+    return verify_pending(connection, pending, table, keyring, verdict)
+
+
+def verify_pending(
+    connection: Connection, pending: Table, chain: Table, keyring: Keyring | None, verdict: Verdict
+) -> Verdict:
+    """`verdict` with the records still pending counted, and the first of them named whose own
+    MAC does not hold (edited while it waited) or whose nonce the chain holds (a copy)."""
+    count, first_bad, reason = 0, None, None
+    for row in connection.execute(select(pending).order_by(pending.c.id)):
+        count += 1
+        if first_bad is not None:
+            continue
+        key = keyring.key(row.key_id) if keyring is not None else None
+        if key is None:
+            first_bad, reason = row.id, f"its key {row.key_id} is not in the keyring"
+        elif not hmac.compare_digest(
+            pending_mac(key, row.key_id, row.nonce, entry_of(row)), row.mac
+        ):
+            first_bad, reason = row.id, "its content does not match its MAC"
+        elif connection.execute(select(chain.c.id).where(chain.c.nonce == row.nonce)).first():
+            first_bad, reason = row.id, "it is a copy of a record already chained"
+    return replace(verdict, pending=count, pending_broken_at=first_bad, pending_reason=reason)

@@ -21,6 +21,9 @@ Variables (all optional; the defaults run the embedded mode with no servers):
   sees it. ``AUDIT_KEYS``: retired keys, comma-separated, still verified after a rotation.
   Without ``AUDIT_KEY`` a local key is generated under ``VAR_DIR``, except in production.
   ``AUDIT_CHECKPOINT_INTERVAL`` (seconds, 300): how often the worker publishes the chain's head.
+  ``AUDIT_CHAIN_INLINE`` (false): on PostgreSQL, each write chains its own audit record under the
+  chain's lock, as before the sealer (shared/audit_sealer.py); for comparison
+  (bench/write_scaling.py), the sealer's path is the default.
 - ``<SERVICE>_MIGRATE_DATABASE_URL`` or ``MIGRATE_DATABASE_URL``: the owner's login that
   ``govhall migrate`` uses (default: the service's own URL); the service's URL is then the
   runtime role's, granted only INSERT and SELECT on ``audit_log``.
@@ -115,6 +118,7 @@ class Settings:
     audit_key: str = ""
     audit_keys: tuple[str, ...] = ()  # retired audit keys, verified only
     audit_checkpoint_interval: float = 300.0
+    audit_chain_inline: bool = False  # each write chains its own record (the lock on every write)
     migrate_database_url: str = ""  # the owner's login for `govhall migrate` ("": database_url)
     database_timeouts: DatabaseTimeouts = field(default_factory=lambda: DatabaseTimeouts())
     rate_limit_storage_url: str = "memory://"
@@ -184,6 +188,7 @@ def load(service: str, overrides: dict[str, Any] | None = None) -> Settings:
         "audit_key": env.str("AUDIT_KEY", ""),
         "audit_keys": _keys(env.str("AUDIT_KEYS", "")),
         "audit_checkpoint_interval": env.float("AUDIT_CHECKPOINT_INTERVAL", 300.0),
+        "audit_chain_inline": env.bool("AUDIT_CHAIN_INLINE", False),
         "migrate_database_url": env.str(
             f"{service.upper()}_MIGRATE_DATABASE_URL", env.str("MIGRATE_DATABASE_URL", "")
         ),

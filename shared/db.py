@@ -162,11 +162,15 @@ class Database:
         metadata: MetaData,
         timeouts: DatabaseTimeouts | None = None,
         audit_keyring: Any = None,
+        audit_inline: bool = False,
     ) -> None:
         self.url = url
         self.metadata = metadata
         self.timeouts = timeouts or DatabaseTimeouts()
         self.audit_keyring = audit_keyring  # shared.audit.Keyring: what chains the audit trail
+        # Units of work chain their audit record themselves, under the chain's lock, instead of
+        # leaving it to the sealer (AUDIT_CHAIN_INLINE; always so on SQLite).
+        self.audit_inline = audit_inline
         self._pid: int | None = None
         self._engine: Engine | None = None
         self._read_engine: Engine | None = None
@@ -174,6 +178,7 @@ class Database:
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()
         self.on_outbox_write: list[Callable[[], None]] = []
+        self.on_audit_pending: list[Callable[[], None]] = []
 
     @property
     def dialect(self) -> str:
@@ -293,4 +298,8 @@ class Database:
 
     def outbox_written(self) -> None:
         for wake in self.on_outbox_write:
+            wake()
+
+    def audit_pending_written(self) -> None:
+        for wake in self.on_audit_pending:
             wake()

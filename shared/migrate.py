@@ -5,7 +5,8 @@ Each service keeps its own `migrations/` folder; its `env.py` is one call to `ru
 On PostgreSQL the migrations run as the owner of the schema (`<SERVICE>_MIGRATE_DATABASE_URL`)
 and the service as a runtime role (`<SERVICE>_DATABASE_URL`'s user) that owns nothing: after
 each upgrade `grant_runtime_role` gives it the ordinary DML on the service's tables but only
-INSERT and SELECT on `audit_log`, so it can neither edit the trail nor switch its trigger off.
+INSERT and SELECT on `audit_log`, so it can neither edit the trail nor switch its trigger off,
+and no UPDATE on `audit_pending` (it inserts there, and its sealer deletes what it chained).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def grant_runtime_role(connection: Connection, role: str) -> None:
         f"GRANT SELECT ON alembic_version TO {quoted}",
     ):
         connection.execute(text(statement))
+    if connection.execute(text("SELECT to_regclass(:t)"), {"t": audit_table.PENDING}).scalar():
+        # Written by a unit of work, deleted once sealed, never edited (shared/audit_sealer.py).
+        connection.execute(text(f"REVOKE UPDATE, TRUNCATE ON {audit_table.PENDING} FROM {quoted}"))
 
 
 def runtime_role_of(settings: Settings) -> str | None:

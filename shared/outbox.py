@@ -291,10 +291,12 @@ class Relay:
                     conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                     conn.exec_driver_sql(f"LISTEN {CHANNEL}")
                     driver: Any = conn.connection.driver_connection
-                    self.wakeup.set()  # whatever was committed while nobody listened
+                    # Whatever was committed while nobody listened. Through the database: the
+                    # audit sealer of this process wakes with the relay (shared/audit_sealer.py).
+                    self.db.outbox_written()
                     while not stop.is_set():
                         for _ in driver.notifies(timeout=1.0):
-                            self.wakeup.set()
+                            self.db.outbox_written()
             except Exception as exc:
                 log.debug("outbox listener for %s: %s", self.settings.service, exc)
                 stop.wait(1.0)

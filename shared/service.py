@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import MetaData
 
-from shared import audit, audit_checkpoints, logs, metrics, scrape
+from shared import audit, audit_checkpoints, audit_sealer, logs, metrics, scrape
 from shared.config import Settings
 from shared.consumer import Inbox, Subscriptions
 from shared.db import Database
@@ -75,6 +75,7 @@ class ServiceRuntime:
             spec.metadata,
             settings.database_timeouts,
             audit_keyring=self.keyring,
+            audit_inline=settings.audit_chain_inline,
         )
         self.calendar = HallCalendar.from_file(
             settings.calendar_file, on_unknown_year=_count_fallback
@@ -119,6 +120,10 @@ class WorkerThreads:
         if self.consumer is not None and runtime.spec.subscriptions:
             runtime.consumer = self.consumer
         self.relay = runtime.relay() if relay else None
+        # Where the relay runs, the sealer runs: it chains the audit records writes left.
+        self.sealer = (
+            audit_sealer.Sealer(runtime.db) if relay and audit_sealer.sealing(runtime.db) else None
+        )
         self.threads: list[threading.Thread] = []
         # Set once every sweep has run at least once: a test that moves the clock waits for it,
         # or the start-up round could act on the real day in the middle of the test's.
@@ -136,6 +141,9 @@ class WorkerThreads:
             self._spawn(f"{name}-relay", lambda: relay.run_forever(self.stop))
             if self.runtime.db.url.startswith("postgresql"):
                 self._spawn(f"{name}-relay-listener", lambda: relay.listen(self.stop))
+        if self.sealer is not None:
+            sealer = self.sealer
+            self._spawn(f"{name}-audit-sealer", lambda: sealer.run_forever(self.stop))
         settings = self.runtime.settings
         sweeps = [
             Sweep("retry-failed-events", 0.5, lambda rt: rt.inbox.retry_due()),
@@ -208,6 +216,8 @@ class WorkerThreads:
         self.stop.set()
         if self.relay is not None:
             self.relay.wakeup.set()  # it may be waiting out a long poll: let it see the stop
+        if self.sealer is not None:
+            self.sealer.wakeup.set()
         if self.consumer is not None:
             self.consumer.should_stop = True
 

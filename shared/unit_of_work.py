@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared import audit, audit_changes, audit_table
+from shared import audit, audit_changes, audit_table, pg_commit
 from shared.db import Database
 from shared.errors import Conflict
 from shared.events import new_event
@@ -22,6 +22,10 @@ class UnitOfWork:
     """One database transaction. It rolls back unless `commit()` was called: a handler must say
     it is done. Events emitted through it go to the outbox in the same transaction, and what it
     changed to the audit trail (`action` on `target`, shared/audit.py)."""
+
+    # On psycopg, the audit record, the NOTIFY and the COMMIT go in one round trip
+    # (shared/pg_commit.py); False sends them one by one (for comparison, bench/write_scaling.py).
+    pipeline_tail = True
 
     def __init__(
         self,
@@ -42,6 +46,7 @@ class UnitOfWork:
         self.action = action
         self.target = target
         self._emitted = 0
+        self._pending_audit: dict[str, Any] | None = None
         self._session: Session | None = None
         self._changes: Any = None
         self._collecting: Any = None
@@ -65,6 +70,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
+        self._pending_audit = None  # a record of a transaction not committed is not kept
         audit_changes.stop_collecting(self._collecting)
         try:
             session.rollback()
@@ -125,17 +131,29 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self._append_audit_record()
-        if self._emitted and self.db.dialect == "postgresql":
-            # Delivered at commit, to the relays LISTENing in any process (shared/outbox.py).
-            self.session.execute(text("SELECT pg_notify('govhall_outbox', '')"))
+        pending, self._pending_audit = self._pending_audit, None
+        # Delivered at commit, to the relays LISTENing in any process (shared/outbox.py).
+        notify = bool(self._emitted) and self.db.dialect == "postgresql"
         try:
-            self.session.commit()
+            if self.pipeline_tail and self.db.engine.dialect.driver == "psycopg":
+                pg_commit.commit(self.session, pending, notify)
+            else:
+                self._commit_one_by_one(pending, notify)
         except IntegrityError as exc:
             self.session.rollback()
             raise Conflict("a record with the same key already exists") from exc
         if self._emitted:
             self._emitted = 0
             self.db.outbox_written()
+        if pending is not None:
+            self.db.audit_pending_written()
+
+    def _commit_one_by_one(self, pending: dict[str, Any] | None, notify: bool) -> None:
+        if pending is not None:
+            self.session.execute(insert(self.db.table(audit_table.PENDING)), pending)
+        if notify:
+            self.session.execute(text(pg_commit.NOTIFY_OUTBOX))
+        self.session.commit()
 
     def _append_audit_record(self) -> None:
         table = self.db.metadata.tables.get(audit_table.TABLE)
@@ -144,5 +162,12 @@ class UnitOfWork:
         if self.db.audit_keyring is None:
             raise RuntimeError("the audit trail has no key: build the Database with a Keyring")
         record = audit.entry(self.action, self.target, self.actor, self._changes)
-        audit.append(self.session, table, record, self.db.audit_keyring)
+        pending = self.db.metadata.tables.get(audit_table.PENDING)
+        if pending is None or self.db.audit_inline or self.db.dialect != "postgresql":
+            # SQLite's writers are serial already: the chain's lock costs nothing there.
+            audit.append(self.session, table, record, self.db.audit_keyring)
+        else:
+            # No lock and no read of the chain's head: the sealer chains it after the commit.
+            # Written with the commit, in the same round trip where psycopg allows.
+            self._pending_audit = audit.pending_row(record, self.db.audit_keyring)
         self._changes.clear()

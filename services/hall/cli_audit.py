@@ -23,6 +23,7 @@ def audit_verify(name: str) -> None:
     """Recompute the MAC chain of a service's audit trail and compare it with the checkpoints
     notification keeps; name the first broken link, or the missing tail."""
     from services.hall import embedded
+    from shared.audit_sealer import seal_all
     from shared.audit_table import TABLE
     from shared.audit_verify import verify_table
     from shared.service import ServiceRuntime
@@ -33,6 +34,7 @@ def audit_verify(name: str) -> None:
         rt.db.dispose()
         raise click.ClickException(f"{name}: {missing}")
     checkpoints, note = _checkpoints(name)
+    seal_all(rt.db)  # what writes left for the sealer is chained first, then verified
     with rt.db.engine.connect() as connection:
         verdict = verify_table(connection, rt.db.table(TABLE), rt.keyring, checkpoints=checkpoints)
     rt.db.dispose()
@@ -43,15 +45,22 @@ def audit_verify(name: str) -> None:
             f"{name}: {verdict.unsigned_checkpoints} checkpoint(s) whose signature does not hold"
             " with AUDIT_KEY or AUDIT_KEYS were left out: forged, or signed by a key not given"
         )
-    if not verdict.intact:
+    if verdict.broken_at is not None:
         click.echo(
             f"{name}: the audit trail is broken at record {verdict.broken_at}: {verdict.reason}"
             f" ({verdict.records} records read)"
         )
         sys.exit(1)
+    if verdict.pending_broken_at is not None:
+        click.echo(
+            f"{name}: the audit trail is broken at pending record {verdict.pending_broken_at}"
+            f" (not yet chained): {verdict.pending_reason} ({verdict.pending} pending)"
+        )
+        sys.exit(1)
+    waiting = f", {verdict.pending} pending" if verdict.pending else ""
     click.echo(
         f"{name}: the audit trail is intact ({verdict.records} records,"
-        f" {verdict.checkpoints} checkpoints agree)"
+        f" {verdict.checkpoints} checkpoints agree{waiting})"
     )
 
 

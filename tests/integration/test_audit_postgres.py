@@ -1,4 +1,5 @@
-"""The audit trail on PostgreSQL: writers at the same moment still make one unbroken chain; the
+"""The audit trail on PostgreSQL: writers at the same moment, with the sealer chaining what they
+leave while they write, still make one unbroken chain of exactly their records; the
 service's own login (the runtime role) can neither edit the table nor switch its guard off; and
 what the owner can still do behind it, rewrite a record or delete the last ones, is found by
 `govhall audit verify` (the MAC it cannot recompute without AUDIT_KEY, the checkpoints kept in
@@ -17,13 +18,13 @@ from sqlalchemy import MetaData, create_engine, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from services.registry.handlers import units
-from shared import audit, audit_changes, audit_table
+from shared import audit, audit_changes, audit_sealer, audit_table
 from shared.audit_verify import verify_table
 from shared.service import ServiceRuntime, WorkerThreads
 from tests.support import TEST_AUDIT_KEY, Namespace, wait_for
 
 pytestmark = pytest.mark.integration
-WRITERS, EACH = 4, 10
+WRITERS, EACH = 8, 10
 
 
 def _verify(namespace: Namespace, service: str) -> subprocess.CompletedProcess[str]:
@@ -44,8 +45,10 @@ def _verify(namespace: Namespace, service: str) -> subprocess.CompletedProcess[s
 
 
 def _register(rt: ServiceRuntime, prefix: str, count: int) -> None:
+    """`count` writes, their records chained as the worker's sealer would (here, at once)."""
     for n in range(count):
         units.register_unit(rt.uow(actor="authority:test"), f"{prefix}-{n}", "Unit", "南开区")
+    audit_sealer.seal_all(rt.db)
 
 
 def test_concurrent_writers_chain_one_after_the_other_and_the_runtime_role_cannot_edit(
@@ -65,12 +68,18 @@ def test_concurrent_writers_chain_one_after_the_other_and_the_runtime_role_canno
             except BaseException as exc:
                 failures.append(exc)
 
+    stop = threading.Event()
+    sealer = audit_sealer.Sealer(rt.db, poll_interval=0.01)  # seals while they write
     threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
+    threads.append(threading.Thread(target=sealer.run_forever, args=(stop,)))
     for thread in threads:
         thread.start()
-    for thread in threads:
+    for thread in threads[:-1]:
         thread.join(60)
+    stop.set()
+    threads[-1].join(10)
     assert failures == []
+    audit_sealer.seal_all(rt.db)  # what the last writes left
 
     table = rt.db.table("audit_log")
     with rt.db.engine.connect() as conn:
@@ -78,7 +87,7 @@ def test_concurrent_writers_chain_one_after_the_other_and_the_runtime_role_canno
         actors = {row.actor for row in conn.execute(text("SELECT actor FROM audit_log"))}
         key_ids = {row.key_id for row in conn.execute(text("SELECT key_id FROM audit_log"))}
         user = conn.execute(text("SELECT current_user")).scalar()
-    assert verdict.intact and verdict.records == WRITERS * EACH
+    assert verdict.intact and verdict.records == WRITERS * EACH and verdict.pending == 0
     assert actors == {f"authority:writer-{w}" for w in range(WRITERS)}
     assert key_ids == {audit.key_id(TEST_AUDIT_KEY)}
     assert user == namespace.runtime_role  # the service runs as a role that owns nothing
