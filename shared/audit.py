@@ -23,6 +23,7 @@ as such, but only as the prefix of the chain: a plain record after a keyed one b
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -43,6 +44,7 @@ _CHAIN_LOCK_KEY = 0x676F7668616C6C  # "govhall"
 
 
 # -- the key -------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=32)
 def key_id(key: str) -> str:
     """A key's public name: a fingerprint that says which key made a MAC, never the key."""
     return hashlib.sha256(b"govhall audit key id\0" + key.encode()).hexdigest()[:16]
@@ -143,15 +145,14 @@ def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int
     if session.get_bind().dialect.name == "postgresql":
         # Held to the commit: two transactions never link to the same previous record.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = session.execute(
-        select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
-    ).first()
+    last_record, insert_record = _statements(table)
+    last = session.execute(last_record).first()
     record_id = (last.id + 1) if last else 1
     prev_hash = last.hash if last else GENESIS
     # The id is given, not generated, because the hash covers it. The row as parameters, not
     # `.values()`: one statement compiled once, not a fresh one built per record (~0.1 ms).
     session.execute(
-        insert(table),
+        insert_record,
         dict(
             id=record_id,
             at=item.at,
@@ -169,3 +170,11 @@ def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int
         ),
     )
     return record_id
+
+
+@functools.lru_cache(maxsize=16)
+def _statements(table: Table) -> tuple[Any, Any]:
+    """The chain's last record and the insert of a new one, built once per table: every unit
+    of work of every service appends, and building a select costs as much as running it."""
+    last = select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
+    return last, insert(table)

@@ -6,6 +6,7 @@ is ever shared between processes.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from shared.sqltypes import UTCDateTime, utcnow
 
 # UTCDateTime and utcnow live in shared/sqltypes.py; they stay importable from here because
 # migrations already applied name `shared.db.UTCDateTime`, and a migration is never rewritten.
-__all__ = ["Database", "UTCDateTime", "insert_returning_id", "upsert", "utcnow"]
+__all__ = ["Database", "UTCDateTime", "insert_if_absent", "insert_returning_id", "upsert", "utcnow"]
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -57,19 +58,39 @@ def insert_returning_id(session: Session, table: Table, values: dict[str, Any]) 
 def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> None:
     """Insert a row or update the one with the same keys, atomically (for local copies)."""
     dialect = session.get_bind().dialect.name
+    session.execute(_upsert_statement(dialect, table, tuple(keys), tuple(values)), values)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], names: tuple[str, ...]
+) -> Any:
+    """The row as parameters and the update from `excluded` (the row offered): the statement is
+    the same for every call with the same columns, so it is built once (building it took as
+    long as running it, for every event a consumer copies)."""
+    statement = _dialect_insert(dialect, table)
+    changes = {name: statement.excluded[name] for name in names if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
+def insert_if_absent(dialect: str, table: Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the key: executed, it returns no row when a row
+    with the same key was there (a savepoint around a plain insert costs two more statements;
+    the rowcount would not do: psycopg reports -1 for it)."""
+    statement = _dialect_insert(dialect, table).on_conflict_do_nothing()
+    return statement.returning(*table.primary_key.columns)
+
+
+def _dialect_insert(dialect: str, table: Table) -> Any:
+    """The dialect's own INSERT, the one with ON CONFLICT."""
     insert_: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as insert_
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as insert_
     else:  # pragma: no cover - the two databases govhall runs on
-        raise NotImplementedError(f"upsert on {dialect}")
-    # The row as parameters and the update from `excluded` (the row offered): the statement is
-    # the same for every call on a table, so it is compiled once, not built per row.
-    statement = insert_(table)
-    changes = {name: statement.excluded[name] for name in values if name not in keys}
-    upsert_ = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
-    session.execute(upsert_, values)
+        raise NotImplementedError(f"ON CONFLICT on {dialect}")
+    return insert_(table)
 
 
 class Database:
