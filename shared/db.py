@@ -25,6 +25,9 @@ from shared.sqltypes import UTCDateTime, utcnow
 __all__ = ["Database", "UTCDateTime", "insert_if_absent", "insert_returning_id", "upsert", "utcnow"]
 
 
+READ_ONLY = "govhall_read_only"  # the execution option of Database.read_session
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     # Web threads, the relay and the consumer all write to one file in the embedded mode. WAL lets
     # readers go on during a write; BEGIN IMMEDIATE takes the write lock up front so two
@@ -45,7 +48,12 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            # Only reads (Database.read_session): in WAL mode a reader neither waits for the
+            # write lock nor holds it, so a poll never queues behind, or ahead of, a writer.
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_returning_id(session: Session, table: Table, values: dict[str, Any]) -> int:
@@ -163,11 +171,17 @@ class Database:
         assert self._sessions is not None
         return self._sessions()
 
+    def read_session(self) -> Session:
+        """A session that only reads: on SQLite it does not take the write lock (a polling
+        check, such as whether anything waits, must not queue with the writers). A write in it
+        may fail at once with "database is locked" rather than wait: use `session()` to write."""
+        return Session(bind=self.engine.execution_options(**{READ_ONLY: True}))
+
     def table(self, name: str) -> Table:
         return self.metadata.tables[name]
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
