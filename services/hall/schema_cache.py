@@ -53,14 +53,14 @@ def templates(migrate_into: Callable[[Path], object]) -> dict[str, Path] | None:
     """Each service's migrated SQLite file from the cache, made first with `migrate_into` (which
     migrates each service's `<name>.db` in an empty folder and closes them) when missing; None
     when the cache cannot be written (then the caller migrates as before)."""
-    folder = cache_root() / fingerprint()
-    wanted = {name: folder / f"{name}.db" for name in SERVICES}
-    if all(path.exists() for path in wanted.values()):
-        return wanted
     try:
+        folder = cache_root() / fingerprint()
+        wanted = {name: folder / f"{name}.db" for name in SERVICES}
+        if all(path.exists() for path in wanted.values()):
+            return wanted
         folder.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # RuntimeError: no home directory to be found
         log.info("no schema cache (%s); migrating", exc)
         return None
     try:
