@@ -31,6 +31,7 @@ as such, but only as the prefix of the chain: a plain record after a keyed one b
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -52,6 +53,7 @@ _CHAIN_LOCK_KEY = 0x676F7668616C6C  # "govhall"
 
 
 # -- the key -------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=32)
 def key_id(key: str) -> str:
     """A key's public name: a fingerprint that says which key made a MAC, never the key."""
     return hashlib.sha256(b"govhall audit key id\0" + key.encode()).hexdigest()[:16]
@@ -195,9 +197,7 @@ def lock_chain(session: Session) -> None:
 
 def head(session: Session, table: Table) -> tuple[int, str]:
     """The last record's id and MAC; (0, GENESIS) for an empty chain."""
-    last = session.execute(
-        select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
-    ).first()
+    last = session.execute(_statements(table)[0]).first()
     return (last.id, last.hash) if last else (0, GENESIS)
 
 
@@ -232,5 +232,13 @@ def append(session: Session, table: Table, item: Entry, keyring: Keyring) -> int
     [row] = chained(head(session, table), [(item, None)], keyring)
     # The row as parameters, not `.values()`: one statement compiled once, not a fresh one
     # built per record (~0.1 ms).
-    session.execute(insert(table), row)
+    session.execute(_statements(table)[1], row)
     return int(row["id"])
+
+
+@functools.lru_cache(maxsize=16)
+def _statements(table: Table) -> tuple[Any, Any]:
+    """The chain's last record and the insert of a new one, built once per table: every unit
+    of work of the embedded mode appends, and building a select costs as much as running it."""
+    last = select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
+    return last, insert(table)

@@ -302,7 +302,7 @@ class Inbox:
             .order_by(self.failed.c.next_attempt_at)
             .limit(limit)
         )
-        with self.db.session() as session:
+        with self.db.read_session() as session:  # most rounds find nothing: no write lock
             due = list(session.execute(query).scalars())
         for failed_id in due:
             self.retry(failed_id, replay=False)

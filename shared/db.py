@@ -33,7 +33,8 @@ __all__ = ["Database", "UTCDateTime", "insert_new", "insert_returning_id", "upse
 # it: a connection a firewall or the server dropped while idle is found by the read itself (and
 # retried once, shared/reads.py); recycling keeps such ones rare.
 READ_POOL_RECYCLE = 300.0
-# The execution option that marks a lean read's connection (SQLite: no BEGIN IMMEDIATE for it).
+# The execution option that marks a connection that only reads (a lean read, `read_session`,
+# the ping): on SQLite no BEGIN IMMEDIATE for it.
 LEAN_READ = "govhall_lean_read"
 
 
@@ -57,8 +58,12 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # A lean read takes no lock: in WAL mode each of its selects reads a snapshot alone.
-        if not conn.get_execution_options().get(LEAN_READ):
+        if conn.get_execution_options().get(LEAN_READ):
+            # Only reads (a lean read, `read_session`, the ping): in WAL mode a reader neither
+            # waits for the write lock nor holds it, so a poll never queues behind, or ahead of,
+            # a writer.
+            conn.exec_driver_sql("BEGIN")
+        else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -286,8 +291,14 @@ class Database:
     def table(self, name: str) -> Table:
         return self.metadata.tables[name]
 
+    def read_session(self) -> Session:
+        """A session that only reads: on SQLite it does not take the write lock (a polling
+        check, such as whether anything waits, must not queue with the writers). A write in it
+        may fail at once with "database is locked" rather than wait: use `session()` to write."""
+        return Session(bind=self.engine.execution_options(**{LEAN_READ: True}))
+
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with self.engine.execution_options(**{LEAN_READ: True}).connect() as conn:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:

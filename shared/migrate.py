@@ -18,16 +18,26 @@ from sqlalchemy.engine import Connection
 
 from shared import audit_table
 from shared.config import Settings
-from shared.service import ServiceRuntime
+from shared.db import Database
+from shared.service import ServiceRuntime, ServiceSpec
 
 
 def alembic_config(rt: ServiceRuntime) -> Config:
+    return config_for(rt.spec, rt.db)
+
+
+def config_for(spec: ServiceSpec, db: Database) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(rt.spec.migrations))
+    cfg.set_main_option("script_location", str(spec.migrations))
     cfg.set_main_option("path_separator", "os")
-    cfg.attributes["metadata"] = rt.spec.metadata
-    cfg.attributes["engine"] = rt.db.engine
+    cfg.attributes["metadata"] = spec.metadata
+    cfg.attributes["engine"] = db.engine
     return cfg
+
+
+def upgrade_database(spec: ServiceSpec, db: Database, revision: str = "head") -> None:
+    """A service's schema on a database of its own, no app built (the embedded schema cache)."""
+    command.upgrade(config_for(spec, db), revision)
 
 
 def upgrade(rt: ServiceRuntime, revision: str = "head", runtime_role: str | None = None) -> None:

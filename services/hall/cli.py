@@ -66,7 +66,7 @@ def up(
     """Run all four services in one process (SQLite, in-memory broker)."""
     from werkzeug.serving import make_server
 
-    from services.hall import embedded
+    from services.hall import embedded, schema_cache
     from shared import config, logs
 
     # A busy port is said at once, not after the migrations and half a minute of demo.
@@ -85,7 +85,10 @@ def up(
     os.environ.setdefault("VAR_DIR", var_dir)
     log.info("migrating the databases in %s…", Path(var_dir).resolve())
     try:
-        hall = embedded.build(var_dir)
+        # A fresh var directory starts from copies of schemas migrated once (schema_cache.py).
+        fresh = schema_cache.is_fresh(Path(var_dir))
+        schemas = schema_cache.templates(embedded.migrated) if fresh else None
+        hall = embedded.build(var_dir, schemas=schemas)
     except config.ConfigError as exc:
         raise click.ClickException(f"govhall will not start: {exc}") from exc
     log.info("starting the relays, consumers and sweeps…")

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared import migrate
 from shared.config import SERVICES
+from shared.db import Database
 from shared.service import ServiceRuntime, WorkerThreads
 
 
@@ -92,6 +93,19 @@ def build(
         if not (schemas and name in schemas):
             migrate.upgrade(apps[name].extensions["govhall"])
     return Hall(apps)
+
+
+def migrated(folder: Path) -> None:
+    """Each service's SQLite file in `folder` migrated to head and closed, to be copied (the
+    schema cache): alembic alone, no app, so no settings are read and no key is generated."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in SERVICES:
+        spec = service_module(name).SPEC
+        db = Database(f"sqlite:///{(folder / f'{name}.db').resolve()}", spec.metadata)
+        try:
+            migrate.upgrade_database(spec, db)
+        finally:
+            db.dispose()  # the write-ahead log folded into the file
 
 
 def copy_database(source: Path, target: Path) -> None:

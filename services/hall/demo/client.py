@@ -117,7 +117,7 @@ def _outboxes_empty(hall: Hall) -> bool:
 
     for name in hall.apps:
         rt = hall.runtime(name)
-        with rt.db.session() as session:
+        with rt.db.read_session() as session:
             if backlog(session, rt.db.table("outbox"))[0]:
                 return False
     return True

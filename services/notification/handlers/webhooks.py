@@ -44,18 +44,20 @@ def settings() -> rules.WebhookSettings:
 
 
 # -- recording, in the consumer's transaction ---------------------------------------------------
+_ENABLED = select(webhook_subscriptions).where(webhook_subscriptions.c.enabled.is_(True))
+
+
 def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
     """Called with every event notification receives, in the same transaction: the event is kept
     (for replays) and one delivery is recorded per enabled subscription it matches."""
     now = clock.now()
+    # The row as parameters of one statement, and the subscriptions' query built once: this runs
+    # for every event the hall makes (a fresh `.values()` statement costs ~0.15 ms to build).
     uow.session.execute(
-        insert(webhook_events).values(
-            event_id=event.id, type=event.type, body=event.to_json(), received_at=now
-        )
+        insert(webhook_events),
+        {"event_id": event.id, "type": event.type, "body": event.to_json(), "received_at": now},
     )
-    for subscription in uow.session.execute(
-        select(webhook_subscriptions).where(webhook_subscriptions.c.enabled.is_(True))
-    ):
+    for subscription in uow.session.execute(_ENABLED):
         if wants(subscription, event.type, event.data):
             uow.session.execute(
                 insert(webhook_deliveries).values(
