@@ -24,15 +24,7 @@ def add_audit_table(metadata: MetaData) -> Table:
         metadata,
         # Given by `append` (the hash covers it), never by a sequence.
         Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("at", UTCDateTime(), nullable=False),
-        Column("actor", String(300), nullable=False),
-        Column("role", String(20), nullable=False),
-        Column("action", String(300), nullable=False),
-        Column("object", String(500), nullable=False),
-        Column("before", Text, nullable=True),
-        Column("after", Text, nullable=True),
-        Column("request_id", String(128), nullable=True),
-        Column("correlation_id", String(128), nullable=True),
+        *_entry_columns(),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False, unique=True),
         # The key that made `hash` an HMAC (`key_id`); NULL: a plain SHA-256 record from before.
