@@ -70,13 +70,20 @@ def test_a_consumer_killed_mid_handler_and_mid_load_applies_each_event_once(
     assert len(event_of) == 160
     known = faults.rows("staffing", "SELECT code, source_event_id FROM units")
     assert {row.code: row.source_event_id for row in known} == event_of
+    outcomes = faults.outcomes("staffing")
     applied = Counter(
         event_id
-        for (event_id, outcome), n in faults.outcomes("staffing").items()
+        for (event_id, outcome), n in outcomes.items()
         if outcome == "applied"
         for _ in range(n)
     )
-    assert applied == dict.fromkeys(event_of.values(), 1)  # once each, none twice
+    assert all(n == 1 for n in applied.values()), applied  # none applied twice
+    # Each event's "applied" line is written after its commit: the second kill can fall
+    # between the two, for the one event the worker had in hand. Its effect is there (above);
+    # the next worker then finds it taken and says "duplicate".
+    unlogged = set(event_of.values()) - set(applied)
+    assert len(unlogged) <= 1, unlogged
+    assert all(outcomes[(event_id, "duplicate")] >= 1 for event_id in unlogged), unlogged
     assert faults.rows("staffing", "SELECT event_id, status FROM failed_events") == []
     assert faults.ns.queue_counts(faults.ns.queue_name("staffing")) == (0, 1)
     duplicates = sum(
