@@ -196,7 +196,7 @@ class WorkerThreads:
             delay = min(delay * 2, RESTART_MAX_DELAY)
 
     def _sweep_loop(self, sweep: Sweep) -> None:
-        wait, first = 0.1, True
+        wait, first = 0.0, True  # the first round at once: tests and `up` wait for it
         while not self.stop.wait(wait):
             started = time.monotonic()
             with logs.context(sweep=sweep.name, correlation_id=str(uuid.uuid4())):
