@@ -8,6 +8,7 @@ is ever shared between processes. On PostgreSQL a second engine serves the lean 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -74,8 +75,27 @@ def insert_returning_id(session: Session, table: Table, values: dict[str, Any]) 
     return int(result.inserted_primary_key[0])
 
 
-def _dialect_insert(session: Session) -> Any:
+def insert_new(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same keys is there; True when this call inserted it.
+    One statement (`ON CONFLICT DO NOTHING RETURNING`): no savepoint around a failing insert."""
+    statement = _on_conflict(session.get_bind().dialect.name, table, tuple(keys), None)
+    return session.execute(statement, values).first() is not None
+
+
+def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> None:
+    """Insert a row or update the one with the same keys, atomically (for local copies)."""
     dialect = session.get_bind().dialect.name
+    session.execute(_on_conflict(dialect, table, tuple(keys), tuple(values)), values)
+
+
+@functools.lru_cache(maxsize=512)
+def _on_conflict(
+    dialect: str, table: Table, keys: tuple[str, ...], updated: tuple[str, ...] | None
+) -> Any:
+    """INSERT … ON CONFLICT (`keys`): DO NOTHING RETURNING the first key when `updated` is None,
+    else DO UPDATE those columns from `excluded` (the row offered). Built once per table and
+    columns, the row passed as parameters: building it cost more than running it (building
+    `excluded` made fresh column objects on every call, a tenth of a consumer's CPU)."""
     insert_: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as insert_
@@ -83,42 +103,12 @@ def _dialect_insert(session: Session) -> Any:
         from sqlalchemy.dialects.sqlite import insert as insert_
     else:  # pragma: no cover - the two databases govhall runs on
         raise NotImplementedError(f"no upsert on {dialect}")
-    return insert_
-
-
-_INSERT_NEW: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
-
-
-def insert_new(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> bool:
-    """Insert a row unless one with the same keys is there; True when this call inserted it.
-    One statement (`ON CONFLICT DO NOTHING RETURNING`): no savepoint around a failing insert."""
-    dialect = session.get_bind().dialect.name
-    cache_key = (dialect, table, tuple(keys))
-    statement = _INSERT_NEW.get(cache_key)
-    if statement is None:  # built once per table: building it costs more than running it
-        insert_ = _dialect_insert(session)(table)
-        conflict = insert_.on_conflict_do_nothing(index_elements=list(keys))
-        statement = _INSERT_NEW[cache_key] = conflict.returning(table.c[keys[0]])
-    return session.execute(statement, values).first() is not None
-
-
-_UPSERT: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], Any] = {}
-
-
-def upsert(session: Session, table: Table, keys: Sequence[str], values: dict[str, Any]) -> None:
-    """Insert a row or update the one with the same keys, atomically (for local copies)."""
-    # The row as parameters and the update from `excluded` (the row offered): the statement is
-    # the same for every call on a table with the same columns, so it is built once (building
-    # `excluded` made fresh column objects on every call, a tenth of a consumer's CPU).
-    dialect = session.get_bind().dialect.name
-    cache_key = (dialect, table, tuple(keys), tuple(values))
-    upsert_ = _UPSERT.get(cache_key)
-    if upsert_ is None:
-        statement = _dialect_insert(session)(table)
-        changes = {name: statement.excluded[name] for name in values if name not in keys}
-        upsert_ = statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
-        _UPSERT[cache_key] = upsert_
-    session.execute(upsert_, values)
+    statement = insert_(table)
+    if updated is None:
+        ignored = statement.on_conflict_do_nothing(index_elements=list(keys))
+        return ignored.returning(table.c[keys[0]])
+    changes = {name: statement.excluded[name] for name in updated if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
 @dataclass

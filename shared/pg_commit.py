@@ -13,15 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shared import audit_table
 
-_PENDING_COLUMNS = (
-    "nonce", "at", "actor", "role", "action", "object", "before", "after", "request_id",
-    "correlation_id", "key_id", "mac",
-)  # fmt: skip
+# The pending table's columns but its generated id, as shared/audit_table.py declares them.
+_PENDING_COLUMNS = tuple(
+    column.name
+    for column in audit_table.add_pending_table(MetaData()).columns
+    if column.autoincrement is not True
+)
 INSERT_PENDING = (
     f"INSERT INTO {audit_table.PENDING} ({', '.join(_PENDING_COLUMNS)})"
     f" VALUES ({', '.join(f'%({name})s' for name in _PENDING_COLUMNS)})"

@@ -51,6 +51,7 @@ class ServiceSpec:
     blueprints: Callable[[], Sequence[Any]]
     subscriptions: Subscriptions
     migrations: Path
+    package: str  # the service's package (`__name__`): Flask's import name for its app
     sweeps: tuple[Sweep, ...] = field(default=())
     pages: Callable[[], Sequence[Any]] = field(default=lambda: ())  # plain Flask blueprints
     gauges: tuple[scrape.BusinessGauge, ...] = field(default=())  # the hall's state, at scrape

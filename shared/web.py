@@ -174,7 +174,7 @@ class ProblemApi(Api):
 def create_service_app(spec: ServiceSpec, overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.load(spec.name, overrides)
     # No implicit /static route: it would declare no access rule; pages serve their own assets.
-    app = Flask(f"services.{spec.name}", static_folder=None)
+    app = Flask(spec.package, static_folder=None)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         API_TITLE=spec.title,

@@ -29,6 +29,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    package=__name__,
     gauges=gauges.GAUGES,
     sweeps=(
         *draws.SWEEPS,

@@ -21,6 +21,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    package=__name__,
     sweeps=(*email.SWEEPS, *webhooks.SWEEPS),
 )
 

@@ -39,6 +39,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    package=__name__,
     gauges=gauges.GAUGES,
     calendar_horizon=gauges.latest_due_date,
     pages=pages.blueprints,

@@ -22,6 +22,7 @@ SPEC = ServiceSpec(
     blueprints=api.blueprints,
     subscriptions=consumers.SUBSCRIPTIONS,
     migrations=Path(__file__).parent / "migrations",
+    package=__name__,
     gauges=gauges.GAUGES,
     # All idempotent (an alert per post and day, an escalation per return, a rotation carried
     # out once): hourly is cheap.
